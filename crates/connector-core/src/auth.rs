@@ -1,0 +1,407 @@
+//! Credentials: static header schemes and an OAuth 2.0 client-credentials token source.
+//!
+//! Every secret is a [`SecretString`]; no type here shows one in `Debug` or `Display`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::clock::{Clock, TokioClock};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Supplies the `Authorization` header of each attempt.
+#[async_trait]
+pub trait Authenticator: Send + Sync + fmt::Debug {
+    /// The header value for the next attempt, or `None` to send no `Authorization`.
+    async fn authorization(&self) -> Result<Option<SecretString>>;
+
+    /// The header value as shown in dry runs (`SSWS ****`): never the secret.
+    fn masked(&self) -> String;
+
+    /// Called when the service refused `refused` with a 401. Returns true when a different
+    /// credential can be fetched, in which case the pipeline retries once.
+    async fn invalidate(&self, refused: &SecretString) -> bool {
+        let _ = refused;
+        false
+    }
+}
+
+/// No credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+#[async_trait]
+impl Authenticator for NoAuth {
+    async fn authorization(&self) -> Result<Option<SecretString>> {
+        Ok(None)
+    }
+
+    fn masked(&self) -> String {
+        String::new()
+    }
+}
+
+/// A token sent the same way on every request: `SSWS <token>`, `Bearer <token>` or raw.
+#[derive(Clone)]
+pub struct StaticToken {
+    scheme: Option<&'static str>,
+    value: SecretString,
+}
+
+impl StaticToken {
+    /// `Authorization: SSWS <token>` (Okta API tokens).
+    pub fn ssws(token: impl Into<String>) -> StaticToken {
+        StaticToken::with_scheme("SSWS", token)
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: impl Into<String>) -> StaticToken {
+        StaticToken::with_scheme("Bearer", token)
+    }
+
+    /// `Authorization: <token>` (the boards service).
+    pub fn raw(token: impl Into<String>) -> StaticToken {
+        StaticToken {
+            scheme: None,
+            value: SecretString::from(token.into()),
+        }
+    }
+
+    /// `Authorization: <scheme> <token>`.
+    pub fn with_scheme(scheme: &'static str, token: impl Into<String>) -> StaticToken {
+        StaticToken {
+            scheme: Some(scheme),
+            value: SecretString::from(format!("{scheme} {}", token.into())),
+        }
+    }
+
+    /// `Authorization: Basic base64(user:password)`.
+    pub fn basic(user: &str, password: impl Into<String>) -> StaticToken {
+        let raw = format!("{user}:{}", password.into());
+        StaticToken {
+            scheme: Some("Basic"),
+            value: SecretString::from(format!("Basic {}", base64_encode(raw.as_bytes()))),
+        }
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticToken")
+            .field("scheme", &self.scheme.unwrap_or("raw"))
+            .field("value", &"****")
+            .finish()
+    }
+}
+
+impl fmt::Display for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+#[async_trait]
+impl Authenticator for StaticToken {
+    async fn authorization(&self) -> Result<Option<SecretString>> {
+        Ok(Some(self.value.clone()))
+    }
+
+    fn masked(&self) -> String {
+        match self.scheme {
+            Some(scheme) => format!("{scheme} ****"),
+            None => "****".to_owned(),
+        }
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// How an OAuth client proves who it is at the token endpoint.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// `client_secret_post`: the secret travels in the form.
+    Secret(SecretString),
+    /// `private_key_jwt`: a signed assertion travels in the form (RFC 7523).
+    Assertion(Arc<dyn AssertionSigner>),
+}
+
+impl fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientAuth::Secret(_) => f.write_str("ClientAuth::Secret(****)"),
+            ClientAuth::Assertion(signer) => write!(f, "ClientAuth::Assertion({signer:?})"),
+        }
+    }
+}
+
+/// Signs the client assertion of `private_key_jwt` (a fresh one per token request).
+pub trait AssertionSigner: Send + Sync + fmt::Debug {
+    /// A signed JWT with `iss = sub = client_id`, `aud = audience`, a short `exp`, a unique `jti`.
+    fn sign(&self, client_id: &str, audience: &str) -> Result<SecretString>;
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorAnswer {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+struct CachedToken {
+    header: SecretString,
+    expires_at: Instant,
+}
+
+/// An OAuth 2.0 client-credentials token source.
+///
+/// Caches the access token, refreshes it `refresh_before` (default 60 s) ahead of its expiry,
+/// lets concurrent callers share one refresh (they wait on the same lock and find the new
+/// token), and fetches a new one once after a 401.
+pub struct ClientCredentials {
+    token_url: Url,
+    client_id: String,
+    scopes: Vec<String>,
+    client_auth: ClientAuth,
+    refresh_before: Duration,
+    timeout: Duration,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    cache: Mutex<Option<CachedToken>>,
+    fetches: std::sync::atomic::AtomicU64,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("client_auth", &self.client_auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCredentials {
+    /// A token source for `client_id` at `token_url`, asking for `scopes`.
+    ///
+    /// The token URL must be https unless its host is loopback.
+    pub fn new(
+        token_url: &str,
+        client_id: impl Into<String>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+        client_auth: ClientAuth,
+    ) -> Result<ClientCredentials> {
+        let token_url = crate::connection::parse_base_url(token_url)?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(crate::USER_AGENT)
+            .build()
+            .map_err(|e| Error::configuration("cannot build the HTTP client").with_source(e))?;
+        Ok(ClientCredentials {
+            token_url,
+            client_id: client_id.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            client_auth,
+            refresh_before: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+            http,
+            clock: Arc::new(TokioClock),
+            cache: Mutex::new(None),
+            fetches: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Refresh this long before the token expires (default 60 s).
+    pub fn with_refresh_before(mut self, refresh_before: Duration) -> Self {
+        self.refresh_before = refresh_before;
+        self
+    }
+
+    /// Uses another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How many token requests this source has made.
+    pub fn token_requests(&self) -> u64 {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The token request's form body. Built apart from `fetch` because the form serializer is
+    /// not `Send` and must not live across an await.
+    fn token_form(&self) -> Result<String> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials");
+        if !self.scopes.is_empty() {
+            form.append_pair("scope", &self.scopes.join(" "));
+        }
+        match &self.client_auth {
+            ClientAuth::Secret(secret) => {
+                form.append_pair("client_id", &self.client_id);
+                form.append_pair("client_secret", secret.expose_secret());
+            }
+            ClientAuth::Assertion(signer) => {
+                let assertion = signer.sign(&self.client_id, self.token_url.as_str())?;
+                form.append_pair(
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                );
+                form.append_pair("client_assertion", assertion.expose_secret());
+            }
+        }
+        Ok(form.finish())
+    }
+
+    async fn fetch(&self) -> Result<CachedToken> {
+        self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let body = self.token_form()?;
+        tracing::debug!(token_url = %self.token_url, client_id = %self.client_id, "requesting an access token");
+        let send = self
+            .http
+            .post(self.token_url.clone())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(body)
+            .send();
+        let response = tokio::time::timeout(self.timeout, send)
+            .await
+            .map_err(|_| Error::new(ErrorKind::Timeout, "the token endpoint did not answer in time"))?
+            .map_err(|e| {
+                Error::new(ErrorKind::Transport, "cannot reach the token endpoint")
+                    .with_source(e.without_url())
+            })?;
+        let status = response.status().as_u16();
+        let bytes = tokio::time::timeout(self.timeout, response.bytes())
+            .await
+            .map_err(|_| Error::new(ErrorKind::Timeout, "the token endpoint did not answer in time"))?
+            .map_err(|e| Error::new(ErrorKind::Transport, "the token answer was cut off").with_source(e.without_url()))?;
+        if !(200..300).contains(&status) {
+            let answer: OAuthErrorAnswer = serde_json::from_slice(&bytes).unwrap_or(OAuthErrorAnswer {
+                error: None,
+                error_description: None,
+            });
+            let kind = match status {
+                400 | 401 | 403 => ErrorKind::Authentication,
+                429 => ErrorKind::RateLimited,
+                _ => ErrorKind::from_status(status),
+            };
+            let mut message = format!("the token endpoint refused client {}", self.client_id);
+            if let Some(description) = &answer.error_description {
+                message.push_str(&format!(": {description}"));
+            }
+            let mut error = Error::new(kind, message).with_status(status).with_attempts(1);
+            if let Some(code) = answer.error {
+                error = error.with_code(code);
+            }
+            return Err(error);
+        }
+        let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::invalid_response(format!("the token answer is not a token: {e}")).with_status(status)
+        })?;
+        let scheme = match answer.token_type.as_deref() {
+            Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP",
+            _ => "Bearer",
+        };
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        Ok(CachedToken {
+            header: SecretString::from(format!("{scheme} {}", answer.access_token)),
+            expires_at: self.clock.now() + lifetime,
+        })
+    }
+}
+
+#[async_trait]
+impl Authenticator for ClientCredentials {
+    async fn authorization(&self) -> Result<Option<SecretString>> {
+        // Holding the lock across the fetch is what makes concurrent callers share one
+        // refresh: they queue here and find the fresh token when they get the lock.
+        let mut cache = self.cache.lock().await;
+        let now = self.clock.now();
+        if let Some(token) = cache.as_ref() {
+            if now + self.refresh_before < token.expires_at {
+                return Ok(Some(token.header.clone()));
+            }
+        }
+        let fresh = self.fetch().await?;
+        let header = fresh.header.clone();
+        *cache = Some(fresh);
+        Ok(Some(header))
+    }
+
+    fn masked(&self) -> String {
+        "Bearer ****".to_owned()
+    }
+
+    async fn invalidate(&self, refused: &SecretString) -> bool {
+        let mut cache = self.cache.lock().await;
+        if cache
+            .as_ref()
+            .is_some_and(|t| t.header.expose_secret() == refused.expose_secret())
+        {
+            *cache = None;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_is_base64() {
+        let t = StaticToken::basic("Aladdin", "open sesame");
+        assert_eq!(
+            t.value.expose_secret(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(base64_encode(b"a"), "YQ==");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+    }
+
+    #[test]
+    fn static_tokens_never_show_the_secret() {
+        for t in [
+            StaticToken::ssws("s3cr3t-token"),
+            StaticToken::bearer("s3cr3t-token"),
+            StaticToken::raw("s3cr3t-token"),
+        ] {
+            assert!(!format!("{t:?}").contains("s3cr3t"));
+            assert!(!format!("{t}").contains("s3cr3t"));
+            assert!(!t.masked().contains("s3cr3t"));
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The Custom API Action: an authenticated raw HTTP call through the same pipeline.
+//!
+//! The caller chooses method, path, query, headers and body; the connection supplies the
+//! origin and the credentials. A `relativeUrl` that could leave the origin is refused before
+//! anything is sent.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::action::{Action, HasConnection};
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::http::{HeaderValue, Method, Request};
+
+/// The input of the Custom API Action.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomApiInput {
+    /// The HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS (default GET, or POST
+    /// where the connector has a default path such as the boards service's `/v2`).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A path from the root of the connection's origin, such as `/api/v1/users`; it may carry
+    /// a query string. It must start with a single `/` and cannot leave the origin.
+    #[serde(default)]
+    pub relative_url: Option<String>,
+    /// Query parameters added to the URL (values: strings, numbers or booleans).
+    #[serde(default)]
+    pub query: Option<Map<String, Value>>,
+    /// Extra request headers. `Authorization` and `Host` cannot be set: the connection
+    /// supplies them.
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// The body: JSON (sent as `application/json`) or a string (sent as is).
+    #[serde(default)]
+    pub body: Option<Value>,
+}
+
+/// The output of the Custom API Action.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomApiOutput {
+    /// The HTTP status code.
+    pub status_code: u16,
+    /// The response headers (lowercase names; headers that may carry credentials left out).
+    pub headers: Map<String, Value>,
+    /// The body: JSON when it parses, else the text (null when empty).
+    pub body: Value,
+}
+
+/// Headers a caller may not set: the connection owns them, or they frame the message.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "cookie",
+];
+
+/// Checks a caller's `relativeUrl` and returns its path and query.
+///
+/// Refused, as `invalid_input`: anything not starting with a single `/` (absolute URLs,
+/// scheme-relative `//host`, bare paths), backslashes, control characters (CR, LF, NUL, ...),
+/// whitespace, fragments, `@` before the path (userinfo tricks), dot segments (`/../`,
+/// `/./`) in plain or percent-encoded form, encoded slashes and backslashes (`%2f`, `%5c`),
+/// encoded control characters, and malformed percent escapes.
+pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)> {
+    let refuse = |why: &str| {
+        Err(Error::invalid_input(format!(
+            "relativeUrl {relative_url:?} is refused: {why}; give a path from the origin's root such as /api/v1/users"
+        )))
+    };
+    if relative_url.is_empty() {
+        return refuse("it is empty");
+    }
+    if relative_url.len() > 8192 {
+        return refuse("it is longer than 8192 bytes");
+    }
+    if relative_url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return refuse("it contains control characters or whitespace");
+    }
+    if relative_url.contains('\\') {
+        return refuse("it contains a backslash");
+    }
+    if !relative_url.starts_with('/') {
+        return refuse("it must start with /");
+    }
+    if relative_url.starts_with("//") {
+        return refuse("a scheme-relative URL (//host) would leave the origin");
+    }
+    if relative_url.contains('#') {
+        return refuse("it contains a fragment");
+    }
+    let (path, query) = match relative_url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (relative_url, None),
+    };
+    if path.contains('@') && path.split('/').nth(1).is_some_and(|s| s.contains('@') && s.contains(':')) {
+        return refuse("it looks like userinfo");
+    }
+    if path.contains(':') && path.split('/').nth(1).is_some_and(|s| s.contains(':')) {
+        return refuse("its first segment contains a colon");
+    }
+    // Decode the path once and look at what a server (or a proxy that decodes) would see.
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => {
+                    if b == b'/' || b == b'\\' {
+                        return refuse("it contains an encoded slash or backslash");
+                    }
+                    if b < 0x20 || b == 0x7f {
+                        return refuse("it contains an encoded control character");
+                    }
+                    if b == b'%' {
+                        return refuse("it contains a double-encoded escape");
+                    }
+                    decoded.push(b);
+                    i += 3;
+                }
+                None => return refuse("it contains a malformed percent escape"),
+            }
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8_lossy(&decoded);
+    if decoded.split('/').any(|segment| segment == "." || segment == "..") {
+        return refuse("it contains a dot segment (/../ or /./)");
+    }
+    if let Some(q) = query {
+        if q.bytes().any(|b| b == b'%')
+            && q.split('%').skip(1).any(|rest| {
+                rest.get(..2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .is_none_or(|b| b < 0x20 || b == 0x7f)
+            })
+        {
+            return refuse("its query contains a malformed escape or an encoded control character");
+        }
+    }
+    Ok((path.to_owned(), query.map(str::to_owned)))
+}
+
+fn parse_method(method: Option<&str>, default: &Method) -> Result<Method> {
+    let Some(raw) = method else {
+        return Ok(default.clone());
+    };
+    match raw.to_ascii_uppercase().as_str() {
+        "GET" => Ok(Method::GET),
+        "POST" => Ok(Method::POST),
+        "PUT" => Ok(Method::PUT),
+        "PATCH" => Ok(Method::PATCH),
+        "DELETE" => Ok(Method::DELETE),
+        "HEAD" => Ok(Method::HEAD),
+        "OPTIONS" => Ok(Method::OPTIONS),
+        _ => Err(Error::invalid_input(format!(
+            "method {raw:?} is not supported; use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+        ))),
+    }
+}
+
+fn query_value(name: &str, value: &Value) -> Result<Vec<String>> {
+    match value {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Number(n) => Ok(vec![n.to_string()]),
+        Value::Bool(b) => Ok(vec![b.to_string()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| query_value(name, v).map(|mut v| v.remove(0)))
+            .collect(),
+        _ => Err(Error::invalid_input(format!(
+            "query parameter {name:?} must be a string, number, boolean or a list of them"
+        ))),
+    }
+}
+
+/// Builds the request of a Custom API call without sending it: everything the guard rails
+/// refuse is refused here, before anything leaves the process.
+pub fn build_custom_request(
+    connection: &Connection,
+    input: &CustomApiInput,
+    default_path: Option<&str>,
+) -> Result<Request> {
+    let default_method = if default_path.is_some() { Method::POST } else { Method::GET };
+    let method = parse_method(input.method.as_deref(), &default_method)?;
+    let relative_url = match (&input.relative_url, default_path) {
+        (Some(url), _) => url.as_str(),
+        (None, Some(path)) => path,
+        (None, None) => return Err(Error::invalid_input("relativeUrl is required, e.g. /api/v1/users")),
+    };
+    let (path, query) = check_relative_url(relative_url)?;
+    let target = match &query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    let mut request = connection.request(method, &target);
+    if request.url().origin() != connection.base_url().origin() {
+        return Err(Error::invalid_input(format!("relativeUrl {relative_url:?} leaves the connection's origin")));
+    }
+    if let Some(params) = &input.query {
+        let mut pairs = Vec::new();
+        for (name, value) in params {
+            for v in query_value(name, value)? {
+                pairs.push((name.clone(), v));
+            }
+        }
+        request = request.query(pairs);
+    }
+    if let Some(body) = &input.body {
+        request = match body {
+            Value::String(text) => request
+                .body(text.clone().into_bytes())
+                .header(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+            Value::Null => request,
+            json => request.json(json)?,
+        };
+    }
+    for (name, value) in input.headers.iter().flatten() {
+        if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(Error::invalid_input(format!(
+                "header {name} cannot be set by the caller: the connection supplies it"
+            )));
+        }
+        request = request.try_header(name, value)?;
+    }
+    Ok(request)
+}
+
+/// Runs a Custom API call: builds the request (guard rails first), sends it through the
+/// pipeline and returns status, headers and body. A non-2xx answer after retries is an
+/// error that keeps them.
+pub async fn custom_api_call(
+    connection: &Connection,
+    input: &CustomApiInput,
+    default_path: Option<&str>,
+) -> Result<CustomApiOutput> {
+    let request = build_custom_request(connection, input, default_path)?;
+    let response = connection.send(request).await?;
+    Ok(CustomApiOutput {
+        status_code: response.status(),
+        headers: response.headers_json(),
+        body: response.body_value(),
+    })
+}
+
+/// The Custom API Action as a typed action, for any client that has a [`Connection`].
+#[derive(Debug, Clone)]
+pub struct CustomApiAction {
+    description: &'static str,
+    default_path: Option<&'static str>,
+}
+
+impl CustomApiAction {
+    /// The action with a connector-specific description and optional default path
+    /// (`/v2` for the boards service).
+    pub const fn new(description: &'static str, default_path: Option<&'static str>) -> CustomApiAction {
+        CustomApiAction {
+            description,
+            default_path,
+        }
+    }
+}
+
+#[async_trait]
+impl<C: HasConnection + Send + Sync + 'static> Action<C> for CustomApiAction {
+    type Input = CustomApiInput;
+    type Output = CustomApiOutput;
+
+    fn id(&self) -> &'static str {
+        "custom-api-action"
+    }
+
+    fn name(&self) -> &'static str {
+        "Custom API Action"
+    }
+
+    fn description(&self) -> &'static str {
+        self.description
+    }
+
+    async fn run(&self, client: &C, input: CustomApiInput) -> Result<CustomApiOutput> {
+        custom_api_call(client.connection(), &input, self.default_path).await
+    }
+}

@@ -1,0 +1,362 @@
+//! The one error type of the toolkit, with a machine-readable kind.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// What went wrong, as a stable machine-readable kind.
+///
+/// The string form ([`ErrorKind::as_str`]) is part of the outside contract: the CLI prints it
+/// and chooses its exit code from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input was refused before sending, or the service answered 400/422.
+    InvalidInput,
+    /// The connection or the program is set up wrongly (missing variable, bad URL).
+    Configuration,
+    /// The credentials were refused (401).
+    Authentication,
+    /// The credentials are valid but lack a permission or scope (403).
+    PermissionDenied,
+    /// The resource does not exist (404, or an empty answer to a read by id).
+    NotFound,
+    /// The request conflicts with the resource's state (409).
+    Conflict,
+    /// The service's rate limit or budget was hit and retrying within the window would not help.
+    RateLimited,
+    /// The service said it is unavailable (502, 503, 504) and retries did not help.
+    Unavailable,
+    /// Any other answer from the service that is not a success (500 and the like).
+    Upstream,
+    /// No answer came in time.
+    Timeout,
+    /// The request did not reach the service or its answer was lost on the way.
+    Transport,
+    /// The service answered with something that cannot be read (wrong shape, too large).
+    InvalidResponse,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name of this kind, such as `not_found`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Upstream => "upstream",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Transport => "transport",
+            ErrorKind::InvalidResponse => "invalid_response",
+        }
+    }
+
+    /// The kind a plain HTTP error status maps to when the service says nothing more precise.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            400 | 422 => ErrorKind::InvalidInput,
+            401 => ErrorKind::Authentication,
+            403 => ErrorKind::PermissionDenied,
+            404 | 410 => ErrorKind::NotFound,
+            409 | 412 => ErrorKind::Conflict,
+            429 => ErrorKind::RateLimited,
+            502..=504 => ErrorKind::Unavailable,
+            408 => ErrorKind::Timeout,
+            _ => ErrorKind::Upstream,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An HTTP answer kept on an error so that callers (and the Custom API Action) can see it.
+///
+/// Header values that may carry credentials (`Authorization`, `Set-Cookie`, ...) are never
+/// stored here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorResponse {
+    /// The HTTP status code.
+    pub status_code: u16,
+    /// The response headers, lowercase names, values joined with `, ` when repeated.
+    pub headers: Map<String, Value>,
+    /// The body, as JSON when it parses, else as text.
+    pub body: Value,
+}
+
+/// The toolkit's error: a [kind](ErrorKind) plus the facts a person needs to act on it.
+///
+/// Its `Display` and `Debug` never contain a credential: the pipeline builds errors from
+/// responses and from its own checks, never from the request's headers.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    code: Option<String>,
+    request_id: Option<String>,
+    attempts: u32,
+    retry_after: Option<Duration>,
+    response: Option<Box<ErrorResponse>>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    dry_run: bool,
+}
+
+/// The result type of the toolkit.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error of `kind` with a message (lowercase, no trailing period).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            status: None,
+            code: None,
+            request_id: None,
+            attempts: 0,
+            retry_after: None,
+            response: None,
+            source: None,
+            dry_run: false,
+        }
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// Shorthand for an [`ErrorKind::Configuration`] error.
+    pub fn configuration(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Configuration, message)
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidResponse`] error.
+    pub fn invalid_response(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidResponse, message)
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Error {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the service's own error code (`E0000007`, `InvalidBoardIdException`).
+    pub fn with_code(mut self, code: impl Into<String>) -> Error {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the service's request id (`X-Okta-Request-Id`, `extensions.request_id`).
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Error {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets the number of attempts made.
+    pub fn with_attempts(mut self, attempts: u32) -> Error {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Sets how long the service asked to wait before trying again.
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Error {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// Keeps the service's answer on the error.
+    pub fn with_response(mut self, response: ErrorResponse) -> Error {
+        self.response = Some(Box::new(response));
+        self
+    }
+
+    /// Sets the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Replaces the kind, keeping every fact.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Error {
+        self.kind = kind;
+        self
+    }
+
+    /// Replaces the message, keeping every fact.
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.message = message.into();
+        self
+    }
+
+    pub(crate) fn dry_run_stop() -> Error {
+        let mut error = Error::configuration("dry run: the request was recorded and not sent");
+        error.dry_run = true;
+        error
+    }
+
+    /// True when this error only says that a dry run stopped before sending.
+    pub fn is_dry_run_stop(&self) -> bool {
+        self.dry_run
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message, without the facts that have their own accessors.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status of the last answer, if any.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The service's own error code, if any.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The service's request id of the last answer, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// How many attempts were made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// How long the service asked to wait, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The service's last answer (status, headers, body), if there was one.
+    pub fn response(&self) -> Option<&ErrorResponse> {
+        self.response.as_deref()
+    }
+
+    /// The error as the JSON object the CLI prints: `{"kind","message","status","code","requestId","attempts","retryAfterSeconds"}`.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("kind".into(), Value::from(self.kind.as_str()));
+        map.insert("message".into(), Value::from(self.message.clone()));
+        if let Some(status) = self.status {
+            map.insert("status".into(), Value::from(status));
+        }
+        if let Some(code) = &self.code {
+            map.insert("code".into(), Value::from(code.clone()));
+        }
+        if let Some(id) = &self.request_id {
+            map.insert("requestId".into(), Value::from(id.clone()));
+        }
+        map.insert("attempts".into(), Value::from(self.attempts));
+        if let Some(after) = self.retry_after {
+            map.insert(
+                "retryAfterSeconds".into(),
+                serde_json::Number::from_f64(after.as_secs_f64())
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
+            );
+        }
+        if let Some(response) = &self.response {
+            // `ErrorResponse` is plain data; serialising it cannot fail.
+            map.insert(
+                "response".into(),
+                serde_json::to_value(response).unwrap_or(Value::Null),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        let mut facts = Vec::new();
+        if let Some(status) = self.status {
+            facts.push(format!("status {status}"));
+        }
+        if let Some(code) = &self.code {
+            facts.push(format!("code {code}"));
+        }
+        if let Some(id) = &self.request_id {
+            facts.push(format!("request id {id}"));
+        }
+        if self.attempts > 0 {
+            facts.push(format!(
+                "{} attempt{}",
+                self.attempts,
+                if self.attempts == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(after) = self.retry_after {
+            facts.push(format!("retry after {:.1}s", after.as_secs_f64()));
+        }
+        if !facts.is_empty() {
+            write!(f, " ({})", facts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_lists_the_facts_a_person_needs() {
+        let e = Error::new(ErrorKind::NotFound, "not found: user 00u1")
+            .with_status(404)
+            .with_code("E0000007")
+            .with_request_id("req-1")
+            .with_attempts(1);
+        assert_eq!(
+            e.to_string(),
+            "not_found: not found: user 00u1 (status 404, code E0000007, request id req-1, 1 attempt)"
+        );
+        let json = e.to_json();
+        assert_eq!(json["kind"], "not_found");
+        assert_eq!(json["requestId"], "req-1");
+        assert_eq!(json["attempts"], 1);
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(ErrorKind::from_status(400), ErrorKind::InvalidInput);
+        assert_eq!(ErrorKind::from_status(401), ErrorKind::Authentication);
+        assert_eq!(ErrorKind::from_status(403), ErrorKind::PermissionDenied);
+        assert_eq!(ErrorKind::from_status(404), ErrorKind::NotFound);
+        assert_eq!(ErrorKind::from_status(409), ErrorKind::Conflict);
+        assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimited);
+        assert_eq!(ErrorKind::from_status(500), ErrorKind::Upstream);
+        assert_eq!(ErrorKind::from_status(503), ErrorKind::Unavailable);
+    }
+}

@@ -1,0 +1,482 @@
+//! Admission ahead of the service: spend a rate limit evenly instead of drawing 429s.
+//!
+//! The pipeline asks the [`RateLimiter`] for a [`Permit`] per key before each attempt and
+//! tells it what the service reported afterwards ([`Feedback`]). [`MemoryLimiter`] is the
+//! in-process implementation: per-key quotas (requests or weighted points per window), a
+//! window synchronised with the service's reset, pacing so the budget lasts until the reset,
+//! and concurrency caps. A limiter shared by several workers (for example on Redis) implements
+//! the same trait.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::clock::{Clock, TokioClock};
+use crate::error::{Error, ErrorKind, Result};
+
+/// What a response said about a rate-limit key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Feedback {
+    /// The limit of the window, in the key's unit (requests or points).
+    pub limit: Option<u64>,
+    /// What is left in the current window after this request.
+    pub remaining: Option<u64>,
+    /// How long until the window resets.
+    pub reset_after: Option<Duration>,
+    /// What this request really cost, when the service says (boards' `complexity.query`).
+    pub charged: Option<u64>,
+    /// What the pipeline acquired for this request (the estimate), filled in by the pipeline.
+    pub estimated: u64,
+}
+
+impl Feedback {
+    /// Feedback with a remaining count and a reset.
+    pub fn remaining(remaining: u64, reset_after: Duration) -> Feedback {
+        Feedback {
+            remaining: Some(remaining),
+            reset_after: Some(reset_after),
+            ..Feedback::default()
+        }
+    }
+
+    /// Sets the limit.
+    pub fn with_limit(mut self, limit: u64) -> Feedback {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets the real cost of the request.
+    pub fn with_charged(mut self, charged: u64) -> Feedback {
+        self.charged = Some(charged);
+        self
+    }
+}
+
+/// Admission granted for one attempt; dropping it releases any concurrency slot it holds.
+#[derive(Debug, Default)]
+pub struct Permit {
+    // Held only to be dropped: dropping releases the concurrency slot.
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+impl Permit {
+    /// A permit that holds nothing.
+    pub fn free() -> Permit {
+        Permit { _slot: None }
+    }
+}
+
+/// Admission control shared by every request of a connection (or of several workers).
+#[async_trait]
+pub trait RateLimiter: Send + Sync + fmt::Debug {
+    /// Waits until `cost` units of `key` may be spent, then spends them.
+    async fn acquire(&self, key: &str, cost: u64) -> Result<Permit>;
+    /// Corrects the key's state from what a response reported.
+    fn observe(&self, key: &str, feedback: &Feedback);
+}
+
+/// A limiter that admits everything at once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unlimited;
+
+#[async_trait]
+impl RateLimiter for Unlimited {
+    async fn acquire(&self, _key: &str, _cost: u64) -> Result<Permit> {
+        Ok(Permit::free())
+    }
+
+    fn observe(&self, _key: &str, _feedback: &Feedback) {}
+}
+
+/// A limit configured for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// At most `limit` units per window of `window`; the window starts at the first use.
+    Quota {
+        /// Units per window.
+        limit: u64,
+        /// The window's length.
+        window: Duration,
+    },
+    /// At most this many attempts in flight at once.
+    Concurrency(usize),
+}
+
+impl Limit {
+    /// `limit` units per `window`.
+    pub fn per(window: Duration, limit: u64) -> Limit {
+        Limit::Quota { limit, window }
+    }
+
+    /// `limit` units per minute.
+    pub fn per_minute(limit: u64) -> Limit {
+        Limit::per(Duration::from_secs(60), limit)
+    }
+}
+
+/// The in-memory [`RateLimiter`].
+///
+/// Keys are matched exactly first, then by the longest configured prefix ending in `*`
+/// (`"okta:GET /api/v1/users/*"`); keys with no configured limit are admitted freely until the
+/// service's feedback reveals one (Okta's `X-Rate-Limit-Limit`).
+pub struct MemoryLimiter {
+    limits: Vec<(String, Limit)>,
+    default_window: Duration,
+    pacing: bool,
+    burst: f64,
+    clock: Arc<dyn Clock>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    limit: Option<u64>,
+    window: Duration,
+    window_end: Option<Instant>,
+    remaining: u64,
+    next_at: Option<Instant>,
+    admitted_in_window: u64,
+}
+
+impl fmt::Debug for MemoryLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryLimiter")
+            .field("limits", &self.limits)
+            .field("pacing", &self.pacing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryLimiter {
+    fn default() -> Self {
+        MemoryLimiter::new()
+    }
+}
+
+impl MemoryLimiter {
+    /// A limiter with no configured limits, pacing on, on tokio's clock.
+    pub fn new() -> MemoryLimiter {
+        MemoryLimiter {
+            limits: Vec::new(),
+            default_window: Duration::from_secs(60),
+            pacing: true,
+            burst: 0.1,
+            clock: Arc::new(TokioClock),
+            buckets: Mutex::new(HashMap::new()),
+            semaphores: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Configures a limit for a key, or for every key with a prefix when `key` ends in `*`.
+    pub fn with_limit(mut self, key: impl Into<String>, limit: Limit) -> MemoryLimiter {
+        self.limits.push((key.into(), limit));
+        self
+    }
+
+    /// Turns pacing on or off. With pacing, a window's budget is spread evenly up to its
+    /// reset (with a burst allowance of a tenth of the window) instead of spent at once.
+    pub fn with_pacing(mut self, pacing: bool) -> MemoryLimiter {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Sets the burst allowance: the fraction of a window by which admissions may run ahead
+    /// of the even pace (default 0.1).
+    pub fn with_burst(mut self, fraction: f64) -> MemoryLimiter {
+        self.burst = fraction.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The window assumed for limits learned from feedback (default 60 s).
+    pub fn with_default_window(mut self, window: Duration) -> MemoryLimiter {
+        self.default_window = window;
+        self
+    }
+
+    /// Uses another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> MemoryLimiter {
+        self.clock = clock;
+        self
+    }
+
+    fn configured(&self, key: &str) -> Option<Limit> {
+        if let Some((_, limit)) = self.limits.iter().find(|(k, _)| k == key) {
+            return Some(*limit);
+        }
+        self.limits
+            .iter()
+            .filter_map(|(k, limit)| {
+                let prefix = k.strip_suffix('*')?;
+                key.starts_with(prefix).then_some((prefix.len(), *limit))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, limit)| limit)
+    }
+
+    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Bucket>> {
+        // Nothing under this lock can panic half-way through an update.
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn bucket<'a>(&self, buckets: &'a mut HashMap<String, Bucket>, key: &str) -> &'a mut Bucket {
+        if !buckets.contains_key(key) {
+            let (limit, window) = match self.configured(key) {
+                Some(Limit::Quota { limit, window }) => (Some(limit), window),
+                _ => (None, self.default_window),
+            };
+            buckets.insert(
+                key.to_owned(),
+                Bucket {
+                    limit,
+                    window,
+                    window_end: None,
+                    remaining: limit.unwrap_or(0),
+                    next_at: None,
+                    admitted_in_window: 0,
+                },
+            );
+        }
+        // Inserted just above when it was missing.
+        buckets.get_mut(key).expect("bucket exists")
+    }
+
+    /// Tries to admit `cost` units now; on refusal returns the instant worth waiting for.
+    fn try_admit(&self, key: &str, cost: u64) -> std::result::Result<(), Instant> {
+        let now = self.clock.now();
+        let mut buckets = self.lock_buckets();
+        let pacing = self.pacing;
+        let burst = self.burst;
+        let bucket = self.bucket(&mut buckets, key);
+        let Some(limit) = bucket.limit else {
+            return Ok(());
+        };
+        if bucket.window_end.is_some_and(|end| now >= end) {
+            bucket.window_end = None;
+            bucket.remaining = limit;
+            bucket.next_at = None;
+            bucket.admitted_in_window = 0;
+        }
+        let end = *bucket.window_end.get_or_insert(now + bucket.window);
+        // A single request costing more than the whole limit may still go alone into a full
+        // window; refusing it forever would help nobody.
+        let cost = cost.min(limit.max(1));
+        if bucket.remaining < cost {
+            return Err(end);
+        }
+        if pacing {
+            if let Some(next_at) = bucket.next_at {
+                if now < next_at {
+                    return Err(next_at);
+                }
+            }
+        }
+        let before = bucket.remaining;
+        bucket.remaining -= cost;
+        bucket.admitted_in_window += cost;
+        if pacing {
+            // Spread what is left evenly until the reset: each unit earns 1/remaining of the
+            // time left. Admissions may run ahead of that line by a tenth of the window.
+            let left = end.saturating_duration_since(now);
+            let interval = left.mul_f64(cost as f64 / before.max(1) as f64);
+            let tolerance = bucket.window.mul_f64(burst);
+            let base = bucket.next_at.map_or(now, |t| t.max(now.checked_sub(tolerance).unwrap_or(now)));
+            bucket.next_at = Some(base + interval);
+            if bucket.next_at.is_some_and(|t| t <= now) {
+                bucket.next_at = None;
+            }
+        }
+        Ok(())
+    }
+
+    fn semaphore(&self, key: &str, size: usize) -> Arc<Semaphore> {
+        let mut sems = self.semaphores.lock().unwrap_or_else(|e| e.into_inner());
+        sems.entry(key.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(size.max(1))))
+            .clone()
+    }
+
+    /// The units still admissible in the key's current window, as the limiter sees it
+    /// (`None` for unlimited keys).
+    pub fn remaining(&self, key: &str) -> Option<u64> {
+        let mut buckets = self.lock_buckets();
+        let bucket = self.bucket(&mut buckets, key);
+        bucket.limit.map(|_| bucket.remaining)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryLimiter {
+    async fn acquire(&self, key: &str, cost: u64) -> Result<Permit> {
+        if let Some(Limit::Concurrency(size)) = self.configured(key) {
+            let permit = self
+                .semaphore(key, size)
+                .acquire_owned()
+                .await
+                .map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
+            return Ok(Permit { _slot: Some(permit) });
+        }
+        loop {
+            match self.try_admit(key, cost) {
+                Ok(()) => return Ok(Permit::free()),
+                Err(until) => {
+                    let wait = until.saturating_duration_since(self.clock.now());
+                    tracing::trace!(key, cost, wait_ms = wait.as_millis() as u64, "rate limiter: waiting");
+                    // Never spin: a zero wait still yields to the other tasks.
+                    self.clock.sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
+    }
+
+    fn observe(&self, key: &str, feedback: &Feedback) {
+        if matches!(self.configured(key), Some(Limit::Concurrency(_))) {
+            return;
+        }
+        let now = self.clock.now();
+        let mut buckets = self.lock_buckets();
+        let bucket = self.bucket(&mut buckets, key);
+        // Okta reports a concurrency rejection as limit 0 / remaining 0: that says nothing
+        // about the bucket's size, so it must not shrink it.
+        if let Some(limit) = feedback.limit.filter(|l| *l > 0) {
+            if bucket.limit.is_none() {
+                bucket.remaining = limit;
+            }
+            bucket.limit = Some(limit);
+        }
+        if bucket.limit.is_none() {
+            return;
+        }
+        if let Some(charged) = feedback.charged {
+            // Correct the estimate we charged at admission by what the service really charged.
+            bucket.remaining = (bucket.remaining + feedback.estimated).saturating_sub(charged);
+        }
+        if let Some(reset_after) = feedback.reset_after {
+            let server_end = now + reset_after;
+            match bucket.window_end {
+                // Same window as ours (resets are reported in whole seconds): keep the later end.
+                Some(end) if server_end.max(end) - server_end.min(end) <= Duration::from_millis(1500) => {
+                    bucket.window_end = Some(end.max(server_end));
+                }
+                _ => {
+                    bucket.window_end = Some(server_end);
+                    bucket.next_at = None;
+                }
+            }
+        }
+        if let Some(remaining) = feedback.remaining {
+            bucket.remaining = bucket.remaining.min(remaining);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn no_window_admits_more_than_the_quota_and_4n_calls_take_about_4_windows() {
+        const N: u64 = 25;
+        let window = Duration::from_secs(1);
+        let limiter = Arc::new(MemoryLimiter::new().with_limit("k", Limit::per(window, N)));
+        let start = tokio::time::Instant::now();
+        let per_window: Arc<Vec<AtomicU64>> = Arc::new((0..16).map(|_| AtomicU64::new(0)).collect());
+        let mut tasks = Vec::new();
+        for t in 0..32u64 {
+            let limiter = limiter.clone();
+            let per_window = per_window.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..(4 * N / 32 + u64::from(t < (4 * N) % 32)) {
+                    limiter.acquire("k", 1).await.unwrap();
+                    let w = (tokio::time::Instant::now() - start).as_millis() / 1000;
+                    per_window[w as usize].fetch_add(1, Ordering::SeqCst);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let counts: Vec<u64> = per_window.iter().map(|c| c.load(Ordering::SeqCst)).collect();
+        assert_eq!(counts.iter().sum::<u64>(), 4 * N);
+        assert!(counts.iter().all(|c| *c <= N), "{counts:?}");
+        let elapsed = tokio::time::Instant::now() - start;
+        assert!(
+            elapsed >= Duration::from_secs(3) && elapsed <= Duration::from_millis(4100),
+            "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn feedback_of_an_empty_bucket_makes_callers_wait_for_the_reset() {
+        let limiter = MemoryLimiter::new();
+        // Unknown key: free until the service reveals a limit.
+        limiter.acquire("k", 1).await.unwrap();
+        limiter.observe(
+            "k",
+            &Feedback::remaining(0, Duration::from_secs(2)).with_limit(10),
+        );
+        let start = tokio::time::Instant::now();
+        limiter.acquire("k", 1).await.unwrap();
+        assert!(tokio::time::Instant::now() - start >= Duration::from_secs(2));
+        assert_eq!(limiter.remaining("k"), Some(9));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn weighted_costs_are_corrected_by_the_charged_cost() {
+        let limiter =
+            MemoryLimiter::new().with_limit("points", Limit::per(Duration::from_secs(60), 10_000)).with_pacing(false);
+        limiter.acquire("points", 1_000).await.unwrap();
+        assert_eq!(limiter.remaining("points"), Some(9_000));
+        let mut fb = Feedback::default().with_charged(300);
+        fb.estimated = 1_000;
+        limiter.observe("points", &fb);
+        assert_eq!(limiter.remaining("points"), Some(9_700));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_limit_caps_permits_in_flight() {
+        let limiter = Arc::new(MemoryLimiter::new().with_limit("c", Limit::Concurrency(2)));
+        let a = limiter.acquire("c", 1).await.unwrap();
+        let _b = limiter.acquire("c", 1).await.unwrap();
+        let third = tokio::time::timeout(Duration::from_millis(10), limiter.acquire("c", 1)).await;
+        assert!(third.is_err(), "a third permit must wait");
+        drop(a);
+        tokio::time::timeout(Duration::from_millis(10), limiter.acquire("c", 1))
+            .await
+            .expect("a released slot admits the next")
+            .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_spreads_a_window_instead_of_bursting() {
+        let limiter = MemoryLimiter::new()
+            .with_limit("k", Limit::per(Duration::from_secs(10), 100))
+            .with_burst(0.0);
+        let start = tokio::time::Instant::now();
+        for _ in 0..50 {
+            limiter.acquire("k", 1).await.unwrap();
+        }
+        let elapsed = tokio::time::Instant::now() - start;
+        // 50 of 100 units spread over a 10 s window take about 5 s, not 0.
+        assert!(elapsed >= Duration::from_millis(4000) && elapsed <= Duration::from_millis(6000), "{elapsed:?}");
+    }
+
+    #[test]
+    fn prefix_limits_match_the_longest_prefix() {
+        let limiter = MemoryLimiter::new()
+            .with_limit("a:*", Limit::per_minute(1))
+            .with_limit("a:b*", Limit::per_minute(2))
+            .with_limit("a:bc", Limit::Concurrency(3));
+        assert_eq!(limiter.configured("a:x"), Some(Limit::per_minute(1)));
+        assert_eq!(limiter.configured("a:bd"), Some(Limit::per_minute(2)));
+        assert_eq!(limiter.configured("a:bc"), Some(Limit::Concurrency(3)));
+        assert_eq!(limiter.configured("z"), None);
+    }
+}
