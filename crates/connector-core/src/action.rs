@@ -146,6 +146,46 @@ pub struct Setting {
     pub description: &'static str,
 }
 
+/// Prose about a connector for its generated reference page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ConnectorDocs {
+    /// What the connector covers and for whom (Markdown).
+    pub overview: &'static str,
+    /// How to authorise: token kinds, OAuth scopes (Markdown; the env variables are listed
+    /// from [`Connector::settings`]).
+    pub authorization: &'static str,
+    /// Rate limits, budgets and API-version behaviour (Markdown list items). The retry
+    /// policy is documented from [`RetryPolicy`](crate::RetryPolicy) itself.
+    pub limitations: Vec<&'static str>,
+    /// The service's error codes and the kinds they map to: `(code or status, kind, when)`.
+    pub errors: Vec<(&'static str, ErrorKind, &'static str)>,
+}
+
+impl ConnectorDocs {
+    /// Docs with an overview and authorization text.
+    pub fn new(overview: &'static str, authorization: &'static str) -> ConnectorDocs {
+        ConnectorDocs {
+            overview,
+            authorization,
+            ..ConnectorDocs::default()
+        }
+    }
+
+    /// Adds a limitation (a Markdown list item).
+    pub fn limitation(mut self, text: &'static str) -> ConnectorDocs {
+        self.limitations.push(text);
+        self
+    }
+
+    /// Documents an error: the service's code or status, the kind it maps to, and when.
+    pub fn error(mut self, code: &'static str, kind: ErrorKind, when: &'static str) -> ConnectorDocs {
+        self.errors.push((code, kind, when));
+        self
+    }
+}
+
 /// The environment a connector connects from: variables plus run options.
 #[derive(Clone, Default)]
 pub struct Env {
@@ -221,6 +261,10 @@ pub trait Connector: Send + Sync {
     fn settings(&self) -> Vec<Setting>;
     /// Its actions' descriptions.
     fn actions(&self) -> Vec<ActionInfo>;
+    /// Prose for its generated reference page.
+    fn docs(&self) -> ConnectorDocs {
+        ConnectorDocs::default()
+    }
     /// Connects from the environment.
     fn connect(&self, env: &Env) -> Result<Box<dyn Session>>;
 }
@@ -238,6 +282,7 @@ pub struct ConnectorDef<C: Send + Sync + 'static> {
     name: &'static str,
     description: &'static str,
     settings: Vec<Setting>,
+    docs: ConnectorDocs,
     actions: Arc<Vec<Box<dyn DynAction<C>>>>,
     connect: fn(&Env) -> Result<C>,
 }
@@ -255,6 +300,7 @@ impl<C: Send + Sync + 'static> ConnectorDef<C> {
             name,
             description,
             settings: Vec::new(),
+            docs: ConnectorDocs::default(),
             actions: Arc::new(Vec::new()),
             connect,
         }
@@ -263,6 +309,12 @@ impl<C: Send + Sync + 'static> ConnectorDef<C> {
     /// Documents an environment variable.
     pub fn setting(mut self, setting: Setting) -> Self {
         self.settings.push(setting);
+        self
+    }
+
+    /// Sets the prose of the connector's reference page.
+    pub fn with_docs(mut self, docs: ConnectorDocs) -> Self {
+        self.docs = docs;
         self
     }
 
@@ -340,6 +392,10 @@ impl<C: Send + Sync + 'static> Connector for ConnectorDef<C> {
                 output_schema: a.output_schema(),
             })
             .collect()
+    }
+
+    fn docs(&self) -> ConnectorDocs {
+        self.docs.clone()
     }
 
     fn connect(&self, env: &Env) -> Result<Box<dyn Session>> {

@@ -47,7 +47,7 @@ pub mod profile;
 pub mod retry;
 
 pub use action::{
-    Action, ActionInfo, Connector, ConnectorDef, DynAction, Env, HasConnection, Registry, Session,
+    Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection, Registry, Session,
     Setting, parse_input, schema_of,
 };
 pub use auth::{AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken};

@@ -1,0 +1,18 @@
+//! The registry of the `connector` command line: the one place connectors are registered.
+//!
+//! `cargo xtask new-connector` adds a line here; `cargo xtask codegen` reads it to write the
+//! connector docs, schemas and manifest. The binary itself lives in `main.rs`.
+//!
+//! ```
+//! let registry = connector_cli::registry();
+//! assert!(registry.connector("okta").is_ok());
+//! ```
+
+use connector_core::Registry;
+
+/// Every connector the `connector` binary knows.
+pub fn registry() -> Registry {
+    Registry::new()
+        .with(connector_okta::connector())
+        .with(connector_boards::connector())
+}

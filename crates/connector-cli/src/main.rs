@@ -1,0 +1,220 @@
+//! `connector`: list, describe and run connector actions; serve the sandbox; run the demo.
+//!
+//! ```text
+//! connector list [--json]
+//! connector describe <connector> [<action>]
+//! connector run <connector> <action> [--input JSON | --input @FILE | --input -] [--dry-run]
+//! connector sandbox [--okta-port N] [--boards-port N]
+//! connector demo
+//! ```
+//!
+//! `run` prints the action's output as JSON on stdout and exits 0; on failure it prints
+//! `{"error":{...}}` on stderr and exits by the error's kind (2 invalid input or usage,
+//! 3 authentication/permission, 4 not found, 5 rate limited, 6 other service answers,
+//! 7 transport/timeout/invalid response, 1 anything else).
+
+mod demo;
+mod exit;
+
+mod sandbox;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use connector_core::{DryRunLog, Env, Error, Registry};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(name = "connector", version, about = "Run workflow connector actions (Okta, boards) from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List connectors and their actions.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Describe a connector or one action as JSON (id, name, description, schemas).
+    Describe {
+        /// The connector id (okta, boards).
+        connector: String,
+        /// The action id (create-user, ...).
+        action: Option<String>,
+    },
+    /// Run an action; connections come from the environment (OKTA_*, BOARDS_*).
+    Run {
+        /// The connector id.
+        connector: String,
+        /// The action id.
+        action: String,
+        /// The input: JSON text, @FILE, or - for standard input (default: {}).
+        #[arg(long)]
+        input: Option<String>,
+        /// Print the request(s) that would be sent, credentials masked, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C.
+    Sandbox {
+        /// The Okta emulator's port (default: random).
+        #[arg(long, default_value_t = 0)]
+        okta_port: u16,
+        /// The boards emulator's port (default: random).
+        #[arg(long, default_value_t = 0)]
+        boards_port: u16,
+    },
+    /// Run the help-desk template end to end on the sandbox and print the flow history.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{}", error_json(&Error::configuration(format!("cannot start the runtime: {e}"))));
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::List { json } => list(&connector_cli::registry(), json),
+            Command::Describe { connector, action } => describe(&connector_cli::registry(), &connector, action.as_deref()),
+            Command::Run {
+                connector,
+                action,
+                input,
+                dry_run,
+            } => run(&connector_cli::registry(), &connector, &action, input.as_deref(), dry_run).await,
+            Command::Sandbox { okta_port, boards_port } => sandbox::serve(okta_port, boards_port).await,
+            Command::Demo => demo::run().await,
+        }
+    })
+}
+
+/// Logs go to stderr; `CONNECTOR_LOG` (e.g. `debug`, `connector_core=trace`) sets the filter.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONNECTOR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .try_init();
+}
+
+fn error_json(error: &Error) -> Value {
+    json!({ "error": error.to_json() })
+}
+
+fn fail(error: &Error) -> ExitCode {
+    eprintln!("{}", error_json(error));
+    ExitCode::from(exit::code(error))
+}
+
+fn print_json(value: &Value) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&Error::invalid_response(format!("cannot print the output: {e}"))),
+    }
+}
+
+fn list(registry: &Registry, as_json: bool) -> ExitCode {
+    if as_json {
+        let connectors: Vec<Value> = registry
+            .connectors()
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id(),
+                    "name": c.name(),
+                    "description": c.description(),
+                    "actions": c.actions().iter().map(|a| json!({"id": a.id, "name": a.name, "description": a.description})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        return print_json(&json!({ "connectors": connectors }));
+    }
+    for c in registry.connectors() {
+        println!("{} ({})", c.id(), c.name());
+        for a in c.actions() {
+            println!("  {:<30} {}", a.id, a.name);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn describe(registry: &Registry, connector: &str, action: Option<&str>) -> ExitCode {
+    let result = match action {
+        Some(action) => registry
+            .action(connector, action)
+            .and_then(|a| serde_json::to_value(a).map_err(|e| Error::invalid_response(e.to_string()))),
+        None => registry.connector(connector).map(|c| {
+            json!({
+                "id": c.id(),
+                "name": c.name(),
+                "description": c.description(),
+                "settings": c.settings(),
+                "actions": c.actions(),
+            })
+        }),
+    };
+    match result {
+        Ok(value) => print_json(&value),
+        Err(e) => fail(&e),
+    }
+}
+
+/// Reads `--input`: JSON text, `@FILE`, or `-` for standard input.
+fn read_input(input: Option<&str>) -> Result<Value, Error> {
+    let text = match input {
+        None => return Ok(json!({})),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Error::invalid_input(format!("cannot read the input from standard input: {e}")))?;
+            text
+        }
+        Some(path) if path.starts_with('@') => std::fs::read_to_string(&path[1..])
+            .map_err(|e| Error::invalid_input(format!("cannot read the input file {}: {e}", &path[1..])))?,
+        Some(text) => text.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))
+}
+
+async fn run(registry: &Registry, connector: &str, action: &str, input: Option<&str>, dry_run: bool) -> ExitCode {
+    let result = async {
+        let found = registry.connector(connector)?;
+        // Check the action id before asking for credentials: a typo should say so, not ask
+        // for OKTA_API_TOKEN.
+        registry.action(connector, action)?;
+        let input = read_input(input)?;
+        let log = DryRunLog::new();
+        let mut env = Env::from_process();
+        if dry_run {
+            env = env.with_dry_run(log.clone());
+        }
+        let session = found.connect(&env)?;
+        match session.run(action, input).await {
+            Err(e) if e.is_dry_run_stop() => Ok(json!({ "dryRun": true, "requests": log.requests() })),
+            Ok(output) if dry_run => Ok(json!({ "dryRun": true, "requests": log.requests(), "output": output })),
+            other => other,
+        }
+    }
+    .await;
+    match result {
+        Ok(output) => print_json(&output),
+        Err(e) => fail(&e),
+    }
+}
