@@ -64,7 +64,9 @@ pub fn parse_input<T: DeserializeOwned>(input: Value) -> Result<T> {
         if path == "." || path.is_empty() {
             Error::invalid_input(format!("the input does not fit the schema: {inner}"))
         } else {
-            Error::invalid_input(format!("the input does not fit the schema at `{path}`: {inner}"))
+            Error::invalid_input(format!(
+                "the input does not fit the schema at `{path}`: {inner}"
+            ))
         }
     })
 }
@@ -111,8 +113,9 @@ impl<C: ?Sized + Sync, A: Action<C>> DynAction<C> for A {
     async fn run_json(&self, client: &C, input: Value) -> Result<Value> {
         let input: A::Input = parse_input(input)?;
         let output = self.run(client, input).await?;
-        serde_json::to_value(output)
-            .map_err(|e| Error::invalid_response(format!("the output cannot be written as JSON: {e}")))
+        serde_json::to_value(output).map_err(|e| {
+            Error::invalid_response(format!("the output cannot be written as JSON: {e}"))
+        })
     }
 }
 
@@ -180,7 +183,12 @@ impl ConnectorDocs {
     }
 
     /// Documents an error: the service's code or status, the kind it maps to, and when.
-    pub fn error(mut self, code: &'static str, kind: ErrorKind, when: &'static str) -> ConnectorDocs {
+    pub fn error(
+        mut self,
+        code: &'static str,
+        kind: ErrorKind,
+        when: &'static str,
+    ) -> ConnectorDocs {
         self.errors.push((code, kind, when));
         self
     }
@@ -213,9 +221,14 @@ impl Env {
     }
 
     /// An environment from pairs (tests, embedding).
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Env {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
         Env {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             dry_run: None,
         }
     }
@@ -233,7 +246,10 @@ impl Env {
 
     /// A variable's value (empty values count as unset).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
     }
 
     /// The first set variable among `names`.
@@ -342,7 +358,11 @@ async fn run_action<C: Send + Sync>(
     let found = actions.iter().find(|a| a.id() == action).ok_or_else(|| {
         Error::invalid_input(format!(
             "connector {connector} has no action {action:?}; its actions are: {}",
-            actions.iter().map(|a| a.id()).collect::<Vec<_>>().join(", ")
+            actions
+                .iter()
+                .map(|a| a.id())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
     let span = tracing::info_span!("action", connector, action);
@@ -416,7 +436,9 @@ pub struct Registry {
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.connectors.iter().map(|c| c.id())).finish()
+        f.debug_list()
+            .entries(self.connectors.iter().map(|c| c.id()))
+            .finish()
     }
 }
 
@@ -439,15 +461,22 @@ impl Registry {
 
     /// A connector by id; an unknown id is `invalid_input` listing the known ones.
     pub fn connector(&self, id: &str) -> Result<&Arc<dyn Connector>> {
-        self.connectors.iter().find(|c| c.id() == id).ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "unknown connector {id:?}; known connectors: {}",
-                    self.connectors.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
+        self.connectors
+            .iter()
+            .find(|c| c.id() == id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "unknown connector {id:?}; known connectors: {}",
+                        self.connectors
+                            .iter()
+                            .map(|c| c.id())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
     }
 
     /// An action's description by connector and action id.

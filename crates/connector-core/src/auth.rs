@@ -124,7 +124,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -286,7 +290,8 @@ impl ClientCredentials {
     }
 
     async fn fetch(&self) -> Result<CachedToken> {
-        self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let body = self.token_form()?;
         tracing::debug!(token_url = %self.token_url, client_id = %self.client_id, "requesting an access token");
         let send = self
@@ -298,7 +303,12 @@ impl ClientCredentials {
             .send();
         let response = tokio::time::timeout(self.timeout, send)
             .await
-            .map_err(|_| Error::new(ErrorKind::Timeout, "the token endpoint did not answer in time"))?
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    "the token endpoint did not answer in time",
+                )
+            })?
             .map_err(|e| {
                 Error::new(ErrorKind::Transport, "cannot reach the token endpoint")
                     .with_source(e.without_url())
@@ -306,13 +316,22 @@ impl ClientCredentials {
         let status = response.status().as_u16();
         let bytes = tokio::time::timeout(self.timeout, response.bytes())
             .await
-            .map_err(|_| Error::new(ErrorKind::Timeout, "the token endpoint did not answer in time"))?
-            .map_err(|e| Error::new(ErrorKind::Transport, "the token answer was cut off").with_source(e.without_url()))?;
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    "the token endpoint did not answer in time",
+                )
+            })?
+            .map_err(|e| {
+                Error::new(ErrorKind::Transport, "the token answer was cut off")
+                    .with_source(e.without_url())
+            })?;
         if !(200..300).contains(&status) {
-            let answer: OAuthErrorAnswer = serde_json::from_slice(&bytes).unwrap_or(OAuthErrorAnswer {
-                error: None,
-                error_description: None,
-            });
+            let answer: OAuthErrorAnswer =
+                serde_json::from_slice(&bytes).unwrap_or(OAuthErrorAnswer {
+                    error: None,
+                    error_description: None,
+                });
             let kind = match status {
                 400 | 401 | 403 => ErrorKind::Authentication,
                 429 => ErrorKind::RateLimited,
@@ -322,14 +341,17 @@ impl ClientCredentials {
             if let Some(description) = &answer.error_description {
                 message.push_str(&format!(": {description}"));
             }
-            let mut error = Error::new(kind, message).with_status(status).with_attempts(1);
+            let mut error = Error::new(kind, message)
+                .with_status(status)
+                .with_attempts(1);
             if let Some(code) = answer.error {
                 error = error.with_code(code);
             }
             return Err(error);
         }
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::invalid_response(format!("the token answer is not a token: {e}")).with_status(status)
+            Error::invalid_response(format!("the token answer is not a token: {e}"))
+                .with_status(status)
         })?;
         let scheme = match answer.token_type.as_deref() {
             Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP",
@@ -350,10 +372,10 @@ impl Authenticator for ClientCredentials {
         // refresh: they queue here and find the fresh token when they get the lock.
         let mut cache = self.cache.lock().await;
         let now = self.clock.now();
-        if let Some(token) = cache.as_ref() {
-            if now + self.refresh_before < token.expires_at {
-                return Ok(Some(token.header.clone()));
-            }
+        if let Some(token) = cache.as_ref()
+            && now + self.refresh_before < token.expires_at
+        {
+            return Ok(Some(token.header.clone()));
         }
         let fresh = self.fetch().await?;
         let header = fresh.header.clone();

@@ -31,7 +31,10 @@ use crate::retry::{GiveUpReason, RetryDecision, RetryPolicy, Verdict};
 /// Parses a base URL: `https`, or `http` for loopback hosts only; no credentials in it.
 pub fn parse_base_url(raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|e| {
-        Error::configuration(format!("{:?} is not a valid URL ({e}); give one such as https://example.okta.com", redact_userinfo(raw)))
+        Error::configuration(format!(
+            "{:?} is not a valid URL ({e}); give one such as https://example.okta.com",
+            redact_userinfo(raw)
+        ))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::configuration(
@@ -87,6 +90,13 @@ pub struct Timeouts {
     pub total: Duration,
 }
 
+impl Timeouts {
+    /// Time limits for one attempt and for the whole call.
+    pub fn new(attempt: Duration, total: Duration) -> Timeouts {
+        Timeouts { attempt, total }
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
@@ -124,7 +134,10 @@ impl DryRunLog {
 
     /// The requests recorded so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn record(&self, request: RecordedRequest) {
@@ -319,7 +332,10 @@ impl Connection {
     /// Starts building a connection to `base_url`.
     pub fn builder(base_url: &str) -> ConnectionBuilder {
         let mut default_headers = HeaderMap::new();
-        default_headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        default_headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         ConnectionBuilder {
             base_url: parse_base_url(base_url),
             auth: Arc::new(NoAuth),
@@ -370,8 +386,9 @@ impl Connection {
     /// A request to an absolute URL the service gave (a pagination link); refused unless it
     /// is on the connection's origin.
     pub fn request_url(&self, method: Method, url: &str) -> Result<Request> {
-        let url = Url::parse(url)
-            .map_err(|e| Error::invalid_response(format!("the service gave a link that is not a URL: {e}")))?;
+        let url = Url::parse(url).map_err(|e| {
+            Error::invalid_response(format!("the service gave a link that is not a URL: {e}"))
+        })?;
         if url.origin() != self.inner.base_url.origin() {
             return Err(Error::invalid_response(format!(
                 "the service gave a link to another origin ({}); refusing to send credentials there",
@@ -413,7 +430,9 @@ impl Connection {
             for (key, cost) in &keys {
                 permits.push(inner.limiter.acquire(key, *cost).await?);
             }
-            let attempt = self.attempt(&request, authorization.as_ref(), deadline).await;
+            let attempt = self
+                .attempt(&request, authorization.as_ref(), deadline)
+                .await;
             drop(permits);
             let now = inner.clock.system_time();
             if let Attempt::Answer(response) = &attempt {
@@ -432,7 +451,9 @@ impl Connection {
                 Attempt::Answer(r) => Ok(r),
                 Attempt::Failed(f) => Err(f),
             };
-            let verdict = inner.profile.classify(&request, outcome, &inner.policy, now);
+            let verdict = inner
+                .profile
+                .classify(&request, outcome, &inner.policy, now);
             tracing::debug!(
                 method = %request.method,
                 url = %request.url,
@@ -444,19 +465,25 @@ impl Connection {
             match verdict {
                 Verdict::Success => {
                     let Attempt::Answer(mut response) = attempt else {
-                        return Err(Error::invalid_response("a classifier called a failed attempt a success")
-                            .with_attempts(attempts));
+                        return Err(Error::invalid_response(
+                            "a classifier called a failed attempt a success",
+                        )
+                        .with_attempts(attempts));
                     };
                     response.attempts = attempts;
                     return Ok(response);
                 }
                 Verdict::Unauthorized if !refreshed => {
-                    if let Some(refused) = &authorization {
-                        if inner.auth.invalidate(refused).await {
-                            refreshed = true;
-                            tracing::info!(attempt = attempts, reason = "401", "refreshing credentials and retrying once");
-                            continue;
-                        }
+                    if let Some(refused) = &authorization
+                        && inner.auth.invalidate(refused).await
+                    {
+                        refreshed = true;
+                        tracing::info!(
+                            attempt = attempts,
+                            reason = "401",
+                            "refreshing credentials and retrying once"
+                        );
+                        continue;
                     }
                     return Err(self.final_error(&request, attempt, attempts));
                 }
@@ -464,7 +491,9 @@ impl Connection {
                     let elapsed = inner.clock.now().saturating_duration_since(started);
                     let jitter = rand::rng().random::<f64>();
                     match inner.policy.decide(retries, elapsed, after, jitter) {
-                        RetryDecision::RetryAfter(delay) if inner.clock.now() + delay < deadline => {
+                        RetryDecision::RetryAfter(delay)
+                            if inner.clock.now() + delay < deadline =>
+                        {
                             retries += 1;
                             tracing::info!(
                                 method = %request.method,
@@ -477,9 +506,11 @@ impl Connection {
                                 "retrying"
                             );
                             inner.clock.sleep(delay).await;
-                            inner
-                                .profile
-                                .prepare_retry(&mut request, retries, first_request_id.as_deref());
+                            inner.profile.prepare_retry(
+                                &mut request,
+                                retries,
+                                first_request_id.as_deref(),
+                            );
                             continue;
                         }
                         RetryDecision::RetryAfter(delay) => {
@@ -518,12 +549,14 @@ impl Connection {
                 if error.status().is_none() {
                     error = error.with_status(response.status);
                 }
-                if error.request_id().is_none() {
-                    if let Some(id) = self.inner.profile.request_id(&response) {
-                        error = error.with_request_id(id);
-                    }
+                if error.request_id().is_none()
+                    && let Some(id) = self.inner.profile.request_id(&response)
+                {
+                    error = error.with_request_id(id);
                 }
-                error.with_attempts(attempts).with_response(response.to_error_response())
+                error
+                    .with_attempts(attempts)
+                    .with_response(response.to_error_response())
             }
             Attempt::Failed(failure) => failure.to_error().with_attempts(attempts),
         }
@@ -542,7 +575,8 @@ impl Connection {
             url: request.url.to_string(),
             headers: map,
             body: request.body.as_ref().map(|b| {
-                serde_json::from_slice(b).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+                serde_json::from_slice(b)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
             }),
         }
     }
@@ -558,7 +592,12 @@ impl Connection {
         headers
     }
 
-    async fn attempt(&self, request: &Request, authorization: Option<&SecretString>, deadline: Instant) -> Attempt {
+    async fn attempt(
+        &self,
+        request: &Request,
+        authorization: Option<&SecretString>,
+        deadline: Instant,
+    ) -> Attempt {
         let inner = &*self.inner;
         let mut headers = self.headers_for(request);
         if let Some(secret) = authorization {
@@ -581,10 +620,11 @@ impl Connection {
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
-        let budget = inner
-            .timeouts
-            .attempt
-            .min(deadline.saturating_duration_since(inner.clock.now()).max(Duration::from_millis(1)));
+        let budget = inner.timeouts.attempt.min(
+            deadline
+                .saturating_duration_since(inner.clock.now())
+                .max(Duration::from_millis(1)),
+        );
         match tokio::time::timeout(budget, self.exchange(builder, request)).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed(TransportFailure::Timeout),
@@ -597,7 +637,10 @@ impl Connection {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(transport_failure(&e)),
         };
-        if response.content_length().is_some_and(|len| len > cap as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > cap as u64)
+        {
             return Attempt::Failed(TransportFailure::TooLarge { limit: cap });
         }
         let status = response.status().as_u16();
@@ -673,7 +716,12 @@ mod tests {
         assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
         assert!(parse_base_url("http://[::1]:8080").is_ok());
         assert!(parse_base_url("http://localhost:1").is_ok());
-        for bad in ["http://acme.okta.com", "ftp://x", "not a url", "https://user:pw@acme.okta.com"] {
+        for bad in [
+            "http://acme.okta.com",
+            "ftp://x",
+            "not a url",
+            "https://user:pw@acme.okta.com",
+        ] {
             let e = parse_base_url(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Configuration, "{bad}");
             assert!(!e.to_string().contains("pw@"), "{e}");

@@ -86,7 +86,10 @@ pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)
     if relative_url.len() > 8192 {
         return refuse("it is longer than 8192 bytes");
     }
-    if relative_url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if relative_url
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
         return refuse("it contains control characters or whitespace");
     }
     if relative_url.contains('\\') {
@@ -105,7 +108,12 @@ pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)
         Some((p, q)) => (p, Some(q)),
         None => (relative_url, None),
     };
-    if path.contains('@') && path.split('/').nth(1).is_some_and(|s| s.contains('@') && s.contains(':')) {
+    if path.contains('@')
+        && path
+            .split('/')
+            .nth(1)
+            .is_some_and(|s| s.contains('@') && s.contains(':'))
+    {
         return refuse("it looks like userinfo");
     }
     if path.contains(':') && path.split('/').nth(1).is_some_and(|s| s.contains(':')) {
@@ -117,7 +125,9 @@ pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
             match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 Some(b) => {
                     if b == b'/' || b == b'\\' {
@@ -140,19 +150,21 @@ pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)
         }
     }
     let decoded = String::from_utf8_lossy(&decoded);
-    if decoded.split('/').any(|segment| segment == "." || segment == "..") {
+    if decoded
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return refuse("it contains a dot segment (/../ or /./)");
     }
-    if let Some(q) = query {
-        if q.bytes().any(|b| b == b'%')
-            && q.split('%').skip(1).any(|rest| {
-                rest.get(..2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .is_none_or(|b| b < 0x20 || b == 0x7f)
-            })
-        {
-            return refuse("its query contains a malformed escape or an encoded control character");
-        }
+    if let Some(q) = query
+        && q.bytes().any(|b| b == b'%')
+        && q.split('%').skip(1).any(|rest| {
+            rest.get(..2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .is_none_or(|b| b < 0x20 || b == 0x7f)
+        })
+    {
+        return refuse("its query contains a malformed escape or an encoded control character");
     }
     Ok((path.to_owned(), query.map(str::to_owned)))
 }
@@ -197,12 +209,20 @@ pub fn build_custom_request(
     input: &CustomApiInput,
     default_path: Option<&str>,
 ) -> Result<Request> {
-    let default_method = if default_path.is_some() { Method::POST } else { Method::GET };
+    let default_method = if default_path.is_some() {
+        Method::POST
+    } else {
+        Method::GET
+    };
     let method = parse_method(input.method.as_deref(), &default_method)?;
     let relative_url = match (&input.relative_url, default_path) {
         (Some(url), _) => url.as_str(),
         (None, Some(path)) => path,
-        (None, None) => return Err(Error::invalid_input("relativeUrl is required, e.g. /api/v1/users")),
+        (None, None) => {
+            return Err(Error::invalid_input(
+                "relativeUrl is required, e.g. /api/v1/users",
+            ));
+        }
     };
     let (path, query) = check_relative_url(relative_url)?;
     let target = match &query {
@@ -211,7 +231,9 @@ pub fn build_custom_request(
     };
     let mut request = connection.request(method, &target);
     if request.url().origin() != connection.base_url().origin() {
-        return Err(Error::invalid_input(format!("relativeUrl {relative_url:?} leaves the connection's origin")));
+        return Err(Error::invalid_input(format!(
+            "relativeUrl {relative_url:?} leaves the connection's origin"
+        )));
     }
     if let Some(params) = &input.query {
         let mut pairs = Vec::new();
@@ -224,9 +246,10 @@ pub fn build_custom_request(
     }
     if let Some(body) = &input.body {
         request = match body {
-            Value::String(text) => request
-                .body(text.clone().into_bytes())
-                .header(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+            Value::String(text) => request.body(text.clone().into_bytes()).header(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
             Value::Null => request,
             json => request.json(json)?,
         };
@@ -269,7 +292,10 @@ pub struct CustomApiAction {
 impl CustomApiAction {
     /// The action with a connector-specific description and optional default path
     /// (`/v2` for the boards service).
-    pub const fn new(description: &'static str, default_path: Option<&'static str>) -> CustomApiAction {
+    pub const fn new(
+        description: &'static str,
+        default_path: Option<&'static str>,
+    ) -> CustomApiAction {
         CustomApiAction {
             description,
             default_path,

@@ -101,8 +101,13 @@ pub struct ErrorResponse {
 /// Its `Display` and `Debug` never contain a credential: the pipeline builds errors from
 /// responses and from its own checks, never from the request's headers.
 #[derive(Debug)]
-#[non_exhaustive]
 pub struct Error {
+    // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
@@ -122,16 +127,18 @@ impl Error {
     /// A new error of `kind` with a message (lowercase, no trailing period).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
-            kind,
-            message: message.into(),
-            status: None,
-            code: None,
-            request_id: None,
-            attempts: 0,
-            retry_after: None,
-            response: None,
-            source: None,
-            dry_run: false,
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                code: None,
+                request_id: None,
+                attempts: 0,
+                retry_after: None,
+                response: None,
+                source: None,
+                dry_run: false,
+            }),
         }
     }
 
@@ -152,125 +159,125 @@ impl Error {
 
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Error {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
 
     /// Sets the service's own error code (`E0000007`, `InvalidBoardIdException`).
     pub fn with_code(mut self, code: impl Into<String>) -> Error {
-        self.code = Some(code.into());
+        self.inner.code = Some(code.into());
         self
     }
 
     /// Sets the service's request id (`X-Okta-Request-Id`, `extensions.request_id`).
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Error {
-        self.request_id = Some(request_id.into());
+        self.inner.request_id = Some(request_id.into());
         self
     }
 
     /// Sets the number of attempts made.
     pub fn with_attempts(mut self, attempts: u32) -> Error {
-        self.attempts = attempts;
+        self.inner.attempts = attempts;
         self
     }
 
     /// Sets how long the service asked to wait before trying again.
     pub fn with_retry_after(mut self, retry_after: Duration) -> Error {
-        self.retry_after = Some(retry_after);
+        self.inner.retry_after = Some(retry_after);
         self
     }
 
     /// Keeps the service's answer on the error.
     pub fn with_response(mut self, response: ErrorResponse) -> Error {
-        self.response = Some(Box::new(response));
+        self.inner.response = Some(Box::new(response));
         self
     }
 
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// Replaces the kind, keeping every fact.
     pub fn with_kind(mut self, kind: ErrorKind) -> Error {
-        self.kind = kind;
+        self.inner.kind = kind;
         self
     }
 
     /// Replaces the message, keeping every fact.
     pub fn with_message(mut self, message: impl Into<String>) -> Error {
-        self.message = message.into();
+        self.inner.message = message.into();
         self
     }
 
     pub(crate) fn dry_run_stop() -> Error {
         let mut error = Error::configuration("dry run: the request was recorded and not sent");
-        error.dry_run = true;
+        error.inner.dry_run = true;
         error
     }
 
     /// True when this error only says that a dry run stopped before sending.
     pub fn is_dry_run_stop(&self) -> bool {
-        self.dry_run
+        self.inner.dry_run
     }
 
     /// The kind of error.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The message, without the facts that have their own accessors.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The HTTP status of the last answer, if any.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The service's own error code, if any.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
 
     /// The service's request id of the last answer, if any.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
 
     /// How many attempts were made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// How long the service asked to wait, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// The service's last answer (status, headers, body), if there was one.
     pub fn response(&self) -> Option<&ErrorResponse> {
-        self.response.as_deref()
+        self.inner.response.as_deref()
     }
 
     /// The error as the JSON object the CLI prints: `{"kind","message","status","code","requestId","attempts","retryAfterSeconds"}`.
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
-        map.insert("kind".into(), Value::from(self.kind.as_str()));
-        map.insert("message".into(), Value::from(self.message.clone()));
-        if let Some(status) = self.status {
+        map.insert("kind".into(), Value::from(self.inner.kind.as_str()));
+        map.insert("message".into(), Value::from(self.inner.message.clone()));
+        if let Some(status) = self.inner.status {
             map.insert("status".into(), Value::from(status));
         }
-        if let Some(code) = &self.code {
+        if let Some(code) = &self.inner.code {
             map.insert("code".into(), Value::from(code.clone()));
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.inner.request_id {
             map.insert("requestId".into(), Value::from(id.clone()));
         }
-        map.insert("attempts".into(), Value::from(self.attempts));
-        if let Some(after) = self.retry_after {
+        map.insert("attempts".into(), Value::from(self.inner.attempts));
+        if let Some(after) = self.inner.retry_after {
             map.insert(
                 "retryAfterSeconds".into(),
                 serde_json::Number::from_f64(after.as_secs_f64())
@@ -278,7 +285,7 @@ impl Error {
                     .unwrap_or(Value::Null),
             );
         }
-        if let Some(response) = &self.response {
+        if let Some(response) = &self.inner.response {
             // `ErrorResponse` is plain data; serialising it cannot fail.
             map.insert(
                 "response".into(),
@@ -291,25 +298,25 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
         let mut facts = Vec::new();
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             facts.push(format!("status {status}"));
         }
-        if let Some(code) = &self.code {
+        if let Some(code) = &self.inner.code {
             facts.push(format!("code {code}"));
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.inner.request_id {
             facts.push(format!("request id {id}"));
         }
-        if self.attempts > 0 {
+        if self.inner.attempts > 0 {
             facts.push(format!(
                 "{} attempt{}",
-                self.attempts,
-                if self.attempts == 1 { "" } else { "s" }
+                self.inner.attempts,
+                if self.inner.attempts == 1 { "" } else { "s" }
             ));
         }
-        if let Some(after) = self.retry_after {
+        if let Some(after) = self.inner.retry_after {
             facts.push(format!("retry after {:.1}s", after.as_secs_f64()));
         }
         if !facts.is_empty() {
@@ -321,7 +328,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
     }

@@ -17,7 +17,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     // Some services send fractional seconds; accept them when they are finite and sane.
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0 && seconds < 1e9)
+        return (seconds.is_finite() && (0.0..1e9).contains(&seconds))
             .then(|| Duration::from_secs_f64(seconds));
     }
     let at = parse_http_date(value)?;
@@ -33,7 +33,11 @@ pub fn parse_http_date(value: &str) -> Option<SystemTime> {
 /// measured against the response's `Date` when present, else against `now`.
 ///
 /// A reset already past yields zero.
-pub fn delay_until_epoch_reset(reset: &str, date: Option<&str>, now: SystemTime) -> Option<Duration> {
+pub fn delay_until_epoch_reset(
+    reset: &str,
+    date: Option<&str>,
+    now: SystemTime,
+) -> Option<Duration> {
     let reset = reset.trim().parse::<u64>().ok()?;
     let reset = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset))?;
     let now = date.and_then(parse_http_date).unwrap_or(now);
@@ -52,7 +56,10 @@ mod tests {
     fn retry_after_seconds() {
         assert_eq!(parse_retry_after("7", at(0)), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after(" 0 ", at(0)), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("1.5", at(0)), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after("1.5", at(0)),
+            Some(Duration::from_millis(1500))
+        );
     }
 
     #[test]
@@ -71,7 +78,15 @@ mod tests {
 
     #[test]
     fn retry_after_garbage_is_none() {
-        for v in ["", "soon", "-1", "NaN", "inf", "1e300", "Sun, 99 Nov 1994 08:49:37 GMT"] {
+        for v in [
+            "",
+            "soon",
+            "-1",
+            "NaN",
+            "inf",
+            "1e300",
+            "Sun, 99 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(parse_retry_after(v, at(0)), None, "{v}");
         }
     }
@@ -89,7 +104,10 @@ mod tests {
             delay_until_epoch_reset("784111789", None, at(784_111_780)),
             Some(Duration::from_secs(9))
         );
-        assert_eq!(delay_until_epoch_reset("100", Some(date), local), Some(Duration::ZERO));
+        assert_eq!(
+            delay_until_epoch_reset("100", Some(date), local),
+            Some(Duration::ZERO)
+        );
         assert_eq!(delay_until_epoch_reset("x", Some(date), local), None);
     }
 }

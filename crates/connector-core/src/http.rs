@@ -32,7 +32,10 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url.as_str())
-            .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+            )
             .field("body_bytes", &self.body.as_ref().map_or(0, |b| b.len()))
             .finish()
     }
@@ -51,7 +54,10 @@ impl Request {
     }
 
     /// Appends query parameters.
-    pub fn query<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Request {
+    pub fn query<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Request {
         {
             let mut q = self.url.query_pairs_mut();
             for (k, v) in pairs {
@@ -74,16 +80,18 @@ impl Request {
     pub fn try_header(mut self, name: &str, value: &str) -> Result<Request> {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::invalid_input(format!("{name:?} is not a valid header name")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| Error::invalid_input(format!("the value of header {name} is not valid HTTP")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_input(format!("the value of header {name} is not valid HTTP"))
+        })?;
         self.headers.insert(name, value);
         Ok(self)
     }
 
     /// Sets a JSON body and `Content-Type: application/json`.
     pub fn json(mut self, body: &impl serde::Serialize) -> Result<Request> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input(format!("the body cannot be written as JSON: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid_input(format!("the body cannot be written as JSON: {e}"))
+        })?;
         self.headers.insert(
             reqwest::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -149,7 +157,12 @@ impl Request {
     pub fn is_idempotent(&self) -> bool {
         matches!(
             self.method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+            Method::GET
+                | Method::HEAD
+                | Method::PUT
+                | Method::DELETE
+                | Method::OPTIONS
+                | Method::TRACE
         )
     }
 }
@@ -177,7 +190,12 @@ impl fmt::Debug for Response {
 
 impl Response {
     /// A response built by hand (tests, profiles, emulated transports).
-    pub fn from_parts(status: u16, headers: HeaderMap, body: impl Into<Bytes>, url: Url) -> Response {
+    pub fn from_parts(
+        status: u16,
+        headers: HeaderMap,
+        body: impl Into<Bytes>,
+        url: Url,
+    ) -> Response {
         Response {
             status,
             headers,
@@ -276,7 +294,10 @@ impl Response {
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
-    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 15)];
     head.first() == Some(&b'<')
 }

@@ -47,23 +47,27 @@ pub mod profile;
 pub mod retry;
 
 pub use action::{
-    Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection, Registry, Session,
-    Setting, parse_input, schema_of,
+    Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection,
+    Registry, Session, Setting, parse_input, schema_of,
 };
-pub use auth::{AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken};
+pub use auth::{
+    AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
+};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use connection::{
     Connection, ConnectionBuilder, DryRunLog, RecordedRequest, Timeouts, USER_AGENT, is_loopback,
     parse_base_url, path_segment,
 };
-pub use custom::{CustomApiAction, CustomApiInput, CustomApiOutput, check_relative_url, custom_api_call};
+pub use custom::{
+    CustomApiAction, CustomApiInput, CustomApiOutput, check_relative_url, custom_api_call,
+};
 pub use error::{Error, ErrorKind, ErrorResponse, Result};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 pub use limiter::{Feedback, Limit, MemoryLimiter, Permit, RateLimiter, Unlimited};
 pub use profile::{Outcome, PlainHttp, ServiceProfile, TransportFailure};
 pub use retry::{GiveUpReason, RetryDecision, RetryPolicy, RetryReason, Verdict};
 
-/// Re-exported so connectors and users name the same versions.
-pub use secrecy;
 /// Re-exported so connectors derive schemas with the same version.
 pub use schemars;
+/// Re-exported so connectors and users name the same versions.
+pub use secrecy;

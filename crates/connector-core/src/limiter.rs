@@ -62,12 +62,25 @@ impl Feedback {
 pub struct Permit {
     // Held only to be dropped: dropping releases the concurrency slot.
     _slot: Option<OwnedSemaphorePermit>,
+    // Held only to be dropped: whatever another limiter keeps reserved for the attempt.
+    _guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Permit {
     /// A permit that holds nothing.
     pub fn free() -> Permit {
-        Permit { _slot: None }
+        Permit::default()
+    }
+
+    /// A permit that holds `guard` until the attempt ends, then drops it: how a limiter
+    /// outside this crate (a wrapper, a shared limiter's lease) keeps a slot reserved for
+    /// exactly the attempt's duration. A wrapper may hold the inner limiter's permit too,
+    /// as `Permit::holding((own_slot, inner_permit))`.
+    pub fn holding(guard: impl Send + Sync + 'static) -> Permit {
+        Permit {
+            _slot: None,
+            _guard: Some(Box::new(guard)),
+        }
     }
 }
 
@@ -270,12 +283,11 @@ impl MemoryLimiter {
         if bucket.remaining < cost {
             return Err(end);
         }
-        if pacing {
-            if let Some(next_at) = bucket.next_at {
-                if now < next_at {
-                    return Err(next_at);
-                }
-            }
+        if pacing
+            && let Some(next_at) = bucket.next_at
+            && now < next_at
+        {
+            return Err(next_at);
         }
         let before = bucket.remaining;
         bucket.remaining -= cost;
@@ -286,7 +298,9 @@ impl MemoryLimiter {
             let left = end.saturating_duration_since(now);
             let interval = left.mul_f64(cost as f64 / before.max(1) as f64);
             let tolerance = bucket.window.mul_f64(burst);
-            let base = bucket.next_at.map_or(now, |t| t.max(now.checked_sub(tolerance).unwrap_or(now)));
+            let base = bucket
+                .next_at
+                .map_or(now, |t| t.max(now.checked_sub(tolerance).unwrap_or(now)));
             bucket.next_at = Some(base + interval);
             if bucket.next_at.is_some_and(|t| t <= now) {
                 bucket.next_at = None;
@@ -320,14 +334,22 @@ impl RateLimiter for MemoryLimiter {
                 .acquire_owned()
                 .await
                 .map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
-            return Ok(Permit { _slot: Some(permit) });
+            return Ok(Permit {
+                _slot: Some(permit),
+                _guard: None,
+            });
         }
         loop {
             match self.try_admit(key, cost) {
                 Ok(()) => return Ok(Permit::free()),
                 Err(until) => {
                     let wait = until.saturating_duration_since(self.clock.now());
-                    tracing::trace!(key, cost, wait_ms = wait.as_millis() as u64, "rate limiter: waiting");
+                    tracing::trace!(
+                        key,
+                        cost,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limiter: waiting"
+                    );
                     // Never spin: a zero wait still yields to the other tasks.
                     self.clock.sleep(wait.max(Duration::from_millis(1))).await;
                 }
@@ -361,7 +383,9 @@ impl RateLimiter for MemoryLimiter {
             let server_end = now + reset_after;
             match bucket.window_end {
                 // Same window as ours (resets are reported in whole seconds): keep the later end.
-                Some(end) if server_end.max(end) - server_end.min(end) <= Duration::from_millis(1500) => {
+                Some(end)
+                    if server_end.max(end) - server_end.min(end) <= Duration::from_millis(1500) =>
+                {
                     bucket.window_end = Some(end.max(server_end));
                 }
                 _ => {
@@ -387,7 +411,8 @@ mod tests {
         let window = Duration::from_secs(1);
         let limiter = Arc::new(MemoryLimiter::new().with_limit("k", Limit::per(window, N)));
         let start = tokio::time::Instant::now();
-        let per_window: Arc<Vec<AtomicU64>> = Arc::new((0..16).map(|_| AtomicU64::new(0)).collect());
+        let per_window: Arc<Vec<AtomicU64>> =
+            Arc::new((0..16).map(|_| AtomicU64::new(0)).collect());
         let mut tasks = Vec::new();
         for t in 0..32u64 {
             let limiter = limiter.clone();
@@ -403,7 +428,10 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let counts: Vec<u64> = per_window.iter().map(|c| c.load(Ordering::SeqCst)).collect();
+        let counts: Vec<u64> = per_window
+            .iter()
+            .map(|c| c.load(Ordering::SeqCst))
+            .collect();
         assert_eq!(counts.iter().sum::<u64>(), 4 * N);
         assert!(counts.iter().all(|c| *c <= N), "{counts:?}");
         let elapsed = tokio::time::Instant::now() - start;
@@ -430,8 +458,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn weighted_costs_are_corrected_by_the_charged_cost() {
-        let limiter =
-            MemoryLimiter::new().with_limit("points", Limit::per(Duration::from_secs(60), 10_000)).with_pacing(false);
+        let limiter = MemoryLimiter::new()
+            .with_limit("points", Limit::per(Duration::from_secs(60), 10_000))
+            .with_pacing(false);
         limiter.acquire("points", 1_000).await.unwrap();
         assert_eq!(limiter.remaining("points"), Some(9_000));
         let mut fb = Feedback::default().with_charged(300);
@@ -465,7 +494,19 @@ mod tests {
         }
         let elapsed = tokio::time::Instant::now() - start;
         // 50 of 100 units spread over a 10 s window take about 5 s, not 0.
-        assert!(elapsed >= Duration::from_millis(4000) && elapsed <= Duration::from_millis(6000), "{elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(4000) && elapsed <= Duration::from_millis(6000),
+            "{elapsed:?}"
+        );
+    }
+
+    #[test]
+    fn a_holding_permit_keeps_its_guard_until_dropped() {
+        let slot = Arc::new(Semaphore::new(1));
+        let permit = Permit::holding(slot.clone().try_acquire_owned().unwrap());
+        assert_eq!(slot.available_permits(), 0);
+        drop(permit);
+        assert_eq!(slot.available_permits(), 1);
     }
 
     #[test]

@@ -67,7 +67,12 @@ pub trait ServiceProfile: Send + Sync + fmt::Debug {
     }
 
     /// What a response says about the limiter's keys. Default: nothing.
-    fn feedback(&self, request: &Request, response: &Response, now: SystemTime) -> Vec<(String, Feedback)> {
+    fn feedback(
+        &self,
+        request: &Request,
+        response: &Response,
+        now: SystemTime,
+    ) -> Vec<(String, Feedback)> {
         let _ = (request, response, now);
         Vec::new()
     }
@@ -79,7 +84,13 @@ pub trait ServiceProfile: Send + Sync + fmt::Debug {
     }
 
     /// Classifies one attempt. Default: [`standard_classify`].
-    fn classify(&self, request: &Request, outcome: Outcome<'_>, policy: &RetryPolicy, now: SystemTime) -> Verdict {
+    fn classify(
+        &self,
+        request: &Request,
+        outcome: Outcome<'_>,
+        policy: &RetryPolicy,
+        now: SystemTime,
+    ) -> Verdict {
         standard_classify(self, request, outcome, policy, now)
     }
 
@@ -110,7 +121,10 @@ impl ServiceProfile for PlainHttp {}
 
 /// `Retry-After` in seconds or as a date measured against the answer's `Date` (else `now`).
 pub fn standard_retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
-    let now = response.header("date").and_then(parse_http_date).unwrap_or(now);
+    let now = response
+        .header("date")
+        .and_then(parse_http_date)
+        .unwrap_or(now);
     parse_retry_after(response.header("retry-after")?, now)
 }
 
@@ -139,7 +153,11 @@ pub fn standard_classify<P: ServiceProfile + ?Sized>(
 }
 
 /// The transport half of [`standard_classify`].
-pub fn classify_transport(request: &Request, failure: &TransportFailure, policy: &RetryPolicy) -> Verdict {
+pub fn classify_transport(
+    request: &Request,
+    failure: &TransportFailure,
+    policy: &RetryPolicy,
+) -> Verdict {
     if !policy.retry_transport {
         return Verdict::Fail;
     }
@@ -148,10 +166,12 @@ pub fn classify_transport(request: &Request, failure: &TransportFailure, policy:
             reason: RetryReason::Connect,
             after: None,
         },
-        TransportFailure::Timeout | TransportFailure::Broken(_) if request.is_idempotent() => Verdict::Retryable {
-            reason: RetryReason::Transport,
-            after: None,
-        },
+        TransportFailure::Timeout | TransportFailure::Broken(_) if request.is_idempotent() => {
+            Verdict::Retryable {
+                reason: RetryReason::Transport,
+                after: None,
+            }
+        }
         _ => Verdict::Fail,
     }
 }

@@ -194,8 +194,14 @@ mod tests {
     #[test]
     fn retries_at_most_three_times_within_the_minute() {
         let p = RetryPolicy::default();
-        assert_eq!(p.decide(0, S(0), Some(S(1)), 0.5), RetryDecision::RetryAfter(S(1)));
-        assert_eq!(p.decide(2, S(10), Some(S(1)), 0.5), RetryDecision::RetryAfter(S(1)));
+        assert_eq!(
+            p.decide(0, S(0), Some(S(1)), 0.5),
+            RetryDecision::RetryAfter(S(1))
+        );
+        assert_eq!(
+            p.decide(2, S(10), Some(S(1)), 0.5),
+            RetryDecision::RetryAfter(S(1))
+        );
         assert_eq!(
             p.decide(3, S(10), Some(S(1)), 0.5),
             RetryDecision::GiveUp(GiveUpReason::RetriesExhausted)
@@ -213,14 +219,23 @@ mod tests {
             p.decide(1, S(50), Some(S(10)), 0.5),
             RetryDecision::GiveUp(GiveUpReason::WaitPastWindow(S(10)))
         );
-        assert_eq!(p.decide(1, S(50), Some(S(9)), 0.5), RetryDecision::RetryAfter(S(9)));
+        assert_eq!(
+            p.decide(1, S(50), Some(S(9)), 0.5),
+            RetryDecision::RetryAfter(S(9))
+        );
     }
 
     #[test]
     fn the_service_s_wait_wins_over_backoff() {
         let p = RetryPolicy::default();
-        assert_eq!(p.decide(0, S(0), Some(S(7)), 0.99), RetryDecision::RetryAfter(S(7)));
-        assert_eq!(p.decide(0, S(0), Some(S(0)), 0.99), RetryDecision::RetryAfter(S(0)));
+        assert_eq!(
+            p.decide(0, S(0), Some(S(7)), 0.99),
+            RetryDecision::RetryAfter(S(7))
+        );
+        assert_eq!(
+            p.decide(0, S(0), Some(S(0)), 0.99),
+            RetryDecision::RetryAfter(S(0))
+        );
     }
 
     #[test]
@@ -231,7 +246,10 @@ mod tests {
             assert_eq!(p.backoff(retry, 0.0), Duration::ZERO);
             assert_eq!(p.backoff(retry, 1.0), cap);
             let mid = p.backoff(retry, 0.5);
-            assert!(mid <= cap && mid >= cap / 2 - Duration::from_millis(1), "{retry}: {mid:?}");
+            assert!(
+                mid <= cap && mid >= cap / 2 - Duration::from_millis(1),
+                "{retry}: {mid:?}"
+            );
         }
         // Out-of-range samples are clamped rather than trusted.
         assert_eq!(p.backoff(1, 7.0), S(1));
@@ -241,8 +259,14 @@ mod tests {
     #[test]
     fn backoff_without_an_asked_wait_uses_jitter_and_respects_the_window() {
         let p = RetryPolicy::default();
-        assert_eq!(p.decide(0, S(0), None, 0.5), RetryDecision::RetryAfter(Duration::from_millis(500)));
-        assert_eq!(p.decide(2, S(0), None, 1.0), RetryDecision::RetryAfter(S(4)));
+        assert_eq!(
+            p.decide(0, S(0), None, 0.5),
+            RetryDecision::RetryAfter(Duration::from_millis(500))
+        );
+        assert_eq!(
+            p.decide(2, S(0), None, 1.0),
+            RetryDecision::RetryAfter(S(4))
+        );
         assert_eq!(
             p.decide(2, S(57), None, 1.0),
             RetryDecision::GiveUp(GiveUpReason::WindowElapsed)

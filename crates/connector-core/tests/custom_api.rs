@@ -4,7 +4,8 @@
 mod support;
 
 use connector_core::{
-    Connection, CustomApiInput, ErrorKind, StaticToken, custom::build_custom_request, custom_api_call,
+    Connection, CustomApiInput, ErrorKind, StaticToken, custom::build_custom_request,
+    custom_api_call,
 };
 use httpmock::prelude::*;
 use serde_json::json;
@@ -68,7 +69,11 @@ async fn hostile_relative_urls_are_refused_before_anything_is_sent() {
             ..CustomApiInput::default()
         };
         let error = custom_api_call(&conn, &input, None).await.unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{hostile:?} was not refused");
+        assert_eq!(
+            error.kind(),
+            ErrorKind::InvalidInput,
+            "{hostile:?} was not refused"
+        );
         assert_eq!(error.attempts(), 0);
     }
     any.assert_calls_async(0).await;
@@ -76,7 +81,9 @@ async fn hostile_relative_urls_are_refused_before_anything_is_sent() {
 
 #[test]
 fn ordinary_paths_pass_the_guard() {
-    let conn = Connection::builder("https://acme.okta.com").build().unwrap();
+    let conn = Connection::builder("https://acme.okta.com")
+        .build()
+        .unwrap();
     for ok in [
         "/api/v1/users",
         "/api/v1/users?search=profile.role%20eq%20%22Support%22&limit=2",
@@ -89,15 +96,24 @@ fn ordinary_paths_pass_the_guard() {
             relative_url: Some(ok.to_owned()),
             ..CustomApiInput::default()
         };
-        let request = build_custom_request(&conn, &input, None).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        let request =
+            build_custom_request(&conn, &input, None).unwrap_or_else(|e| panic!("{ok}: {e}"));
         assert_eq!(request.url().origin(), conn.base_url().origin());
     }
 }
 
 #[tokio::test]
 async fn the_caller_cannot_set_authorization_or_host() {
-    let conn = Connection::builder("https://acme.okta.com").build().unwrap();
-    for header in ["Authorization", "authorization", "Host", "Proxy-Authorization", "Content-Length"] {
+    let conn = Connection::builder("https://acme.okta.com")
+        .build()
+        .unwrap();
+    for header in [
+        "Authorization",
+        "authorization",
+        "Host",
+        "Proxy-Authorization",
+        "Content-Length",
+    ] {
         let input = CustomApiInput {
             relative_url: Some("/api/v1/users".into()),
             headers: Some([(header.to_owned(), "SSWS stolen".to_owned())].into()),
@@ -128,15 +144,26 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
     };
     let error = custom_api_call(&conn, &input, None).await.unwrap_err();
     assert_eq!(error.status(), Some(302));
-    assert_eq!(elsewhere.hits(), 0, "the redirect to another origin must not be followed");
-    assert_eq!(origin.seen()[0].header("authorization"), Some("SSWS secret-token"));
+    assert_eq!(
+        elsewhere.hits(),
+        0,
+        "the redirect to another origin must not be followed"
+    );
+    assert_eq!(
+        origin.seen()[0].header("authorization"),
+        Some("SSWS secret-token")
+    );
 }
 
 #[tokio::test]
 async fn a_same_origin_redirect_is_followed_with_credentials() {
     let server = Scripted::start(vec![
         reply(301, &[("location", "/api/v1/users/moved")], ""),
-        reply(200, &[("content-type", "application/json")], r#"{"id":"00u1"}"#),
+        reply(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"id":"00u1"}"#,
+        ),
     ])
     .await;
     let conn = Connection::builder(&server.url)
@@ -151,7 +178,10 @@ async fn a_same_origin_redirect_is_followed_with_credentials() {
     assert_eq!(output.status_code, 200);
     assert_eq!(output.body, json!({"id": "00u1"}));
     assert_eq!(server.seen()[1].path, "/api/v1/users/moved");
-    assert_eq!(server.seen()[1].header("authorization"), Some("SSWS secret-token"));
+    assert_eq!(
+        server.seen()[1].header("authorization"),
+        Some("SSWS secret-token")
+    );
 }
 
 #[tokio::test]
@@ -217,7 +247,9 @@ async fn a_non_2xx_answer_is_an_error_that_keeps_status_headers_and_body() {
 
 #[tokio::test]
 async fn a_default_path_makes_post_to_it_when_relative_url_is_omitted() {
-    let conn = Connection::builder("https://api.monday.com/v2").build().unwrap();
+    let conn = Connection::builder("https://api.monday.com/v2")
+        .build()
+        .unwrap();
     let input = CustomApiInput {
         body: Some(json!({"query": "{ me { id } }"})),
         ..CustomApiInput::default()

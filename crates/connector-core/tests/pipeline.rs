@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::{
-    ClientAuth, ClientCredentials, Connection, ErrorKind, ManualClock, Method, RetryPolicy, StaticToken,
+    ClientAuth, ClientCredentials, Connection, ErrorKind, ManualClock, Method, RetryPolicy,
+    StaticToken,
 };
 use httpmock::prelude::*;
 use secrecy::SecretString;
@@ -25,7 +26,11 @@ fn connection(url: &str, clock: &ManualClock) -> Connection {
 async fn a_429_then_200_succeeds_after_the_wait_the_service_asked_for() {
     let server = Scripted::start(vec![
         reply(429, &[("retry-after", "2")], "{}"),
-        reply(200, &[("content-type", "application/json")], r#"{"ok":true}"#),
+        reply(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"ok":true}"#,
+        ),
     ])
     .await;
     let clock = ManualClock::new();
@@ -62,7 +67,10 @@ async fn a_503_four_times_gives_four_attempts_then_unavailable() {
     let server = Scripted::start(vec![reply(503, &[], "down for maintenance")]).await;
     let clock = ManualClock::new();
     let conn = connection(&server.url, &clock);
-    let error = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
+    let error = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert_eq!(error.attempts(), 4);
     assert_eq!(error.status(), Some(503));
@@ -81,12 +89,24 @@ async fn a_504_is_retried_but_a_502_is_not_by_default() {
     let server = Scripted::start(vec![reply(504, &[], ""), reply(200, &[], "{}")]).await;
     let clock = ManualClock::new();
     let conn = connection(&server.url, &clock);
-    assert_eq!(conn.send(conn.request(Method::GET, "/x")).await.unwrap().attempts(), 2);
+    assert_eq!(
+        conn.send(conn.request(Method::GET, "/x"))
+            .await
+            .unwrap()
+            .attempts(),
+        2
+    );
 
     let server = Scripted::start(vec![reply(502, &[], ""), reply(200, &[], "{}")]).await;
     let conn = connection(&server.url, &clock);
-    let e = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
-    assert_eq!((e.kind(), e.attempts(), server.hits()), (ErrorKind::Unavailable, 1, 1));
+    let e = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.attempts(), server.hits()),
+        (ErrorKind::Unavailable, 1, 1)
+    );
 }
 
 #[tokio::test]
@@ -94,7 +114,10 @@ async fn a_429_asking_for_a_wait_past_the_minute_fails_at_once_with_retry_after(
     let server = Scripted::start(vec![reply(429, &[("retry-after", "120")], "")]).await;
     let clock = ManualClock::new();
     let conn = connection(&server.url, &clock);
-    let error = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
+    let error = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::RateLimited);
     assert_eq!(error.attempts(), 1);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
@@ -107,7 +130,10 @@ async fn retries_stop_when_the_next_wait_would_pass_the_minute() {
     let server = Scripted::start(vec![reply(429, &[("retry-after", "25")], "")]).await;
     let clock = ManualClock::new();
     let conn = connection(&server.url, &clock);
-    let error = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
+    let error = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::RateLimited);
     assert_eq!(error.attempts(), 3);
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(25); 2]);
@@ -132,7 +158,10 @@ async fn statuses_400_404_500_are_tried_exactly_once_with_the_right_kind() {
                 then.status(status).body("nope");
             })
             .await;
-        let error = conn.send(conn.request(Method::GET, &path)).await.unwrap_err();
+        let error = conn
+            .send(conn.request(Method::GET, &path))
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), kind, "{status}");
         assert_eq!(error.attempts(), 1);
         assert_eq!(error.status(), Some(status));
@@ -152,7 +181,11 @@ async fn a_connection_reset_is_retried_on_get_but_not_on_post() {
     let server = Scripted::start(vec![Step::Reset, reply(200, &[], "{}")]).await;
     let conn = connection(&server.url, &clock);
     let error = conn
-        .send(conn.request(Method::POST, "/x").json(&serde_json::json!({"a": 1})).unwrap())
+        .send(
+            conn.request(Method::POST, "/x")
+                .json(&serde_json::json!({"a": 1}))
+                .unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport);
@@ -162,10 +195,17 @@ async fn a_connection_reset_is_retried_on_get_but_not_on_post() {
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_post_because_nothing_was_sent() {
     // Bind then drop a listener to get a port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let clock = ManualClock::new();
     let conn = connection(&format!("http://127.0.0.1:{port}"), &clock);
-    let error = conn.send(conn.request(Method::POST, "/x")).await.unwrap_err();
+    let error = conn
+        .send(conn.request(Method::POST, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport);
     assert_eq!(error.attempts(), 4);
 }
@@ -178,7 +218,10 @@ async fn headers_that_never_come_hit_the_attempt_timeout() {
         .retry_policy(RetryPolicy::never())
         .build()
         .unwrap();
-    let error = conn.send(conn.request(Method::POST, "/x")).await.unwrap_err();
+    let error = conn
+        .send(conn.request(Method::POST, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert_eq!(error.attempts(), 1);
 }
@@ -192,8 +235,14 @@ async fn an_answer_over_the_cap_is_refused_without_reading_it_whole() {
             then.status(200).body("x".repeat(10_000));
         })
         .await;
-    let conn = Connection::builder(&server.base_url()).max_response_bytes(1024).build().unwrap();
-    let error = conn.send(conn.request(Method::GET, "/big")).await.unwrap_err();
+    let conn = Connection::builder(&server.base_url())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let error = conn
+        .send(conn.request(Method::GET, "/big"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidResponse);
     assert!(error.message().contains("1024"), "{error}");
 }
@@ -204,7 +253,8 @@ async fn html_where_json_was_expected_is_an_invalid_response() {
     server
         .mock_async(|when, then| {
             when.path("/html");
-            then.status(200).body("<html><body>Gateway error</body></html>");
+            then.status(200)
+                .body("<html><body>Gateway error</body></html>");
         })
         .await;
     let conn = Connection::builder(&server.base_url()).build().unwrap();
@@ -234,9 +284,12 @@ async fn a_401_with_oauth_refreshes_the_token_once_and_retries_once() {
     let idp = MockServer::start_async().await;
     let token = idp
         .mock_async(|when, then| {
-            when.method(POST).path("/token").body_includes("grant_type=client_credentials");
-            then.status(200)
-                .json_body(serde_json::json!({"token_type":"Bearer","access_token":"at-1","expires_in":3600}));
+            when.method(POST)
+                .path("/token")
+                .body_includes("grant_type=client_credentials");
+            then.status(200).json_body(
+                serde_json::json!({"token_type":"Bearer","access_token":"at-1","expires_in":3600}),
+            );
         })
         .await;
     let api = Scripted::start(vec![reply(401, &[], "{}"), reply(200, &[], "{}")]).await;
@@ -254,8 +307,14 @@ async fn a_401_with_oauth_refreshes_the_token_once_and_retries_once() {
 
     // A second 401 in a row is not refreshed again: it is an authentication error.
     let api = Scripted::start(vec![reply(401, &[], "{}")]).await;
-    let conn = Connection::builder(&api.url).auth_arc(source).build().unwrap();
-    let error = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
+    let conn = Connection::builder(&api.url)
+        .auth_arc(source)
+        .build()
+        .unwrap();
+    let error = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Authentication);
     assert_eq!(api.hits(), 2);
 }
@@ -266,20 +325,26 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_make_one_token_request
     let token = idp
         .mock_async(|when, then| {
             when.method(POST).path("/token");
-            then.status(200)
-                .json_body(serde_json::json!({"token_type":"Bearer","access_token":"at-1","expires_in":3600}));
+            then.status(200).json_body(
+                serde_json::json!({"token_type":"Bearer","access_token":"at-1","expires_in":3600}),
+            );
         })
         .await;
     let api = MockServer::start_async().await;
     let ok = api
         .mock_async(|when, then| {
-            when.method(GET).path("/x").header("authorization", "Bearer at-1");
+            when.method(GET)
+                .path("/x")
+                .header("authorization", "Bearer at-1");
             then.status(200).body("{}");
         })
         .await;
     let clock = ManualClock::new();
     let source = oauth(&format!("{}/token", idp.base_url()), &clock);
-    let conn = Connection::builder(&api.base_url()).auth_arc(source.clone()).build().unwrap();
+    let conn = Connection::builder(&api.base_url())
+        .auth_arc(source.clone())
+        .build()
+        .unwrap();
     conn.send(conn.request(Method::GET, "/x")).await.unwrap();
     assert_eq!(source.token_requests(), 1);
 
@@ -303,14 +368,21 @@ async fn a_refused_client_is_an_authentication_error_without_the_secret() {
     let idp = MockServer::start_async().await;
     idp.mock_async(|when, then| {
         when.method(POST).path("/token");
-        then.status(401)
-            .json_body(serde_json::json!({"error":"invalid_client","error_description":"bad client"}));
+        then.status(401).json_body(
+            serde_json::json!({"error":"invalid_client","error_description":"bad client"}),
+        );
     })
     .await;
     let clock = ManualClock::new();
     let source = oauth(&format!("{}/token", idp.base_url()), &clock);
-    let conn = Connection::builder(&idp.base_url()).auth_arc(source).build().unwrap();
-    let error = conn.send(conn.request(Method::GET, "/x")).await.unwrap_err();
+    let conn = Connection::builder(&idp.base_url())
+        .auth_arc(source)
+        .build()
+        .unwrap();
+    let error = conn
+        .send(conn.request(Method::GET, "/x"))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Authentication);
     assert_eq!(error.code(), Some("invalid_client"));
     let shown = format!("{error} {error:?}");

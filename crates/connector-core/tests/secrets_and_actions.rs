@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_core::{
-    Action, ClientAuth, ClientCredentials, Connection, ConnectorDef, DynAction, Env, Error, ErrorKind,
-    Registry, Setting, StaticToken,
+    Action, ClientAuth, ClientCredentials, Connection, ConnectorDef, DynAction, Env, Error,
+    ErrorKind, Registry, Setting, StaticToken,
 };
 use schemars::JsonSchema;
 use secrecy::SecretString;
@@ -27,7 +27,10 @@ fn no_public_type_that_holds_a_secret_shows_it() {
         ClientAuth::Secret(SecretString::from(SECRET.to_owned())),
     )
     .unwrap();
-    let conn = Connection::builder("https://acme.okta.com").auth(token.clone()).build().unwrap();
+    let conn = Connection::builder("https://acme.okta.com")
+        .auth(token.clone())
+        .build()
+        .unwrap();
     let env = Env::from_pairs([("OKTA_API_TOKEN", SECRET)]);
     let mut shown = Vec::new();
     for text in [
@@ -36,7 +39,10 @@ fn no_public_type_that_holds_a_secret_shows_it() {
         format!("{bearer:?} {bearer}"),
         format!("{basic:?} {basic}"),
         format!("{oauth:?}"),
-        format!("{:?}", ClientAuth::Secret(SecretString::from(SECRET.to_owned()))),
+        format!(
+            "{:?}",
+            ClientAuth::Secret(SecretString::from(SECRET.to_owned()))
+        ),
         format!("{conn:?} {conn}"),
         format!("{env:?}"),
     ] {
@@ -81,7 +87,8 @@ impl Action<()> for Greet {
     }
     async fn run(&self, _client: &(), input: GreetInput) -> connector_core::Result<GreetOutput> {
         Ok(GreetOutput {
-            greeting: format!("hello {}", input.user_name).repeat(usize::from(input.times.unwrap_or(1))),
+            greeting: format!("hello {}", input.user_name)
+                .repeat(usize::from(input.times.unwrap_or(1))),
         })
     }
 }
@@ -105,7 +112,10 @@ fn the_type_erased_layer_returns_json_schemas_for_input_and_output() {
     assert_eq!(input["type"], "object");
     assert_eq!(input["properties"]["userName"]["type"], "string");
     assert_eq!(input["required"], json!(["userName"]));
-    assert_eq!(input["properties"]["userName"]["description"], "Who to greet.");
+    assert_eq!(
+        input["properties"]["userName"]["description"],
+        "Who to greet."
+    );
     let output = Greet.output_schema();
     assert_eq!(output["properties"]["greeting"]["type"], "string");
     let info = registry().action("demo", "greet").unwrap();
@@ -125,16 +135,26 @@ async fn input_that_does_not_fit_the_schema_is_invalid_input_naming_the_field() 
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
         assert!(error.message().contains(field), "{input}: {error}");
     }
-    let ok = Greet.run_json(&(), json!({"userName": "ada", "times": 2})).await.unwrap();
+    let ok = Greet
+        .run_json(&(), json!({"userName": "ada", "times": 2}))
+        .await
+        .unwrap();
     assert_eq!(ok, json!({"greeting": "hello adahello ada"}));
 }
 
 #[tokio::test]
 async fn the_registry_finds_connectors_and_actions_by_id_and_lists_the_valid_ones() {
     let registry = registry();
-    let session = registry.connector("demo").unwrap().connect(&Env::default()).unwrap();
+    let session = registry
+        .connector("demo")
+        .unwrap()
+        .connect(&Env::default())
+        .unwrap();
     assert_eq!(
-        session.run("greet", json!({"userName": "x"})).await.unwrap(),
+        session
+            .run("greet", json!({"userName": "x"}))
+            .await
+            .unwrap(),
         json!({"greeting": "hello x"})
     );
     let e = registry.connector("nope").err().unwrap();

@@ -17,12 +17,22 @@ pub enum Step {
     Reset,
     /// Never answer (until the client gives up).
     Hang,
+    /// Send the status line and headers announcing `declared` bytes, then `sent` bytes of
+    /// the body, then close.
+    CutBody { declared: usize, sent: usize },
+    /// Send a 200 whose body comes one byte every `every`, forever.
+    Trickle { every: Duration },
+    /// Announce a body of `declared` bytes and stream zeros until the client goes away.
+    Huge { declared: u64 },
 }
 
 pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Step {
     Step::Reply(
         status,
-        headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body.to_string(),
     )
 }
@@ -60,7 +70,9 @@ impl Scripted {
         let seen2 = seen.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let seen = seen2.clone();
                 let script = script.clone();
                 tokio::spawn(async move { serve(stream, seen, script).await });
@@ -78,9 +90,15 @@ impl Scripted {
     }
 }
 
-async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<Mutex<(Vec<Step>, usize)>>) {
+async fn serve(
+    mut stream: TcpStream,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    script: Arc<Mutex<(Vec<Step>, usize)>>,
+) {
     loop {
-        let Some(request) = read_request(&mut stream).await else { return };
+        let Some(request) = read_request(&mut stream).await else {
+            return;
+        };
         let step = {
             let mut s = script.lock().unwrap();
             let i = s.1.min(s.0.len() - 1);
@@ -101,6 +119,44 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, script: Arc<M
                 }
             }
             Step::Reset => return,
+            Step::CutBody { declared, sent } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n"
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&vec![b' '; sent]).await;
+                return;
+            }
+            Step::Trickle { every } => {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                loop {
+                    tokio::time::sleep(every).await;
+                    if stream.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Step::Huge { declared } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let zeros = vec![b'0'; 64 * 1024];
+                let mut left = declared;
+                while left > 0 {
+                    let n = left.min(zeros.len() as u64) as usize;
+                    if stream.write_all(&zeros[..n]).await.is_err() {
+                        return;
+                    }
+                    left -= n as u64;
+                }
+                return;
+            }
             Step::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return;
@@ -144,5 +200,10 @@ async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
         buf.extend_from_slice(&chunk[..n]);
     }
     let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-    Some(Seen { method, path, headers, body })
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
