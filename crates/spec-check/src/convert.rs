@@ -1,0 +1,474 @@
+//! Turns OpenAPI 3.0 schema objects into JSON Schema (draft 7) that the `jsonschema` crate
+//! compiles, keeping the document's meaning and never adding constraints it does not state.
+
+use serde_json::{Map, Value, json};
+
+/// Which side of the exchange a schema is used for: OpenAPI's `readOnly` properties are
+/// only required in responses, `writeOnly` ones only in requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Mode {
+    Request,
+    Response,
+}
+
+/// Formats that are checked. Others (`email`, `uri`, `regex`, `int32`, free-text formats)
+/// are dropped: the document uses them as hints (its own examples break them, e.g. `""` for
+/// `secondEmail`), and checking them would be stricter than it.
+const CHECKED_FORMATS: &[&str] = &["date-time", "uuid"];
+
+/// Converts one OpenAPI 3.0 schema object (and everything below it) to draft-7 JSON Schema:
+///
+/// * `nullable: true` admits `null` (added to `type` and `enum`, or an `anyOf` with `null`
+///   around composed schemas and `$ref`s);
+/// * `required` drops `readOnly` properties for requests and `writeOnly` ones for responses;
+/// * boolean `exclusiveMinimum`/`exclusiveMaximum` become the draft-6+ numeric form;
+/// * `oneOf`/`anyOf` with a `discriminator` dispatch on the discriminator property
+///   (`if`/`then` per mapped schema), falling back to "any branch" for unmapped values;
+///   `oneOf` without a discriminator becomes `anyOf` (Okta's branches overlap);
+/// * annotations and extensions (`description`, `example`, `x-*`, …) are removed.
+pub(crate) fn convert_schema(schema: &Value, mode: Mode) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        match key.as_str() {
+            "properties" | "patternProperties" => {
+                if let Value::Object(props) = value {
+                    let converted = props
+                        .iter()
+                        .map(|(name, s)| (name.clone(), convert_schema(s, mode)))
+                        .collect();
+                    out.insert(key.clone(), Value::Object(converted));
+                }
+            }
+            "additionalProperties" | "items" | "not" | "additionalItems" => {
+                let converted = match value {
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|s| convert_schema(s, mode)).collect())
+                    }
+                    other => convert_schema(other, mode),
+                };
+                out.insert(key.clone(), converted);
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Value::Array(items) = value {
+                    let converted = items.iter().map(|s| convert_schema(s, mode)).collect();
+                    out.insert(key.clone(), Value::Array(converted));
+                }
+            }
+            "format" if value.as_str().is_some_and(|f| CHECKED_FORMATS.contains(&f)) => {
+                out.insert(key.clone(), value.clone());
+            }
+            "type" | "enum" | "const" | "required" | "$ref" | "minimum" | "maximum"
+            | "multipleOf" | "minLength" | "maxLength" | "pattern" | "minItems" | "maxItems"
+            | "uniqueItems" | "minProperties" | "maxProperties" => {
+                out.insert(key.clone(), value.clone());
+            }
+            // `exclusiveMinimum`/`exclusiveMaximum` are handled below; `discriminator` and
+            // `nullable` too. Everything else is an annotation or an extension.
+            _ => {}
+        }
+    }
+
+    // `required` minus the properties that the other side owns.
+    if let Some(Value::Array(required)) = out.get("required") {
+        let props = map.get("properties").and_then(Value::as_object);
+        let skip = match mode {
+            Mode::Request => "readOnly",
+            Mode::Response => "writeOnly",
+        };
+        let kept: Vec<Value> = required
+            .iter()
+            .filter(|name| {
+                let prop = name
+                    .as_str()
+                    .and_then(|n| props.and_then(|p| p.get(n)))
+                    .and_then(Value::as_object);
+                !prop.is_some_and(|p| p.get(skip) == Some(&Value::Bool(true)))
+            })
+            .cloned()
+            .collect();
+        if kept.is_empty() {
+            out.remove("required");
+        } else {
+            out.insert("required".into(), Value::Array(kept));
+        }
+    }
+
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        match map.get(exclusive) {
+            Some(Value::Bool(true)) => {
+                if let Some(limit) = out.remove(bound) {
+                    out.insert(exclusive.into(), limit);
+                }
+            }
+            Some(number @ Value::Number(_)) => {
+                out.insert(exclusive.into(), number.clone());
+            }
+            _ => {}
+        }
+    }
+
+    let discriminator = map.get("discriminator").and_then(Value::as_object);
+    for keyword in ["oneOf", "anyOf"] {
+        let Some(Value::Array(branches)) = out.remove(keyword) else {
+            continue;
+        };
+        let dispatch = discriminator.and_then(|d| discriminated(d, &branches));
+        match dispatch {
+            Some(rules) => {
+                let all_of = out
+                    .entry("allOf")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(all_of) = all_of {
+                    all_of.extend(rules);
+                }
+            }
+            None => {
+                out.insert("anyOf".into(), Value::Array(branches));
+            }
+        }
+    }
+
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        let composed = ["$ref", "allOf", "anyOf", "oneOf", "not"]
+            .iter()
+            .any(|k| out.contains_key(*k));
+        if composed {
+            return json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] });
+        }
+        match out.get_mut("type") {
+            Some(Value::String(t)) => {
+                let t = std::mem::take(t);
+                out.insert("type".into(), json!([t, "null"]));
+            }
+            Some(Value::Array(types)) if !types.iter().any(|t| t == "null") => {
+                types.push(Value::from("null"));
+            }
+            _ => {}
+        }
+        if let Some(Value::Array(values)) = out.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The rules for a discriminated `oneOf`/`anyOf`: one `if`/`then` per mapped schema, plus
+/// the discriminator property being required and one of the known values (mapping keys and,
+/// as OpenAPI allows, the names of the `$ref`ed branches). When some branch is inline (and
+/// so cannot be named), unknown values fall back to "any branch" instead. `None` when the
+/// discriminator is unusable (no property name, nothing to map).
+fn discriminated(discriminator: &Map<String, Value>, branches: &[Value]) -> Option<Vec<Value>> {
+    let property = discriminator.get("propertyName")?.as_str()?;
+    // target $ref -> discriminator values, in a stable order.
+    let mut targets: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut add = |value: &str, target: &str| {
+        let known = targets
+            .iter()
+            .any(|(_, values)| values.iter().any(|v| v == value));
+        if known {
+            return;
+        }
+        match targets.iter_mut().find(|(t, _)| t == target) {
+            Some((_, values)) => values.push(Value::from(value)),
+            None => targets.push((target.to_owned(), vec![Value::from(value)])),
+        }
+    };
+    if let Some(mapping) = discriminator.get("mapping").and_then(Value::as_object) {
+        for (value, target) in mapping {
+            if let Some(target) = target.as_str() {
+                let target = if target.starts_with('#') {
+                    target.to_owned()
+                } else {
+                    format!("#/components/schemas/{target}")
+                };
+                add(value, &target);
+            }
+        }
+    }
+    // Implicit mapping: the value may also be the name of a referenced schema.
+    let mut all_named = true;
+    for branch in branches {
+        match branch.get("$ref").and_then(Value::as_str) {
+            Some(target) => {
+                if let Some(name) = target.rsplit('/').next() {
+                    add(name, target);
+                }
+            }
+            None => all_named = false,
+        }
+    }
+    if targets.is_empty() {
+        return None;
+    }
+    let all_values: Vec<Value> = targets.iter().flat_map(|(_, v)| v.clone()).collect();
+    let mut rules: Vec<Value> = targets
+        .into_iter()
+        .map(|(target, values)| {
+            json!({
+                "if": { "properties": { property: { "enum": values } }, "required": [property] },
+                "then": { "$ref": target }
+            })
+        })
+        .collect();
+    if all_named {
+        rules.push(json!({
+            "properties": { property: { "enum": all_values } },
+            "required": [property]
+        }));
+    } else {
+        rules.push(json!({
+            "if": { "properties": { property: { "enum": all_values } }, "required": [property] },
+            "else": { "anyOf": branches }
+        }));
+    }
+    Some(rules)
+}
+
+/// Replaces `#/components/schemas/...` references with the (converted) schemas they name,
+/// up to `depth` levels, so that a small schema (a parameter's) compiles on its own.
+/// Deeper references become `{}` (anything).
+pub(crate) fn inline_refs(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
+    match schema {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                let name = target.strip_prefix("#/components/schemas/");
+                return match name.and_then(|n| schemas.get(n)) {
+                    Some(resolved) if depth > 0 => inline_refs(resolved, schemas, depth - 1),
+                    _ => json!({}),
+                };
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), inline_refs(v, schemas, depth)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| inline_refs(v, schemas, depth))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Suffix of the synthetic schemas that dispatch on an inherited discriminator.
+const DISPATCH_SUFFIX: &str = "__dispatch";
+
+/// OpenAPI's inheritance pattern: a base schema carries a `discriminator` (without
+/// `oneOf`/`anyOf`) whose `mapping` names subclasses that are `allOf: [{$ref: Base}, …]`.
+/// A reference to such a base means "whichever subclass the discriminator names".
+///
+/// For every such base in `original`, adds to `converted` a schema `Base__dispatch` (the
+/// base plus one `if`/`then` per mapped subclass) and points every reference to the base at
+/// it, except the `allOf` members through which the subclasses inherit (which would loop).
+/// Returns the reference rewrites, for [`rewrite_refs`] on operation schemas.
+pub(crate) fn add_polymorphism(
+    original: &Map<String, Value>,
+    converted: &mut Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut rewrites = Vec::new();
+    for (name, schema) in original {
+        let Some(discriminator) = schema.get("discriminator").and_then(Value::as_object) else {
+            continue;
+        };
+        if schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
+            continue;
+        }
+        let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(mapping) = discriminator.get("mapping").and_then(Value::as_object) else {
+            continue;
+        };
+        let own = format!("#/components/schemas/{name}");
+        let mut targets: Vec<(String, Vec<Value>)> = Vec::new();
+        for (value, target) in mapping {
+            let Some(target) = target.as_str() else {
+                continue;
+            };
+            let target = if target.starts_with('#') {
+                target.to_owned()
+            } else {
+                format!("#/components/schemas/{target}")
+            };
+            if target == own {
+                continue;
+            }
+            match targets.iter_mut().find(|(t, _)| *t == target) {
+                Some((_, values)) => values.push(Value::from(value.as_str())),
+                None => targets.push((target, vec![Value::from(value.as_str())])),
+            }
+        }
+        if targets.is_empty() {
+            continue;
+        }
+        let mut all_of = vec![json!({ "$ref": own })];
+        all_of.extend(targets.into_iter().map(|(target, values)| {
+            json!({
+                "if": { "properties": { property: { "enum": values } }, "required": [property] },
+                "then": { "$ref": target }
+            })
+        }));
+        let dispatch = format!("{name}{DISPATCH_SUFFIX}");
+        if original.contains_key(&dispatch) {
+            continue;
+        }
+        converted.insert(dispatch.clone(), json!({ "allOf": all_of }));
+        rewrites.push((own, format!("#/components/schemas/{dispatch}")));
+    }
+    if !rewrites.is_empty() {
+        for schema in converted.values_mut() {
+            rewrite_refs(schema, &rewrites);
+        }
+    }
+    rewrites
+}
+
+/// Applies `rewrites` (old `$ref` -> new `$ref`) throughout `schema`, except to the direct
+/// members of `allOf` arrays (inheritance).
+pub(crate) fn rewrite_refs(schema: &mut Value, rewrites: &[(String, String)]) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some((_, new)) = rewrites.iter().find(|(old, _)| old == target)
+            {
+                target.clone_from(new);
+            }
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("$ref", _) => {}
+                    ("allOf", Value::Array(members)) => {
+                        for member in members {
+                            // A bare reference here is inheritance: leave it.
+                            if let Value::Object(m) = member
+                                && m.contains_key("$ref")
+                            {
+                                continue;
+                            }
+                            rewrite_refs(member, rewrites);
+                        }
+                    }
+                    (_, value) => rewrite_refs(value, rewrites),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rewrite_refs(item, rewrites);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_adds_null_to_type_and_enum() {
+        let s = json!({"type": "string", "enum": ["A"], "nullable": true, "description": "x"});
+        assert_eq!(
+            convert_schema(&s, Mode::Response),
+            json!({"type": ["string", "null"], "enum": ["A", null]})
+        );
+    }
+
+    #[test]
+    fn nullable_ref_is_wrapped() {
+        let s = json!({"$ref": "#/components/schemas/X", "nullable": true});
+        assert_eq!(
+            convert_schema(&s, Mode::Response),
+            json!({"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/X"}]})
+        );
+    }
+
+    #[test]
+    fn read_only_required_only_in_responses() {
+        let s = json!({
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "string", "readOnly": true}, "name": {"type": "string"}}
+        });
+        assert_eq!(
+            convert_schema(&s, Mode::Request)["required"],
+            json!(["name"])
+        );
+        assert_eq!(
+            convert_schema(&s, Mode::Response)["required"],
+            json!(["id", "name"])
+        );
+    }
+
+    #[test]
+    fn boolean_exclusive_bounds_become_numeric() {
+        let s = json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true});
+        assert_eq!(
+            convert_schema(&s, Mode::Request),
+            json!({"type": "integer", "exclusiveMinimum": 0})
+        );
+    }
+
+    #[test]
+    fn discriminator_dispatches() {
+        let s = json!({
+            "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+            "discriminator": {"propertyName": "kind", "mapping": {"a": "#/components/schemas/A"}}
+        });
+        let c = convert_schema(&s, Mode::Request);
+        assert!(c.get("oneOf").is_none());
+        assert_eq!(
+            c["allOf"][0]["then"],
+            json!({"$ref": "#/components/schemas/A"})
+        );
+        // "a" (mapped) plus the implicit names of both branches.
+        assert_eq!(c["allOf"].as_array().map(Vec::len), Some(3));
+        assert_eq!(
+            c["allOf"][2]["properties"]["kind"]["enum"],
+            json!(["a", "A", "B"])
+        );
+        assert_eq!(c["allOf"][2]["required"], json!(["kind"]));
+    }
+
+    #[test]
+    fn inherited_discriminator_dispatches_without_looping() {
+        let original = json!({
+            "Base": {
+                "type": "object",
+                "properties": {"kind": {"type": "string"}},
+                "discriminator": {"propertyName": "kind", "mapping": {"sub": "#/components/schemas/Sub"}}
+            },
+            "Sub": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"required": ["extra"]}]},
+            "Holder": {"properties": {"thing": {"$ref": "#/components/schemas/Base"}}}
+        });
+        let original = original.as_object().unwrap();
+        let mut converted: Map<String, Value> = original
+            .iter()
+            .map(|(k, v)| (k.clone(), convert_schema(v, Mode::Request)))
+            .collect();
+        let rewrites = add_polymorphism(original, &mut converted);
+        assert_eq!(rewrites.len(), 1);
+        assert_eq!(
+            converted["Holder"]["properties"]["thing"]["$ref"],
+            "#/components/schemas/Base__dispatch"
+        );
+        assert_eq!(
+            converted["Sub"]["allOf"][0]["$ref"],
+            "#/components/schemas/Base"
+        );
+        assert_eq!(
+            converted["Base__dispatch"]["allOf"][1]["then"]["$ref"],
+            "#/components/schemas/Sub"
+        );
+    }
+}
