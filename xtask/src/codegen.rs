@@ -54,7 +54,10 @@ pub fn generate() -> Vec<(String, String)> {
             "settings": connector.settings(),
             "actions": action_entries,
         }));
-        files.push((format!("docs/connectors/{id}.md"), connector_page(connector.as_ref(), &actions)));
+        files.push((
+            format!("docs/connectors/{id}.md"),
+            connector_page(connector.as_ref(), &actions),
+        ));
     }
     files.push((
         "connectors.json".to_owned(),
@@ -87,7 +90,9 @@ pub fn run(root: &Path, check: bool) -> std::io::Result<Report> {
                 if !check {
                     std::fs::remove_file(&leftover)?;
                 }
-                report.stale.push(format!("{relative} (not generated any more)"));
+                report
+                    .stale
+                    .push(format!("{relative} (not generated any more)"));
             }
         }
     }
@@ -157,7 +162,14 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
     );
     let _ = writeln!(w, "| action | id | description |\n|---|---|---|");
     for a in actions {
-        let _ = writeln!(w, "| [{}](#{}) | `{}` | {} |", a.name, anchor(&a.name, &a.id), a.id, cell(first_sentence(&a.description)));
+        let _ = writeln!(
+            w,
+            "| [{}](#{}) | `{}` | {} |",
+            a.name,
+            anchor(&a.name, &a.id),
+            a.id,
+            cell(first_sentence(&a.description))
+        );
     }
     let _ = writeln!(w, "\n## Authorization\n");
     if !docs.authorization.is_empty() {
@@ -165,9 +177,17 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
     }
     let settings = connector.settings();
     if !settings.is_empty() {
-        let _ = writeln!(w, "| variable | also accepted | secret | description |\n|---|---|---|---|");
+        let _ = writeln!(
+            w,
+            "| variable | also accepted | secret | description |\n|---|---|---|---|"
+        );
         for s in settings {
-            let aliases = s.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            let aliases = s
+                .aliases
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let _ = writeln!(
                 w,
                 "| `{}` | {} | {} | {} |",
@@ -181,7 +201,13 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
     }
     let _ = writeln!(w, "## Actions\n");
     for a in actions {
-        let _ = writeln!(w, "<a id=\"{}\"></a>\n\n### {} (`{}`)\n", anchor(&a.name, &a.id), a.name, a.id);
+        let _ = writeln!(
+            w,
+            "<a id=\"{}\"></a>\n\n### {} (`{}`)\n",
+            anchor(&a.name, &a.id),
+            a.name,
+            a.id
+        );
         let _ = writeln!(w, "{}\n", a.description.trim());
         let _ = writeln!(w, "**Inputs**\n");
         schema_table(w, &a.input_schema);
@@ -200,22 +226,55 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
         "Every action fails with a typed error: `{{\"error\":{{\"kind\",\"message\",\"status\",\"code\",\"requestId\",\"attempts\"}}}}` \
          on the CLI's stderr, exiting with the kind's code.\n"
     );
-    let _ = writeln!(w, "| service code or status | kind | exit code | when |\n|---|---|---|---|");
+    let _ = writeln!(
+        w,
+        "| service code or status | kind | exit code | when |\n|---|---|---|---|"
+    );
     for (code, kind, when) in &docs.errors {
-        let _ = writeln!(w, "| `{code}` | `{kind}` | {} | {} |", exit_code(*kind), cell(when));
+        let _ = writeln!(
+            w,
+            "| `{code}` | `{kind}` | {} | {} |",
+            exit_code(*kind),
+            cell(when)
+        );
     }
     for (what, kind, when) in [
-        ("(refused before sending)", ErrorKind::InvalidInput, "the input does not fit the action's schema, or a Custom API `relativeUrl` would leave the origin"),
-        ("(settings)", ErrorKind::Configuration, "a variable is missing, or the URL is not https (http is allowed for loopback hosts only)"),
-        ("(no answer)", ErrorKind::Transport, "the connection failed or broke; safe requests are retried"),
-        ("(no answer in time)", ErrorKind::Timeout, "an attempt passed its timeout or the call its deadline"),
-        ("(unreadable answer)", ErrorKind::InvalidResponse, "the answer is not the expected JSON, or is larger than the 32 MiB cap"),
+        (
+            "(refused before sending)",
+            ErrorKind::InvalidInput,
+            "the input does not fit the action's schema, or a Custom API `relativeUrl` would leave the origin",
+        ),
+        (
+            "(settings)",
+            ErrorKind::Configuration,
+            "a variable is missing, or the URL is not https (http is allowed for loopback hosts only)",
+        ),
+        (
+            "(no answer)",
+            ErrorKind::Transport,
+            "the connection failed or broke; safe requests are retried",
+        ),
+        (
+            "(no answer in time)",
+            ErrorKind::Timeout,
+            "an attempt passed its timeout or the call its deadline",
+        ),
+        (
+            "(unreadable answer)",
+            ErrorKind::InvalidResponse,
+            "the answer is not the expected JSON, or is larger than the 32 MiB cap",
+        ),
     ] {
         let _ = writeln!(w, "| {what} | `{kind}` | {} | {} |", exit_code(kind), when);
     }
     let _ = writeln!(w, "\n## Limitations and known issues\n");
     let policy = RetryPolicy::default();
-    let statuses = policy.retry_statuses.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+    let statuses = policy
+        .retry_statuses
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(
         w,
         "- Retries: an answer of {statuses} is retried at most {} times, every retry starting within {} s of the first attempt, \
@@ -249,7 +308,10 @@ fn first_sentence(text: &str) -> &str {
 }
 
 fn cell(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
 }
 
 fn schema_table(w: &mut String, schema: &Value) {
@@ -260,7 +322,10 @@ fn schema_table(w: &mut String, schema: &Value) {
         let _ = writeln!(w, "The whole value: {}.\n", type_name(schema, &defs));
         return;
     }
-    let _ = writeln!(w, "| name | type | required | description |\n|---|---|---|---|");
+    let _ = writeln!(
+        w,
+        "| name | type | required | description |\n|---|---|---|---|"
+    );
     for (name, ty, required, description) in rows {
         let _ = writeln!(
             w,
@@ -304,7 +369,13 @@ fn non_null<'a>(schema: &'a Value, defs: &'a Value) -> &'a Value {
     schema
 }
 
-fn collect_rows(schema: &Value, defs: &Value, prefix: &str, depth: usize, rows: &mut Vec<(String, String, bool, String)>) {
+fn collect_rows(
+    schema: &Value,
+    defs: &Value,
+    prefix: &str,
+    depth: usize,
+    rows: &mut Vec<(String, String, bool, String)>,
+) {
     let schema = non_null(schema, defs);
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return;
@@ -323,7 +394,12 @@ fn collect_rows(schema: &Value, defs: &Value, prefix: &str, depth: usize, rows: 
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        rows.push((full.clone(), type_name(property, defs), required.contains(name.as_str()), description));
+        rows.push((
+            full.clone(),
+            type_name(property, defs),
+            required.contains(name.as_str()),
+            description,
+        ));
         if depth < 2 {
             if target.get("properties").is_some() {
                 collect_rows(target, defs, &format!("{full}."), depth + 1, rows);
@@ -340,11 +416,23 @@ fn type_name(schema: &Value, defs: &Value) -> String {
     let nullable = is_nullable(schema, defs);
     let schema = non_null(schema, defs);
     let mut name = if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" \\| ")
+        values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(" \\| ")
     } else if let Some(value) = schema.get("const") {
         format!("`{value}`")
-    } else if let Some(variants) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
-        variants.iter().map(|v| type_name(v, defs)).collect::<Vec<_>>().join(" or ")
+    } else if let Some(variants) = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)
+    {
+        variants
+            .iter()
+            .map(|v| type_name(v, defs))
+            .collect::<Vec<_>>()
+            .join(" or ")
     } else {
         match schema.get("type") {
             Some(Value::String(t)) if t == "array" => match schema.get("items") {
@@ -355,7 +443,10 @@ fn type_name(schema: &Value, defs: &Value) -> String {
                 match schema.get("additionalProperties") {
                     Some(Value::Object(_)) => format!(
                         "object of {}",
-                        type_name(schema.get("additionalProperties").unwrap_or(&Value::Null), defs)
+                        type_name(
+                            schema.get("additionalProperties").unwrap_or(&Value::Null),
+                            defs
+                        )
                     ),
                     _ => "object".to_owned(),
                 }
@@ -381,10 +472,10 @@ fn is_nullable(schema: &Value, defs: &Value) -> bool {
     match schema.get("type") {
         Some(Value::Array(ts)) => ts.iter().any(|t| t == "null"),
         _ => ["anyOf", "oneOf"].iter().any(|k| {
-            schema
-                .get(*k)
-                .and_then(Value::as_array)
-                .is_some_and(|vs| vs.iter().any(|v| v.get("type").and_then(Value::as_str) == Some("null")))
+            schema.get(*k).and_then(Value::as_array).is_some_and(|vs| {
+                vs.iter()
+                    .any(|v| v.get("type").and_then(Value::as_str) == Some("null"))
+            })
         }),
     }
 }

@@ -41,7 +41,12 @@ fn codegen_cmd(args: &[String]) -> Result<(), String> {
         } else {
             Err(format!(
                 "codegen: these generated files are stale:\n{}\nrun `cargo xtask codegen` to update them",
-                report.stale.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+                report
+                    .stale
+                    .iter()
+                    .map(|p| format!("  {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ))
         }
     } else {
@@ -69,7 +74,9 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
                     format!("--auth {value:?} is not one of header, bearer, basic, oauth-client-credentials")
                 })?;
             }
-            other if other.starts_with("--") => return Err(format!("unknown option {other}\n{USAGE}")),
+            other if other.starts_with("--") => {
+                return Err(format!("unknown option {other}\n{USAGE}"));
+            }
             other if id.is_none() => id = Some(other.to_owned()),
             other => return Err(format!("unexpected argument {other}\n{USAGE}")),
         }
@@ -82,7 +89,10 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
     };
     let created = scaffold::new_connector(&workspace_root(), &options)?;
     println!("created {created}");
-    println!("next: cargo test -p connector-{0} && cargo xtask codegen", options.id);
+    println!(
+        "next: cargo test -p connector-{0} && cargo xtask codegen",
+        options.id
+    );
     Ok(())
 }
 
@@ -104,10 +114,25 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 /// What `.ci/run` runs: format, lints, tests, generated files, the scaffold round trip.
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     cargo(&["test", "--workspace"])?;
     codegen_cmd(&["--check".to_owned()])?;
-    cargo(&["test", "-p", "xtask", "--test", "scaffold", "--", "--ignored"])?;
+    cargo(&[
+        "test",
+        "-p",
+        "xtask",
+        "--test",
+        "scaffold",
+        "--",
+        "--ignored",
+    ])?;
     println!("ci: all checks passed");
     Ok(())
 }

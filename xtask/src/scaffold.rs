@@ -47,7 +47,9 @@ pub fn is_kebab_case(id: &str) -> bool {
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 struct Names {
@@ -62,7 +64,9 @@ fn names(id: &str) -> Names {
     let words: Vec<&str> = id.split('-').collect();
     let cap = |w: &str| {
         let mut c = w.chars();
-        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
     };
     Names {
         id: id.to_owned(),
@@ -83,36 +87,58 @@ pub fn new_connector(root: &Path, options: &Options) -> Result<String, String> {
         ));
     }
     if ["core", "cli", "sandbox"].contains(&id) {
-        return Err(format!("connector id {id:?} is reserved for a crate of the toolkit"));
+        return Err(format!(
+            "connector id {id:?} is reserved for a crate of the toolkit"
+        ));
     }
     let dir = root.join("crates").join(format!("connector-{id}"));
     if dir.exists() {
-        return Err(format!("{} exists already; choose another id", dir.display()));
+        return Err(format!(
+            "{} exists already; choose another id",
+            dir.display()
+        ));
     }
     if connector_cli::registry().connector(id).is_ok() {
         return Err(format!("a connector with id {id:?} is registered already"));
     }
-    if !(options.base_url.starts_with("https://") || options.base_url.starts_with("http://127.0.0.1")) {
-        return Err(format!("--base-url {:?} must be an https URL", options.base_url));
+    if !(options.base_url.starts_with("https://")
+        || options.base_url.starts_with("http://127.0.0.1"))
+    {
+        return Err(format!(
+            "--base-url {:?} must be an https URL",
+            options.base_url
+        ));
     }
     let n = names(id);
 
     // Compute every edit first, so a refusal leaves the tree as it was.
     let cargo_toml_path = root.join("Cargo.toml");
-    let cargo_toml = std::fs::read_to_string(&cargo_toml_path).map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let workspace_dep = format!(
-        "connector-{id} = {{ path = \"crates/connector-{id}\", version = \"0.1.0\" }}\n"
-    );
-    let cargo_toml = insert_after_last(&cargo_toml, "connector-", &workspace_dep, "[workspace.dependencies]")
-        .ok_or("cannot find the connector entries in [workspace.dependencies] of Cargo.toml")?;
+    let cargo_toml = std::fs::read_to_string(&cargo_toml_path)
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    let workspace_dep =
+        format!("connector-{id} = {{ path = \"crates/connector-{id}\", version = \"0.1.0\" }}\n");
+    let cargo_toml = insert_after_last(
+        &cargo_toml,
+        "connector-",
+        &workspace_dep,
+        "[workspace.dependencies]",
+    )
+    .ok_or("cannot find the connector entries in [workspace.dependencies] of Cargo.toml")?;
 
     let cli_toml_path = root.join("crates/connector-cli/Cargo.toml");
-    let cli_toml = std::fs::read_to_string(&cli_toml_path).map_err(|e| format!("cannot read the CLI's Cargo.toml: {e}"))?;
-    let cli_toml = insert_after_last(&cli_toml, "connector-", &format!("connector-{id}.workspace = true\n"), "[dependencies]")
-        .ok_or("cannot find the connector dependencies in crates/connector-cli/Cargo.toml")?;
+    let cli_toml = std::fs::read_to_string(&cli_toml_path)
+        .map_err(|e| format!("cannot read the CLI's Cargo.toml: {e}"))?;
+    let cli_toml = insert_after_last(
+        &cli_toml,
+        "connector-",
+        &format!("connector-{id}.workspace = true\n"),
+        "[dependencies]",
+    )
+    .ok_or("cannot find the connector dependencies in crates/connector-cli/Cargo.toml")?;
 
     let registry_path = root.join("crates/connector-cli/src/lib.rs");
-    let registry = std::fs::read_to_string(&registry_path).map_err(|e| format!("cannot read the CLI's registry: {e}"))?;
+    let registry = std::fs::read_to_string(&registry_path)
+        .map_err(|e| format!("cannot read the CLI's registry: {e}"))?;
     let registry = insert_after_last(
         &registry,
         ".with(connector_",
@@ -130,13 +156,18 @@ pub fn new_connector(root: &Path, options: &Options) -> Result<String, String> {
     for (path, contents) in &files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    std::fs::write(&cargo_toml_path, cargo_toml).map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
-    std::fs::write(&cli_toml_path, cli_toml).map_err(|e| format!("cannot write the CLI's Cargo.toml: {e}"))?;
-    std::fs::write(&registry_path, registry).map_err(|e| format!("cannot write the CLI's registry: {e}"))?;
+    std::fs::write(&cargo_toml_path, cargo_toml)
+        .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
+    std::fs::write(&cli_toml_path, cli_toml)
+        .map_err(|e| format!("cannot write the CLI's Cargo.toml: {e}"))?;
+    std::fs::write(&registry_path, registry)
+        .map_err(|e| format!("cannot write the CLI's registry: {e}"))?;
     Ok(format!("crates/connector-{id}"))
 }
 
@@ -196,7 +227,9 @@ fn render(template: &str, n: &Names, options: &Options) -> String {
         ),
     };
     let imports = match options.auth {
-        Auth::OAuthClientCredentials => "use connector_core::secrecy::SecretString;\nuse connector_core::{ClientAuth, ClientCredentials};\n",
+        Auth::OAuthClientCredentials => {
+            "use connector_core::secrecy::SecretString;\nuse connector_core::{ClientAuth, ClientCredentials};\n"
+        }
         _ => "use connector_core::StaticToken;\n",
     };
     template
@@ -214,7 +247,14 @@ fn render(template: &str, n: &Names, options: &Options) -> String {
         .replace("{{auth_test_builder}}", &auth_test_builder)
         .replace("{{auth_test_header}}", &auth_test_header)
         .replace("{{auth_docs}}", &auth_docs)
-        .replace("{{oauth}}", if options.auth == Auth::OAuthClientCredentials { "true" } else { "false" })
+        .replace(
+            "{{oauth}}",
+            if options.auth == Auth::OAuthClientCredentials {
+                "true"
+            } else {
+                "false"
+            },
+        )
 }
 
 const CARGO_TOML: &str = r#"[package]

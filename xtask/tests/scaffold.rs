@@ -32,10 +32,14 @@ fn temp_copy(tag: &str) -> PathBuf {
 }
 
 fn snapshot(root: &Path) -> Vec<(PathBuf, String)> {
-    ["Cargo.toml", "crates/connector-cli/Cargo.toml", "crates/connector-cli/src/lib.rs"]
-        .iter()
-        .map(|p| (root.join(p), std::fs::read_to_string(root.join(p)).unwrap()))
-        .collect()
+    [
+        "Cargo.toml",
+        "crates/connector-cli/Cargo.toml",
+        "crates/connector-cli/src/lib.rs",
+    ]
+    .iter()
+    .map(|p| (root.join(p), std::fs::read_to_string(root.join(p)).unwrap()))
+    .collect()
 }
 
 #[test]
@@ -43,7 +47,18 @@ fn ids_must_be_lowercase_kebab_case() {
     for ok in ["acme", "acme-crm", "x2", "a-b-c"] {
         assert!(is_kebab_case(ok), "{ok}");
     }
-    for bad in ["", "Acme", "acme_crm", "-acme", "acme-", "acme--crm", "2acme", "acme crm", "acmé", "../x"] {
+    for bad in [
+        "",
+        "Acme",
+        "acme_crm",
+        "-acme",
+        "acme-",
+        "acme--crm",
+        "2acme",
+        "acme crm",
+        "acmé",
+        "../x",
+    ] {
         assert!(!is_kebab_case(bad), "{bad}");
     }
 }
@@ -63,7 +78,10 @@ fn bad_or_existing_ids_are_refused_without_touching_anything() {
         assert!(!error.is_empty(), "{id}");
     }
     assert_eq!(snapshot(&root), before);
-    assert_eq!(std::fs::read_dir(root.join("crates")).unwrap().count(), crates_before);
+    assert_eq!(
+        std::fs::read_dir(root.join("crates")).unwrap().count(),
+        crates_before
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -73,7 +91,10 @@ fn bad_or_existing_ids_are_refused_without_touching_anything() {
 #[ignore = "compiles a copy of the workspace; run by `cargo xtask ci`"]
 fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     let root = temp_copy("build");
-    for (id, auth) in [("acme-crm", Auth::Bearer), ("acme-oauth", Auth::OAuthClientCredentials)] {
+    for (id, auth) in [
+        ("acme-crm", Auth::Bearer),
+        ("acme-oauth", Auth::OAuthClientCredentials),
+    ] {
         let options = Options {
             id: id.to_owned(),
             base_url: "https://api.acme.example".to_owned(),
@@ -91,10 +112,31 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
             .env("CARGO_TARGET_DIR", &target)
             .status()
             .unwrap();
-        assert!(status.success(), "cargo {} failed in {}", args.join(" "), root.display());
+        assert!(
+            status.success(),
+            "cargo {} failed in {}",
+            args.join(" "),
+            root.display()
+        );
     };
-    run(&["test", "-p", "connector-acme-crm", "-p", "connector-acme-oauth"]);
-    run(&["clippy", "-p", "connector-acme-crm", "-p", "connector-acme-oauth", "--all-targets", "--", "-D", "warnings"]);
+    run(&[
+        "test",
+        "-p",
+        "connector-acme-crm",
+        "-p",
+        "connector-acme-oauth",
+    ]);
+    run(&[
+        "clippy",
+        "-p",
+        "connector-acme-crm",
+        "-p",
+        "connector-acme-oauth",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     run(&["run", "-q", "-p", "xtask", "--", "codegen"]);
     let page = std::fs::read_to_string(root.join("docs/connectors/acme-crm.md")).unwrap();
     assert!(page.contains("<a id=\"get-item\"></a>"), "{page}");

@@ -1,4 +1,5 @@
-//! The registry of the `connector` command line: the one place connectors are registered.
+//! The library side of the `connector` command line: the registry (the one place
+//! connectors are registered) and the Okta event-hook receiver of `connector serve`.
 //!
 //! `cargo xtask new-connector` adds a line here; `cargo xtask codegen` reads it to write the
 //! connector docs, schemas and manifest. The binary itself lives in `main.rs`.
@@ -16,3 +17,5 @@ pub fn registry() -> Registry {
         .with(connector_okta::connector())
         .with(connector_boards::connector())
 }
+
+pub mod hooks;

@@ -6,6 +6,7 @@
 //! connector run <connector> <action> [--input JSON | --input @FILE | --input -] [--dry-run]
 //! connector sandbox [--okta-port N] [--boards-port N]
 //! connector demo
+//! connector serve [--listen ADDR]
 //! ```
 //!
 //! `run` prints the action's output as JSON on stdout and exits 0; on failure it prints
@@ -26,7 +27,11 @@ use connector_core::{DryRunLog, Env, Error, Registry};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
-#[command(name = "connector", version, about = "Run workflow connector actions (Okta, boards) from the command line")]
+#[command(
+    name = "connector",
+    version,
+    about = "Run workflow connector actions (Okta, boards) from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,30 +76,60 @@ enum Command {
     },
     /// Run the help-desk template end to end on the sandbox and print the flow history.
     Demo,
+    /// Receive Okta event hooks and run the help-desk template for every user created
+    /// (needs OKTA_* and OKTA_EVENT_HOOK_SECRET).
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{}", error_json(&Error::configuration(format!("cannot start the runtime: {e}"))));
+            eprintln!(
+                "{}",
+                error_json(&Error::configuration(format!(
+                    "cannot start the runtime: {e}"
+                )))
+            );
             return ExitCode::from(1);
         }
     };
     runtime.block_on(async move {
         match cli.command {
             Command::List { json } => list(&connector_cli::registry(), json),
-            Command::Describe { connector, action } => describe(&connector_cli::registry(), &connector, action.as_deref()),
+            Command::Describe { connector, action } => {
+                describe(&connector_cli::registry(), &connector, action.as_deref())
+            }
             Command::Run {
                 connector,
                 action,
                 input,
                 dry_run,
-            } => run(&connector_cli::registry(), &connector, &action, input.as_deref(), dry_run).await,
-            Command::Sandbox { okta_port, boards_port } => sandbox::serve(okta_port, boards_port).await,
+            } => {
+                run(
+                    &connector_cli::registry(),
+                    &connector,
+                    &action,
+                    input.as_deref(),
+                    dry_run,
+                )
+                .await
+            }
+            Command::Sandbox {
+                okta_port,
+                boards_port,
+            } => sandbox::serve(okta_port, boards_port).await,
             Command::Demo => demo::run().await,
+            Command::Serve { listen } => serve(listen).await,
         }
     })
 }
@@ -125,7 +160,9 @@ fn print_json(value: &Value) -> ExitCode {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&Error::invalid_response(format!("cannot print the output: {e}"))),
+        Err(e) => fail(&Error::invalid_response(format!(
+            "cannot print the output: {e}"
+        ))),
     }
 }
 
@@ -156,9 +193,9 @@ fn list(registry: &Registry, as_json: bool) -> ExitCode {
 
 fn describe(registry: &Registry, connector: &str, action: Option<&str>) -> ExitCode {
     let result = match action {
-        Some(action) => registry
-            .action(connector, action)
-            .and_then(|a| serde_json::to_value(a).map_err(|e| Error::invalid_response(e.to_string()))),
+        Some(action) => registry.action(connector, action).and_then(|a| {
+            serde_json::to_value(a).map_err(|e| Error::invalid_response(e.to_string()))
+        }),
         None => registry.connector(connector).map(|c| {
             json!({
                 "id": c.id(),
@@ -181,19 +218,29 @@ fn read_input(input: Option<&str>) -> Result<Value, Error> {
         None => return Ok(json!({})),
         Some("-") => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Error::invalid_input(format!("cannot read the input from standard input: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                Error::invalid_input(format!("cannot read the input from standard input: {e}"))
+            })?;
             text
         }
-        Some(path) if path.starts_with('@') => std::fs::read_to_string(&path[1..])
-            .map_err(|e| Error::invalid_input(format!("cannot read the input file {}: {e}", &path[1..])))?,
+        Some(path) if path.starts_with('@') => {
+            std::fs::read_to_string(&path[1..]).map_err(|e| {
+                Error::invalid_input(format!("cannot read the input file {}: {e}", &path[1..]))
+            })?
+        }
         Some(text) => text.to_owned(),
     };
-    serde_json::from_str(&text).map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))
 }
 
-async fn run(registry: &Registry, connector: &str, action: &str, input: Option<&str>, dry_run: bool) -> ExitCode {
+async fn run(
+    registry: &Registry,
+    connector: &str,
+    action: &str,
+    input: Option<&str>,
+    dry_run: bool,
+) -> ExitCode {
     let result = async {
         let found = registry.connector(connector)?;
         // Check the action id before asking for credentials: a typo should say so, not ask
@@ -207,8 +254,12 @@ async fn run(registry: &Registry, connector: &str, action: &str, input: Option<&
         }
         let session = found.connect(&env)?;
         match session.run(action, input).await {
-            Err(e) if e.is_dry_run_stop() => Ok(json!({ "dryRun": true, "requests": log.requests() })),
-            Ok(output) if dry_run => Ok(json!({ "dryRun": true, "requests": log.requests(), "output": output })),
+            Err(e) if e.is_dry_run_stop() => {
+                Ok(json!({ "dryRun": true, "requests": log.requests() }))
+            }
+            Ok(output) if dry_run => {
+                Ok(json!({ "dryRun": true, "requests": log.requests(), "output": output }))
+            }
             other => other,
         }
     }
@@ -216,5 +267,51 @@ async fn run(registry: &Registry, connector: &str, action: &str, input: Option<&
     match result {
         Ok(output) => print_json(&output),
         Err(e) => fail(&e),
+    }
+}
+
+async fn serve(listen: std::net::SocketAddr) -> ExitCode {
+    use connector_cli::hooks::{HookState, router};
+    let env = Env::from_process();
+    let setup = (|| {
+        let secret = env
+            .require(
+                "OKTA_EVENT_HOOK_SECRET",
+                "the Authorization value configured on the Okta event hook",
+            )?
+            .to_owned();
+        let okta = connector_okta::Okta::from_env(&env)?;
+        Ok::<_, Error>(HookState::new(
+            okta,
+            connector_core::secrecy::SecretString::from(secret),
+            connector_okta::help_desk::HelpDeskTemplate::default(),
+        ))
+    })();
+    let state = match setup {
+        Ok(state) => state,
+        Err(e) => return fail(&e),
+    };
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(&Error::configuration(format!(
+                "cannot listen on {listen}: {e}"
+            )));
+        }
+    };
+    eprintln!("receiving Okta event hooks on http://{listen}/okta/event-hook (Ctrl-C stops)");
+    let app = router(state.clone());
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    state.drain().await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&Error::new(
+            connector_core::ErrorKind::Transport,
+            format!("the receiver stopped: {e}"),
+        )),
     }
 }

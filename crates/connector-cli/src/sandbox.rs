@@ -19,7 +19,9 @@ pub(crate) async fn serve(okta_port: u16, boards_port: u16) -> ExitCode {
     };
     println!("# The sandbox is serving. Paste these lines into another shell:");
     println!("{}", sandbox.env_exports());
-    println!("# Then, for example: connector run okta search-users --input '{{\"search\":\"status eq \\\"ACTIVE\\\"\"}}'");
+    println!(
+        "# Then, for example: connector run okta search-users --input '{{\"search\":\"status eq \\\"ACTIVE\\\"\"}}'"
+    );
     println!(
         "# Fault injection and limits: {}/__sandbox/ and {}/__sandbox/ (see the connector-sandbox README).",
         sandbox.okta().base_url(),

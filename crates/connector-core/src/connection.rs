@@ -413,8 +413,10 @@ impl Connection {
             return Err(Error::dry_run_stop());
         }
         let keys = inner.profile.limit_keys(&request);
-        let started = inner.clock.now();
-        let deadline = started + inner.timeouts.total;
+        let deadline = inner.clock.now() + inner.timeouts.total;
+        // The retry window runs from the first attempt's sending, not from the call's start:
+        // time spent waiting for the limiter's admission is not time spent retrying.
+        let mut first_sent: Option<Instant> = None;
         let mut attempts: u32 = 0;
         let mut retries: u32 = 0;
         let mut refreshed = false;
@@ -430,6 +432,7 @@ impl Connection {
             for (key, cost) in &keys {
                 permits.push(inner.limiter.acquire(key, *cost).await?);
             }
+            let started = *first_sent.get_or_insert_with(|| inner.clock.now());
             let attempt = self
                 .attempt(&request, authorization.as_ref(), deadline)
                 .await;

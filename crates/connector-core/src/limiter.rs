@@ -283,28 +283,26 @@ impl MemoryLimiter {
         if bucket.remaining < cost {
             return Err(end);
         }
+        // Pacing is a GCRA over what is left of the window: `next_at` is the theoretical
+        // arrival time of the next unit, and admissions may run ahead of it by the burst
+        // tolerance (a tenth of the window by default).
+        let tolerance = bucket.window.mul_f64(burst);
         if pacing
             && let Some(next_at) = bucket.next_at
-            && now < next_at
+            && now + tolerance < next_at
         {
-            return Err(next_at);
+            return Err(next_at - tolerance);
         }
         let before = bucket.remaining;
         bucket.remaining -= cost;
         bucket.admitted_in_window += cost;
         if pacing {
             // Spread what is left evenly until the reset: each unit earns 1/remaining of the
-            // time left. Admissions may run ahead of that line by a tenth of the window.
+            // time left.
             let left = end.saturating_duration_since(now);
             let interval = left.mul_f64(cost as f64 / before.max(1) as f64);
-            let tolerance = bucket.window.mul_f64(burst);
-            let base = bucket
-                .next_at
-                .map_or(now, |t| t.max(now.checked_sub(tolerance).unwrap_or(now)));
+            let base = bucket.next_at.map_or(now, |t| t.max(now));
             bucket.next_at = Some(base + interval);
-            if bucket.next_at.is_some_and(|t| t <= now) {
-                bucket.next_at = None;
-            }
         }
         Ok(())
     }
@@ -507,6 +505,26 @@ mod tests {
         assert_eq!(slot.available_permits(), 0);
         drop(permit);
         assert_eq!(slot.available_permits(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_allows_a_burst_of_a_tenth_of_the_window_first() {
+        let limiter =
+            MemoryLimiter::new().with_limit("k", Limit::per(Duration::from_secs(10), 100));
+        let start = tokio::time::Instant::now();
+        for _ in 0..10 {
+            limiter.acquire("k", 1).await.unwrap();
+        }
+        // A tenth of the window is ten units' worth of pace: no waiting for those.
+        assert!(tokio::time::Instant::now() - start < Duration::from_millis(200));
+        for _ in 0..40 {
+            limiter.acquire("k", 1).await.unwrap();
+        }
+        let elapsed = tokio::time::Instant::now() - start;
+        assert!(
+            elapsed >= Duration::from_secs(3) && elapsed <= Duration::from_secs(5),
+            "{elapsed:?}"
+        );
     }
 
     #[test]

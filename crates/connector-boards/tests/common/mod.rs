@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use connector_boards::Boards;
+use connector_boards::graphql::DOCUMENTS;
+use connector_core::ManualClock;
+use httpmock::{Mock, MockServer};
+use serde_json::{Value, json};
+
+/// A token that must never show up in logs, errors or dry-run output.
+pub(crate) const TOKEN: &str = "tok-s3cr3t-e1f2a3b4c5d6";
+
+/// A client on the mock server whose waits go to a manual clock (nothing sleeps for real).
+pub(crate) fn client(server: &MockServer) -> (Boards, ManualClock) {
+    let clock = ManualClock::new();
+    let boards = Boards::builder(TOKEN)
+        .api_url(server.url("/v2"))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .expect("a valid client");
+    (boards, clock)
+}
+
+/// The text of a shipped document, by file name.
+pub(crate) fn document(file: &str) -> &'static str {
+    DOCUMENTS
+        .iter()
+        .find(|d| d.file == file)
+        .unwrap_or_else(|| panic!("no document {file}"))
+        .text
+}
+
+/// The complexity report of a realistic answer.
+pub(crate) fn complexity(query: u64) -> Value {
+    json!({ "query": query, "after": 10_000_000 - query, "reset_in_x_seconds": 42 })
+}
+
+/// A realistic successful answer: `data` with the root field and the complexity report.
+pub(crate) fn answer(root: &str, value: Value, request_id: &str) -> Value {
+    json!({
+        "data": { root: value, "complexity": complexity(1_010) },
+        "account_id": 9_876_543,
+        "extensions": { "request_id": request_id }
+    })
+}
+
+/// Answers any request no other mock matched with a 418 that names the mistake, so that an
+/// unexpected request fails the test with a clear message. Register it last.
+pub(crate) async fn fallback(server: &MockServer) -> Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(418)
+                .header("content-type", "text/plain")
+                .body("unexpected request: no mock matched its method, path, headers and body");
+        })
+        .await
+}
+
+/// One canned answer: status, extra headers, JSON body.
+pub(crate) type Canned = (u16, Vec<(&'static str, String)>, Value);
+
+/// Answers POST /v2 with `answers` in turn (the last one again once they run out).
+pub(crate) async fn in_turn(server: &MockServer, answers: Vec<Canned>) -> Mock<'_> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    server
+        .mock_async(move |when, then| {
+            when.method(httpmock::Method::POST)
+                .path("/v2")
+                .header("authorization", TOKEN);
+            then.respond_with(move |_req: &httpmock::HttpMockRequest| {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (status, headers, body) = answers[n.min(answers.len() - 1)].clone();
+                let mut response = httpmock::HttpMockResponse::builder()
+                    .status(status)
+                    .header("content-type", "application/json");
+                for (name, value) in headers {
+                    response = response.header(name, value);
+                }
+                response.body(body.to_string()).build()
+            });
+        })
+        .await
+}
