@@ -673,6 +673,50 @@ impl Connection {
     }
 }
 
+/// Masks the values of JSON keys that hold secrets (`password`, `secret`, `token`,
+/// `assertion`, ...), at any depth: a dry run shows the request's shape, never a credential.
+pub fn mask_secrets(value: &Value) -> Value {
+    const SECRET_KEYS: &[&str] = &[
+        "password",
+        "secret",
+        "token",
+        "assertion",
+        "authorization",
+        "apikey",
+        "api_key",
+    ];
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let lower = k.to_ascii_lowercase();
+                    if SECRET_KEYS.iter().any(|s| lower.contains(s)) && !v.is_object() {
+                        (k.clone(), Value::from("****"))
+                    } else if SECRET_KEYS.iter().any(|s| lower.contains(s)) {
+                        (k.clone(), mask_all(v))
+                    } else {
+                        (k.clone(), mask_secrets(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Masks every scalar inside a secret-named object (`"password": {"value": "..."}`).
+fn mask_all(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_all(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(mask_all).collect()),
+        Value::Null => Value::Null,
+        _ => Value::from("****"),
+    }
+}
+
 fn transport_failure(error: &reqwest::Error) -> TransportFailure {
     // `without_url` is not needed for the message: we only keep the error's chain text,
     // and our URLs carry no credentials (parse_base_url refuses userinfo).
@@ -692,14 +736,15 @@ fn transport_failure(error: &reqwest::Error) -> TransportFailure {
 }
 
 /// Escapes one path segment (an id or a login) so it cannot change the path's shape.
+///
+/// Everything but unreserved characters is percent-encoded, `@` and `+` included: logins
+/// travel as `ada%40example.com`, as Okta documents, and a `+` can never be read as a space.
 pub fn path_segment(segment: &str) -> String {
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
         .remove(b'.')
-        .remove(b'~')
-        .remove(b'@')
-        .remove(b'+');
+        .remove(b'~');
     let encoded = percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string();
     // "." and ".." are dot-segments even when unescaped characters only: escape them.
     match encoded.as_str() {
@@ -732,9 +777,26 @@ mod tests {
     }
 
     #[test]
+    fn dry_run_bodies_mask_secrets_at_any_depth() {
+        let body = serde_json::json!({
+            "profile": {"login": "ada@example.com"},
+            "credentials": {"password": {"value": "hunter22"}},
+            "items": [{"client_secret": "x", "name": "n"}],
+            "accessToken": "t"
+        });
+        let masked = mask_secrets(&body);
+        assert_eq!(masked["credentials"]["password"]["value"], "****");
+        assert_eq!(masked["items"][0]["client_secret"], "****");
+        assert_eq!(masked["items"][0]["name"], "n");
+        assert_eq!(masked["accessToken"], "****");
+        assert_eq!(masked["profile"]["login"], "ada@example.com");
+    }
+
+    #[test]
     fn path_segments_are_escaped() {
         assert_eq!(path_segment("00u1"), "00u1");
-        assert_eq!(path_segment("a.b@example.com"), "a.b@example.com");
+        assert_eq!(path_segment("a.b@example.com"), "a.b%40example.com");
+        assert_eq!(path_segment("a+b@example.com"), "a%2Bb%40example.com");
         assert_eq!(path_segment("../x"), "..%2Fx");
         assert_eq!(path_segment(".."), "%2E%2E");
         assert_eq!(path_segment("a b?c#d"), "a%20b%3Fc%23d");

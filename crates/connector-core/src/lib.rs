@@ -56,7 +56,7 @@ pub use auth::{
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use connection::{
     Connection, ConnectionBuilder, DryRunLog, RecordedRequest, Timeouts, USER_AGENT, is_loopback,
-    parse_base_url, path_segment,
+    mask_secrets, parse_base_url, path_segment,
 };
 pub use custom::{
     CustomApiAction, CustomApiInput, CustomApiOutput, check_relative_url, custom_api_call,
