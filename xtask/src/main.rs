@@ -1,5 +1,7 @@
 //! `cargo xtask <command>`: see the library docs for the commands.
 
+mod bench;
+
 use std::process::{Command, ExitCode};
 
 use xtask::{codegen, scaffold, workspace_root};
@@ -7,6 +9,7 @@ use xtask::{codegen, scaffold, workspace_root};
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
+  cargo xtask bench [--quick] [--only overhead,okta,boards,pagination,cli]
   cargo xtask ci";
 
 fn main() -> ExitCode {
@@ -14,6 +17,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen_cmd(&args[1..]),
         Some("new-connector") => scaffold_cmd(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("ci") => ci(),
         _ => Err(USAGE.to_owned()),
     };

@@ -19,12 +19,21 @@ fn connector(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output
         .env_clear()
         .env("CONNECTOR_LOG", "trace")
         .envs(env.iter().copied())
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("the connector binary runs");
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     let output = child.wait_with_output().unwrap();
     let all = format!(
@@ -33,7 +42,11 @@ fn connector(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output
         String::from_utf8_lossy(&output.stderr)
     );
     for secret in [OKTA_TOKEN, BOARDS_TOKEN, "s3cr3t"] {
-        assert!(!all.contains(secret), "a secret leaked in `connector {}`:\n{all}", args.join(" "));
+        assert!(
+            !all.contains(secret),
+            "a secret leaked in `connector {}`:\n{all}",
+            args.join(" ")
+        );
     }
     output
 }
@@ -43,8 +56,12 @@ fn code(output: &Output) -> i32 {
 }
 
 fn stdout_json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }
 
 /// The `{"error":{...}}` line on stderr (logs may come before it).
@@ -53,13 +70,20 @@ fn stderr_error(output: &Output) -> Value {
     stderr
         .lines()
         .rev()
-        .find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v.get("error").is_some()))
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .filter(|v| v.get("error").is_some())
+        })
         .unwrap_or_else(|| panic!("no error JSON on stderr: {stderr}"))["error"]
         .clone()
 }
 
 fn okta_env(server: &MockServer) -> Vec<(&'static str, String)> {
-    vec![("OKTA_ORG_URL", server.base_url()), ("OKTA_API_TOKEN", OKTA_TOKEN.to_owned())]
+    vec![
+        ("OKTA_ORG_URL", server.base_url()),
+        ("OKTA_API_TOKEN", OKTA_TOKEN.to_owned()),
+    ]
 }
 
 fn as_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -71,11 +95,23 @@ fn list_names_every_connector_and_action() {
     let output = connector(&["list"], &[], None);
     assert_eq!(code(&output), 0);
     let text = String::from_utf8_lossy(&output.stdout);
-    for id in ["okta", "boards", "create-user", "add-user-to-admin-role", "create-board", "custom-api-action"] {
+    for id in [
+        "okta",
+        "boards",
+        "create-user",
+        "add-user-to-admin-role",
+        "create-board",
+        "custom-api-action",
+    ] {
         assert!(text.contains(id), "{id} missing from:\n{text}");
     }
     let json = stdout_json(&connector(&["list", "--json"], &[], None));
-    let ids: Vec<&str> = json["connectors"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = json["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["okta", "boards"]);
 }
 
@@ -85,7 +121,10 @@ fn describe_prints_the_action_with_its_schemas() {
     assert_eq!(code(&output), 0);
     let json = stdout_json(&output);
     assert_eq!(json["id"], "create-user");
-    assert!(json["inputSchema"]["properties"]["profile"].is_object(), "{json}");
+    assert!(
+        json["inputSchema"]["properties"]["profile"].is_object(),
+        "{json}"
+    );
     assert!(json["outputSchema"].is_object());
     let whole = stdout_json(&connector(&["describe", "boards"], &[], None));
     assert_eq!(whole["id"], "boards");
@@ -98,11 +137,19 @@ fn unknown_connectors_and_actions_exit_2_listing_the_valid_ids() {
     assert_eq!(code(&output), 2);
     let error = stderr_error(&output);
     assert_eq!(error["kind"], "invalid_input");
-    assert!(error["message"].as_str().unwrap().contains("okta, boards"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("okta, boards"),
+        "{error}"
+    );
 
     let output = connector(&["run", "okta", "read-usr"], &[], None);
     assert_eq!(code(&output), 2);
-    assert!(stderr_error(&output)["message"].as_str().unwrap().contains("read-user"));
+    assert!(
+        stderr_error(&output)["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-user")
+    );
 
     let output = connector(&["describe", "okta", "nope"], &[], None);
     assert_eq!(code(&output), 2);
@@ -112,26 +159,54 @@ fn unknown_connectors_and_actions_exit_2_listing_the_valid_ids() {
 fn usage_mistakes_exit_2() {
     assert_eq!(code(&connector(&["run"], &[], None)), 2);
     assert_eq!(code(&connector(&["frobnicate"], &[], None)), 2);
-    let output = connector(&["run", "okta", "read-user", "--input", "{not json"], &[], None);
+    let output = connector(
+        &["run", "okta", "read-user", "--input", "{not json"],
+        &[],
+        None,
+    );
     assert_eq!(code(&output), 2);
-    assert!(stderr_error(&output)["message"].as_str().unwrap().contains("not valid JSON"));
+    assert!(
+        stderr_error(&output)["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
 }
 
 #[test]
 fn missing_settings_say_which_variable_to_set() {
-    let output = connector(&["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#], &[], None);
+    let output = connector(
+        &["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#],
+        &[],
+        None,
+    );
     assert_eq!(code(&output), 2);
     let error = stderr_error(&output);
     assert_eq!(error["kind"], "configuration");
-    assert!(error["message"].as_str().unwrap().contains("OKTA_ORG_URL"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("OKTA_ORG_URL"),
+        "{error}"
+    );
 
     let output = connector(
         &["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#],
-        &[("OKTA_ORG_URL", "http://acme.okta.com"), ("OKTA_API_TOKEN", OKTA_TOKEN)],
+        &[
+            ("OKTA_ORG_URL", "http://acme.okta.com"),
+            ("OKTA_API_TOKEN", OKTA_TOKEN),
+        ],
         None,
     );
-    assert_eq!(code(&output), 2, "plain http to a non-loopback host is refused");
-    assert!(stderr_error(&output)["message"].as_str().unwrap().contains("https"));
+    assert_eq!(
+        code(&output),
+        2,
+        "plain http to a non-loopback host is refused"
+    );
+    assert!(
+        stderr_error(&output)["message"]
+            .as_str()
+            .unwrap()
+            .contains("https")
+    );
 }
 
 #[tokio::test]
@@ -150,8 +225,23 @@ async fn run_okta_read_user_prints_the_user_and_exits_0() {
         })
         .await;
     let env = okta_env(&server);
-    let output = connector(&["run", "okta", "read-user", "--input", r#"{"id":"ada@example.com"}"#], &as_refs(&env), None);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    let output = connector(
+        &[
+            "run",
+            "okta",
+            "read-user",
+            "--input",
+            r#"{"id":"ada@example.com"}"#,
+        ],
+        &as_refs(&env),
+        None,
+    );
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout_json(&output)["id"], "00u1");
     mock.assert_calls_async(1).await;
 }
@@ -169,10 +259,23 @@ async fn input_comes_from_a_file_or_from_stdin() {
     let file = std::env::temp_dir().join(format!("connector-input-{}.json", std::process::id()));
     std::fs::write(&file, r#"{"userId":"00u1"}"#).unwrap();
     let at = format!("@{}", file.display());
-    let output = connector(&["run", "okta", "list-user-roles", "--input", &at], &as_refs(&env), None);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    let output = connector(
+        &["run", "okta", "list-user-roles", "--input", &at],
+        &as_refs(&env),
+        None,
+    );
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout_json(&output), json!({"roles": []}));
-    let output = connector(&["run", "okta", "list-user-roles", "--input", "-"], &as_refs(&env), Some(r#"{"userId":"00u1"}"#));
+    let output = connector(
+        &["run", "okta", "list-user-roles", "--input", "-"],
+        &as_refs(&env),
+        Some(r#"{"userId":"00u1"}"#),
+    );
     assert_eq!(code(&output), 0);
     std::fs::remove_file(file).unwrap();
     mock.assert_calls_async(2).await;
@@ -181,11 +284,36 @@ async fn input_comes_from_a_file_or_from_stdin() {
 #[tokio::test]
 async fn okta_answers_map_to_the_documented_exit_codes() {
     let cases = [
-        (400, json!({"errorCode": "E0000001", "errorSummary": "Api validation failed: login", "errorCauses": [{"errorSummary": "login: An object with this field already exists"}]}), 2, "invalid_input"),
-        (401, json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}), 3, "authentication"),
-        (403, json!({"errorCode": "E0000006", "errorSummary": "You do not have permission"}), 3, "permission_denied"),
-        (404, json!({"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: nobody (User)"}), 4, "not_found"),
-        (500, json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error"}), 6, "upstream"),
+        (
+            400,
+            json!({"errorCode": "E0000001", "errorSummary": "Api validation failed: login", "errorCauses": [{"errorSummary": "login: An object with this field already exists"}]}),
+            2,
+            "invalid_input",
+        ),
+        (
+            401,
+            json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}),
+            3,
+            "authentication",
+        ),
+        (
+            403,
+            json!({"errorCode": "E0000006", "errorSummary": "You do not have permission"}),
+            3,
+            "permission_denied",
+        ),
+        (
+            404,
+            json!({"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: nobody (User)"}),
+            4,
+            "not_found",
+        ),
+        (
+            500,
+            json!({"errorCode": "E0000009", "errorSummary": "Internal Server Error"}),
+            6,
+            "upstream",
+        ),
     ];
     for (status, body, exit, kind) in cases {
         let server = MockServer::start_async().await;
@@ -199,7 +327,11 @@ async fn okta_answers_map_to_the_documented_exit_codes() {
             })
             .await;
         let env = okta_env(&server);
-        let output = connector(&["run", "okta", "read-user", "--input", r#"{"id":"nobody"}"#], &as_refs(&env), None);
+        let output = connector(
+            &["run", "okta", "read-user", "--input", r#"{"id":"nobody"}"#],
+            &as_refs(&env),
+            None,
+        );
         assert_eq!(code(&output), exit, "status {status}");
         let error = stderr_error(&output);
         assert_eq!(error["kind"], kind, "status {status}: {error}");
@@ -224,7 +356,11 @@ async fn a_429_that_asks_for_more_than_the_minute_exits_5_at_once() {
         })
         .await;
     let env = okta_env(&server);
-    let output = connector(&["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#], &as_refs(&env), None);
+    let output = connector(
+        &["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#],
+        &as_refs(&env),
+        None,
+    );
     assert_eq!(code(&output), 5);
     let error = stderr_error(&output);
     assert_eq!(error["kind"], "rate_limited");
@@ -234,11 +370,24 @@ async fn a_429_that_asks_for_more_than_the_minute_exits_5_at_once() {
 
 #[tokio::test]
 async fn a_refused_connection_exits_7() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let output = connector(
-        &["run", "okta", "create-user", "--input", r#"{"profile":{"login":"a@example.com"}}"#],
-        &[("OKTA_ORG_URL", url.as_str()), ("OKTA_API_TOKEN", OKTA_TOKEN)],
+        &[
+            "run",
+            "okta",
+            "create-user",
+            "--input",
+            r#"{"profile":{"login":"a@example.com"}}"#,
+        ],
+        &[
+            ("OKTA_ORG_URL", url.as_str()),
+            ("OKTA_API_TOKEN", OKTA_TOKEN),
+        ],
         None,
     );
     assert_eq!(code(&output), 7);
@@ -267,12 +416,23 @@ async fn dry_run_prints_the_request_with_the_secret_masked_and_sends_nothing() {
         &as_refs(&env),
         None,
     );
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json = stdout_json(&output);
     assert_eq!(json["dryRun"], true);
     let request = &json["requests"][0];
     assert_eq!(request["method"], "POST");
-    assert!(request["url"].as_str().unwrap().ends_with("/api/v1/users?activate=true"), "{request}");
+    assert!(
+        request["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/users?activate=true"),
+        "{request}"
+    );
     assert_eq!(request["headers"]["authorization"], "SSWS ****");
     assert_eq!(request["body"]["profile"]["role"], "Support");
     any.assert_calls_async(0).await;
@@ -310,17 +470,59 @@ async fn run_boards_maps_graphql_errors_to_exit_codes() {
         })
         .await;
     let url = format!("{}/v2", server.base_url());
-    let env = [("BOARDS_API_URL", url.as_str()), ("BOARDS_API_TOKEN", BOARDS_TOKEN)];
-    let ok = connector(&["run", "boards", "read-board", "--input", r#"{"boardId":"1"}"#], &env, None);
+    let env = [
+        ("BOARDS_API_URL", url.as_str()),
+        ("BOARDS_API_TOKEN", BOARDS_TOKEN),
+    ];
+    let ok = connector(
+        &[
+            "run",
+            "boards",
+            "read-board",
+            "--input",
+            r#"{"boardId":"1"}"#,
+        ],
+        &env,
+        None,
+    );
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
     assert_eq!(stdout_json(&ok)["name"], "Ops");
-    let missing = connector(&["run", "boards", "read-board", "--input", r#"{"boardId":"404"}"#], &env, None);
+    let missing = connector(
+        &[
+            "run",
+            "boards",
+            "read-board",
+            "--input",
+            r#"{"boardId":"404"}"#,
+        ],
+        &env,
+        None,
+    );
     assert_eq!(code(&missing), 4);
     assert_eq!(stderr_error(&missing)["requestId"], "req-b-2");
-    let denied = connector(&["run", "boards", "read-board", "--input", r#"{"boardId":"9"}"#], &env, None);
+    let denied = connector(
+        &[
+            "run",
+            "boards",
+            "read-board",
+            "--input",
+            r#"{"boardId":"9"}"#,
+        ],
+        &env,
+        None,
+    );
     assert_eq!(code(&denied), 3);
     assert_eq!(stderr_error(&denied)["code"], "UserUnauthorizedException");
-    let bad = connector(&["run", "boards", "read-board", "--input", r#"{"board":"1"}"#], &env, None);
+    let bad = connector(
+        &["run", "boards", "read-board", "--input", r#"{"board":"1"}"#],
+        &env,
+        None,
+    );
     assert_eq!(code(&bad), 2);
-    assert!(stderr_error(&bad)["message"].as_str().unwrap().contains("board"));
+    assert!(
+        stderr_error(&bad)["message"]
+            .as_str()
+            .unwrap()
+            .contains("board")
+    );
 }

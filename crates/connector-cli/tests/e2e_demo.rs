@@ -40,7 +40,10 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
         "{stdout}"
     );
     assert!(stdout.contains(r#""outcome":"assigned""#), "{stdout}");
-    assert!(stdout.contains(r#""outcome":"alreadyAssigned""#), "{stdout}");
+    assert!(
+        stdout.contains(r#""outcome":"alreadyAssigned""#),
+        "{stdout}"
+    );
     assert!(stdout.contains(r#""outcome":"skipped""#), "{stdout}");
     assert!(
         stdout

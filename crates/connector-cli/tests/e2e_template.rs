@@ -76,7 +76,11 @@ async fn user_with_another_role_is_skipped_without_any_role_call() {
         before.buckets["user"].requests + 1,
         "the template reads the user once"
     );
-    assert_eq!(after.requests, before.requests + 1, "and sends nothing else");
+    assert_eq!(
+        after.requests,
+        before.requests + 1,
+        "and sends nothing else"
+    );
     assert_eq!(sandbox.okta().user_role_types(&user.id), Some(vec![]));
 }
 

@@ -34,7 +34,7 @@ pub struct CreateUserInput {
     pub activate: bool,
     /// An initial password (optional; it must meet the org's password policy).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", extend("writeOnly" = true))]
     pub password: Option<SecretString>,
 }
 

@@ -294,7 +294,8 @@ impl OktaBuilder {
     /// Uses this rate limiter instead of the default in-memory one (for example a limiter
     /// shared by several workers spending one org's budget). It sees the keys described
     /// in [`OktaProfile`]; configure a `Limit::Concurrency` for `okta-concurrency:*` on it
-    /// if it should cap requests in flight.
+    /// if it should cap requests in flight. As with the default limiter, a bucket not yet
+    /// heard from admits one request at a time until its first answer.
     pub fn limiter(mut self, limiter: Arc<dyn RateLimiter>) -> OktaBuilder {
         self.limiter = Some(limiter);
         self

@@ -21,13 +21,14 @@
 //! # }
 //! ```
 
-use connector_core::{CustomApiInput, Result, custom_api_call, path_segment};
+use connector_core::{CustomApiInput, Result, custom_api_call};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::client::Okta;
 use crate::profile::ROLE_ALREADY_ASSIGNED;
 use crate::roles::HELP_DESK_ADMIN;
+use crate::users::id_segment;
 
 /// The template's parameters: which profile attribute, which value, which role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +126,7 @@ impl HelpDeskTemplate {
         }
         let input = CustomApiInput {
             method: Some("POST".to_owned()),
-            relative_url: Some(format!("/api/v1/users/{}/roles", path_segment(&user.id))),
+            relative_url: Some(format!("/api/v1/users/{}/roles", id_segment(&user.id))),
             body: Some(json!({ "type": self.role_type })),
             ..CustomApiInput::default()
         };

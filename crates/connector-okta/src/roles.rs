@@ -1,6 +1,6 @@
 //! Admin role assignments of users: assign (idempotently), list, unassign.
 
-use connector_core::{Error, Method, Request, Result, path_segment};
+use connector_core::{Error, Method, Request, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -9,13 +9,13 @@ use crate::actions::{AddUserToAdminRoleOutput, RemoveUserFromAdminRoleOutput, Ro
 use crate::client::Okta;
 use crate::pages::Pages;
 use crate::profile::ROLE_ALREADY_ASSIGNED;
-use crate::users::non_empty;
+use crate::users::{id_segment, non_empty};
 
 /// The role type the help-desk template assigns, and the default of `add-user-to-admin-role`.
 pub const HELP_DESK_ADMIN: &str = "HELP_DESK_ADMIN";
 
-/// One admin role assigned to a user, as Okta answers it. Fields this type does not name
-/// (`role` and `resource-set` of custom roles, ...) are kept in [`other`](RoleAssignment::other).
+/// One admin role assigned to a user, as Okta answers it. Fields not named here (`role`
+/// and `resource-set` of custom roles, ...) are kept and written back out unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -49,7 +49,7 @@ pub struct RoleAssignment {
 }
 
 fn roles_path(user_id: &str) -> String {
-    format!("/api/v1/users/{}/roles", path_segment(user_id))
+    format!("/api/v1/users/{}/roles", id_segment(user_id))
 }
 
 impl Okta {
@@ -164,7 +164,7 @@ impl Okta {
         for id in &assignment_ids {
             let request = self.connection().request(
                 Method::DELETE,
-                &format!("{}/{}", roles_path(user_id), path_segment(id)),
+                &format!("{}/{}", roles_path(user_id), id_segment(id)),
             );
             self.connection().send(request).await?;
         }

@@ -1,7 +1,7 @@
 //! Users: create, read, search.
 
 use connector_core::secrecy::ExposeSecret;
-use connector_core::{Error, Method, Result, path_segment};
+use connector_core::{Error, Method, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -13,8 +13,8 @@ use crate::pages::Pages;
 /// The largest page Okta serves for users.
 pub const MAX_PAGE_SIZE: u32 = 200;
 
-/// An Okta user, as Okta answers it. Fields this type does not name (`type`, `realmId`,
-/// `_embedded`, ...) are kept in [`other`](User::other) and written back out unchanged.
+/// An Okta user, as Okta answers it. Fields not named here (`type`, `realmId`,
+/// `_embedded`, ...) are kept and written back out unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -57,18 +57,8 @@ pub struct User {
     pub other: Map<String, Value>,
 }
 
-/// A user's profile: the standard attributes by name, every other (custom) attribute such
-/// as `role` in [`attributes`](UserProfile::attributes).
-///
-/// ```
-/// use connector_okta::UserProfile;
-///
-/// let profile = UserProfile::new("jane@acme.com")
-///     .with_name("Jane", "Doe")
-///     .with_attribute("role", "Support");
-/// assert_eq!(profile.email.as_deref(), Some("jane@acme.com"));
-/// assert_eq!(profile.attribute("role"), Some(serde_json::json!("Support")));
-/// ```
+/// A user's profile: `login`, `email`, `firstName`, `lastName` and any other attribute of
+/// the org's profile schema, standard or custom (such as `role`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 // A login is required to create a user, so the schema says so; but answers may leave it out
@@ -96,7 +86,18 @@ pub struct UserProfile {
 }
 
 impl UserProfile {
-    /// A profile with `login`, and `email` set to the same address.
+    /// A profile with `login`, and `email` set to the same address. Other attributes go
+    /// in [`attributes`](UserProfile::attributes).
+    ///
+    /// ```
+    /// use connector_okta::UserProfile;
+    ///
+    /// let profile = UserProfile::new("jane@acme.com")
+    ///     .with_name("Jane", "Doe")
+    ///     .with_attribute("role", "Support");
+    /// assert_eq!(profile.email.as_deref(), Some("jane@acme.com"));
+    /// assert_eq!(profile.attribute("role"), Some(serde_json::json!("Support")));
+    /// ```
     pub fn new(login: impl Into<String>) -> UserProfile {
         let login = login.into();
         UserProfile {
@@ -147,6 +148,23 @@ impl UserProfile {
     }
 }
 
+/// Escapes an id or login into one path segment, as Okta's SDKs do: everything but the
+/// unreserved characters is percent-encoded (`jane+test@acme.com` becomes
+/// `jane%2Btest%40acme.com`), so that no server can read a `+` as a space or a `/` as a
+/// separator.
+pub(crate) fn id_segment(id_or_login: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    match percent_encoding::utf8_percent_encode(id_or_login, RESERVED).to_string() {
+        // Dot segments would climb the path even though they need no escaping.
+        dots if dots == "." || dots == ".." => dots.replace('.', "%2E"),
+        encoded => encoded,
+    }
+}
+
 pub(crate) fn non_empty<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     let value = value.trim();
     if value.is_empty() {
@@ -175,7 +193,14 @@ impl Okta {
         non_empty("profile.login", &input.profile.login)?;
         let mut body = json!({ "profile": input.profile });
         if let Some(password) = &input.password {
-            body["credentials"] = json!({ "password": { "value": password.expose_secret() } });
+            // A dry run prints the request it would send: the password is masked there, as
+            // the credentials are.
+            let value = if self.connection().is_dry_run() {
+                "****"
+            } else {
+                password.expose_secret()
+            };
+            body["credentials"] = json!({ "password": { "value": value } });
         }
         let request = self
             .connection()
@@ -200,7 +225,7 @@ impl Okta {
         let id = non_empty("id", id_or_login)?;
         let request = self
             .connection()
-            .request(Method::GET, &format!("/api/v1/users/{}", path_segment(id)));
+            .request(Method::GET, &format!("/api/v1/users/{}", id_segment(id)));
         self.connection().send_json(request).await
     }
 
@@ -273,5 +298,25 @@ impl Okta {
             .request(Method::GET, "/api/v1/users")
             .query(pairs);
         Ok(Pages::new(self.connection().clone(), request, query.max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_logins_become_one_escaped_path_segment() {
+        assert_eq!(id_segment("00ub0oNGTSWTBKOLGLNR"), "00ub0oNGTSWTBKOLGLNR");
+        assert_eq!(
+            id_segment("isaac.brock@example.com"),
+            "isaac.brock%40example.com"
+        );
+        assert_eq!(id_segment("jane+test@acme.com"), "jane%2Btest%40acme.com");
+        assert_eq!(id_segment("../groups?q=x"), "..%2Fgroups%3Fq%3Dx");
+        assert_eq!(id_segment("a b#c\\d%"), "a%20b%23c%5Cd%25");
+        assert_eq!(id_segment(".."), "%2E%2E");
+        assert_eq!(id_segment("."), "%2E");
+        assert_eq!(id_segment("émile"), "%C3%A9mile");
     }
 }

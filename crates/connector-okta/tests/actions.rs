@@ -167,8 +167,9 @@ async fn read_user_by_login_escapes_the_login_into_one_path_segment() {
     let read = h
         .server
         .mock_async(|when, then| {
-            when.method(GET)
-                .is_true(|req| req.uri().path() == "/api/v1/users/isaac.brock+test@example.com");
+            when.method(GET).is_true(|req| {
+                req.uri().path() == "/api/v1/users/isaac.brock%2Btest%40example.com"
+            });
             then.status(200).body(fixture("get_user.json"));
         })
         .await;
@@ -925,4 +926,30 @@ fn users_and_role_assignments_parse_every_example_in_okta_s_openapi_document() {
         }
     }
     assert!(roles >= 5, "{roles}");
+}
+
+#[tokio::test]
+async fn the_harness_catches_requests_that_do_not_fit_okta_s_openapi_document() {
+    let mut h = Harness::start().await;
+    h.server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/users");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    h.fallback().await;
+    run(
+        &h.okta(),
+        "custom-api-action",
+        json!({"relativeUrl": "/api/v1/users?colour=blue"}),
+    )
+    .await
+    .unwrap();
+    // Every other test's requests are checked the same way when its harness drops.
+    h.skip_spec_check();
+    let Some(errors) = h.spec_errors() else {
+        return;
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("colour"), "{errors:?}");
 }

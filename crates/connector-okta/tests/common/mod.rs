@@ -202,13 +202,13 @@ impl Drop for Harness {
             unexpected.is_empty(),
             "requests no mock expected: {unexpected:#?}"
         );
-        if self.check_spec {
-            if let Some(errors) = self.spec_errors() {
-                assert!(
-                    errors.is_empty(),
-                    "requests that do not fit Okta's OpenAPI document: {errors:#?}"
-                );
-            }
+        if self.check_spec
+            && let Some(errors) = self.spec_errors()
+        {
+            assert!(
+                errors.is_empty(),
+                "requests that do not fit Okta's OpenAPI document: {errors:#?}"
+            );
         }
     }
 }

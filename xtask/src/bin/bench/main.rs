@@ -1,0 +1,202 @@
+//! `cargo xtask bench [--quick]`: the connectors against what people use today, side by
+//! side in one run (see `docs/performance.md`).
+//!
+//! 1. **overhead**: 20,000 GETs at concurrency 32 to a minimal local server, raw `reqwest`
+//!    against the full pipeline;
+//! 2. **okta**: rate-limit goodput against the policy of Okta's SDKs;
+//! 3. **boards**: complexity-budget use against retry-on-429;
+//! 4. **pagination**: 100,000 users streamed or collected;
+//! 5. **cli**: the start of `connector list`.
+//!
+//! Each scenario runs this project and its baseline alternately. The table goes to stdout,
+//! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
+//! also rewrites the measured section of `docs/performance.md`.
+//!
+//! Hidden subcommands re-invoke this binary as a child process: `__serve-overhead` (the
+//! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
+//! its peak memory is its own).
+
+mod boards;
+mod cli;
+mod goodput;
+mod measure;
+mod okta;
+mod overhead;
+mod pagination;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use measure::Machine;
+use report::Summary;
+
+const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli]";
+const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"];
+
+/// How much of each scenario to run.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) quick: bool,
+    pub(crate) overhead_calls: usize,
+    pub(crate) overhead_concurrency: usize,
+    pub(crate) overhead_rounds: usize,
+    pub(crate) goodput_duration: Duration,
+    pub(crate) goodput_rounds: usize,
+    pub(crate) pagination_rounds: usize,
+    pub(crate) cli_runs: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        Plan {
+            quick,
+            overhead_calls: 20_000,
+            overhead_concurrency: 32,
+            overhead_rounds: if quick { 2 } else { 6 },
+            goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
+            goodput_rounds: if quick { 1 } else { 2 },
+            pagination_rounds: if quick { 1 } else { 2 },
+            cli_runs: 20,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("__serve-overhead") => overhead::serve(),
+        Some("__paginate") => pagination::child(&args[1..]),
+        _ => bench(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut quick = false;
+    let mut only: Option<Vec<String>> = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--only" => {
+                let list = it.next().ok_or(USAGE)?;
+                let names: Vec<String> = list.split(',').map(str::to_owned).collect();
+                if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
+                    return Err(format!("unknown scenario {bad}\n{USAGE}"));
+                }
+                only = Some(names);
+            }
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    let selected = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
+    let plan = Plan::new(quick);
+    let machine = Machine::detect();
+    eprintln!(
+        "bench ({}): {} cores, {}",
+        if quick { "quick" } else { "full" },
+        machine.cores,
+        machine.cpu_model
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let mut summary = Summary::default();
+    let started = Instant::now();
+    runtime.block_on(async {
+        if selected("overhead") {
+            stage("overhead", overhead::run(&plan, &mut summary)).await?;
+        }
+        if selected("okta") {
+            stage("okta", okta::run(&plan, &mut summary)).await?;
+        }
+        if selected("boards") {
+            stage("boards", boards::run(&plan, &mut summary)).await?;
+        }
+        if selected("pagination") {
+            stage("pagination", pagination::run(&plan, &mut summary)).await?;
+        }
+        Ok::<_, String>(())
+    })?;
+    if selected("cli") {
+        let t = Instant::now();
+        eprintln!("cli start...");
+        cli::run(&plan, &mut summary)?;
+        eprintln!("cli start done in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    summary.set("quick", if quick { 1.0 } else { 0.0 });
+    summary.set("cores", machine.cores as f64);
+    summary.set("bench_seconds", started.elapsed().as_secs_f64().round());
+
+    let out_dir = target_dir().join("bench");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let summary_path = out_dir.join("summary.json");
+    std::fs::write(&summary_path, summary.to_json())
+        .map_err(|e| format!("cannot write {}: {e}", summary_path.display()))?;
+
+    println!("{}", report::table(&summary));
+    for miss in report::missed(&summary) {
+        println!("missed: {miss}");
+    }
+    println!("figures: {}", summary_path.display());
+    if !quick && only.is_none() {
+        let command = std::env::var("XTASK_BENCH_COMMAND").unwrap_or_else(|_| {
+            std::iter::once("bench".to_owned())
+                .chain(args.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let section = report::measured_section(&summary, &machine, &command, &revision());
+        let doc = xtask::workspace_root().join("docs").join("performance.md");
+        report::update_doc(&doc, &section)
+            .map_err(|e| format!("cannot write {}: {e}", doc.display()))?;
+        println!("report: {}", doc.display());
+    }
+    Ok(())
+}
+
+async fn stage(name: &str, run: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    let t = Instant::now();
+    eprintln!("{name}...");
+    run.await.map_err(|e| format!("{name}: {e}"))?;
+    eprintln!("{name} done in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The target folder this binary was built in (`…/target/release/bench` → `…/target`).
+fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| xtask::workspace_root().join("target"))
+}
+
+/// The commit measured, `+dirty` when the work tree has changes.
+fn revision() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(xtask::workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".to_owned());
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{commit}+dirty")
+    } else {
+        commit
+    }
+}
