@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,111 +21,8 @@ use serde_json::{Value, json};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// Virtual time for concurrent tasks that do real I/O: it moves only when every worker task
-/// is asleep, straight to the earliest wake-up, as a discrete-event simulation does.
-///
-/// `ManualClock` moves its time at each sleep, so while one task's request is on the wire
-/// the others' sleeps would run the clock far ahead; tokio's paused clock likewise jumps
-/// whenever the runtime waits on I/O. Neither can say "no time passes while a request is
-/// in flight", which is what a budget test over a loopback socket needs.
-#[derive(Clone)]
-struct SimClock {
-    sim: Arc<Mutex<Sim>>,
-    origin: Instant,
-    origin_system: SystemTime,
-}
-
-struct Sim {
-    now: Duration,
-    workers: usize,
-    sleepers: Vec<(Duration, tokio::sync::oneshot::Sender<()>)>,
-}
-
-/// Counts a task as a worker of the simulation while it lives.
-struct Worker(SimClock);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let mut sim = self.0.sim.lock().unwrap();
-        sim.workers -= 1;
-        Sim::advance_if_all_asleep(&mut sim);
-    }
-}
-
-impl Sim {
-    fn advance_if_all_asleep(sim: &mut Sim) {
-        while sim.workers > 0 && sim.sleepers.len() >= sim.workers {
-            let next = sim
-                .sleepers
-                .iter()
-                .map(|(at, _)| *at)
-                .min()
-                .expect("sleepers is not empty");
-            sim.now = sim.now.max(next);
-            let now = sim.now;
-            let (due, later): (Vec<_>, Vec<_>) =
-                sim.sleepers.drain(..).partition(|(at, _)| *at <= now);
-            sim.sleepers = later;
-            for (_, wake) in due {
-                let _ = wake.send(());
-            }
-        }
-    }
-}
-
-impl SimClock {
-    fn new() -> SimClock {
-        SimClock {
-            sim: Arc::new(Mutex::new(Sim {
-                now: Duration::ZERO,
-                workers: 0,
-                sleepers: Vec::new(),
-            })),
-            origin: Instant::now(),
-            origin_system: SystemTime::now(),
-        }
-    }
-
-    fn worker(&self) -> Worker {
-        self.sim.lock().unwrap().workers += 1;
-        Worker(self.clone())
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.sim.lock().unwrap().now
-    }
-}
-
-impl std::fmt::Debug for SimClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimClock")
-            .field("elapsed", &self.elapsed())
-            .finish()
-    }
-}
-
-impl Clock for SimClock {
-    fn now(&self) -> Instant {
-        self.origin + self.elapsed()
-    }
-
-    fn system_time(&self) -> SystemTime {
-        self.origin_system + self.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> connector_core::clock::Sleep {
-        let (wake, woken) = tokio::sync::oneshot::channel();
-        {
-            let mut sim = self.sim.lock().unwrap();
-            let at = sim.now + duration;
-            sim.sleepers.push((at, wake));
-            Sim::advance_if_all_asleep(&mut sim);
-        }
-        Box::pin(async move {
-            let _ = woken.await;
-        })
-    }
-}
+/// Virtual time that moves only when every worker task sleeps (see core's docs).
+type SimClock = connector_core::SimulatedClock;
 
 /// A boards service with a complexity budget per window that opens at the first call after
 /// the previous one ended, like the real one; every query costs the same.

@@ -53,7 +53,7 @@ pub use action::{
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
 };
-pub use clock::{Clock, ManualClock, TokioClock};
+pub use clock::{Clock, ManualClock, SimWorker, SimulatedClock, TokioClock};
 pub use connection::{
     Connection, ConnectionBuilder, DryRunLog, RecordedRequest, Timeouts, USER_AGENT, is_loopback,
     mask_secrets, parse_base_url, path_segment,

@@ -5,119 +5,28 @@
 //! Core's `ManualClock` moves time forward by every sleep at once, which suits one call
 //! at a time; with twenty concurrent callers their sleeps would add up (twenty one-second
 //! waits would make twenty seconds pass) and requests admitted in one window would reach
-//! the server in a later one. So these tests use [`VirtualClock`]: sleepers wait for
-//! virtual time, which jumps to the earliest deadline only when every caller is asleep,
-//! as tokio's paused clock does, while requests in flight take real (loopback) time.
+//! the server in a later one. So these tests use core's `SimulatedClock`: sleepers wait
+//! for virtual time, which jumps to the earliest deadline only when every caller is
+//! asleep, while requests in flight take no virtual time.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use connector_core::Clock;
+use connector_core::{Clock, SimulatedClock};
 use connector_okta::Okta;
-use tokio::sync::{oneshot, watch};
-
-/// Virtual time for a known number of callers: see the module's documentation.
-#[derive(Clone)]
-struct VirtualClock {
-    start: Instant,
-    start_system: SystemTime,
-    state: Arc<Mutex<VirtualState>>,
-}
-
-struct VirtualState {
-    elapsed: Duration,
-    /// Callers that have not finished yet.
-    active: usize,
-    sleepers: Vec<(Duration, oneshot::Sender<()>)>,
-}
-
-impl VirtualState {
-    /// When every active caller is asleep, jumps to the earliest deadline and wakes those
-    /// whose deadline has come.
-    fn advance_if_all_asleep(&mut self) {
-        if self.sleepers.is_empty() || self.sleepers.len() < self.active {
-            return;
-        }
-        let earliest = self.sleepers.iter().map(|(at, _)| *at).min().unwrap();
-        self.elapsed = self.elapsed.max(earliest);
-        let now = self.elapsed;
-        for (_, wake) in self.sleepers.extract_if(.., |(at, _)| *at <= now) {
-            let _ = wake.send(());
-        }
-    }
-}
-
-impl VirtualClock {
-    fn new(callers: usize) -> VirtualClock {
-        VirtualClock {
-            start: Instant::now(),
-            start_system: SystemTime::now(),
-            state: Arc::new(Mutex::new(VirtualState {
-                elapsed: Duration::ZERO,
-                active: callers,
-                sleepers: Vec::new(),
-            })),
-        }
-    }
-
-    /// A caller has finished: it will not sleep again.
-    fn done(&self) {
-        let mut state = self.state.lock().unwrap();
-        state.active -= 1;
-        state.advance_if_all_asleep();
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.state.lock().unwrap().elapsed
-    }
-}
-
-impl fmt::Debug for VirtualClock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VirtualClock")
-            .field("elapsed", &self.elapsed())
-            .finish()
-    }
-}
-
-impl Clock for VirtualClock {
-    fn now(&self) -> Instant {
-        self.start + self.elapsed()
-    }
-
-    fn system_time(&self) -> SystemTime {
-        self.start_system + self.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        if duration.is_zero() {
-            return Box::pin(tokio::task::yield_now());
-        }
-        let (wake, woken) = oneshot::channel();
-        let mut state = self.state.lock().unwrap();
-        let deadline = state.elapsed + duration;
-        state.sleepers.push((deadline, wake));
-        state.advance_if_all_asleep();
-        Box::pin(async move {
-            let _ = woken.await;
-        })
-    }
-}
+use tokio::sync::watch;
 
 const USER: &str = r#"{"id":"00u1","status":"ACTIVE","profile":{"login":"a@example.com","email":"a@example.com"}}"#;
 
 /// Okta's fixed windows: opened by the first call, `limit` calls each, the reset given in
 /// whole epoch seconds, then 429 `E0000047` until the reset.
 struct Bucket {
-    clock: VirtualClock,
+    clock: SimulatedClock,
     limit: u64,
     window: Duration,
     remaining: u64,
@@ -171,7 +80,7 @@ async fn serve(router: Router) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_reads_wait_for_the_reset_instead_of_drawing_429s() {
-    let clock = VirtualClock::new(20);
+    let clock = SimulatedClock::new();
     let bucket = Arc::new(Mutex::new(Bucket {
         clock: clock.clone(),
         limit: 5,
@@ -195,10 +104,11 @@ async fn twenty_concurrent_reads_wait_for_the_reset_instead_of_drawing_429s() {
     let calls: Vec<_> = (0..20)
         .map(|i| {
             let okta = okta.clone();
-            let clock = clock.clone();
+            // Registered before any task runs, so time cannot move until all are asleep.
+            let worker = clock.worker();
             tokio::spawn(async move {
                 let result = okta.read_user(&format!("00u{i}")).await;
-                clock.done();
+                drop(worker);
                 result
             })
         })
