@@ -32,7 +32,7 @@
 //! The same through the action registry, JSON in and JSON out:
 //!
 //! ```no_run
-//! use connector_core::{Connector, Env};
+//! use connector_core::{ConnectorDocs, ErrorKind, Connector, Env};
 //!
 //! # async fn example() -> connector_core::Result<()> {
 //! let session = connector_okta::connector().connect(&Env::from_process())?;
@@ -52,8 +52,8 @@ mod roles;
 mod users;
 
 use connector_core::{
-    ConnectorDef, CustomApiAction, CustomApiInput, CustomApiOutput, Result, Setting,
-    custom_api_call,
+    ConnectorDef, ConnectorDocs, CustomApiAction, CustomApiInput, CustomApiOutput, ErrorKind,
+    Result, Setting, custom_api_call,
 };
 
 pub use actions::{
@@ -63,7 +63,7 @@ pub use actions::{
 };
 pub use client::{DEFAULT_CONCURRENCY, DEFAULT_SCOPES, Okta, OktaBuilder};
 pub use jwt::PrivateKeyJwt;
-pub use pages::Pages;
+pub use pages::{Pages, parse_link_header};
 pub use profile::{OktaProfile, ROLE_ALREADY_ASSIGNED};
 pub use roles::{HELP_DESK_ADMIN, RoleAssignment};
 pub use users::{MAX_PAGE_SIZE, User, UserProfile};
@@ -158,6 +158,7 @@ pub fn connector() -> ConnectorDef<Okta> {
         secret: false,
         description: "Optional: the kid of the private key, when the service app has several keys.",
     })
+    .with_docs(docs())
     .action(actions::CreateUser)
     .action(actions::ReadUser)
     .action(actions::SearchUsers)
@@ -165,4 +166,57 @@ pub fn connector() -> ConnectorDef<Okta> {
     .action(actions::ListUserRoles)
     .action(actions::RemoveUserFromAdminRole)
     .action(CustomApiAction::new(CUSTOM_API_DESCRIPTION, None))
+}
+
+/// The prose of the connector's generated reference page.
+fn docs() -> ConnectorDocs {
+    ConnectorDocs::new(
+        "Automates identity chores in an Okta org: create users with custom profile attributes, \
+         read and search them, and manage their standard admin roles. The help-desk template \
+         (`connector_okta::help_desk`, and `connector serve` for Okta event hooks) gives \
+         `HELP_DESK_ADMIN` to every user created with `role = Support`, through the Custom API \
+         Action as the product's template does.",
+        "Either an API token (`Authorization: SSWS <token>`; the token acts with its admin's \
+         permissions), or OAuth 2.0 for a service app with `private_key_jwt`: the connector signs \
+         a fresh client assertion (RS256 or ES256) for each token request to \
+         `<org>/oauth2/v1/token`, caches the access token and refreshes it a minute before it \
+         expires, one refresh shared by concurrent calls, and once more after a 401. The actions \
+         need the scopes `okta.users.manage`, `okta.users.read`, `okta.roles.manage` and \
+         `okta.roles.read`, granted to the app, and the app needs an admin role that allows them.",
+    )
+    .limitation(
+        "Rate limits: every answer's `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (measured \
+         against the answer's `Date`, not the local clock) feed a limiter with one key per \
+         endpoint bucket (method and path family, per org: `GET|POST /api/v1/users`, \
+         `GET /api/v1/users/{id}`, `/api/v1/users/{id}/roles`, ...), which spreads what is left \
+         of a bucket evenly up to its reset so that 429s are rare. Until a bucket's first answer \
+         tells its limit, calls to it go one at a time.",
+    )
+    .limitation(
+        "Concurrency: at most 75 requests in flight per org by default (Okta's limit; 35 on free \
+         orgs: lower it with `OktaBuilder::concurrency`).",
+    )
+    .limitation(
+        "A 429 waits until `X-Rate-Limit-Reset` (plus one second, as Okta advises) when that \
+         ends within the retry window; retries carry `X-Okta-Retry-For` (the first attempt's \
+         `X-Okta-Request-Id`) and `X-Okta-Retry-Count`, as Okta's SDKs send.",
+    )
+    .limitation(
+        "Pagination follows each `Link: rel=\"next\"` URL exactly as given and refuses one that \
+         points to another origin; `search-users` stops at `max`. Search results are eventually \
+         consistent: a user just created may not be found at once.",
+    )
+    .limitation(
+        "`create-user` is not idempotent: if its answer is lost, a retry would create nothing but \
+         fail with `E0000001` (login already exists), so a lost POST is reported, not replayed. \
+         `add-user-to-admin-role` is idempotent: `E0000090` (already assigned) is a success with \
+         `alreadyAssigned: true`.",
+    )
+    .error("E0000001 (400)", ErrorKind::InvalidInput, "the input was refused; the causes (such as `login: An object with this field already exists`) are in the message")
+    .error("E0000004 / E0000011 (401)", ErrorKind::Authentication, "the token is invalid, expired or revoked")
+    .error("E0000006 (403)", ErrorKind::PermissionDenied, "the token's admin or the app's scopes do not allow the call")
+    .error("E0000007 (404)", ErrorKind::NotFound, "no user or role assignment has that id or login")
+    .error("E0000090 (409)", ErrorKind::Conflict, "the role is already assigned (a success for `add-user-to-admin-role`)")
+    .error("E0000047 (429)", ErrorKind::RateLimited, "the bucket stayed spent through the retries, or its reset is more than a minute away")
+    .error("5xx", ErrorKind::Upstream, "Okta failed; 503 and 504 are retried first (`unavailable`)")
 }
