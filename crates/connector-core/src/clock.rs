@@ -144,7 +144,22 @@ pub struct SimulatedClock {
 struct Sim {
     now: Duration,
     workers: usize,
-    sleepers: Vec<(Duration, tokio::sync::oneshot::Sender<()>)>,
+    next_id: u64,
+    sleepers: Vec<(Duration, u64, tokio::sync::oneshot::Sender<()>)>,
+}
+
+/// Takes a sleep that was abandoned (its future dropped, say by a `select!`) off the list,
+/// so that its task no longer counts as asleep.
+struct Abandon {
+    clock: SimulatedClock,
+    id: u64,
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        let mut sim = self.clock.lock();
+        sim.sleepers.retain(|(_, id, _)| *id != self.id);
+    }
 }
 
 /// Counts a task as a worker of a [`SimulatedClock`] while it lives.
@@ -167,15 +182,15 @@ impl fmt::Debug for SimWorker {
 impl Sim {
     fn advance_if_all_asleep(sim: &mut Sim) {
         while sim.workers > 0 && sim.sleepers.len() >= sim.workers {
-            let Some(next) = sim.sleepers.iter().map(|(at, _)| *at).min() else {
+            let Some(next) = sim.sleepers.iter().map(|(at, _, _)| *at).min() else {
                 return;
             };
             sim.now = sim.now.max(next);
             let now = sim.now;
             let (due, later): (Vec<_>, Vec<_>) =
-                sim.sleepers.drain(..).partition(|(at, _)| *at <= now);
+                sim.sleepers.drain(..).partition(|(at, _, _)| *at <= now);
             sim.sleepers = later;
-            for (_, wake) in due {
+            for (_, _, wake) in due {
                 let _ = wake.send(());
             }
         }
@@ -189,6 +204,7 @@ impl SimulatedClock {
             sim: Arc::new(Mutex::new(Sim {
                 now: Duration::ZERO,
                 workers: 0,
+                next_id: 0,
                 sleepers: Vec::new(),
             })),
             origin: Instant::now(),
@@ -238,13 +254,21 @@ impl Clock for SimulatedClock {
 
     fn sleep(&self, duration: Duration) -> Sleep {
         let (wake, woken) = tokio::sync::oneshot::channel();
-        {
+        let id = {
             let mut sim = self.lock();
             let at = sim.now + duration;
-            sim.sleepers.push((at, wake));
+            let id = sim.next_id;
+            sim.next_id += 1;
+            sim.sleepers.push((at, id, wake));
             Sim::advance_if_all_asleep(&mut sim);
-        }
+            id
+        };
+        let abandon = Abandon {
+            clock: self.clone(),
+            id,
+        };
         Box::pin(async move {
+            let _abandon = abandon;
             let _ = woken.await;
         })
     }

@@ -146,6 +146,8 @@ pub struct MemoryLimiter {
     clock: Arc<dyn Clock>,
     buckets: Mutex<HashMap<String, Bucket>>,
     semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Wakes waiting callers when feedback moves a window's end or its remainder.
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -184,6 +186,7 @@ impl MemoryLimiter {
             clock: Arc::new(TokioClock),
             buckets: Mutex::new(HashMap::new()),
             semaphores: Mutex::new(HashMap::new()),
+            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -338,6 +341,11 @@ impl RateLimiter for MemoryLimiter {
             });
         }
         loop {
+            // Registered before looking, so that feedback arriving between the look and the
+            // sleep still wakes this caller.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             match self.try_admit(key, cost) {
                 Ok(()) => return Ok(Permit::free()),
                 Err(until) => {
@@ -348,8 +356,12 @@ impl RateLimiter for MemoryLimiter {
                         wait_ms = wait.as_millis() as u64,
                         "rate limiter: waiting"
                     );
-                    // Never spin: a zero wait still yields to the other tasks.
-                    self.clock.sleep(wait.max(Duration::from_millis(1))).await;
+                    // Sleep until the computed time, or until feedback changes what is known
+                    // (a reset sooner than assumed). Never spin: a zero wait still yields.
+                    tokio::select! {
+                        _ = self.clock.sleep(wait.max(Duration::from_millis(1))) => {}
+                        _ = changed => {}
+                    }
                 }
             }
         }
@@ -362,6 +374,7 @@ impl RateLimiter for MemoryLimiter {
         let now = self.clock.now();
         let mut buckets = self.lock_buckets();
         let bucket = self.bucket(&mut buckets, key);
+        let before = (bucket.window_end, bucket.remaining, bucket.limit);
         // Okta reports a concurrency rejection as limit 0 / remaining 0: that says nothing
         // about the bucket's size, so it must not shrink it.
         if let Some(limit) = feedback.limit.filter(|l| *l > 0) {
@@ -394,6 +407,17 @@ impl RateLimiter for MemoryLimiter {
         }
         if let Some(remaining) = feedback.remaining {
             bucket.remaining = bucket.remaining.min(remaining);
+        }
+        let window_sooner = match (before.0, bucket.window_end) {
+            (Some(old), Some(new)) => new < old,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let more_left = bucket.remaining > before.1 || bucket.limit != before.2;
+        drop(buckets);
+        if window_sooner || more_left {
+            // Callers asleep on the old estimate re-check now instead of oversleeping.
+            self.changed.notify_waiters();
         }
     }
 }
@@ -524,6 +548,35 @@ mod tests {
         assert!(
             elapsed >= Duration::from_secs(3) && elapsed <= Duration::from_secs(5),
             "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_caller_wakes_when_feedback_brings_the_reset_closer() {
+        let limiter = Arc::new(
+            MemoryLimiter::new()
+                .with_limit("k", Limit::per_minute(1))
+                .with_pacing(false),
+        );
+        limiter.acquire("k", 1).await.unwrap();
+        let start = tokio::time::Instant::now();
+        let waiter = {
+            let limiter = limiter.clone();
+            tokio::spawn(async move {
+                limiter
+                    .acquire("k", 1)
+                    .await
+                    .map(|_| tokio::time::Instant::now())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The service says its window ends in one second, not in a minute.
+        limiter.observe("k", &Feedback::remaining(0, Duration::from_secs(1)));
+        let admitted = waiter.await.unwrap().unwrap();
+        assert!(
+            admitted - start < Duration::from_secs(3),
+            "{:?}",
+            admitted - start
         );
     }
 
