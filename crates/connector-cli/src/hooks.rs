@@ -55,10 +55,10 @@ impl Seen {
             return false;
         }
         self.order.push_back(id.to_owned());
-        if self.order.len() > REMEMBERED_EVENTS {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        if self.order.len() > REMEMBERED_EVENTS
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
         }
         true
     }

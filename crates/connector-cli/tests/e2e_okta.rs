@@ -279,8 +279,6 @@ async fn create_user_whose_answer_was_lost_reports_the_duplicate_login_when_call
 }
 
 #[tokio::test]
-#[ignore = "connector-okta: the duplicate-login error repeats Okta's message, which names the \
-            field `login` but not the login taken; un-ignore once create_user adds it"]
 async fn duplicate_login_error_names_the_login_that_is_taken() {
     let sandbox = common::sandbox().await;
     let okta = common::okta(&sandbox);

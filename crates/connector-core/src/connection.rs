@@ -577,10 +577,13 @@ impl Connection {
             method: request.method.to_string(),
             url: request.url.to_string(),
             headers: map,
-            body: request.body.as_ref().map(|b| {
-                serde_json::from_slice(b)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
-            }),
+            body: request
+                .body
+                .as_ref()
+                .map(|b| match serde_json::from_slice::<Value>(b) {
+                    Ok(json) => mask_secrets(&json),
+                    Err(_) => Value::String(String::from_utf8_lossy(b).into_owned()),
+                }),
         }
     }
 

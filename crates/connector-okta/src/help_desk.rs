@@ -28,7 +28,6 @@ use serde_json::{Value, json};
 use crate::client::Okta;
 use crate::profile::ROLE_ALREADY_ASSIGNED;
 use crate::roles::HELP_DESK_ADMIN;
-use crate::users::id_segment;
 
 /// The template's parameters: which profile attribute, which value, which role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +125,10 @@ impl HelpDeskTemplate {
         }
         let input = CustomApiInput {
             method: Some("POST".to_owned()),
-            relative_url: Some(format!("/api/v1/users/{}/roles", id_segment(&user.id))),
+            relative_url: Some(format!(
+                "/api/v1/users/{}/roles",
+                connector_core::path_segment(&user.id)
+            )),
             body: Some(json!({ "type": self.role_type })),
             ..CustomApiInput::default()
         };

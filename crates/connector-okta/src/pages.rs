@@ -161,8 +161,19 @@ fn next_link(response: &Response) -> Option<Result<Url>> {
 
 /// Parses one `Link` header value (RFC 8288): `<target>; rel="next", <target>; rel=self`.
 ///
-/// Returns each link's target and its relation types. Malformed parts are skipped.
-fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
+/// Returns each link's target (as written, not resolved nor checked) and its relation
+/// types, in order. Malformed parts are skipped; no input makes it panic. [`Pages`] follows
+/// a `next` target only after resolving it against the page's URL and checking that it
+/// stays on the org's origin.
+///
+/// ```
+/// use connector_okta::parse_link_header;
+///
+/// let links = parse_link_header(r#"<https://acme.okta.com/api/v1/users?after=00u2>; rel="next""#);
+/// assert_eq!(links[0].0, "https://acme.okta.com/api/v1/users?after=00u2");
+/// assert_eq!(links[0].1, ["next"]);
+/// ```
+pub fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
     let mut links = Vec::new();
     let mut rest = value;
     while let Some(open) = rest.find('<') {
@@ -172,25 +183,20 @@ fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
         let target = rest[open + 1..close].trim().to_owned();
         rest = &rest[close + 1..];
         // The parameters run to the next comma outside quotes.
-        let mut end = rest.len();
-        let mut quoted = false;
-        let mut escaped = false;
-        for (i, c) in rest.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' if quoted => escaped = true,
-                '"' => quoted = !quoted,
-                ',' if !quoted => {
-                    end = i;
-                    break;
-                }
-                _ => {}
-            }
-        }
+        let end = unquoted(rest, ',').next().unwrap_or(rest.len());
         let params = &rest[..end];
         rest = &rest[(end + 1).min(rest.len())..];
-        let rels = params
-            .split(';')
+        // Split on semicolons outside quotes too, so that a quoted value such as
+        // `title="a; rel=next"` cannot pass for a relation.
+        let mut split = Vec::new();
+        let mut start = 0;
+        for semicolon in unquoted(params, ';') {
+            split.push(&params[start..semicolon]);
+            start = semicolon + 1;
+        }
+        split.push(&params[start..]);
+        let rels = split
+            .into_iter()
             .filter_map(|param| {
                 let (name, value) = param.split_once('=')?;
                 name.trim()
@@ -206,6 +212,22 @@ fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
         links.push((target, rels));
     }
     links
+}
+
+/// The byte offsets of `separator` outside double-quoted strings (where `\\` escapes).
+fn unquoted(text: &str, separator: char) -> impl Iterator<Item = usize> + '_ {
+    let mut quoted = false;
+    let mut escaped = false;
+    text.char_indices().filter_map(move |(i, c)| {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => return Some(i),
+            _ => {}
+        }
+        None
+    })
 }
 
 #[cfg(test)]
@@ -250,5 +272,21 @@ mod tests {
             let _ = parse_link_header(garbage);
         }
         assert_eq!(parse_link_header("<a>"), vec![("a".to_owned(), vec![])]);
+    }
+
+    #[test]
+    fn a_quoted_parameter_cannot_pass_for_a_relation() {
+        // Found by tests/properties.rs: the parameters were split on every semicolon, quoted
+        // or not, so this title added a `next` relation to a `self` link.
+        let links = parse_link_header(
+            r#"</api/v1/users?limit=1>; rel=self; title="a; rel=next", <b>; title="x\"; rel=prev"; rel=next"#,
+        );
+        assert_eq!(
+            links,
+            vec![
+                ("/api/v1/users?limit=1".to_owned(), vec!["self".to_owned()]),
+                ("b".to_owned(), vec!["next".to_owned()]),
+            ]
+        );
     }
 }

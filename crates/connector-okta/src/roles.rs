@@ -9,7 +9,8 @@ use crate::actions::{AddUserToAdminRoleOutput, RemoveUserFromAdminRoleOutput, Ro
 use crate::client::Okta;
 use crate::pages::Pages;
 use crate::profile::ROLE_ALREADY_ASSIGNED;
-use crate::users::{id_segment, non_empty};
+use crate::users::non_empty;
+use connector_core::path_segment;
 
 /// The role type the help-desk template assigns, and the default of `add-user-to-admin-role`.
 pub const HELP_DESK_ADMIN: &str = "HELP_DESK_ADMIN";
@@ -49,7 +50,7 @@ pub struct RoleAssignment {
 }
 
 fn roles_path(user_id: &str) -> String {
-    format!("/api/v1/users/{}/roles", id_segment(user_id))
+    format!("/api/v1/users/{}/roles", path_segment(user_id))
 }
 
 impl Okta {
@@ -164,7 +165,7 @@ impl Okta {
         for id in &assignment_ids {
             let request = self.connection().request(
                 Method::DELETE,
-                &format!("{}/{}", roles_path(user_id), id_segment(id)),
+                &format!("{}/{}", roles_path(user_id), path_segment(id)),
             );
             self.connection().send(request).await?;
         }

@@ -1,7 +1,7 @@
 //! Users: create, read, search.
 
 use connector_core::secrecy::ExposeSecret;
-use connector_core::{Error, Method, Result};
+use connector_core::{Error, Method, Result, path_segment};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -148,23 +148,6 @@ impl UserProfile {
     }
 }
 
-/// Escapes an id or login into one path segment, as Okta's SDKs do: everything but the
-/// unreserved characters is percent-encoded (`jane+test@acme.com` becomes
-/// `jane%2Btest%40acme.com`), so that no server can read a `+` as a space or a `/` as a
-/// separator.
-pub(crate) fn id_segment(id_or_login: &str) -> String {
-    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    match percent_encoding::utf8_percent_encode(id_or_login, RESERVED).to_string() {
-        // Dot segments would climb the path even though they need no escaping.
-        dots if dots == "." || dots == ".." => dots.replace('.', "%2E"),
-        encoded => encoded,
-    }
-}
-
 pub(crate) fn non_empty<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     let value = value.trim();
     if value.is_empty() {
@@ -193,21 +176,28 @@ impl Okta {
         non_empty("profile.login", &input.profile.login)?;
         let mut body = json!({ "profile": input.profile });
         if let Some(password) = &input.password {
-            // A dry run prints the request it would send: the password is masked there, as
-            // the credentials are.
-            let value = if self.connection().is_dry_run() {
-                "****"
-            } else {
-                password.expose_secret()
-            };
-            body["credentials"] = json!({ "password": { "value": value } });
+            // Dry runs print the body with every password masked (core's `mask_secrets`).
+            body["credentials"] = json!({ "password": { "value": password.expose_secret() } });
         }
         let request = self
             .connection()
             .request(Method::POST, "/api/v1/users")
             .query([("activate", if input.activate { "true" } else { "false" })])
             .json(&body)?;
-        self.connection().send_json(request).await
+        self.connection().send_json(request).await.map_err(|e| {
+            // Okta names the field, not the value: say which login is taken, so that a
+            // create retried after a lost answer reports the existing user clearly.
+            if e.code() == Some("E0000001") && e.message().contains("already exists") {
+                let message = format!(
+                    "login {} is already taken: {}",
+                    input.profile.login,
+                    e.message()
+                );
+                e.with_message(message)
+            } else {
+                e
+            }
+        })
     }
 
     /// Reads a user by id (`00u...`) or login (`GET /api/v1/users/{idOrLogin}`).
@@ -225,7 +215,7 @@ impl Okta {
         let id = non_empty("id", id_or_login)?;
         let request = self
             .connection()
-            .request(Method::GET, &format!("/api/v1/users/{}", id_segment(id)));
+            .request(Method::GET, &format!("/api/v1/users/{}", path_segment(id)));
         self.connection().send_json(request).await
     }
 
@@ -298,25 +288,5 @@ impl Okta {
             .request(Method::GET, "/api/v1/users")
             .query(pairs);
         Ok(Pages::new(self.connection().clone(), request, query.max))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_and_logins_become_one_escaped_path_segment() {
-        assert_eq!(id_segment("00ub0oNGTSWTBKOLGLNR"), "00ub0oNGTSWTBKOLGLNR");
-        assert_eq!(
-            id_segment("isaac.brock@example.com"),
-            "isaac.brock%40example.com"
-        );
-        assert_eq!(id_segment("jane+test@acme.com"), "jane%2Btest%40acme.com");
-        assert_eq!(id_segment("../groups?q=x"), "..%2Fgroups%3Fq%3Dx");
-        assert_eq!(id_segment("a b#c\\d%"), "a%20b%23c%5Cd%25");
-        assert_eq!(id_segment(".."), "%2E%2E");
-        assert_eq!(id_segment("."), "%2E");
-        assert_eq!(id_segment("émile"), "%C3%A9mile");
     }
 }
