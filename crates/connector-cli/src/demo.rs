@@ -17,8 +17,55 @@ struct Card {
     title: String,
     input: Value,
     result: Result<Value, String>,
+    summary: Option<String>,
     duration: Duration,
-    attempts: u64,
+    requests_seen: u64,
+}
+
+/// The facts of an output a reader looks for first.
+fn summarize(action: &str, output: &Value) -> Option<String> {
+    let s = |p: &str| output.pointer(p).and_then(Value::as_str).unwrap_or("?");
+    let list = |key: &str, field: &str| {
+        output
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.get(field).and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    match action {
+        "create-user" => Some(format!(
+            "user {} {} ({}), role {}",
+            s("/id"),
+            s("/profile/login"),
+            s("/status"),
+            s("/profile/role")
+        )),
+        "list-user-roles" => Some(format!("roles: [{}]", list("roles", "type"))),
+        "template" => Some(match s("/outcome") {
+            "assigned" => format!(
+                "assigned HELP_DESK_ADMIN (assignment {})",
+                s("/assignmentId")
+            ),
+            "alreadyAssigned" => "already assigned: nothing to do".to_owned(),
+            _ => format!("skipped: {}", s("/reason")),
+        }),
+        "create-board" | "archive-board" => Some(format!(
+            "board {} \"{}\" ({})",
+            s("/id"),
+            s("/name"),
+            s("/state")
+        )),
+        "read-user" => Some(format!("user {} {}", s("/id"), s("/email"))),
+        "add-user-to-board" => Some(format!("added: [{}]", list("users", "email"))),
+        "read-board" => Some(format!("owners: [{}]", list("owners", "email"))),
+        _ => None,
+    }
 }
 
 /// One check the demo makes.
@@ -85,15 +132,16 @@ impl Runner<'_> {
             .run(action, input.clone())
             .await
             .map_err(|e| e.to_string());
-        let attempts = self.requests() - before;
+        let requests_seen = self.requests() - before;
         let output = result.as_ref().ok().cloned();
         self.history.cards.push(Card {
             flow,
             title: title.to_owned(),
             input,
+            summary: output.as_ref().and_then(|o| summarize(action, o)),
             result,
             duration: started.elapsed(),
-            attempts,
+            requests_seen,
         });
         output
     }
@@ -107,17 +155,19 @@ impl Runner<'_> {
         let result = HelpDeskTemplate::default()
             .run(&self.okta_client, user_id)
             .await;
-        let attempts = self.requests() - before;
+        let requests_seen = self.requests() - before;
         let outcome = result.as_ref().ok().cloned();
+        let result = result
+            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+            .map_err(|e| e.to_string());
         self.history.cards.push(Card {
             flow: "Add User to Admin Role",
             title: title.to_owned(),
             input: json!({ "userId": user_id, "attribute": "role", "value": "Support", "roleType": "HELP_DESK_ADMIN" }),
-            result: result
-                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-                .map_err(|e| e.to_string()),
+            summary: result.as_ref().ok().and_then(|o| summarize("template", o)),
+            result,
             duration: started.elapsed(),
-            attempts,
+            requests_seen,
         });
         outcome
     }
@@ -334,31 +384,8 @@ fn crate_registry() -> connector_core::Registry {
     connector_cli::registry()
 }
 
-/// Masks values of keys that hold secrets, at any depth.
-fn mask(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    if ["password", "token", "secret", "assertion", "authorization"]
-                        .iter()
-                        .any(|s| lower.contains(s))
-                    {
-                        (k.clone(), Value::from("****"))
-                    } else {
-                        (k.clone(), mask(v))
-                    }
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(mask).collect()),
-        other => other.clone(),
-    }
-}
-
 fn compact(value: &Value, limit: usize) -> String {
-    let text = serde_json::to_string(&mask(value)).unwrap_or_default();
+    let text = serde_json::to_string(&connector_core::mask_secrets(value)).unwrap_or_default();
     if text.chars().count() <= limit {
         text
     } else {
@@ -386,13 +413,16 @@ pub(crate) fn render(history: &History, sandbox: &Sandbox, total: Duration) -> S
         }
         let mark = if card.result.is_ok() { "✔" } else { "✘" };
         out.push_str(&format!(
-            "  {:>2}. {mark} {:<42} {:>6.1} ms  {} attempt{}\n",
+            "  {:>2}. {mark} {:<42} {:>6.1} ms  {} request{} on the wire\n",
             i + 1,
             card.title,
             card.duration.as_secs_f64() * 1000.0,
-            card.attempts,
-            if card.attempts == 1 { "" } else { "s" }
+            card.requests_seen,
+            if card.requests_seen == 1 { "" } else { "s" }
         ));
+        if let Some(summary) = &card.summary {
+            out.push_str(&format!("        → {summary}\n"));
+        }
         out.push_str(&format!("        input:  {}\n", compact(&card.input, 220)));
         match &card.result {
             Ok(output) => out.push_str(&format!("        output: {}\n", compact(output, 220))),
