@@ -102,8 +102,12 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
         };
         new_connector(&root, &options).unwrap();
     }
-    // A target folder of its own: the outer `cargo test` may hold the workspace's lock.
-    let target = workspace_root().join("target").join("scaffold-check");
+    // The workspace's own target folder by default, so that the dependencies built for
+    // the tests are reused (cargo holds its build lock only while compiling, not while the
+    // tests run); SCAFFOLD_TARGET_DIR chooses another.
+    let target = std::env::var_os("SCAFFOLD_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let run = |args: &[&str]| {
         let status = Command::new(&cargo)
