@@ -369,6 +369,33 @@ async fn a_429_that_asks_for_more_than_the_minute_exits_5_at_once() {
 }
 
 #[tokio::test]
+async fn a_429_that_outlasts_the_retries_exits_5_after_four_attempts() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/users/00u1");
+            // Retry-After 0: the retries happen at once, so the test does not sleep.
+            then.status(429)
+                .header("retry-after", "0")
+                .header("x-okta-request-id", "req-429")
+                .json_body(json!({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too many requests."}));
+        })
+        .await;
+    let env = okta_env(&server);
+    let output = connector(
+        &["run", "okta", "read-user", "--input", r#"{"id":"00u1"}"#],
+        &as_refs(&env),
+        None,
+    );
+    assert_eq!(code(&output), 5);
+    let error = stderr_error(&output);
+    assert_eq!(error["kind"], "rate_limited");
+    assert_eq!(error["code"], "E0000047");
+    assert_eq!(error["attempts"], 4);
+    mock.assert_calls_async(4).await;
+}
+
+#[tokio::test]
 async fn a_refused_connection_exits_7() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -462,6 +489,23 @@ async fn run_boards_maps_graphql_errors_to_exit_codes() {
         .await;
     server
         .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2")
+                .header("authorization", "wrong-token");
+            then.status(401)
+                .json_body(json!({"errors": [{"message": "Not Authenticated"}]}));
+        })
+        .await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2")
+                .body_includes("\"boardId\":\"500\"");
+            then.status(500).body("Internal Server Error");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
             when.method(POST).path("/v2").body_includes("\"boardId\":\"9\"");
             then.status(200).json_body(json!({
                 "errors": [{"message": "User unauthorized to perform action", "extensions": {"code": "UserUnauthorizedException", "status_code": 403}}],
@@ -513,6 +557,20 @@ async fn run_boards_maps_graphql_errors_to_exit_codes() {
     );
     assert_eq!(code(&denied), 3);
     assert_eq!(stderr_error(&denied)["code"], "UserUnauthorizedException");
+    let broken = connector(
+        &[
+            "run",
+            "boards",
+            "read-board",
+            "--input",
+            r#"{"boardId":"500"}"#,
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(code(&broken), 6);
+    assert_eq!(stderr_error(&broken)["attempts"], 1, "500 is not retried");
+    failing.assert_calls_async(1).await;
     let bad = connector(
         &["run", "boards", "read-board", "--input", r#"{"board":"1"}"#],
         &env,
