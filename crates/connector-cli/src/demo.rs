@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use connector_core::{Env, Error, Session};
 use connector_okta::Okta;
 use connector_okta::help_desk::{HelpDeskTemplate, Outcome};
-use connector_sandbox::{Sandbox, SandboxConfig};
+use connector_sandbox::Sandbox;
 use serde_json::{Value, json};
 
 /// One card of the flow history.
@@ -450,7 +450,7 @@ pub(crate) fn render(history: &History, sandbox: &Sandbox, total: Duration) -> S
 
 pub(crate) async fn run() -> ExitCode {
     let started = Instant::now();
-    let sandbox = match Sandbox::start(SandboxConfig::new()).await {
+    let sandbox = match Sandbox::start(crate::sandbox::config_from_env()).await {
         Ok(s) => s,
         Err(e) => {
             return crate::fail(&Error::configuration(format!(

@@ -13,6 +13,10 @@
 //! `{"error":{...}}` on stderr and exits by the error's kind (2 invalid input or usage,
 //! 3 authentication/permission, 4 not found, 5 rate limited, 6 other service answers,
 //! 7 transport/timeout/invalid response, 1 anything else).
+//!
+//! `sandbox` and `demo` take the emulators' API tokens from `CONNECTOR_SANDBOX_OKTA_TOKEN`
+//! and `CONNECTOR_SANDBOX_BOARDS_TOKEN` when set (default: a random Okta token per run and
+//! the boards emulator's `boards-sandbox-token`).
 
 mod demo;
 mod exit;
@@ -65,7 +69,8 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C.
+    /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C (tokens: random, or
+    /// CONNECTOR_SANDBOX_OKTA_TOKEN and CONNECTOR_SANDBOX_BOARDS_TOKEN).
     Sandbox {
         /// The Okta emulator's port (default: random).
         #[arg(long, default_value_t = 0)]
@@ -74,7 +79,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         boards_port: u16,
     },
-    /// Run the help-desk template end to end on the sandbox and print the flow history.
+    /// Run the help-desk template end to end on the sandbox and print the flow history
+    /// (tokens as for `sandbox`).
     Demo,
     /// Receive Okta event hooks and run the help-desk template for every user created
     /// (needs OKTA_* and OKTA_EVENT_HOOK_SECRET).

@@ -5,8 +5,28 @@ use std::process::ExitCode;
 use connector_core::Error;
 use connector_sandbox::{Sandbox, SandboxConfig};
 
+/// Fixes the Okta emulator's API token (default: `00` + 40 random characters per run).
+pub(crate) const OKTA_TOKEN_VAR: &str = "CONNECTOR_SANDBOX_OKTA_TOKEN";
+/// Fixes the boards emulator's API token (default: `boards-sandbox-token`).
+pub(crate) const BOARDS_TOKEN_VAR: &str = "CONNECTOR_SANDBOX_BOARDS_TOKEN";
+
+/// The sandbox's settings for `connector sandbox` and `connector demo`: the defaults, with
+/// the API tokens taken from [`OKTA_TOKEN_VAR`] and [`BOARDS_TOKEN_VAR`] when they are set,
+/// so that a script (or the test that greps the demo's logs for secrets) knows them.
+pub(crate) fn config_from_env() -> SandboxConfig {
+    let mut config = SandboxConfig::new();
+    let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(token) = var(OKTA_TOKEN_VAR) {
+        config.okta = config.okta.with_api_token(token);
+    }
+    if let Some(token) = var(BOARDS_TOKEN_VAR) {
+        config.boards.token = token;
+    }
+    config
+}
+
 pub(crate) async fn serve(okta_port: u16, boards_port: u16) -> ExitCode {
-    let config = SandboxConfig::new()
+    let config = config_from_env()
         .with_okta_port(okta_port)
         .with_boards_port(boards_port);
     let sandbox = match Sandbox::start(config).await {

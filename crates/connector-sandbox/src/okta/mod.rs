@@ -27,7 +27,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::response::IntoResponse;
 use serde::Serialize;
@@ -447,6 +447,18 @@ impl OktaEmulator {
     /// API token, registered OAuth clients, limits and window stay.
     pub fn reset(&self) {
         self.state.reset();
+    }
+
+    /// The access tokens the token endpoint issued that are still live: secrets, exposed so
+    /// that tests can check none of them shows in logs, errors or outputs.
+    pub fn issued_access_tokens(&self) -> Vec<String> {
+        lock(&self.state.oauth).live_tokens(Instant::now())
+    }
+
+    /// The last 100 client assertions the token endpoint received (accepted or not), oldest
+    /// first: secrets, exposed so that tests can check none of them leaks.
+    pub fn received_client_assertions(&self) -> Vec<String> {
+        lock(&self.state.oauth).assertions()
     }
 
     /// Registers a service app for `private_key_jwt`: its client id, public key (RSA or

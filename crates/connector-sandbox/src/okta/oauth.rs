@@ -1,7 +1,7 @@
 //! OAuth 2.0 client credentials with `private_key_jwt`, as Okta's org authorization
 //! server does it for service apps, and the access tokens it issues.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::errors::ErrorKind;
@@ -65,7 +65,12 @@ pub(crate) struct OAuthServer {
     /// `jti` values seen, with the epoch second their assertion expires (then forgotten).
     used_jti: HashMap<String, u64>,
     tokens: HashMap<String, AccessToken>,
+    /// The last client assertions received, so that tests can look for them in logs.
+    assertions: VecDeque<String>,
 }
+
+/// How many received client assertions are kept.
+const KEPT_ASSERTIONS: usize = 100;
 
 #[derive(Deserialize)]
 struct Claims {
@@ -114,6 +119,12 @@ impl OAuthServer {
         now_epoch: u64,
         now: Instant,
     ) -> Result<Issued, OAuthError> {
+        if let Some(assertion) = form.get("client_assertion") {
+            if self.assertions.len() == KEPT_ASSERTIONS {
+                self.assertions.pop_front();
+            }
+            self.assertions.push_back(assertion.clone());
+        }
         match form.get("grant_type").map(String::as_str) {
             Some("client_credentials") => {}
             Some(_) => {
@@ -272,9 +283,27 @@ impl OAuthServer {
         self.tokens.get(token).filter(|t| t.expires_at > now)
     }
 
-    /// Forgets issued tokens and used `jti`s; registered clients stay.
+    /// The live access tokens.
+    pub(crate) fn live_tokens(&self, now: Instant) -> Vec<String> {
+        let mut live: Vec<String> = self
+            .tokens
+            .iter()
+            .filter(|(_, t)| t.expires_at > now)
+            .map(|(token, _)| token.clone())
+            .collect();
+        live.sort();
+        live
+    }
+
+    /// The client assertions received, oldest first.
+    pub(crate) fn assertions(&self) -> Vec<String> {
+        self.assertions.iter().cloned().collect()
+    }
+
+    /// Forgets issued tokens, used `jti`s and received assertions; registered clients stay.
     pub(crate) fn reset(&mut self) {
         self.tokens.clear();
         self.used_jti.clear();
+        self.assertions.clear();
     }
 }
