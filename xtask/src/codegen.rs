@@ -404,9 +404,10 @@ fn collect_rows(
             if target.get("properties").is_some() {
                 collect_rows(target, defs, &format!("{full}."), depth + 1, rows);
             } else if let Some(items) = target.get("items")
-                && non_null(items, defs).get("properties").is_some() {
-                    collect_rows(items, defs, &format!("{full}[]."), depth + 1, rows);
-                }
+                && non_null(items, defs).get("properties").is_some()
+            {
+                collect_rows(items, defs, &format!("{full}[]."), depth + 1, rows);
+            }
         }
     }
 }
