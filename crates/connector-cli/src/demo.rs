@@ -462,7 +462,7 @@ pub(crate) async fn run() -> ExitCode {
         Ok(h) => h,
         Err(e) => return crate::fail(&e),
     };
-    print!("{}", render(&history, &sandbox, started.elapsed()));
+    let _ = crate::emit(&render(&history, &sandbox, started.elapsed()));
     let passed = history.passed();
     sandbox.shutdown().await;
     if passed {

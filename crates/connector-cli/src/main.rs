@@ -160,12 +160,26 @@ fn fail(error: &Error) -> ExitCode {
     ExitCode::from(exit::code(error))
 }
 
+/// Writes to stdout; a reader that went away (`connector list | head`) is not an error.
+pub(crate) fn emit(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write to standard output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn print_json(value: &Value) -> ExitCode {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => emit(&format!("{text}\n")),
         Err(e) => fail(&Error::invalid_response(format!(
             "cannot print the output: {e}"
         ))),
@@ -188,13 +202,14 @@ fn list(registry: &Registry, as_json: bool) -> ExitCode {
             .collect();
         return print_json(&json!({ "connectors": connectors }));
     }
+    let mut text = String::new();
     for c in registry.connectors() {
-        println!("{} ({})", c.id(), c.name());
+        text.push_str(&format!("{} ({})\n", c.id(), c.name()));
         for a in c.actions() {
-            println!("  {:<30} {}", a.id, a.name);
+            text.push_str(&format!("  {:<30} {}\n", a.id, a.name));
         }
     }
-    ExitCode::SUCCESS
+    emit(&text)
 }
 
 fn describe(registry: &Registry, connector: &str, action: Option<&str>) -> ExitCode {
