@@ -5,17 +5,19 @@
 //! This project: the `Boards` client with its default limiter's keys, the budget window
 //! scaled down like the sandbox's. Baseline: retry a 429 after the `retry_in_seconds` it
 //! carries (at most 3 times, the workflow product's promise), with no budget of its own.
+//! Beside them, the same client with the [`AnchoredWindows`] prototype.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use connector_boards::{Boards, DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, graphql};
-use connector_core::{Limit, MemoryLimiter};
+use connector_core::{Limit, MemoryLimiter, RateLimiter};
 use connector_sandbox::BoardsEmulator;
 use connector_sandbox::boards::BoardsConfig;
 use serde_json::{Value, json};
 
 use crate::Plan;
+use crate::anchor::AnchoredWindows;
 use crate::goodput::{Outcome, Tally, callers};
 use crate::report::Summary;
 
@@ -37,8 +39,32 @@ struct Wire {
     max_window_points: u64,
 }
 
+/// How the callers reach the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Approach {
+    /// The `Boards` client, its limiter's budget window scaled down.
+    Project,
+    /// [`AnchoredWindows`] around the same limiter: the prototype.
+    Anchored,
+    /// Retry-on-429 after `retry_in_seconds` on raw `reqwest`.
+    Naive,
+}
+
+impl Approach {
+    const ALL: [Approach; 3] = [Approach::Project, Approach::Anchored, Approach::Naive];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Approach::Project => "boards",
+            Approach::Anchored => "boards_anchored",
+            Approach::Naive => "boards_baseline",
+        }
+    }
+}
+
 async fn project(
     sandbox: &BoardsEmulator,
+    approach: Approach,
     ids: Arc<Vec<String>>,
     duration: Duration,
 ) -> Result<Tally, String> {
@@ -52,8 +78,12 @@ async fn project(
             profile.concurrency_key(),
             Limit::Concurrency(DEFAULT_MAX_CONCURRENCY),
         );
+    let limiter: Arc<dyn RateLimiter> = Arc::new(limiter);
     let boards = builder
-        .limiter(Arc::new(limiter))
+        .limiter(match approach {
+            Approach::Anchored => Arc::new(AnchoredWindows::new(limiter, WINDOW)),
+            _ => limiter,
+        })
         .build()
         .map_err(|e| format!("cannot build the boards client: {e}"))?;
     Ok(callers(CALLERS, duration, move |caller, n| {
@@ -148,18 +178,25 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
         .map_err(|e| format!("cannot start the boards sandbox: {e}"))?;
     let ids = Arc::new(sandbox.state().seed_boards(BOARDS));
     let duration = plan.goodput_duration;
-    let (mut ours, mut theirs) = (Tally::default(), Tally::default());
-    let (mut ours_wire, mut theirs_wire) = (Wire::default(), Wire::default());
+    let mut totals: Vec<(Approach, Tally, Wire)> = Approach::ALL
+        .iter()
+        .map(|a| (*a, Tally::default(), Wire::default()))
+        .collect();
     for round in 0..plan.goodput_rounds {
-        for project_turn in [round % 2 == 0, round % 2 == 1] {
+        // Alternate the order: forwards, then backwards.
+        let mut order: Vec<usize> = (0..totals.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let approach = totals[i].0;
             tokio::time::sleep(WINDOW + Duration::from_millis(200)).await;
             // Closes the open window, so the run starts on a fresh one.
             sandbox.state().set_budget(BUDGET, WINDOW);
             let before = sandbox.state().stats();
-            let tally = if project_turn {
-                project(&sandbox, ids.clone(), duration).await?
-            } else {
-                baseline(&sandbox, ids.clone(), duration).await?
+            let tally = match approach {
+                Approach::Naive => baseline(&sandbox, ids.clone(), duration).await?,
+                _ => project(&sandbox, approach, ids.clone(), duration).await?,
             };
             let after = sandbox.state().stats();
             let w = Wire {
@@ -174,20 +211,22 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
                     .unwrap_or(0),
             };
             eprintln!(
-                "  boards round {} {}: {} ok in time, {} failed, {} exhausted, {} requests, at most {} points per window",
+                "  boards round {} {:16}: {} ok in time, {} failed, {} exhausted, {} requests, at most {} points per window",
                 round + 1,
-                if project_turn { "project " } else { "baseline" },
+                approach.prefix(),
                 tally.ok_in_time,
                 tally.failed,
                 w.exhausted,
                 w.requests,
                 w.max_window_points
             );
-            let (total, total_wire) = if project_turn {
-                (&mut ours, &mut ours_wire)
-            } else {
-                (&mut theirs, &mut theirs_wire)
-            };
+            if std::env::var_os("BENCH_TIMELINE").is_some() {
+                eprintln!(
+                    "    ok per 250 ms: {}",
+                    tally.timeline(Duration::from_millis(250))
+                );
+            }
+            let (_, total, total_wire) = &mut totals[i];
             total.add(tally);
             total_wire.exhausted += w.exhausted;
             total_wire.requests += w.requests;
@@ -201,10 +240,8 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
     summary.set("boards_cost_per_read", COST as f64);
     summary.set("boards_callers", CALLERS as f64);
     summary.set("boards_seconds", duration.as_secs_f64());
-    for (prefix, tally, w) in [
-        ("boards", &mut ours, &ours_wire),
-        ("boards_baseline", &mut theirs, &theirs_wire),
-    ] {
+    for (approach, tally, w) in &mut totals {
+        let prefix = approach.prefix();
         summary.set(
             &format!("{prefix}_utilization"),
             (tally.ok_in_time * COST) as f64 / capacity,

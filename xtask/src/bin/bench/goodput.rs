@@ -26,6 +26,8 @@ pub(crate) struct Tally {
     pub(crate) latencies: Samples,
     /// From the start to the end of the last call.
     pub(crate) elapsed: Duration,
+    /// When each successful call ended, from the start.
+    pub(crate) done_at: Vec<Duration>,
 }
 
 impl Tally {
@@ -35,6 +37,24 @@ impl Tally {
         self.failed += other.failed;
         self.latencies.extend(other.latencies);
         self.elapsed += other.elapsed;
+        self.done_at.extend(other.done_at);
+    }
+
+    /// Successful calls per `slot` of the run, as one line (`BENCH_TIMELINE=1`).
+    pub(crate) fn timeline(&self, slot: Duration) -> String {
+        let slots = (self.elapsed.as_secs_f64() / slot.as_secs_f64()).ceil() as usize;
+        let mut counts = vec![0u32; slots.max(1)];
+        for at in &self.done_at {
+            let i = (at.as_secs_f64() / slot.as_secs_f64()) as usize;
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
+            }
+        }
+        counts
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -63,6 +83,7 @@ where
                 match outcome {
                     Outcome::Ok => {
                         tally.ok += 1;
+                        tally.done_at.push(end - start);
                         if end <= deadline {
                             tally.ok_in_time += 1;
                         }

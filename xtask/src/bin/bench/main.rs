@@ -16,6 +16,7 @@
 //! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
 //! its peak memory is its own).
 
+mod anchor;
 mod boards;
 mod cli;
 mod goodput;
@@ -38,7 +39,6 @@ const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"]
 /// How much of each scenario to run.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    pub(crate) quick: bool,
     pub(crate) overhead_calls: usize,
     pub(crate) overhead_concurrency: usize,
     pub(crate) overhead_rounds: usize,
@@ -51,7 +51,6 @@ pub(crate) struct Plan {
 impl Plan {
     fn new(quick: bool) -> Plan {
         Plan {
-            quick,
             overhead_calls: 20_000,
             overhead_concurrency: 32,
             overhead_rounds: if quick { 2 } else { 6 },

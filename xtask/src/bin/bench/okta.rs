@@ -4,13 +4,18 @@
 //! This project: the `Okta` client as built by default. Baseline: the policy of Okta's
 //! official SDKs, written here with raw `reqwest`: on a 429, sleep until
 //! `X-Rate-Limit-Reset` − `Date` + 1 s, at most 2 retries, no jitter, no client-side budget.
+//! Beside them, two configurations that are not shipped, to explain the figures: the
+//! default limiter told the window's length, and the [`AnchoredWindows`] prototype.
 
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use connector_okta::Okta;
+use connector_core::{Limit, MemoryLimiter, RateLimiter};
+use connector_okta::{DEFAULT_CONCURRENCY, Okta};
 use connector_sandbox::{OktaConfig, OktaEmulator, UserSeed};
 
 use crate::Plan;
+use crate::anchor::AnchoredWindows;
 use crate::goodput::{Outcome, Tally, callers};
 use crate::report::Summary;
 
@@ -34,9 +39,58 @@ fn login(n: u64) -> String {
     format!("user{}@example.com", n % u64::from(USERS))
 }
 
-async fn project(sandbox: &OktaEmulator, duration: Duration) -> Result<Tally, String> {
-    let okta = Okta::builder(sandbox.base_url())
-        .api_token(sandbox.api_token())
+/// How the callers reach the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Approach {
+    /// `Okta::builder(url).api_token(token).build()`, nothing else: the shipped defaults
+    /// (limits learned from the headers, windows assumed 60 s long until they reset).
+    Default,
+    /// The same limiter told the window's length (1 s here, as 60 s is Okta's).
+    KnownWindow,
+    /// [`AnchoredWindows`] around that limiter: the prototype.
+    Anchored,
+    /// The policy of Okta's SDKs on raw `reqwest`.
+    Sdk,
+}
+
+impl Approach {
+    const ALL: [Approach; 4] = [
+        Approach::Default,
+        Approach::KnownWindow,
+        Approach::Anchored,
+        Approach::Sdk,
+    ];
+
+    /// The prefix of its figures in the summary.
+    fn prefix(self) -> &'static str {
+        match self {
+            Approach::Default => "okta",
+            Approach::KnownWindow => "okta_known_window",
+            Approach::Anchored => "okta_anchored",
+            Approach::Sdk => "okta_baseline",
+        }
+    }
+}
+
+async fn project(
+    sandbox: &OktaEmulator,
+    approach: Approach,
+    duration: Duration,
+) -> Result<Tally, String> {
+    let mut builder = Okta::builder(sandbox.base_url()).api_token(sandbox.api_token());
+    if approach != Approach::Default {
+        // What the default limiter is, with the window's length set.
+        let limiter: Arc<dyn RateLimiter> =
+            Arc::new(MemoryLimiter::new().with_default_window(WINDOW).with_limit(
+                "okta-concurrency:*",
+                Limit::Concurrency(DEFAULT_CONCURRENCY),
+            ));
+        builder = builder.limiter(match approach {
+            Approach::Anchored => Arc::new(AnchoredWindows::new(limiter, WINDOW)),
+            _ => limiter,
+        });
+    }
+    let okta = builder
         .build()
         .map_err(|e| format!("cannot build the Okta client: {e}"))?;
     Ok(callers(CALLERS, duration, move |caller, n| {
@@ -137,33 +191,41 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
         return Err(format!("the sandbox has no user {}", login(0)));
     }
     let duration = plan.goodput_duration;
-    let (mut ours, mut theirs) = (Tally::default(), Tally::default());
-    let (mut ours_wire, mut theirs_wire) = (Wire::default(), Wire::default());
+    let mut totals: Vec<(Approach, Tally, Wire)> = Approach::ALL
+        .iter()
+        .map(|a| (*a, Tally::default(), Wire::default()))
+        .collect();
     for round in 0..plan.goodput_rounds {
-        // Alternate which goes first: A B, then B A.
-        for project_turn in [round % 2 == 0, round % 2 == 1] {
+        // Alternate the order: forwards, then backwards.
+        let mut order: Vec<usize> = (0..totals.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let approach = totals[i].0;
             fresh(&sandbox).await;
-            let tally = if project_turn {
-                project(&sandbox, duration).await?
-            } else {
-                baseline(&sandbox, duration).await?
+            let tally = match approach {
+                Approach::Sdk => baseline(&sandbox, duration).await?,
+                _ => project(&sandbox, approach, duration).await?,
             };
             let w = wire(&sandbox);
             eprintln!(
-                "  okta round {} {}: {} ok in time, {} failed, {} 429s, {} requests, at most {} per window",
+                "  okta round {} {:18}: {} ok in time, {} failed, {} 429s, {} requests, at most {} per window",
                 round + 1,
-                if project_turn { "project " } else { "baseline" },
+                approach.prefix(),
                 tally.ok_in_time,
                 tally.failed,
                 w.too_many,
                 w.requests,
                 w.max_in_window
             );
-            let (total, total_wire) = if project_turn {
-                (&mut ours, &mut ours_wire)
-            } else {
-                (&mut theirs, &mut theirs_wire)
-            };
+            if std::env::var_os("BENCH_TIMELINE").is_some() {
+                eprintln!(
+                    "    ok per 250 ms: {}",
+                    tally.timeline(Duration::from_millis(250))
+                );
+            }
+            let (_, total, total_wire) = &mut totals[i];
             total.add(tally);
             total_wire.too_many += w.too_many;
             total_wire.requests += w.requests;
@@ -178,10 +240,8 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
     summary.set("okta_callers", CALLERS as f64);
     summary.set("okta_seconds", duration.as_secs_f64());
     summary.set("okta_rounds", plan.goodput_rounds as f64);
-    for (prefix, tally, w) in [
-        ("okta", &mut ours, &ours_wire),
-        ("okta_baseline", &mut theirs, &theirs_wire),
-    ] {
+    for (approach, tally, w) in &mut totals {
+        let prefix = approach.prefix();
         summary.set(
             &format!("{prefix}_utilization"),
             tally.ok_in_time as f64 / capacity,
