@@ -436,14 +436,14 @@ impl Connection {
             let attempt = self
                 .attempt(&request, authorization.as_ref(), deadline)
                 .await;
+            let admitted: Vec<_> = permits.iter().map(|p| p.admitted_at()).collect();
             drop(permits);
             let now = inner.clock.system_time();
             if let Attempt::Answer(response) = &attempt {
                 for (key, mut feedback) in inner.profile.feedback(&request, response, now) {
-                    feedback.estimated = keys
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .map_or(request.cost, |(_, c)| *c);
+                    let index = keys.iter().position(|(k, _)| *k == key);
+                    feedback.estimated = index.map_or(request.cost, |i| keys[i].1);
+                    feedback.admitted_at = index.and_then(|i| admitted[i]);
                     inner.limiter.observe(&key, &feedback);
                 }
                 if first_request_id.is_none() {

@@ -32,6 +32,10 @@ pub struct Feedback {
     pub charged: Option<u64>,
     /// What the pipeline acquired for this request (the estimate), filled in by the pipeline.
     pub estimated: u64,
+    /// When the limiter admitted the attempt this answer belongs to, on the limiter's own
+    /// clock ([`Permit::admitted_at`]), filled in by the pipeline. It tells answers about
+    /// the current window from late answers about the one before.
+    pub admitted_at: Option<Instant>,
 }
 
 impl Feedback {
@@ -64,6 +68,7 @@ pub struct Permit {
     _slot: Option<OwnedSemaphorePermit>,
     // Held only to be dropped: whatever another limiter keeps reserved for the attempt.
     _guard: Option<Box<dyn std::any::Any + Send + Sync>>,
+    admitted_at: Option<Instant>,
 }
 
 impl Permit {
@@ -80,7 +85,19 @@ impl Permit {
         Permit {
             _slot: None,
             _guard: Some(Box::new(guard)),
+            admitted_at: None,
         }
+    }
+
+    /// Stamps the permit with the instant of admission, on the limiter's clock.
+    pub fn with_admitted_at(mut self, at: Option<Instant>) -> Permit {
+        self.admitted_at = at;
+        self
+    }
+
+    /// When the limiter admitted the attempt (for keys it keeps windows for).
+    pub fn admitted_at(&self) -> Option<Instant> {
+        self.admitted_at
     }
 }
 
@@ -158,6 +175,11 @@ struct Bucket {
     remaining: u64,
     next_at: Option<Instant>,
     admitted_in_window: u64,
+    /// The largest `remaining + cost` reported: the limit when the service does not say it.
+    capacity: u64,
+    /// The service's window as anchored on the answer to the call that opened it.
+    anchor_began: Option<Instant>,
+    anchor_end: Option<Instant>,
 }
 
 impl fmt::Debug for MemoryLimiter {
@@ -256,6 +278,9 @@ impl MemoryLimiter {
                     remaining: limit.unwrap_or(0),
                     next_at: None,
                     admitted_in_window: 0,
+                    capacity: 0,
+                    anchor_began: None,
+                    anchor_end: None,
                 },
             );
         }
@@ -326,6 +351,64 @@ impl MemoryLimiter {
     }
 }
 
+/// How much later than the truth a reset given in whole seconds can be: rounded up, measured
+/// from a `Date` rounded down, plus a little for the answer's way back.
+const ROUNDING: Duration = Duration::from_millis(2_050);
+
+/// Tightens what an answer says about its window, and drops what it says about a window
+/// already over.
+///
+/// Resets come in whole seconds (Okta's `X-Rate-Limit-Reset` rounded up against a `Date`
+/// rounded down; the boards service's `reset_in_x_seconds` rounded up), so each is an upper
+/// bound of the window's end, late by up to two seconds: with a 60 s window that wastes a
+/// few per cent of the budget, with a short one up to half. Both services open a window at
+/// the first call after the previous one ended, and the answer to that call is
+/// recognisable (`remaining + cost == limit`): it left the service after the window opened,
+/// so its arrival plus the window's length bounds the end within one round trip. Answers
+/// to calls admitted before the current window began describe the window before; fed to
+/// the bucket after its own reset they would cut the new window short, so their remaining
+/// and reset are ignored.
+fn anchor(bucket: &mut Bucket, feedback: &Feedback, now: Instant) -> Feedback {
+    let mut feedback = feedback.clone();
+    let Some(remaining) = feedback.remaining else {
+        return feedback;
+    };
+    let spent = feedback.charged.unwrap_or(feedback.estimated.max(1));
+    bucket.capacity = bucket.capacity.max(remaining + spent);
+    let capacity = feedback.limit.filter(|l| *l > 0).unwrap_or(bucket.capacity);
+    let opener = remaining > 0 && remaining + spent == capacity;
+    // Where the window we are in began: the anchored end, once it has passed.
+    let boundary = match bucket.anchor_end {
+        Some(end) if end <= now => Some(end),
+        _ => bucket.anchor_began,
+    };
+    if opener {
+        bucket.anchor_began = Some(bucket.anchor_end.unwrap_or(now).min(now));
+        bucket.anchor_end = Some(now + bucket.window);
+    } else if let (Some(admitted), Some(boundary)) = (feedback.admitted_at, boundary)
+        && admitted < boundary
+    {
+        feedback.remaining = None;
+        feedback.reset_after = None;
+    }
+    if let Some(reported) = feedback.reset_after {
+        // Every figure here is an upper bound of the window's end; the tightest wins. The
+        // reported one is late by up to two seconds of rounding; past that, our idea of the
+        // window is wrong and the reported one stands alone.
+        let mut bound = reported;
+        if reported <= bucket.window + ROUNDING {
+            bound = bound.min(bucket.window);
+        }
+        if let Some(end) = bucket.anchor_end.filter(|end| *end > now)
+            && reported <= (end - now) + ROUNDING
+        {
+            bound = bound.min(end - now);
+        }
+        feedback.reset_after = Some(bound);
+    }
+    feedback
+}
+
 #[async_trait]
 impl RateLimiter for MemoryLimiter {
     async fn acquire(&self, key: &str, cost: u64) -> Result<Permit> {
@@ -338,6 +421,7 @@ impl RateLimiter for MemoryLimiter {
             return Ok(Permit {
                 _slot: Some(permit),
                 _guard: None,
+                admitted_at: None,
             });
         }
         loop {
@@ -347,7 +431,7 @@ impl RateLimiter for MemoryLimiter {
             tokio::pin!(changed);
             changed.as_mut().enable();
             match self.try_admit(key, cost) {
-                Ok(()) => return Ok(Permit::free()),
+                Ok(()) => return Ok(Permit::free().with_admitted_at(Some(self.clock.now()))),
                 Err(until) => {
                     let wait = until.saturating_duration_since(self.clock.now());
                     tracing::trace!(
@@ -386,6 +470,7 @@ impl RateLimiter for MemoryLimiter {
         if bucket.limit.is_none() {
             return;
         }
+        let feedback = &anchor(bucket, feedback, now);
         if let Some(charged) = feedback.charged {
             // Correct the estimate we charged at admission by what the service really charged.
             bucket.remaining = (bucket.remaining + feedback.estimated).saturating_sub(charged);
@@ -577,6 +662,57 @@ mod tests {
             admitted - start < Duration::from_secs(3),
             "{:?}",
             admitted - start
+        );
+    }
+
+    fn okta_feedback(remaining: u64, reset_secs: u64, admitted_at: Option<Instant>) -> Feedback {
+        let mut fb = Feedback::remaining(remaining, Duration::from_secs(reset_secs)).with_limit(50);
+        fb.estimated = 1;
+        fb.admitted_at = admitted_at;
+        fb
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_answer_that_opened_a_window_anchors_its_end_despite_whole_second_resets() {
+        let limiter = MemoryLimiter::new()
+            .with_default_window(Duration::from_secs(1))
+            .with_pacing(false);
+        let ms = Duration::from_millis;
+        let admitted = limiter.acquire("k", 1).await.unwrap().admitted_at();
+        tokio::time::sleep(ms(5)).await;
+        // Remaining 49 of 50 after one call: this call opened the window. The reset says 2 s
+        // (rounded up against a Date rounded down); the window surely ends 1 s after now.
+        limiter.observe("k", &okta_feedback(49, 2, admitted));
+        let opened = tokio::time::Instant::now();
+        for _ in 0..49 {
+            limiter.acquire("k", 1).await.unwrap();
+        }
+        limiter.acquire("k", 1).await.unwrap();
+        let waited = tokio::time::Instant::now() - opened;
+        assert!(
+            waited <= ms(1_001),
+            "waited {waited:?}: the rounded 2 s reset was trusted"
+        );
+        assert!(waited >= ms(999), "waited {waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_answer_about_the_previous_window_does_not_cut_the_new_one_short() {
+        let limiter = MemoryLimiter::new()
+            .with_default_window(Duration::from_secs(1))
+            .with_pacing(false);
+        let ms = Duration::from_millis;
+        let first = limiter.acquire("k", 1).await.unwrap().admitted_at();
+        limiter.observe("k", &okta_feedback(49, 1, first));
+        // A call admitted at 990 ms, in the first window...
+        tokio::time::sleep(ms(990)).await;
+        let late = limiter.acquire("k", 1).await.unwrap().admitted_at();
+        // ...answers after that window ended, saying "0 left": about the window before.
+        tokio::time::sleep(ms(30)).await;
+        limiter.observe("k", &okta_feedback(0, 1, late));
+        assert!(
+            limiter.remaining("k").unwrap() > 0,
+            "a stale answer emptied the new window"
         );
     }
 

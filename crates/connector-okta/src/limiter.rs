@@ -81,7 +81,8 @@ impl RateLimiter for LearningGate {
                 && !self.is_learned(key)
             {
                 let inner = self.inner.acquire(key, cost).await?;
-                return Ok(Permit::holding((slot, inner)));
+                let admitted_at = inner.admitted_at();
+                return Ok(Permit::holding((slot, inner)).with_admitted_at(admitted_at));
             }
         }
         self.inner.acquire(key, cost).await

@@ -5,7 +5,6 @@
 //! This project: the `Boards` client with its default limiter's keys, the budget window
 //! scaled down like the sandbox's. Baseline: retry a 429 after the `retry_in_seconds` it
 //! carries (at most 3 times, the workflow product's promise), with no budget of its own.
-//! Beside them, the same client with the [`AnchoredWindows`] prototype.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,6 @@ use connector_sandbox::boards::BoardsConfig;
 use serde_json::{Value, json};
 
 use crate::Plan;
-use crate::anchor::AnchoredWindows;
 use crate::goodput::{Outcome, Tally, callers};
 use crate::report::Summary;
 
@@ -44,19 +42,16 @@ struct Wire {
 enum Approach {
     /// The `Boards` client, its limiter's budget window scaled down.
     Project,
-    /// [`AnchoredWindows`] around the same limiter: the prototype.
-    Anchored,
     /// Retry-on-429 after `retry_in_seconds` on raw `reqwest`.
     Naive,
 }
 
 impl Approach {
-    const ALL: [Approach; 3] = [Approach::Project, Approach::Anchored, Approach::Naive];
+    const ALL: [Approach; 2] = [Approach::Project, Approach::Naive];
 
     fn prefix(self) -> &'static str {
         match self {
             Approach::Project => "boards",
-            Approach::Anchored => "boards_anchored",
             Approach::Naive => "boards_baseline",
         }
     }
@@ -64,7 +59,6 @@ impl Approach {
 
 async fn project(
     sandbox: &BoardsEmulator,
-    approach: Approach,
     ids: Arc<Vec<String>>,
     duration: Duration,
 ) -> Result<Tally, String> {
@@ -80,10 +74,7 @@ async fn project(
         );
     let limiter: Arc<dyn RateLimiter> = Arc::new(limiter);
     let boards = builder
-        .limiter(match approach {
-            Approach::Anchored => Arc::new(AnchoredWindows::new(limiter, WINDOW)),
-            _ => limiter,
-        })
+        .limiter(limiter)
         .build()
         .map_err(|e| format!("cannot build the boards client: {e}"))?;
     Ok(callers(CALLERS, duration, move |caller, n| {
@@ -196,7 +187,7 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
             let before = sandbox.state().stats();
             let tally = match approach {
                 Approach::Naive => baseline(&sandbox, ids.clone(), duration).await?,
-                _ => project(&sandbox, approach, ids.clone(), duration).await?,
+                _ => project(&sandbox, ids.clone(), duration).await?,
             };
             let after = sandbox.state().stats();
             let w = Wire {

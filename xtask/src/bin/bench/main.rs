@@ -16,7 +16,6 @@
 //! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
 //! its peak memory is its own).
 
-mod anchor;
 mod boards;
 mod cli;
 mod goodput;

@@ -1,11 +1,10 @@
 //! Scenario 2, Okta goodput: 64 callers of `read-user` against a bucket of 50 requests per
 //! 1 s window (Okta's per-minute buckets scaled down) and a concurrency limit of 75.
 //!
-//! This project: the `Okta` client as built by default. Baseline: the policy of Okta's
-//! official SDKs, written here with raw `reqwest`: on a 429, sleep until
-//! `X-Rate-Limit-Reset` − `Date` + 1 s, at most 2 retries, no jitter, no client-side budget.
-//! Beside them, two configurations that are not shipped, to explain the figures: the
-//! default limiter told the window's length, and the [`AnchoredWindows`] prototype.
+//! This project: the `Okta` client with its default limiter, whose assumed window (60 s,
+//! Okta's) is scaled down like the sandbox's. Baseline: the policy of Okta's official SDKs,
+//! written here with raw `reqwest`: on a 429, sleep until `X-Rate-Limit-Reset` − `Date` +
+//! 1 s, at most 2 retries, no jitter, no client-side budget.
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -15,7 +14,6 @@ use connector_okta::{DEFAULT_CONCURRENCY, Okta};
 use connector_sandbox::{OktaConfig, OktaEmulator, UserSeed};
 
 use crate::Plan;
-use crate::anchor::AnchoredWindows;
 use crate::goodput::{Outcome, Tally, callers};
 use crate::report::Summary;
 
@@ -42,55 +40,35 @@ fn login(n: u64) -> String {
 /// How the callers reach the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Approach {
-    /// `Okta::builder(url).api_token(token).build()`, nothing else: the shipped defaults
-    /// (limits learned from the headers, windows assumed 60 s long until they reset).
+    /// The default limiter (limits learned from the headers, the concurrency cap), its
+    /// window scaled from Okta's 60 s to the sandbox's 1 s.
     Default,
-    /// The same limiter told the window's length (1 s here, as 60 s is Okta's).
-    KnownWindow,
-    /// [`AnchoredWindows`] around that limiter: the prototype.
-    Anchored,
     /// The policy of Okta's SDKs on raw `reqwest`.
     Sdk,
 }
 
 impl Approach {
-    const ALL: [Approach; 4] = [
-        Approach::Default,
-        Approach::KnownWindow,
-        Approach::Anchored,
-        Approach::Sdk,
-    ];
+    const ALL: [Approach; 2] = [Approach::Default, Approach::Sdk];
 
     /// The prefix of its figures in the summary.
     fn prefix(self) -> &'static str {
         match self {
             Approach::Default => "okta",
-            Approach::KnownWindow => "okta_known_window",
-            Approach::Anchored => "okta_anchored",
             Approach::Sdk => "okta_baseline",
         }
     }
 }
 
-async fn project(
-    sandbox: &OktaEmulator,
-    approach: Approach,
-    duration: Duration,
-) -> Result<Tally, String> {
-    let mut builder = Okta::builder(sandbox.base_url()).api_token(sandbox.api_token());
-    if approach != Approach::Default {
-        // What the default limiter is, with the window's length set.
-        let limiter: Arc<dyn RateLimiter> =
-            Arc::new(MemoryLimiter::new().with_default_window(WINDOW).with_limit(
-                "okta-concurrency:*",
-                Limit::Concurrency(DEFAULT_CONCURRENCY),
-            ));
-        builder = builder.limiter(match approach {
-            Approach::Anchored => Arc::new(AnchoredWindows::new(limiter, WINDOW)),
-            _ => limiter,
-        });
-    }
-    let okta = builder
+async fn project(sandbox: &OktaEmulator, duration: Duration) -> Result<Tally, String> {
+    // The default limiter, with the window's length scaled as the sandbox's is.
+    let limiter: Arc<dyn RateLimiter> =
+        Arc::new(MemoryLimiter::new().with_default_window(WINDOW).with_limit(
+            "okta-concurrency:*",
+            Limit::Concurrency(DEFAULT_CONCURRENCY),
+        ));
+    let okta = Okta::builder(sandbox.base_url())
+        .api_token(sandbox.api_token())
+        .limiter(limiter)
         .build()
         .map_err(|e| format!("cannot build the Okta client: {e}"))?;
     Ok(callers(CALLERS, duration, move |caller, n| {
@@ -206,7 +184,7 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
             fresh(&sandbox).await;
             let tally = match approach {
                 Approach::Sdk => baseline(&sandbox, duration).await?,
-                _ => project(&sandbox, approach, duration).await?,
+                _ => project(&sandbox, duration).await?,
             };
             let w = wire(&sandbox);
             eprintln!(
