@@ -252,6 +252,11 @@ impl Response {
     /// Parses the body as JSON of type `T`; a body of another shape is `invalid_response`
     /// naming the path where it differs.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        // The plain parse is the fast path; only a failure pays for a second parse that
+        // tracks the path to say where the answer differs.
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
