@@ -88,7 +88,11 @@ impl Envelope {
             .get("error_message")
             .and_then(text)
             .or_else(|| root.get("error").and_then(text));
-        if legacy_code.is_some() || legacy_message.is_some() {
+        // The keys' presence marks the legacy error shape, even when their values are empty.
+        let legacy_keys = ["error_code", "error_message"]
+            .iter()
+            .any(|k| root.get(*k).is_some_and(|v| !v.is_null()));
+        if legacy_code.is_some() || legacy_message.is_some() || legacy_keys {
             let message = legacy_message.unwrap_or_default();
             errors.push(ServiceError {
                 retry_in: retry_in(root).or_else(|| retry_in_message(&message)),
@@ -424,6 +428,7 @@ mod tests {
             br#"{"errors":[{"extensions":{"retry_in_seconds":1e308}}]}"#,
             br#"{"data":{"complexity":{"query":-1,"after":"x","reset_in_x_seconds":1.5e300}}}"#,
             br#"{"error_code":17,"status_code":"abc"}"#,
+            br#"{"error_code":"","error_message":"","status_code":200}"#,
         ] {
             let env = Envelope::parse(body);
             for e in &env.errors {
@@ -431,6 +436,14 @@ mod tests {
                 let _ = e.class();
             }
         }
+    }
+
+    #[test]
+    fn the_legacy_shape_is_an_error_even_with_empty_values() {
+        let env = Envelope::parse(br#"{"error_code":"","error_message":"","status_code":200}"#);
+        assert!(env.has_errors());
+        let env = Envelope::parse(br#"{"error_code":null,"data":{}}"#);
+        assert!(!env.has_errors());
     }
 
     #[test]
