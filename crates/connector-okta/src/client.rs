@@ -341,7 +341,7 @@ impl OktaBuilder {
             ))
         });
         let mut connection = Connection::builder(&origin)
-            .profile(OktaProfile)
+            .profile(OktaProfile::for_org(&origin))
             .limiter(Arc::new(LearningGate::new(limiter)))
             .retry_policy(self.retry_policy)
             .timeouts(self.timeouts)

@@ -32,9 +32,13 @@ pub(crate) const CONCURRENCY_KEY_PREFIX: &str = "okta-concurrency:";
 ///   `X-Okta-Retry-Count: <n>`, as Okta's SDKs send.
 /// - **Errors** come from `errorCode`, `errorSummary` and `errorCauses`; a body of any
 ///   other shape (HTML, empty, plain text) still yields an error of the status's kind.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct OktaProfile;
+pub struct OktaProfile {
+    /// The org's origin (`https://acme.okta.com`), formatted once: every request of a
+    /// connection goes to it, and the limiter keys name it.
+    origin: String,
+}
 
 impl OktaProfile {
     /// The rate-limit bucket of a request: its method and path family, as Okta counts them.
@@ -77,21 +81,25 @@ impl OktaProfile {
         }
     }
 
+    /// The profile of the org at `origin` (`https://acme.okta.com`).
+    pub fn for_org(origin: &str) -> OktaProfile {
+        OktaProfile {
+            origin: origin.trim_end_matches('/').to_owned(),
+        }
+    }
+
     /// The limiter key of a request's bucket: `okta:<origin> <bucket>`.
-    pub fn bucket_key(request: &Request) -> String {
+    pub fn bucket_key(&self, request: &Request) -> String {
         format!(
             "okta:{} {}",
-            request.url().origin().ascii_serialization(),
+            self.origin,
             OktaProfile::bucket(request.method(), request.url().path())
         )
     }
 
     /// The limiter key of the org's concurrency cap: `okta-concurrency:<origin>`.
-    pub fn concurrency_key(request: &Request) -> String {
-        format!(
-            "{CONCURRENCY_KEY_PREFIX}{}",
-            request.url().origin().ascii_serialization()
-        )
+    pub fn concurrency_key(&self) -> String {
+        format!("{CONCURRENCY_KEY_PREFIX}{}", self.origin)
     }
 }
 
@@ -104,8 +112,8 @@ impl ServiceProfile for OktaProfile {
         // The bucket first: a request waiting for its bucket's pace should not hold one of
         // the org's concurrency slots meanwhile.
         vec![
-            (OktaProfile::bucket_key(request), request.request_cost()),
-            (OktaProfile::concurrency_key(request), 1),
+            (self.bucket_key(request), request.request_cost()),
+            (self.concurrency_key(), 1),
         ]
     }
 
@@ -129,7 +137,7 @@ impl ServiceProfile for OktaProfile {
         }
         // Feedback goes back even when empty: an answer without headers still tells the
         // limiter that the bucket has been tried (see the learning gate).
-        vec![(OktaProfile::bucket_key(request), feedback)]
+        vec![(self.bucket_key(request), feedback)]
     }
 
     fn retry_after(&self, response: &Response, now: SystemTime) -> Option<Duration> {
@@ -325,7 +333,8 @@ mod tests {
             .build()
             .unwrap()
             .request(Method::GET, "/api/v1/users");
-        let feedback = OktaProfile.feedback(&request, &response, now);
+        let feedback =
+            OktaProfile::for_org("https://acme.okta.com").feedback(&request, &response, now);
         assert_eq!(feedback.len(), 1);
         assert_eq!(
             feedback[0].0,
@@ -351,7 +360,11 @@ mod tests {
             .build()
             .unwrap()
             .request(Method::GET, "/api/v1/users/00u1");
-        let feedback = OktaProfile.feedback(&request, &response, SystemTime::now());
+        let feedback = OktaProfile::for_org("https://acme.okta.com").feedback(
+            &request,
+            &response,
+            SystemTime::now(),
+        );
         assert_eq!(feedback[0].1, Feedback::default());
     }
 
@@ -365,7 +378,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            OktaProfile.retry_after(&limited, now),
+            OktaProfile::for_org("https://acme.okta.com").retry_after(&limited, now),
             Some(Duration::from_secs(4))
         );
         let asked = answer(
@@ -378,7 +391,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            OktaProfile.retry_after(&asked, now),
+            OktaProfile::for_org("https://acme.okta.com").retry_after(&asked, now),
             Some(Duration::from_secs(7))
         );
         // A 503's reset headers describe the rate limit, not the outage.
@@ -387,13 +400,19 @@ mod tests {
             &[("x-rate-limit-reset", "784111780"), ("date", date)],
             "",
         );
-        assert_eq!(OktaProfile.retry_after(&unavailable, now), None);
+        assert_eq!(
+            OktaProfile::for_org("https://acme.okta.com").retry_after(&unavailable, now),
+            None
+        );
         let garbage = answer(
             429,
             &[("x-rate-limit-reset", "soon"), ("date", "yesterday")],
             "",
         );
-        assert_eq!(OktaProfile.retry_after(&garbage, now), None);
+        assert_eq!(
+            OktaProfile::for_org("https://acme.okta.com").retry_after(&garbage, now),
+            None
+        );
     }
 
     #[test]
