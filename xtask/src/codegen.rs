@@ -132,18 +132,6 @@ fn json_file(value: &Value) -> String {
     text
 }
 
-fn exit_code(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::InvalidInput | ErrorKind::Configuration => 2,
-        ErrorKind::Authentication | ErrorKind::PermissionDenied => 3,
-        ErrorKind::NotFound => 4,
-        ErrorKind::RateLimited => 5,
-        ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Conflict => 6,
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::InvalidResponse => 7,
-        _ => 1,
-    }
-}
-
 fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
     let id = connector.id();
     let docs = connector.docs();
@@ -166,7 +154,7 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
             w,
             "| [{}](#{}) | `{}` | {} |",
             a.name,
-            anchor(&a.name, &a.id),
+            a.id,
             a.id,
             cell(first_sentence(&a.description))
         );
@@ -204,9 +192,7 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
         let _ = writeln!(
             w,
             "<a id=\"{}\"></a>\n\n### {} (`{}`)\n",
-            anchor(&a.name, &a.id),
-            a.name,
-            a.id
+            a.id, a.name, a.id
         );
         let _ = writeln!(w, "{}\n", a.description.trim());
         let _ = writeln!(w, "**Inputs**\n");
@@ -234,7 +220,7 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
         let _ = writeln!(
             w,
             "| `{code}` | `{kind}` | {} | {} |",
-            exit_code(*kind),
+            kind.exit_code(),
             cell(when)
         );
     }
@@ -265,7 +251,7 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
             "the answer is not the expected JSON, or is larger than the 32 MiB cap",
         ),
     ] {
-        let _ = writeln!(w, "| {what} | `{kind}` | {} | {} |", exit_code(kind), when);
+        let _ = writeln!(w, "| {what} | `{kind}` | {} | {} |", kind.exit_code(), when);
     }
     let _ = writeln!(w, "\n## Limitations and known issues\n");
     let policy = RetryPolicy::default();
@@ -292,11 +278,6 @@ fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) -> String {
         let _ = writeln!(w, "- {}", limitation.trim());
     }
     out
-}
-
-fn anchor(name: &str, id: &str) -> String {
-    let _ = name;
-    id.to_owned()
 }
 
 fn first_sentence(text: &str) -> &str {

@@ -206,7 +206,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         ("BOARDS_API_URL", sandbox.boards().api_url()),
         ("BOARDS_API_TOKEN", sandbox.boards().api_token()),
     ]);
-    let registry = crate_registry();
+    let registry = connector_cli::registry();
     let mut runner = Runner {
         sandbox,
         okta: registry.connector("okta")?.connect(&env)?,
@@ -378,10 +378,6 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         eprint!("\r\x1b[2K");
     }
     Ok(runner.history)
-}
-
-fn crate_registry() -> connector_core::Registry {
-    connector_cli::registry()
 }
 
 fn compact(value: &Value, limit: usize) -> String {

@@ -1,23 +1,16 @@
 //! Exit codes, as DESIGN.md fixes them.
 
-use connector_core::{Error, ErrorKind};
+use connector_core::Error;
 
-/// The process exit code for an error.
+/// The process exit code for an error (core's [`ErrorKind::exit_code`](connector_core::ErrorKind::exit_code)).
 pub(crate) fn code(error: &Error) -> u8 {
-    match error.kind() {
-        ErrorKind::InvalidInput | ErrorKind::Configuration => 2,
-        ErrorKind::Authentication | ErrorKind::PermissionDenied => 3,
-        ErrorKind::NotFound => 4,
-        ErrorKind::RateLimited => 5,
-        ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Conflict => 6,
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::InvalidResponse => 7,
-        _ => 1,
-    }
+    error.kind().exit_code()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connector_core::ErrorKind;
 
     #[test]
     fn kinds_map_to_the_documented_exit_codes() {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -86,7 +87,10 @@ impl StaticToken {
         let raw = format!("{user}:{}", password.into());
         StaticToken {
             scheme: Some("Basic"),
-            value: SecretString::from(format!("Basic {}", base64_encode(raw.as_bytes()))),
+            value: SecretString::from(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
+            )),
         }
     }
 }
@@ -118,27 +122,6 @@ impl Authenticator for StaticToken {
             None => "****".to_owned(),
         }
     }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// How an OAuth client proves who it is at the token endpoint.
@@ -303,12 +286,7 @@ impl ClientCredentials {
             .send();
         let response = tokio::time::timeout(self.timeout, send)
             .await
-            .map_err(|_| {
-                Error::new(
-                    ErrorKind::Timeout,
-                    "the token endpoint did not answer in time",
-                )
-            })?
+            .map_err(|_| token_timeout())?
             .map_err(|e| {
                 Error::new(ErrorKind::Transport, "cannot reach the token endpoint")
                     .with_source(e.without_url())
@@ -316,12 +294,7 @@ impl ClientCredentials {
         let status = response.status().as_u16();
         let bytes = tokio::time::timeout(self.timeout, response.bytes())
             .await
-            .map_err(|_| {
-                Error::new(
-                    ErrorKind::Timeout,
-                    "the token endpoint did not answer in time",
-                )
-            })?
+            .map_err(|_| token_timeout())?
             .map_err(|e| {
                 Error::new(ErrorKind::Transport, "the token answer was cut off")
                     .with_source(e.without_url())
@@ -399,6 +372,13 @@ impl Authenticator for ClientCredentials {
     }
 }
 
+fn token_timeout() -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "the token endpoint did not answer in time",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,8 +390,6 @@ mod tests {
             t.value.expose_secret(),
             "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
-        assert_eq!(base64_encode(b"a"), "YQ==");
-        assert_eq!(base64_encode(b"ab"), "YWI=");
     }
 
     #[test]

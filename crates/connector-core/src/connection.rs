@@ -631,13 +631,13 @@ impl Connection {
                 .saturating_duration_since(inner.clock.now())
                 .max(Duration::from_millis(1)),
         );
-        match tokio::time::timeout(budget, self.exchange(builder, request)).await {
+        match tokio::time::timeout(budget, self.exchange(builder)).await {
             Ok(attempt) => attempt,
             Err(_) => Attempt::Failed(TransportFailure::Timeout),
         }
     }
 
-    async fn exchange(&self, builder: reqwest::RequestBuilder, request: &Request) -> Attempt {
+    async fn exchange(&self, builder: reqwest::RequestBuilder) -> Attempt {
         let cap = self.inner.max_response_bytes;
         let mut response = match builder.send().await {
             Ok(r) => r,
@@ -665,7 +665,6 @@ impl Connection {
                 Err(e) => return Attempt::Failed(transport_failure(&e)),
             }
         }
-        let _ = request;
         Attempt::Answer(Response {
             status,
             headers,
