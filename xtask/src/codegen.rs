@@ -1,5 +1,7 @@
 //! Generated artefacts, from the action registry: connector reference pages, JSON Schemas
-//! and the manifest. Run in check mode by CI and by a test, so a stale file fails the build.
+//! and the manifest; and the actions of connectors that declare an OpenAPI source
+//! ([`crate::openapi`]). Run in check mode by CI and by a test, so a stale file fails the
+//! build.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -22,6 +24,8 @@ pub struct Report {
     pub files: usize,
     /// Files that differed (written, or stale in check mode), and leftovers to delete.
     pub stale: Vec<String>,
+    /// OpenAPI sources not generated (their document is absent), a line each.
+    pub skipped: Vec<String>,
 }
 
 /// Every generated file: (path relative to the workspace root, contents).
@@ -67,28 +71,43 @@ pub fn generate() -> Vec<(String, String)> {
 }
 
 /// Writes (or checks) every generated file under `root`, and removes (or reports) leftovers
-/// in the generated folders.
-pub fn run(root: &Path, check: bool) -> std::io::Result<Report> {
-    let files = generate();
+/// in the generated folders. A stale file generated from an `openapi.toml` is reported
+/// with the `openapi.toml` it comes from.
+pub fn run(root: &Path, check: bool) -> Result<Report, String> {
+    let openapi = crate::openapi::generate(root)?;
+    let mut files: Vec<(String, String, Option<String>)> = generate()
+        .into_iter()
+        .map(|(path, contents)| (path, contents, None))
+        .collect();
+    for file in openapi.files {
+        files.push((file.path, file.contents, Some(file.source)));
+    }
     let mut report = Report {
         files: files.len(),
+        skipped: openapi.skipped,
         ..Report::default()
     };
-    let expected: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    for (path, contents) in &files {
-        if ensure_file_contents(&root.join(path), contents, check)? {
-            report.stale.push(path.clone());
+    let expected: BTreeSet<&str> = files.iter().map(|(p, _, _)| p.as_str()).collect();
+    for (path, contents, source) in &files {
+        let changed = ensure_file_contents(&root.join(path), contents, check)
+            .map_err(|e| format!("{path}: {e}"))?;
+        if changed {
+            report.stale.push(match source {
+                Some(toml) => format!("{path} (generated from {toml})"),
+                None => path.clone(),
+            });
         }
     }
-    for dir in ["docs/connectors", "schemas"] {
-        for leftover in walk(&root.join(dir))? {
+    let folders = ["docs/connectors".to_owned(), "schemas".to_owned()];
+    for dir in folders.iter().chain(&openapi.folders) {
+        for leftover in walk(&root.join(dir)).map_err(|e| format!("{dir}: {e}"))? {
             let relative = leftover
                 .strip_prefix(root)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_default();
             if !expected.contains(relative.as_str()) {
                 if !check {
-                    std::fs::remove_file(&leftover)?;
+                    std::fs::remove_file(&leftover).map_err(|e| format!("{relative}: {e}"))?;
                 }
                 report
                     .stale

@@ -6,6 +6,7 @@
 //! - `cargo xtask ci`: what `.ci/run` runs.
 
 pub mod codegen;
+pub mod openapi;
 pub mod scaffold;
 
 use std::path::{Path, PathBuf};

@@ -9,6 +9,7 @@ use xtask::{codegen, scaffold, workspace_root};
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
+                            [--openapi FILE --operations OP1,OP2,...]
   cargo xtask bench [--quick] [--only overhead,okta,boards,pagination,cli]
   cargo xtask ci";
 
@@ -38,6 +39,9 @@ fn codegen_cmd(args: &[String]) -> Result<(), String> {
     };
     let root = workspace_root();
     let report = codegen::run(&root, check).map_err(|e| format!("codegen failed: {e}"))?;
+    for line in &report.skipped {
+        eprintln!("codegen: skipped {line}");
+    }
     if check {
         if report.stale.is_empty() {
             println!("codegen: {} generated files are fresh", report.files);
@@ -68,6 +72,8 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
     let mut id = None;
     let mut base_url = None;
     let mut auth = scaffold::Auth::Bearer;
+    let mut document = None;
+    let mut operations = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -78,6 +84,23 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
                     format!("--auth {value:?} is not one of header, bearer, basic, oauth-client-credentials")
                 })?;
             }
+            "--openapi" => {
+                document = Some(std::path::PathBuf::from(
+                    it.next().ok_or("--openapi needs the document's path")?,
+                ));
+            }
+            "--operations" => {
+                let list = it
+                    .next()
+                    .ok_or("--operations needs operationIds, comma-separated")?;
+                operations = Some(
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>(),
+                );
+            }
             other if other.starts_with("--") => {
                 return Err(format!("unknown option {other}\n{USAGE}"));
             }
@@ -86,10 +109,27 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
         }
     }
     let id = id.ok_or_else(|| USAGE.to_owned())?;
+    let openapi = match (document, operations) {
+        (Some(document), Some(operations)) => {
+            Some(scaffold::OpenApiSource::new(document, operations))
+        }
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err("--openapi needs --operations (the operationIds to generate)".to_owned());
+        }
+        (None, Some(_)) => return Err("--operations needs --openapi (the document)".to_owned()),
+    };
+    let base_url = match (base_url, &openapi) {
+        (Some(url), _) => url,
+        (None, Some(source)) => scaffold::server_origin(&source.document)?
+            .unwrap_or_else(|| "https://api.example.com".to_owned()),
+        (None, None) => "https://api.example.com".to_owned(),
+    };
     let options = scaffold::Options {
         id,
-        base_url: base_url.unwrap_or_else(|| "https://api.example.com".to_owned()),
+        base_url,
         auth,
+        openapi,
     };
     let created = scaffold::new_connector(&workspace_root(), &options)?;
     println!("created {created}");

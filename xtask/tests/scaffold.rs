@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::scaffold::{Auth, Options, is_kebab_case, new_connector};
+use xtask::scaffold::{Auth, OpenApiSource, Options, is_kebab_case, new_connector};
 use xtask::workspace_root;
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -73,6 +73,7 @@ fn bad_or_existing_ids_are_refused_without_touching_anything() {
             id: id.to_owned(),
             base_url: "https://api.example.com".to_owned(),
             auth: Auth::Bearer,
+            openapi: None,
         };
         let error = new_connector(&root, &options).unwrap_err();
         assert!(!error.is_empty(), "{id}");
@@ -99,9 +100,24 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
             id: id.to_owned(),
             base_url: "https://api.acme.example".to_owned(),
             auth,
+            openapi: None,
         };
         new_connector(&root, &options).unwrap();
     }
+    let petstore = Options {
+        id: "petstore".to_owned(),
+        base_url: "https://petstore.example".to_owned(),
+        auth: Auth::Bearer,
+        openapi: Some(OpenApiSource::new(
+            petstore_document(),
+            vec![
+                "listPets".to_owned(),
+                "createPet".to_owned(),
+                "showPetById".to_owned(),
+            ],
+        )),
+    };
+    new_connector(&root, &petstore).unwrap();
     // The workspace's own target folder by default, so that the dependencies built for
     // the tests are reused (cargo holds its build lock only while compiling, not while the
     // tests run); SCAFFOLD_TARGET_DIR chooses another.
@@ -129,6 +145,8 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
         "connector-acme-crm",
         "-p",
         "connector-acme-oauth",
+        "-p",
+        "connector-petstore",
     ]);
     run(&[
         "clippy",
@@ -136,6 +154,8 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
         "connector-acme-crm",
         "-p",
         "connector-acme-oauth",
+        "-p",
+        "connector-petstore",
         "--all-targets",
         "--",
         "-D",
@@ -147,5 +167,66 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     assert!(root.join("schemas/acme-oauth/get-item.input.json").exists());
     let manifest = std::fs::read_to_string(root.join("connectors.json")).unwrap();
     assert!(manifest.contains("\"acme-crm\""));
+    // The generated connector is fresh, documented, and listed by the command line.
+    run(&["run", "-q", "-p", "xtask", "--", "codegen", "--check"]);
+    let page = std::fs::read_to_string(root.join("docs/connectors/petstore.md")).unwrap();
+    assert!(page.contains("<a id=\"show-pet-by-id\"></a>"), "{page}");
+    let list = Command::new(&cargo)
+        .args(["run", "-q", "-p", "connector-cli", "--", "list"])
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    for action in ["list-pets", "create-pet", "show-pet-by-id"] {
+        assert!(
+            list.contains(action),
+            "connector list lacks {action}:\n{list}"
+        );
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn petstore_document() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/petstore.yaml")
+}
+
+#[test]
+fn bad_operations_and_unsupported_constructs_are_refused_without_touching_anything() {
+    let root = temp_copy("refuse-openapi");
+    let before = snapshot(&root);
+    let crates_before = std::fs::read_dir(root.join("crates")).unwrap().count();
+    for (operations, expected) in [
+        (
+            vec!["listPets", "listPest"],
+            "operation `listPest` is not in the document",
+        ),
+        (
+            vec!["uploadPetPhoto"],
+            "operation `uploadPetPhoto`: the request body `multipart/form-data` is not supported",
+        ),
+        (
+            vec!["subscribePetEvents"],
+            "operation `subscribePetEvents`: the callback `petEvent` is not supported",
+        ),
+    ] {
+        let options = Options {
+            id: "petstore".to_owned(),
+            base_url: "https://petstore.example".to_owned(),
+            auth: Auth::Bearer,
+            openapi: Some(OpenApiSource::new(
+                petstore_document(),
+                operations.iter().map(|o| (*o).to_owned()).collect(),
+            )),
+        };
+        let error = new_connector(&root, &options).unwrap_err();
+        assert!(error.contains(expected), "{error}");
+    }
+    assert_eq!(snapshot(&root), before);
+    assert_eq!(
+        std::fs::read_dir(root.join("crates")).unwrap().count(),
+        crates_before
+    );
+    assert!(!root.join("crates/connector-petstore").exists());
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod action_def;
 pub mod auth;
 pub mod clock;
 pub mod connection;
@@ -50,6 +51,7 @@ pub use action::{
     Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection,
     Registry, Session, Setting, parse_input, schema_of,
 };
+pub use action_def::ActionDef;
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
 };

@@ -43,6 +43,7 @@
 
 pub mod actions;
 mod client;
+pub mod generated;
 pub mod help_desk;
 mod jwt;
 mod limiter;
@@ -104,7 +105,8 @@ impl Okta {
 /// ([`Okta::from_env`]), for registries such as the `connector` command line.
 ///
 /// Actions: `create-user`, `read-user`, `search-users`, `add-user-to-admin-role`,
-/// `list-user-roles`, `remove-user-from-admin-role`, `custom-api-action`.
+/// `list-user-roles`, `remove-user-from-admin-role`, the group actions generated from Okta's
+/// OpenAPI document ([`generated`]), `custom-api-action`.
 ///
 /// ```
 /// use connector_core::Connector;
@@ -114,7 +116,7 @@ impl Okta {
 /// assert!(okta.actions().iter().any(|a| a.id == "add-user-to-admin-role"));
 /// ```
 pub fn connector() -> ConnectorDef<Okta> {
-    ConnectorDef::new(
+    let okta = ConnectorDef::new(
         "okta",
         "Okta",
         "Okta management API: create, read and search users; assign, list and remove admin roles; \
@@ -164,8 +166,8 @@ pub fn connector() -> ConnectorDef<Okta> {
     .action(actions::SearchUsers)
     .action(actions::AddUserToAdminRole)
     .action(actions::ListUserRoles)
-    .action(actions::RemoveUserFromAdminRole)
-    .action(CustomApiAction::new(CUSTOM_API_DESCRIPTION, None))
+    .action(actions::RemoveUserFromAdminRole);
+    generated::register(okta).action(CustomApiAction::new(CUSTOM_API_DESCRIPTION, None))
 }
 
 /// The prose of the connector's generated reference page.

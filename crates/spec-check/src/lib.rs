@@ -24,7 +24,7 @@ mod convert;
 mod okta;
 
 pub use boards::{BoardsSchema, boards_schema};
-pub use okta::{OktaSpec, okta, okta_oauth};
+pub use okta::{OktaSpec, okta, okta_oauth, openapi};
 
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};

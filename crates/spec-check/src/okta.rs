@@ -37,6 +37,38 @@ pub fn okta_oauth() -> Option<&'static OktaSpec> {
     SPEC.get_or_init(|| OktaSpec::load(OAUTH_FILE)).as_ref()
 }
 
+/// Any OpenAPI 3.0 document (YAML or JSON) by path, parsed once per path and cached for the
+/// process, or `None` (after one line on stderr) when the file is absent. It is checked as
+/// Okta's are: the generated tests of OpenAPI-generated connectors validate their requests
+/// against the document their actions come from.
+///
+/// Panics if the file exists but is not a readable OpenAPI document.
+pub fn openapi(path: &str) -> Option<&'static OktaSpec> {
+    static SPECS: OnceLock<Mutex<HashMap<String, Option<&'static OktaSpec>>>> = OnceLock::new();
+    let specs = SPECS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut specs = specs.lock().unwrap_or_else(|e| e.into_inner());
+    *specs.entry(path.to_owned()).or_insert_with(|| {
+        let file = std::path::Path::new(path);
+        if !file.is_file() {
+            let line = format!("skipping spec validation: {path} not found\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            return None;
+        }
+        let text =
+            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let doc: Value = serde_norway::from_str(&text)
+            .unwrap_or_else(|e| panic!("cannot parse {path} as YAML: {e}"));
+        // Cached for the process, as the named documents are: leaked once per path.
+        let name: &'static str = Box::leak(
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .into_boxed_str(),
+        );
+        Some(&*Box::leak(Box::new(OktaSpec::from_document(name, doc))))
+    })
+}
+
 /// One of Okta's OpenAPI 3.0 documents, with lazily compiled (and cached) validators.
 ///
 /// Obtain it from [`okta`] or [`okta_oauth`]. Every error message names the operation as

@@ -17,6 +17,7 @@
 mod admin;
 mod directory;
 mod error;
+mod groups;
 mod limits;
 mod oauth;
 mod routes;
@@ -264,6 +265,7 @@ pub(crate) struct OktaState {
     user_type: String,
     required_profile: Vec<String>,
     directory: RwLock<Directory>,
+    groups: RwLock<groups::Groups>,
     oauth: Mutex<OAuthServer>,
     limiter: Mutex<RateLimiter>,
     in_flight: AtomicUsize,
@@ -309,6 +311,7 @@ impl OktaState {
 
     fn reset(&self) {
         write(&self.directory).clear();
+        write(&self.groups).clear();
         lock(&self.oauth).reset();
         self.faults.clear();
         self.reset_stats();
@@ -394,6 +397,7 @@ impl OktaEmulator {
             user_type: format!("oty{}", random_alnum(17)),
             required_profile: config.required_profile_attributes.clone(),
             directory: RwLock::new(Directory::default()),
+            groups: RwLock::new(groups::Groups::default()),
             oauth: Mutex::new(OAuthServer::default()),
             limiter: Mutex::new(RateLimiter::new(config.window, &config.bucket_limits)),
             in_flight: AtomicUsize::new(0),

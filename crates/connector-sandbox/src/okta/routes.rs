@@ -55,6 +55,7 @@ pub(super) fn router(state: S) -> Router {
             delete(unassign_role),
         )
         .route("/oauth2/v1/token", post(token))
+        .merge(super::groups::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
@@ -227,10 +228,10 @@ async fn method_not_allowed() -> OktaError {
 }
 
 /// Query parameters in their order, decoded; the first of a repeated name wins on lookup.
-struct QueryParams(Vec<(String, String)>);
+pub(super) struct QueryParams(pub(super) Vec<(String, String)>);
 
 impl QueryParams {
-    fn parse(raw: Option<&str>) -> Self {
+    pub(super) fn parse(raw: Option<&str>) -> Self {
         QueryParams(
             url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
                 .into_owned()
@@ -238,7 +239,7 @@ impl QueryParams {
         )
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -258,7 +259,7 @@ impl QueryParams {
     }
 
     /// `?a=1&b=2` with values percent-encoded, or "" without parameters.
-    fn encode(pairs: &[(&str, &str)]) -> String {
+    pub(super) fn encode(pairs: &[(&str, &str)]) -> String {
         if pairs.is_empty() {
             return String::new();
         }
@@ -276,7 +277,7 @@ impl QueryParams {
     }
 }
 
-fn require_json(headers: &HeaderMap) -> Result<(), OktaError> {
+pub(super) fn require_json(headers: &HeaderMap) -> Result<(), OktaError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -299,7 +300,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), OktaError> {
     }
 }
 
-fn json_object(body: &Bytes) -> Result<Map<String, Value>, OktaError> {
+pub(super) fn json_object(body: &Bytes) -> Result<Map<String, Value>, OktaError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(OktaError::malformed_body()),
@@ -393,7 +394,7 @@ fn password_of(body: &Map<String, Value>) -> Result<Option<String>, OktaError> {
     }
 }
 
-fn json_response(status: StatusCode, body: Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 

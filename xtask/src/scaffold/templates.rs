@@ -1,193 +1,8 @@
-//! `cargo xtask new-connector`: a new connector crate that builds, tests and documents
-//! itself from the first minute.
+//! The files of a new connector crate, as templates.
 
-use std::path::Path;
+use super::{Auth, Names, Options};
 
-/// How the new connector authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// `Authorization: <token>`.
-    Header,
-    /// `Authorization: Bearer <token>`.
-    Bearer,
-    /// `Authorization: Basic base64(user:password)`.
-    Basic,
-    /// OAuth 2.0 client credentials (client id + secret at a token URL).
-    OAuthClientCredentials,
-}
-
-impl Auth {
-    /// Parses the `--auth` value.
-    pub fn parse(value: &str) -> Option<Auth> {
-        match value {
-            "header" => Some(Auth::Header),
-            "bearer" => Some(Auth::Bearer),
-            "basic" => Some(Auth::Basic),
-            "oauth-client-credentials" => Some(Auth::OAuthClientCredentials),
-            _ => None,
-        }
-    }
-}
-
-/// What to scaffold.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The connector id (lowercase kebab-case).
-    pub id: String,
-    /// The service's base URL.
-    pub base_url: String,
-    /// The authentication scheme.
-    pub auth: Auth,
-}
-
-/// True for lowercase kebab-case ids: `[a-z][a-z0-9]*(-[a-z0-9]+)*`.
-pub fn is_kebab_case(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 40
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && !id.ends_with('-')
-        && !id.contains("--")
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-struct Names {
-    id: String,
-    snake: String,
-    pascal: String,
-    upper: String,
-    title: String,
-}
-
-fn names(id: &str) -> Names {
-    let words: Vec<&str> = id.split('-').collect();
-    let cap = |w: &str| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-            .unwrap_or_default()
-    };
-    Names {
-        id: id.to_owned(),
-        snake: id.replace('-', "_"),
-        pascal: words.iter().map(|w| cap(w)).collect(),
-        upper: id.replace('-', "_").to_ascii_uppercase(),
-        title: words.iter().map(|w| cap(w)).collect::<Vec<_>>().join(" "),
-    }
-}
-
-/// Scaffolds `crates/connector-<id>/`, adds it to the workspace and registers it in the CLI.
-/// Refuses bad or existing ids without touching anything. Returns the crate's folder.
-pub fn new_connector(root: &Path, options: &Options) -> Result<String, String> {
-    let id = options.id.as_str();
-    if !is_kebab_case(id) {
-        return Err(format!(
-            "connector id {id:?} is not lowercase kebab-case (like `acme-crm`): letters, digits and single dashes, starting with a letter"
-        ));
-    }
-    if ["core", "cli", "sandbox"].contains(&id) {
-        return Err(format!(
-            "connector id {id:?} is reserved for a crate of the toolkit"
-        ));
-    }
-    let dir = root.join("crates").join(format!("connector-{id}"));
-    if dir.exists() {
-        return Err(format!(
-            "{} exists already; choose another id",
-            dir.display()
-        ));
-    }
-    if connector_cli::registry().connector(id).is_ok() {
-        return Err(format!("a connector with id {id:?} is registered already"));
-    }
-    if !(options.base_url.starts_with("https://")
-        || options.base_url.starts_with("http://127.0.0.1"))
-    {
-        return Err(format!(
-            "--base-url {:?} must be an https URL",
-            options.base_url
-        ));
-    }
-    let n = names(id);
-
-    // Compute every edit first, so a refusal leaves the tree as it was.
-    let cargo_toml_path = root.join("Cargo.toml");
-    let cargo_toml = std::fs::read_to_string(&cargo_toml_path)
-        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
-    let workspace_dep =
-        format!("connector-{id} = {{ path = \"crates/connector-{id}\", version = \"0.1.0\" }}\n");
-    let cargo_toml = insert_after_last(
-        &cargo_toml,
-        "connector-",
-        &workspace_dep,
-        "[workspace.dependencies]",
-    )
-    .ok_or("cannot find the connector entries in [workspace.dependencies] of Cargo.toml")?;
-
-    let cli_toml_path = root.join("crates/connector-cli/Cargo.toml");
-    let cli_toml = std::fs::read_to_string(&cli_toml_path)
-        .map_err(|e| format!("cannot read the CLI's Cargo.toml: {e}"))?;
-    let cli_toml = insert_after_last(
-        &cli_toml,
-        "connector-",
-        &format!("connector-{id}.workspace = true\n"),
-        "[dependencies]",
-    )
-    .ok_or("cannot find the connector dependencies in crates/connector-cli/Cargo.toml")?;
-
-    let registry_path = root.join("crates/connector-cli/src/lib.rs");
-    let registry = std::fs::read_to_string(&registry_path)
-        .map_err(|e| format!("cannot read the CLI's registry: {e}"))?;
-    let registry = insert_after_last(
-        &registry,
-        ".with(connector_",
-        &format!("        .with(connector_{}::connector())\n", n.snake),
-        "Registry::new()",
-    )
-    .ok_or("cannot find the registry chain in crates/connector-cli/src/lib.rs")?;
-
-    let files = [
-        ("Cargo.toml", render(CARGO_TOML, &n, options)),
-        ("README.md", render(README, &n, options)),
-        ("src/lib.rs", render(LIB_RS, &n, options)),
-        ("tests/actions.rs", render(TESTS_RS, &n, options)),
-    ];
-    for (path, contents) in &files {
-        let path = dir.join(path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, contents)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    std::fs::write(&cargo_toml_path, cargo_toml)
-        .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
-    std::fs::write(&cli_toml_path, cli_toml)
-        .map_err(|e| format!("cannot write the CLI's Cargo.toml: {e}"))?;
-    std::fs::write(&registry_path, registry)
-        .map_err(|e| format!("cannot write the CLI's registry: {e}"))?;
-    Ok(format!("crates/connector-{id}"))
-}
-
-/// Inserts `line` after the last line starting (after indentation) with `prefix` that
-/// follows `section`.
-fn insert_after_last(text: &str, prefix: &str, line: &str, section: &str) -> Option<String> {
-    let start = text.find(section)?;
-    let mut offset = start;
-    let mut insert_at = None;
-    for l in text[start..].split_inclusive('\n') {
-        if l.trim_start().starts_with(prefix) {
-            insert_at = Some(offset + l.len());
-        }
-        offset += l.len();
-    }
-    let at = insert_at?;
-    Some(format!("{}{}{}", &text[..at], line, &text[at..]))
-}
-
-fn render(template: &str, n: &Names, options: &Options) -> String {
+pub(super) fn render(template: &str, n: &Names, options: &Options) -> String {
     let (auth_method, auth_doc_example, auth_from_env, auth_settings, auth_test_builder, auth_test_header, auth_docs) = match options.auth {
         Auth::Header | Auth::Bearer => {
             let (ctor, header) = if options.auth == Auth::Header {
@@ -232,7 +47,16 @@ fn render(template: &str, n: &Names, options: &Options) -> String {
         }
         _ => "use connector_core::StaticToken;\n",
     };
+    let template = sections(template, "example", options.openapi.is_none());
+    let template = sections(&template, "openapi", options.openapi.is_some());
+    let openapi_actions: String = options
+        .openapi
+        .iter()
+        .flat_map(|o| &o.actions)
+        .map(|(id, name)| format!("- `{id}`: {name} (generated).\n"))
+        .collect();
     template
+        .replace("{{openapi_actions}}", &openapi_actions)
         .replace("{{id}}", &n.id)
         .replace("{{snake}}", &n.snake)
         .replace("{{Pascal}}", &n.pascal)
@@ -257,7 +81,7 @@ fn render(template: &str, n: &Names, options: &Options) -> String {
         )
 }
 
-const CARGO_TOML: &str = r#"[package]
+pub(super) const CARGO_TOML: &str = r#"[package]
 name = "connector-{{id}}"
 description = "{{Title}} connector for the connectors toolkit"
 version.workspace = true
@@ -279,18 +103,23 @@ schemars.workspace = true
 [dev-dependencies]
 httpmock.workspace = true
 tokio.workspace = true
-
+{{#openapi}}spec-check.workspace = true
+{{/openapi}}
 [lints]
 workspace = true
 "#;
 
-const README: &str = r#"# connector-{{id}}
+pub(super) const README: &str = r#"# connector-{{id}}
 
 The {{Title}} connector: typed actions over the {{Title}} API ({{base_url}}) on
 `connector-core`'s pipeline (auth, rate limiting, retries, errors, the Custom API Action).
 
-Scaffolded by `cargo xtask new-connector`. Replace the example action `get-item` with the
-API's own, then run `cargo test -p connector-{{id}}` and `cargo xtask codegen`.
+{{#example}}Scaffolded by `cargo xtask new-connector`. Replace the example action `get-item` with the
+API's own, then run `cargo test -p connector-{{id}}` and `cargo xtask codegen`.{{/example}}{{#openapi}}Scaffolded by `cargo xtask new-connector --openapi`: the actions are generated from the
+service's OpenAPI document (`openapi.yaml` or `openapi.json` here) by `cargo xtask codegen`,
+for the operations `openapi.toml` lists, into `src/generated/` and `tests/openapi_actions.rs`.
+Add an operation to `openapi.toml` and run `cargo xtask codegen` (twice: the second run
+documents the new action).{{/openapi}}
 
 ## Settings
 
@@ -299,33 +128,36 @@ API's own, then run `cargo test -p connector-{{id}}` and `cargo xtask codegen`.
 
 ## Actions
 
-- `get-item`: reads one item by id (`GET /items/{id}`), an example to replace.
-- `custom-api-action`: any authenticated call on the service's origin.
+{{#example}}- `get-item`: reads one item by id (`GET /items/{id}`), an example to replace.
+{{/example}}{{openapi_actions}}- `custom-api-action`: any authenticated call on the service's origin.
 "#;
 
-const LIB_RS: &str = r#"//! The {{Title}} connector: typed actions over the {{Title}} API on connector-core's pipeline.
+pub(super) const LIB_RS: &str = r#"//! The {{Title}} connector: typed actions over the {{Title}} API on connector-core's pipeline.
 //!
 //! ```no_run
 //! # async fn example() -> connector_core::Result<()> {
 //! use connector_{{snake}}::{{Pascal}};
 //!
 //! let client = {{Pascal}}::builder("{{base_url}}"){{auth_doc_example}}.build()?;
-//! let item = client.get_item("42").await?;
+{{#example}}//! let item = client.get_item("42").await?;
 //! println!("{}", item.id);
-//! # Ok(())
+{{/example}}{{#openapi}}//! let _connection = connector_core::HasConnection::connection(&client);
+{{/openapi}}//! # Ok(())
 //! # }
 //! ```
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-{{auth_imports}}use connector_core::{
-    Action, Authenticator, Clock, Connection, ConnectorDef, ConnectorDocs, CustomApiAction, DryRunLog, Env,
-    ErrorKind, HasConnection, Method, Result, Setting, path_segment, schemars,
+{{#example}}use async_trait::async_trait;
+{{/example}}{{auth_imports}}use connector_core::{
+    {{#example}}Action, {{/example}}Authenticator, Clock, Connection, ConnectorDef, ConnectorDocs, CustomApiAction, DryRunLog, Env,
+    ErrorKind, HasConnection, {{#example}}Method, {{/example}}Result, Setting, {{#example}}path_segment, schemars,{{/example}}
 };
-use serde::{Deserialize, Serialize};
+{{#example}}use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
+{{/example}}{{#openapi}}
+pub mod generated;
+{{/openapi}}
 /// A client of the {{Title}} API: cheap to clone, safe to share between tasks.
 #[derive(Clone, Debug)]
 pub struct {{Pascal}} {
@@ -395,7 +227,7 @@ impl {{Pascal}} {
             {{Pascal}}::builder(env.get("{{UPPER}}_BASE_URL").unwrap_or("{{base_url}}")).dry_run(env.dry_run());
 {{auth_from_env}}        builder.build()
     }
-
+{{#example}}
     /// Reads one item by id (`GET /items/{id}`).
     ///
     /// ```no_run
@@ -410,8 +242,8 @@ impl {{Pascal}} {
             .send_json(self.connection.request(Method::GET, &path))
             .await
     }
-}
-
+{{/example}}}
+{{#example}}
 /// The input of `get-item`.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -457,9 +289,10 @@ impl Action<{{Pascal}}> for GetItem {
     }
 }
 
+{{/example}}
 /// The connector: its actions, settings and docs, for the registry.
 pub fn connector() -> ConnectorDef<{{Pascal}}> {
-    ConnectorDef::new(
+    {{#openapi}}generated::register({{/openapi}}ConnectorDef::new(
         "{{id}}",
         "{{Title}}",
         "Typed actions over the {{Title}} API.",
@@ -475,18 +308,18 @@ pub fn connector() -> ConnectorDef<{{Pascal}}> {
         ConnectorDocs::new("The {{Title}} connector.", "{{auth_docs}}")
             .error("404", ErrorKind::NotFound, "the item does not exist"),
     )
-    .action(GetItem)
-    .action(CustomApiAction::new(
+{{#example}}    .action(GetItem)
+{{/example}}    .action(CustomApiAction::new(
         "Makes an authenticated request to any path of the {{Title}} API.",
         None,
-    ))
+    )){{#openapi}}){{/openapi}}
 }
 "#;
 
-const TESTS_RS: &str = r#"//! Request shapes of the {{Title}} connector's actions.
+pub(super) const TESTS_RS: &str = r#"//! Request shapes of the {{Title}} connector's actions.
 
 use connector_{{snake}}::{{Pascal}};
-use connector_core::{ErrorKind, ManualClock};
+use connector_core::{{{#example}}ErrorKind, {{/example}}ManualClock};
 use httpmock::prelude::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -514,7 +347,7 @@ fn builder_with_auth(builder: connector_{{snake}}::{{Pascal}}Builder, token_url:
     builder{{auth_test_builder}}
 }
 
-#[tokio::test]
+{{#example}}#[tokio::test]
 async fn get_item_sends_an_authenticated_get_and_parses_the_item() {
     let server = MockServer::start_async().await;
     let mock = server
@@ -545,7 +378,7 @@ async fn a_missing_item_is_not_found_and_not_retried() {
     assert_eq!(error.kind(), ErrorKind::NotFound);
     mock.assert_calls_async(1).await;
 }
-
+{{/example}}
 #[tokio::test]
 async fn the_custom_api_action_runs_through_the_registry() {
     let server = MockServer::start_async().await;
@@ -566,3 +399,21 @@ async fn the_custom_api_action_runs_through_the_registry() {
     assert_eq!(output["body"]["ok"], true);
 }
 "#;
+
+/// Keeps the `{{#name}}...{{/name}}` sections of a template (without the markers), or drops them.
+fn sections(template: &str, name: &str, keep: bool) -> String {
+    let (open, close) = (format!("{{{{#{name}}}}}"), format!("{{{{/{name}}}}}"));
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find(&open) {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + open.len()..];
+        let end = inner.find(&close).unwrap_or(inner.len());
+        if keep {
+            out.push_str(&inner[..end]);
+        }
+        rest = &inner[(end + close.len()).min(inner.len())..];
+    }
+    out.push_str(rest);
+    out
+}

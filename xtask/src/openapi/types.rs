@@ -1,0 +1,190 @@
+//! The document's schemas as Rust types, through `typify` (JSON Schema to Rust).
+//!
+//! OpenAPI 3.0 schemas are JSON Schema with a few differences; [`to_json_schema`] bridges
+//! them (`nullable`, `$ref` targets) and takes out what would make decoding a newer answer
+//! fail (string lengths and patterns, numeric bounds: the service enforces those) or pull
+//! in more crates (date and URI formats stay strings). Objects with properties keep the
+//! fields the document does not name in a flattened map, so a newer service's answers
+//! still decode and round-trip.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+use typify::{TypeSpace, TypeSpaceSettings};
+
+use super::document::Document;
+
+const COMPONENTS: &str = "#/components/schemas/";
+const DEFINITIONS: &str = "#/definitions/";
+
+/// Keys of OpenAPI schemas that are not JSON Schema, or that the generated types leave
+/// to the service (bounds) or to docs (examples).
+const DROPPED: &[&str] = &[
+    "nullable",
+    "example",
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "deprecated",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// Converts an OpenAPI 3.0 schema to the JSON Schema typify reads.
+pub fn to_json_schema(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                if key.starts_with("x-") || DROPPED.contains(&key.as_str()) {
+                    continue;
+                }
+                match key.as_str() {
+                    "$ref" => {
+                        let target = value.as_str().unwrap_or_default();
+                        let target = target.replacen(COMPONENTS, DEFINITIONS, 1);
+                        out.insert(key.clone(), Value::String(target));
+                    }
+                    // Integer formats choose i32/i64; every string format stays a String.
+                    "format" if map.get("type").and_then(Value::as_str) == Some("string") => {}
+                    // Property names are data, not schemas: keep them, convert their schemas.
+                    "properties" => {
+                        let props = value
+                            .as_object()
+                            .map(|p| {
+                                p.iter()
+                                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Object(props));
+                    }
+                    _ => {
+                        out.insert(key.clone(), to_json_schema(value));
+                    }
+                }
+            }
+            if out.contains_key("properties") && !out.contains_key("additionalProperties") {
+                out.insert(
+                    "additionalProperties".to_owned(),
+                    json!({"description": "Every other field, as the service sent it."}),
+                );
+            }
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                match out.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        out.insert("type".to_owned(), json!([t, "null"]));
+                        if let Some(Value::Array(values)) = out.get_mut("enum") {
+                            values.push(Value::Null);
+                        }
+                    }
+                    _ => return json!({"anyOf": [Value::Object(out), {"type": "null"}]}),
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The component names a schema refers to (`#/components/schemas/Name`), directly.
+fn refs(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "$ref" {
+                    if let Some(name) = value.as_str().and_then(|r| r.strip_prefix(COMPONENTS)) {
+                        out.insert(name.to_owned());
+                    }
+                } else {
+                    refs(value, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Builds the Rust types of the schemas an operation set uses.
+pub struct Types<'a> {
+    doc: &'a Document,
+    space: TypeSpace,
+}
+
+impl<'a> Types<'a> {
+    /// A type space holding every component schema reachable from `roots`.
+    pub fn new(doc: &'a Document, roots: &[&Value]) -> Result<Types<'a>, String> {
+        let mut settings = TypeSpaceSettings::default();
+        settings.with_derive("schemars::JsonSchema".to_owned());
+        let mut space = TypeSpace::new(&settings);
+        let mut wanted = BTreeSet::new();
+        for root in roots {
+            refs(root, &mut wanted);
+        }
+        let mut defs: BTreeMap<String, schemars08::schema::Schema> = BTreeMap::new();
+        let mut queue: Vec<String> = wanted.into_iter().collect();
+        while let Some(name) = queue.pop() {
+            if defs.contains_key(&name) {
+                continue;
+            }
+            let schema = doc
+                .schema_ref(&format!("{COMPONENTS}{name}"))
+                .ok_or_else(|| format!("the schema `{name}` is referred to but not defined"))?;
+            let mut more = BTreeSet::new();
+            refs(schema, &mut more);
+            queue.extend(more);
+            let converted = serde_json::from_value(to_json_schema(schema))
+                .map_err(|e| format!("the schema `{name}` is not valid JSON Schema: {e}"))?;
+            defs.insert(name, converted);
+        }
+        space
+            .add_ref_types(defs)
+            .map_err(|e| format!("cannot generate types for the document's schemas: {e}"))?;
+        Ok(Types { doc, space })
+    }
+
+    /// The Rust type of a schema (named `name` when it needs a type of its own).
+    pub fn type_of(&mut self, schema: &Value, name: &str) -> Result<String, String> {
+        let converted: schemars08::schema::Schema = serde_json::from_value(to_json_schema(schema))
+            .map_err(|e| format!("{name}: not valid JSON Schema: {e}"))?;
+        let id = self
+            .space
+            .add_type_with_name(&converted, Some(name.to_owned()))
+            .map_err(|e| format!("{name}: {e}"))?;
+        let ty = self
+            .space
+            .get_type(&id)
+            .map_err(|e| format!("{name}: {e}"))?;
+        Ok(ty.ident().to_string())
+    }
+
+    /// True when the schema is an object with properties (a body flattened into the input).
+    pub fn is_object(&self, schema: &Value) -> bool {
+        self.doc.schema_kind(schema) == "object"
+    }
+
+    /// The source of every type added, formatted.
+    pub fn render(&self) -> Result<String, String> {
+        let file: syn::File = syn::parse2(self.space.to_stream())
+            .map_err(|e| format!("typify's output does not parse: {e}"))?;
+        let text = prettyplease::unparse(&file);
+        // typify documents the extra-fields map only in the schema; say it on the field.
+        Ok(text.replace(
+            "    #[serde(flatten)]\n    pub extra:",
+            "    /// Every other field, as the service sent it.\n    #[serde(flatten)]\n    pub extra:",
+        ))
+    }
+}
