@@ -33,7 +33,16 @@ impl Clock for TokioClock {
     }
 
     fn system_time(&self) -> SystemTime {
-        SystemTime::now()
+        // The wall clock, moved by however far tokio's clock is from the real one: the same
+        // as `SystemTime::now()` in a running program, and in step with `now()` when tests
+        // pause and advance tokio's time, so wall-clock and monotonic readings agree.
+        let tokio_now = tokio::time::Instant::now().into_std();
+        let real_now = Instant::now();
+        let wall = SystemTime::now();
+        match tokio_now.checked_duration_since(real_now) {
+            Some(ahead) => wall + ahead,
+            None => wall - real_now.duration_since(tokio_now),
+        }
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {

@@ -226,13 +226,18 @@ impl Error {
         self
     }
 
-    pub(crate) fn dry_run_stop() -> Error {
-        let mut error = Error::configuration("dry run: the request was recorded and not sent");
+    /// The error of an action that needs a real answer to go on during a dry run (it reads an
+    /// id from it): the requests so far are recorded; see [`Error::is_dry_run_stop`].
+    pub fn dry_run_stop() -> Error {
+        let mut error = Error::configuration(
+            "dry run: the requests were recorded and not sent; later requests would depend on a real answer",
+        );
         error.inner.dry_run = true;
         error
     }
 
-    /// True when this error only says that a dry run stopped before sending.
+    /// True when this error only says that a dry run stopped: the action needed a real
+    /// answer (to read an id from it) to go on, and a dry run has none.
     pub fn is_dry_run_stop(&self) -> bool {
         self.inner.dry_run
     }
