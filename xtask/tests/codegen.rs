@@ -83,6 +83,12 @@ fn the_connector_pages_list_every_action_of_the_design_with_input_and_output_tab
         "add-user-to-admin-role",
         "list-user-roles",
         "remove-user-from-admin-role",
+        "list-groups",
+        "create-group",
+        "read-group",
+        "add-user-to-group",
+        "remove-user-from-group",
+        "list-group-members",
         "custom-api-action",
     ] {
         assert!(

@@ -101,6 +101,8 @@ serde_json.workspace = true
 schemars.workspace = true
 
 [dev-dependencies]
+# ManualClock for the tests.
+connector-core = { workspace = true, features = ["test-util"] }
 httpmock.workspace = true
 tokio.workspace = true
 {{#openapi}}spec-check.workspace = true
