@@ -27,9 +27,12 @@ async fn group_actions_create_read_search_and_manage_members_on_the_sandbox() {
         async move { session.run(action, input).await }
     };
 
-    let group = run("create-group", json!({"profile": {"name": "Support", "description": "Help desk"}}))
-        .await
-        .unwrap();
+    let group = run(
+        "create-group",
+        json!({"profile": {"name": "Support", "description": "Help desk"}}),
+    )
+    .await
+    .unwrap();
     assert_eq!(group["profile"]["name"], "Support");
     assert_eq!(group["type"], "OKTA_GROUP");
     let id = group["id"].as_str().unwrap().to_owned();
@@ -38,28 +41,69 @@ async fn group_actions_create_read_search_and_manage_members_on_the_sandbox() {
     // Fields the document does not name are kept (the emulator's `_links.logo` has one).
     assert_eq!(read, group);
 
-    let added = run("add-user-to-group", json!({"groupId": id, "userId": user})).await.unwrap();
+    let added = run("add-user-to-group", json!({"groupId": id, "userId": user}))
+        .await
+        .unwrap();
     assert_eq!(added, json!({"status": 204}));
-    run("add-user-to-group", json!({"groupId": id, "userId": user})).await.unwrap();
-    let members = run("list-group-members", json!({"groupId": id})).await.unwrap();
+    run("add-user-to-group", json!({"groupId": id, "userId": user}))
+        .await
+        .unwrap();
+    let members = run("list-group-members", json!({"groupId": id}))
+        .await
+        .unwrap();
     assert_eq!(members.as_array().map(Vec::len), Some(1));
     assert_eq!(members[0]["id"], json!(user));
 
-    let found = run("list-groups", json!({"search": "profile.name eq \"Support\""})).await.unwrap();
+    let found = run(
+        "list-groups",
+        json!({"search": "profile.name eq \"Support\""}),
+    )
+    .await
+    .unwrap();
     assert_eq!(found.as_array().map(Vec::len), Some(1));
     assert_eq!(found[0]["id"], json!(id));
-    assert_eq!(run("list-groups", json!({"q": "nob"})).await.unwrap(), json!([]));
+    assert_eq!(
+        run("list-groups", json!({"q": "nob"})).await.unwrap(),
+        json!([])
+    );
 
-    let removed = run("remove-user-from-group", json!({"groupId": id, "userId": user})).await.unwrap();
+    let removed = run(
+        "remove-user-from-group",
+        json!({"groupId": id, "userId": user}),
+    )
+    .await
+    .unwrap();
     assert_eq!(removed, json!({"status": 204}));
-    assert_eq!(run("list-group-members", json!({"groupId": id})).await.unwrap(), json!([]));
+    assert_eq!(
+        run("list-group-members", json!({"groupId": id}))
+            .await
+            .unwrap(),
+        json!([])
+    );
 
-    let error = run("read-group", json!({"groupId": "00gnothere0000000000"})).await.unwrap_err();
-    assert_eq!((error.kind(), error.code()), (ErrorKind::NotFound, Some("E0000007")));
-    let error = run("add-user-to-group", json!({"groupId": id})).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::InvalidInput, "userId is required: {error}");
-    let error = run("read-group", json!({"groupId": id, "extra": 1})).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::InvalidInput, "unknown fields are refused: {error}");
+    let error = run("read-group", json!({"groupId": "00gnothere0000000000"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind(), error.code()),
+        (ErrorKind::NotFound, Some("E0000007"))
+    );
+    let error = run("add-user-to-group", json!({"groupId": id}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::InvalidInput,
+        "userId is required: {error}"
+    );
+    let error = run("read-group", json!({"groupId": id, "extra": 1}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::InvalidInput,
+        "unknown fields are refused: {error}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +113,10 @@ async fn paging_250_members_with_limit_100_takes_3_pages() {
     let okta = common::okta(&sandbox);
     let session = connector_okta::connector().connect(&env(&sandbox)).unwrap();
     let group = session
-        .run("create-group", json!({"profile": {"name": "Everyone seeded"}}))
+        .run(
+            "create-group",
+            json!({"profile": {"name": "Everyone seeded"}}),
+        )
         .await
         .unwrap();
     let id = group["id"].as_str().unwrap().to_owned();
@@ -80,7 +127,10 @@ async fn paging_250_members_with_limit_100_takes_3_pages() {
     assert_eq!(users.len(), 250);
     for user in &users {
         session
-            .run("add-user-to-group", json!({"groupId": id, "userId": user.id}))
+            .run(
+                "add-user-to-group",
+                json!({"groupId": id, "userId": user.id}),
+            )
             .await
             .unwrap();
     }
@@ -115,7 +165,10 @@ async fn paging_250_members_with_limit_100_takes_3_pages() {
     assert_eq!(all.as_array().map(Vec::len), Some(250));
     sandbox.okta().reset_stats();
     let some = session
-        .run("list-group-members", json!({"groupId": id, "limit": 100, "max": 150}))
+        .run(
+            "list-group-members",
+            json!({"groupId": id, "limit": 100, "max": 150}),
+        )
         .await
         .unwrap();
     assert_eq!(some.as_array().map(Vec::len), Some(150));

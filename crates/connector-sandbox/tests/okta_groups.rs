@@ -60,20 +60,39 @@ async fn groups_and_memberships_answer_as_the_openapi_document_says() {
     let id = group["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("00g") && id.len() == 20, "{id}");
     // A second group with the same name, or one without a name, is refused.
-    assert_eq!(call(&okta, "POST", "/api/v1/groups", Some(body)).await.0, 400);
-    let (status, error, _) =
-        call(&okta, "POST", "/api/v1/groups", Some(json!({"profile": {}}))).await;
-    assert_eq!((status, error["errorCode"].as_str()), (400, Some("E0000001")));
+    assert_eq!(
+        call(&okta, "POST", "/api/v1/groups", Some(body)).await.0,
+        400
+    );
+    let (status, error, _) = call(
+        &okta,
+        "POST",
+        "/api/v1/groups",
+        Some(json!({"profile": {}})),
+    )
+    .await;
+    assert_eq!(
+        (status, error["errorCode"].as_str()),
+        (400, Some("E0000001"))
+    );
 
     let (status, read, _) = call(&okta, "GET", &format!("/api/v1/groups/{id}"), None).await;
     assert_eq!((status, &read["id"]), (200, &json!(id)));
     let (status, error, _) = call(&okta, "GET", "/api/v1/groups/00gnothere0000000000", None).await;
-    assert_eq!((status, error["errorCode"].as_str()), (404, Some("E0000007")));
+    assert_eq!(
+        (status, error["errorCode"].as_str()),
+        (404, Some("E0000007"))
+    );
 
     let member = format!("/api/v1/groups/{id}/users/{user}");
     assert_eq!(call(&okta, "PUT", &member, None).await.0, 204);
-    assert_eq!(call(&okta, "PUT", &member, None).await.0, 204, "adding again is no error");
-    let (status, members, _) = call(&okta, "GET", &format!("/api/v1/groups/{id}/users"), None).await;
+    assert_eq!(
+        call(&okta, "PUT", &member, None).await.0,
+        204,
+        "adding again is no error"
+    );
+    let (status, members, _) =
+        call(&okta, "GET", &format!("/api/v1/groups/{id}/users"), None).await;
     assert_eq!(status, 200);
     assert_eq!(members.as_array().map(Vec::len), Some(1));
     assert_eq!(members[0]["id"], json!(user));
@@ -83,7 +102,13 @@ async fn groups_and_memberships_answer_as_the_openapi_document_says() {
     let (_, members, _) = call(&okta, "GET", &format!("/api/v1/groups/{id}/users"), None).await;
     assert_eq!(members, json!([]));
 
-    call(&okta, "POST", "/api/v1/groups", Some(json!({"profile": {"name": "Sales"}}))).await;
+    call(
+        &okta,
+        "POST",
+        "/api/v1/groups",
+        Some(json!({"profile": {"name": "Sales"}})),
+    )
+    .await;
     let search = "/api/v1/groups?search=profile.name%20eq%20%22Sales%22";
     let (status, found, _) = call(&okta, "GET", search, None).await;
     assert_eq!(status, 200);
@@ -97,7 +122,13 @@ async fn groups_and_memberships_answer_as_the_openapi_document_says() {
 async fn members_and_groups_page_with_link_headers() {
     let okta = okta().await;
     okta.seed_users(&UserSeed::new(5));
-    let (_, group, _) = call(&okta, "POST", "/api/v1/groups", Some(json!({"profile": {"name": "All"}}))).await;
+    let (_, group, _) = call(
+        &okta,
+        "POST",
+        "/api/v1/groups",
+        Some(json!({"profile": {"name": "All"}})),
+    )
+    .await;
     let id = group["id"].as_str().unwrap().to_owned();
     let (_, users, _) = call(&okta, "GET", "/api/v1/users", None).await;
     for user in users.as_array().unwrap() {
@@ -116,11 +147,23 @@ async fn members_and_groups_page_with_link_headers() {
     }
     assert_eq!(sizes, [2, 2, 1]);
     for name in ["B", "C"] {
-        call(&okta, "POST", "/api/v1/groups", Some(json!({"profile": {"name": name}}))).await;
+        call(
+            &okta,
+            "POST",
+            "/api/v1/groups",
+            Some(json!({"profile": {"name": name}})),
+        )
+        .await;
     }
     let (_, first, link) = call(&okta, "GET", "/api/v1/groups?limit=2", None).await;
     assert_eq!(first.as_array().map(Vec::len), Some(2));
     let link = link.expect("a next link after a full page");
-    let (_, second, link) = call(&okta, "GET", link.trim_start_matches(&okta.base_url()), None).await;
+    let (_, second, link) = call(
+        &okta,
+        "GET",
+        link.trim_start_matches(&okta.base_url()),
+        None,
+    )
+    .await;
     assert_eq!((second.as_array().map(Vec::len), link), (Some(1), None));
 }

@@ -57,7 +57,10 @@ impl Group {
         let href = format!("{base_url}/api/v1/groups/{}", self.id);
         let mut profile = Map::new();
         profile.insert("name".to_owned(), json!(self.name));
-        profile.insert("description".to_owned(), json!(self.description));
+        // Okta leaves an unset description out; `null` does not fit the document's schema.
+        if let Some(description) = &self.description {
+            profile.insert("description".to_owned(), json!(description));
+        }
         json!({
             "id": self.id,
             "created": format_timestamp(self.created),
