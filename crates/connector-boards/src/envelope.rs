@@ -75,7 +75,6 @@ impl Envelope {
         }
     }
 
-
     pub(crate) fn from_object(root: &Map<String, Value>) -> Envelope {
         let mut errors = Vec::new();
         match root.get("errors") {

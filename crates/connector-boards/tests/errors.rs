@@ -7,8 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use common::{Canned, Hooks, answer, client, in_turn};
 use connector_core::{
-    ErrorKind, HeaderMap, Request, Response, RetryPolicy, RetryReason,
-    TransportFailure, Verdict,
+    ErrorKind, HeaderMap, Request, Response, RetryPolicy, RetryReason, TransportFailure, Verdict,
 };
 use httpmock::MockServer;
 use proptest::prelude::*;

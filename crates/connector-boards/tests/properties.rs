@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use common::Hooks;
 use connector_core::{
-    ErrorKind, HeaderMap, HeaderName, HeaderValue, Request, Response,
-    RetryPolicy, RetryReason, Verdict,
+    ErrorKind, HeaderMap, HeaderName, HeaderValue, Request, Response, RetryPolicy, RetryReason,
+    Verdict,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;

@@ -492,12 +492,22 @@ async fn dry_run_of_a_removal_by_role_type_lists_the_lookup_and_the_removal() {
         &as_refs(&env),
         None,
     );
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json = stdout_json(&output);
     let requests = json["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 2, "{json}");
     assert_eq!(requests[0]["method"], "GET");
-    assert!(requests[0]["url"].as_str().unwrap().ends_with("/api/v1/users/00u1/roles"));
+    assert!(
+        requests[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/users/00u1/roles")
+    );
     assert!(requests[0].get("dependsOnAnswer").is_none());
     assert_eq!(requests[1]["method"], "DELETE");
     assert!(
@@ -528,7 +538,12 @@ async fn dry_run_of_a_search_says_that_pages_would_follow() {
         &as_refs(&env),
         None,
     );
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json = stdout_json(&output);
     let requests = json["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 1, "{json}");

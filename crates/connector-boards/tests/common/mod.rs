@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use connector_boards::Boards;
-use connector_boards::graphql::DOCUMENTS;
 use connector_boards::BoardsProfile;
+use connector_boards::graphql::DOCUMENTS;
 use connector_core::{
-    AttemptContext, Connection, Error, Feedback, LimitKey, ManualClock, Method, Profile,
-    Request, Response, RetryPolicy, TransportFailure, Verdict,
+    AttemptContext, Connection, Error, Feedback, LimitKey, ManualClock, Method, Profile, Request,
+    Response, RetryPolicy, TransportFailure, Verdict,
 };
 use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
@@ -151,7 +151,9 @@ impl Hooks {
 
 /// A boards request of the given operation, for asking the profile's parts.
 pub(crate) fn probe_request(operation: Option<&str>) -> Request {
-    let connection = Connection::builder("https://api.example.com").build().unwrap();
+    let connection = Connection::builder("https://api.example.com")
+        .build()
+        .unwrap();
     let request = connection.request(Method::POST, "/v2");
     match operation {
         Some(op) => request.operation(op),

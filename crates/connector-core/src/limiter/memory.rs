@@ -248,7 +248,11 @@ impl MemoryLimiter {
 
     /// Admits the head of the queue if it may go now. `Ok(None)`: admitted; `Ok(Some(t))`:
     /// the head waits until `t`; `Err(t)`: not the head, whose turn is expected at `t`.
-    fn try_turn(&self, place: &Place<'_>, cost: u64) -> std::result::Result<Option<Instant>, Option<Instant>> {
+    fn try_turn(
+        &self,
+        place: &Place<'_>,
+        cost: u64,
+    ) -> std::result::Result<Option<Instant>, Option<Instant>> {
         let mut queues = self.lock_queues();
         let queue = queues.entry(place.key.to_owned()).or_default();
         if queue.waiting.front() != Some(&place.ticket) {
@@ -305,7 +309,10 @@ impl MemoryLimiter {
                     return Ok(Permit::free().with_admitted_at(Some(clock.system_time())));
                 }
                 Ok(Some(until)) if until > deadline => {
-                    return Err(wait_exceeded(key, Some(until.saturating_duration_since(now))));
+                    return Err(wait_exceeded(
+                        key,
+                        Some(until.saturating_duration_since(now)),
+                    ));
                 }
                 Ok(Some(until)) => until,
                 Err(_) if now >= deadline => return Err(wait_exceeded(key, None)),
@@ -349,7 +356,12 @@ impl MemoryLimiter {
         let now = self.spec.clock.now();
         // The admission's wall-clock time, back on this limiter's monotonic clock.
         let admitted_at = observation.admitted_at.map(|at| {
-            let ago = self.spec.clock.system_time().duration_since(at).unwrap_or_default();
+            let ago = self
+                .spec
+                .clock
+                .system_time()
+                .duration_since(at)
+                .unwrap_or_default();
             now.checked_sub(ago).unwrap_or(now)
         });
         let mut buckets = self.lock_buckets();
@@ -402,4 +414,3 @@ impl MemoryLimiter {
         }
     }
 }
-
