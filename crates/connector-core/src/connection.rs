@@ -369,7 +369,7 @@ impl Connection {
     /// A request to `path_and_query` on the connection's origin (`/api/v1/users?limit=2`).
     ///
     /// Connectors build the path from fixed templates with ids escaped by
-    /// [`path_segment`](crate::path_segment); untrusted paths go through the Custom API
+    /// [`path_segment`]; untrusted paths go through the Custom API
     /// Action's guard instead.
     pub fn request(&self, method: Method, path_and_query: &str) -> Request {
         let mut url = self.inner.base_url.clone();
