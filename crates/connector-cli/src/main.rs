@@ -19,7 +19,6 @@
 //! the boards emulator's `boards-sandbox-token`).
 
 mod demo;
-mod exit;
 
 mod sandbox;
 
@@ -157,7 +156,7 @@ fn error_json(error: &Error) -> Value {
 
 fn fail(error: &Error) -> ExitCode {
     eprintln!("{}", error_json(error));
-    ExitCode::from(exit::code(error))
+    ExitCode::from(connector_cli::exit_code(error.kind()))
 }
 
 /// Writes to stdout; a reader that went away (`connector list | head`) is not an error.

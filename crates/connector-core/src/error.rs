@@ -59,21 +59,6 @@ impl ErrorKind {
         }
     }
 
-    /// The exit code of the `connector` command line for this kind (DESIGN.md's contract):
-    /// 2 invalid input or configuration, 3 authentication or permission, 4 not found,
-    /// 5 rate limited, 6 another answer from the service, 7 transport, timeout or an
-    /// unreadable answer.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            ErrorKind::InvalidInput | ErrorKind::Configuration => 2,
-            ErrorKind::Authentication | ErrorKind::PermissionDenied => 3,
-            ErrorKind::NotFound => 4,
-            ErrorKind::RateLimited => 5,
-            ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Conflict => 6,
-            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::InvalidResponse => 7,
-        }
-    }
-
     /// The kind a plain HTTP error status maps to when the service says nothing more precise.
     pub fn from_status(status: u16) -> ErrorKind {
         match status {
