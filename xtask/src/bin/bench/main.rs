@@ -6,15 +6,16 @@
 //! 2. **okta**: rate-limit goodput against the policy of Okta's SDKs;
 //! 3. **boards**: complexity-budget use against retry-on-429;
 //! 4. **pagination**: 100,000 users streamed or collected;
-//! 5. **cli**: the start of `connector list`.
+//! 5. **cli**: the start of `connector list`;
+//! 6. **redis**: one budget shared by 4 processes on Redis, against in-memory limiters.
 //!
 //! Each scenario runs this project and its baseline alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
 //! also rewrites the measured section of `docs/performance.md`.
 //!
 //! Hidden subcommands re-invoke this binary as a child process: `__serve-overhead` (the
-//! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
-//! its peak memory is its own).
+//! minimal server), `__paginate stream|vec URL TOKEN` (one pagination variant, so that
+//! its peak memory is its own) and `__shared ...` (a worker process of the redis scenario).
 
 mod boards;
 mod cli;
@@ -23,6 +24,7 @@ mod measure;
 mod okta;
 mod overhead;
 mod pagination;
+mod redis;
 mod report;
 
 use std::path::PathBuf;
@@ -32,8 +34,8 @@ use std::time::{Duration, Instant};
 use measure::Machine;
 use report::Summary;
 
-const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli]";
-const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"];
+const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli,redis]";
+const SCENARIOS: [&str; 6] = ["overhead", "okta", "boards", "pagination", "cli", "redis"];
 
 /// How much of each scenario to run.
 #[derive(Debug, Clone)]
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("__serve-overhead") => overhead::serve(),
         Some("__paginate") => pagination::child(&args[1..]),
+        Some("__shared") => redis::child(&args[1..]),
         _ => bench(&args),
     };
     match result {
@@ -122,6 +125,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         }
         if selected("pagination") {
             stage("pagination", pagination::run(&plan, &mut summary)).await?;
+        }
+        if selected("redis") {
+            stage("redis", redis::run(&plan, &mut summary)).await?;
         }
         Ok::<_, String>(())
     })?;
