@@ -133,6 +133,7 @@ struct Inner {
     response: Option<Box<ErrorResponse>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
     dry_run: bool,
+    outcome_unknown: bool,
 }
 
 /// The result type of the toolkit.
@@ -153,6 +154,7 @@ impl Error {
                 response: None,
                 source: None,
                 dry_run: false,
+                outcome_unknown: false,
             }),
         }
     }
@@ -236,6 +238,19 @@ impl Error {
         error
     }
 
+    /// Marks the error as one whose request may have taken effect: it was not safe to
+    /// repeat and failed in transport or timed out after it may have reached the service.
+    pub fn with_outcome_unknown(mut self) -> Error {
+        self.inner.outcome_unknown = true;
+        self
+    }
+
+    /// True when the request may have taken effect although the call failed: check the
+    /// service before repeating it.
+    pub fn outcome_unknown(&self) -> bool {
+        self.inner.outcome_unknown
+    }
+
     /// True when this error only says that a dry run stopped: the action needed a real
     /// answer (to read an id from it) to go on, and a dry run has none.
     pub fn is_dry_run_stop(&self) -> bool {
@@ -297,6 +312,9 @@ impl Error {
             map.insert("requestId".into(), Value::from(id.clone()));
         }
         map.insert("attempts".into(), Value::from(self.inner.attempts));
+        if self.inner.outcome_unknown {
+            map.insert("outcomeUnknown".into(), Value::Bool(true));
+        }
         if let Some(after) = self.inner.retry_after {
             map.insert(
                 "retryAfterSeconds".into(),

@@ -24,6 +24,7 @@ pub struct Request {
     pub(crate) body: Option<Bytes>,
     pub(crate) cost: u64,
     pub(crate) operation: Option<String>,
+    pub(crate) repeatable: Option<bool>,
 }
 
 impl fmt::Debug for Request {
@@ -50,6 +51,7 @@ impl Request {
             body: None,
             cost: 1,
             operation: None,
+            repeatable: None,
         }
     }
 
@@ -118,6 +120,13 @@ impl Request {
         self
     }
 
+    /// Says whether the request is safe to repeat, whatever its method: a GraphQL query
+    /// sent as `POST` is; a `POST` carrying an idempotency key the service honours is.
+    pub fn repeatable(mut self, repeatable: bool) -> Request {
+        self.repeatable = Some(repeatable);
+        self
+    }
+
     /// Marks the request as built from an earlier answer (an id read from it): a dry run,
     /// which has no real answers, lists it with `"dependsOnAnswer": true`.
     pub fn depends_on_answer(mut self) -> Request {
@@ -165,6 +174,9 @@ impl Request {
 
     /// True for methods that are safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS, TRACE).
     pub fn is_idempotent(&self) -> bool {
+        if let Some(repeatable) = self.repeatable {
+            return repeatable;
+        }
         matches!(
             self.method,
             Method::GET

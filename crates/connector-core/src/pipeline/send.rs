@@ -195,26 +195,29 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
     }
 }
 
-/// Credentials for the next attempt, within the call's deadline.
+/// Credentials for the next attempt. A token request has its own time limits; when it ends
+/// past the call's deadline the call fails with nothing sent.
 async fn authorize(
     inner: &Inner,
     deadline: Instant,
     attempts: u32,
 ) -> Result<Option<SecretString>> {
-    let left = deadline.saturating_duration_since(inner.clock.now());
-    tokio::select! {
-        authorization = inner.auth.authorization() => {
-            authorization.map_err(|e| e.with_attempts(attempts))
-        }
-        _ = inner.clock.sleep(left) => Err(Error::new(
+    let authorization = inner
+        .auth
+        .authorization()
+        .await
+        .map_err(|e| e.with_attempts(attempts))?;
+    if inner.clock.now() >= deadline {
+        return Err(Error::new(
             ErrorKind::Timeout,
             format!(
                 "no credentials within the call's deadline ({:.1} s); nothing was sent",
                 inner.timeouts.total.as_secs_f64()
             ),
         )
-        .with_attempts(attempts)),
+        .with_attempts(attempts));
     }
+    Ok(authorization)
 }
 
 /// Admission for every key, in order, leaving at least [`MIN_ATTEMPT`] before the deadline.
@@ -306,7 +309,23 @@ fn final_error(inner: &Inner, context: &AttemptContext<'_>, attempts: u32) -> Er
                 .with_attempts(attempts)
                 .with_response(response.to_error_response())
         }
-        (None, Some(failure)) => failure.to_error().with_attempts(attempts),
+        (None, Some(failure)) => {
+            let error = failure.to_error().with_attempts(attempts);
+            let may_have_acted = matches!(
+                failure,
+                TransportFailure::Timeout(_) | TransportFailure::Broken(_)
+            );
+            if may_have_acted && !context.request().is_idempotent() {
+                let message = format!(
+                    "{}; the {} may have taken effect: check before repeating it",
+                    error.message(),
+                    context.request().method
+                );
+                error.with_message(message).with_outcome_unknown()
+            } else {
+                error
+            }
+        }
         (None, None) => Error::invalid_response("an attempt ended with neither an answer nor a failure")
             .with_attempts(attempts),
     }
