@@ -12,7 +12,7 @@ use connector_core::{
 
 use crate::backend::{FailPolicy, Shared};
 use crate::lease::Lease;
-use crate::scripts::{ACQUIRE, LEASE, OBSERVE};
+use crate::scripts::{ACQUIRE, LEASE, OBSERVE, PROBED};
 
 /// Rounds of asking Redis for one admission: each refused round sleeps until a window's
 /// reset (or a lease's pause), so the caller's `max_wait` ends the loop long before this.
@@ -102,14 +102,21 @@ impl RedisLimiter {
             .arg(millis(window).max(1))
             .arg(if self.spec.pacing { 1 } else { 0 })
             .arg(self.spec.burst);
-        let (admitted, wait, now): (i64, i64, i64) = self.shared.run(&invocation).await?;
+        let (admitted, wait, now, probe): (i64, i64, i64, i64) =
+            self.shared.run(&invocation).await?;
         let wait = Duration::from_millis(wait.max(0) as u64);
         if admitted == 1 {
             let at = UNIX_EPOCH + Duration::from_millis(now.max(0) as u64) + wait;
-            return Ok(Round::Admitted(
-                Permit::free().with_admitted_at(Some(at)),
-                wait,
-            ));
+            let permit = if probe == 1 {
+                Permit::holding(Probe {
+                    shared: self.shared.clone(),
+                    key: redis_key,
+                    remember: millis(window * 2),
+                })
+            } else {
+                Permit::free()
+            };
+            return Ok(Round::Admitted(permit.with_admitted_at(Some(at)), wait));
         }
         Ok(Round::Wait(wait))
     }
@@ -242,6 +249,31 @@ impl RedisLimiter {
                 self.fallback.observe(key, feedback, observation).await;
             }
             Err(_) => {}
+        }
+    }
+}
+
+/// Held by the learning probe of a key: its drop lifts the probe (see [`PROBED`]).
+struct Probe {
+    shared: Arc<Shared>,
+    key: String,
+    remember: u64,
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        // Spawned: a permit drops in synchronous code. Without a runtime the probe expires.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let (shared, key, remember) = (self.shared.clone(), self.key.clone(), self.remember);
+            let done = handle.spawn({
+                let shared = shared.clone();
+                async move {
+                    let mut invocation = PROBED.prepare_invoke();
+                    invocation.key(&key).key(format!("{key}:probe")).arg(remember);
+                    let _ = shared.run::<i64>(&invocation).await;
+                }
+            });
+            shared.track_release(done);
         }
     }
 }

@@ -27,9 +27,9 @@ use redis::Script;
 /// configured limit (0: none),
 /// configured window (ms), pacing (1/0), burst (fraction of the window).
 ///
-/// Returns `{admitted (1/0), wait_ms, now_ms}`: admitted with the wait until the reserved
-/// slot, or refused with the wait worth sleeping before asking again (the window's reset,
-/// or a slot past `max_wait`).
+/// Returns `{admitted (1/0), wait_ms, now_ms, probe (1/0)}`: admitted with the wait until
+/// the reserved slot (and whether the call is the key's learning probe), or refused with the
+/// wait worth sleeping before asking again (the window's reset, or a slot past `max_wait`).
 pub(crate) static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -48,9 +48,9 @@ if not limit and conf_limit > 0 then limit = conf_limit end
 if not limit then
   -- Learning: one call at a time, across every process, until an answer from the key has
   -- told its limit (or that it has none); the others wait a little and ask again.
-  if s[6] then return {1, 0, now} end
-  if redis.call('SET', KEYS[2], '1', 'NX', 'PX', 2000) then return {1, 0, now} end
-  return {0, 20, now}
+  if s[6] then return {1, 0, now, 0} end
+  if redis.call('SET', KEYS[2], '1', 'NX', 'PX', 2000) then return {1, 0, now, 1} end
+  return {0, 20, now, 0}
 end
 local window = tonumber(s[2]) or conf_window
 local wend = tonumber(s[3]) or 0
@@ -60,14 +60,14 @@ if wend > 0 and now >= wend then wend = 0; rem = limit; nxt = 0 end
 if wend == 0 then wend = now + window end
 -- A single request costing more than the whole limit may still go alone into a full window.
 if cost > limit then cost = math.max(limit, 1) end
-if rem < cost then return {0, wend - now, now} end
+if rem < cost then return {0, wend - now, now, 0} end
 local at = now
 if pacing and nxt > 0 then
   local slot = nxt - math.floor(window * burst)
   if slot > at then at = slot end
 end
-if at >= wend then return {0, wend - now, now} end
-if at - now > max_wait then return {0, at - now, now} end
+if at >= wend then return {0, wend - now, now, 0} end
+if at - now > max_wait then return {0, at - now, now, 0} end
 local before = rem
 rem = rem - cost
 if pacing then
@@ -77,7 +77,7 @@ if pacing then
 end
 redis.call('HSET', key, 'limit', limit, 'window', window, 'end', wend, 'rem', rem, 'next', nxt)
 redis.call('PEXPIREAT', key, math.floor(wend + window))
-return {1, at - now, now}
+return {1, at - now, now, 0}
 "#,
     )
 });
@@ -176,6 +176,24 @@ if aend then table.insert(fields, 'aend'); table.insert(fields, aend) end
 redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIREAT', key, math.floor(math.max(wend, now) + window))
 if not known or (before_end > 0 and wend > 0 and wend < before_end) or rem > before_rem then return 1 end
+return 0
+"#,
+    )
+});
+
+/// The end of a learning probe's attempt: the probe is lifted and, when the answer told no
+/// limit (no feedback at all, as for a key the service reports nothing about), the key is
+/// marked tried so that later calls go freely, as `MemoryLimiter` admits a key it knows no
+/// limit for. `KEYS[1]`: the key's hash; `KEYS[2]`: its probe. `ARGV`: how long to remember
+/// (ms).
+pub(crate) static PROBED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+redis.call('DEL', KEYS[2])
+if redis.call('HEXISTS', KEYS[1], 'limit') == 0 then
+  redis.call('HSET', KEYS[1], 'tried', 1)
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+end
 return 0
 "#,
     )

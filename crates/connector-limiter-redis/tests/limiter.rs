@@ -91,9 +91,17 @@ async fn a_late_answer_about_the_previous_window_does_not_cut_the_new_one_short(
     let spec = LimiterSpec::new("t").with_pacing(false);
     let (one, other) = pair(&redis, spec);
     let key = LimitKey::quota("bucket");
+    // A first window, learned from its first answer, ending in 100 ms.
     let early = one.acquire(&key, 1, NO_WAIT).await.expect("admitted").admitted_at();
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    // The answer that opened a window of 10: anchors it.
+    one.observe(
+        &key,
+        &Feedback::remaining(9, Duration::from_millis(100)).with_limit(10),
+        &Observation::new(1, SystemTime::now()).with_admitted_at(early),
+    )
+    .await;
+    let late = one.acquire(&key, 1, NO_WAIT).await.expect("admitted").admitted_at();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // The answer that opened the next window: anchors it.
     let opener = other.acquire(&key, 1, NO_WAIT).await.expect("admitted").admitted_at();
     other
         .observe(
@@ -106,7 +114,7 @@ async fn a_late_answer_about_the_previous_window_does_not_cut_the_new_one_short(
     one.observe(
         &key,
         &Feedback::remaining(0, Duration::from_secs(60)).with_limit(10),
-        &Observation::new(1, SystemTime::now()).with_admitted_at(early),
+        &Observation::new(1, SystemTime::now()).with_admitted_at(late),
     )
     .await;
     for n in 0..9 {

@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 /// The variable telling a test binary it runs as a worker.
-pub const ROLE: &str = "SHARED_LIMIT_WORKER";
+pub(crate) const ROLE: &str = "SHARED_LIMIT_WORKER";
 
 /// Starts `count` copies of this test binary as workers with `vars`, each told its index.
-pub fn spawn_workers(count: usize, vars: &BTreeMap<String, String>) -> Vec<Child> {
+pub(crate) fn spawn_workers(count: usize, vars: &BTreeMap<String, String>) -> Vec<Child> {
     let exe = std::env::current_exe().expect("the test binary's path");
     (0..count)
         .map(|index| {
@@ -30,7 +30,7 @@ pub fn spawn_workers(count: usize, vars: &BTreeMap<String, String>) -> Vec<Child
 }
 
 /// Waits for each worker (bounded: `limit`) and reads the `RESULT {json}` line it printed.
-pub fn results(children: Vec<Child>, limit: Duration) -> Vec<Value> {
+pub(crate) fn results(children: Vec<Child>, limit: Duration) -> Vec<Value> {
     let started = std::time::Instant::now();
     children
         .into_iter()
@@ -50,7 +50,7 @@ pub fn results(children: Vec<Child>, limit: Duration) -> Vec<Value> {
             let text = String::from_utf8_lossy(&output.stdout);
             let line = text
                 .lines()
-                .find_map(|l| l.strip_prefix("RESULT "))
+                .find_map(|l| l.split_once("RESULT ").map(|(_, json)| json))
                 .unwrap_or_else(|| panic!("no RESULT line in the worker's output: {text}"));
             serde_json::from_str(line).expect("the worker's result is JSON")
         })
@@ -58,7 +58,7 @@ pub fn results(children: Vec<Child>, limit: Duration) -> Vec<Value> {
 }
 
 /// Milliseconds since the epoch, `ahead` from now: when workers start together.
-pub fn epoch_ms_in(ahead: Duration) -> u64 {
+pub(crate) fn epoch_ms_in(ahead: Duration) -> u64 {
     (SystemTime::now() + ahead)
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
@@ -66,7 +66,7 @@ pub fn epoch_ms_in(ahead: Duration) -> u64 {
 }
 
 /// Sleeps until `epoch_ms` (a worker waiting for the common start).
-pub async fn until_epoch_ms(epoch_ms: u64) {
+pub(crate) async fn until_epoch_ms(epoch_ms: u64) {
     let now = epoch_ms_in(Duration::ZERO);
     if epoch_ms > now {
         tokio::time::sleep(Duration::from_millis(epoch_ms - now)).await;
@@ -74,11 +74,11 @@ pub async fn until_epoch_ms(epoch_ms: u64) {
 }
 
 /// A worker's setting.
-pub fn var(name: &str) -> String {
+pub(crate) fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("the worker needs {name}"))
 }
 
 /// The sum of a numeric field over the workers' results.
-pub fn sum(results: &[Value], field: &str) -> u64 {
+pub(crate) fn sum(results: &[Value], field: &str) -> u64 {
     results.iter().map(|r| r[field].as_u64().unwrap_or(0)).sum()
 }
