@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use connector_core::{
     Clock, Connection, DryRunLog, Env, Error, ErrorKind, HasConnection, HeaderName, HeaderValue,
-    Limit, LimiterBackend, LimiterSpec, MemoryLimiter, Method, RateLimiter, Response, Result, RetryPolicy, StaticToken,
-    Timeouts, TokioClock,
+    Limit, LimiterBackend, LimiterSpec, MemoryLimiter, Method, RateLimiter, Response, Result,
+    RetryPolicy, StaticToken, Timeouts, TokioClock,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};

@@ -31,7 +31,12 @@ pub(crate) fn with_shared_limits(env: Env, from: &Env) -> Result<(Env, SharedLim
         match connector_limiter_redis::RedisBackend::from_env(from)? {
             Some(backend) => {
                 let env = env.with_limiter_backend(Arc::new(backend.clone()));
-                Ok((env, SharedLimits { redis: Some(backend) }))
+                Ok((
+                    env,
+                    SharedLimits {
+                        redis: Some(backend),
+                    },
+                ))
             }
             None => Ok((env, SharedLimits::default())),
         }

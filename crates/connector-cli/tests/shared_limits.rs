@@ -48,7 +48,11 @@ async fn sandbox() -> (OktaEmulator, String) {
 }
 
 /// Four loops of one process per call for [`ROUND`]; returns (exit codes, 429s on the wire).
-async fn shell_loops(okta: &std::sync::Arc<OktaEmulator>, id: &str, redis: Option<String>) -> (Vec<i32>, u64) {
+async fn shell_loops(
+    okta: &std::sync::Arc<OktaEmulator>,
+    id: &str,
+    redis: Option<String>,
+) -> (Vec<i32>, u64) {
     tokio::time::sleep(WINDOW + Duration::from_millis(100)).await;
     okta.reset_stats();
     let until = Instant::now() + ROUND;
@@ -56,8 +60,10 @@ async fn shell_loops(okta: &std::sync::Arc<OktaEmulator>, id: &str, redis: Optio
         .map(|_| {
             let (okta, id, redis) = (okta.clone(), id.to_owned(), redis.clone());
             tokio::task::spawn_blocking(move || {
-                let extra: Vec<(&str, String)> =
-                    redis.map(|url| ("CONNECTOR_RATE_LIMIT_URL", url)).into_iter().collect();
+                let extra: Vec<(&str, String)> = redis
+                    .map(|url| ("CONNECTOR_RATE_LIMIT_URL", url))
+                    .into_iter()
+                    .collect();
                 let mut codes = Vec::new();
                 // Bounded by the round's length (each call by the CLI's own deadline).
                 while Instant::now() < until {
@@ -76,7 +82,9 @@ async fn shell_loops(okta: &std::sync::Arc<OktaEmulator>, id: &str, redis: Optio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_loops_of_connector_run_share_one_bucket_on_redis() {
-    let Some(redis) = RedisServer::start_or_skip("shell_loops_of_connector_run_share_one_bucket_on_redis") else {
+    let Some(redis) =
+        RedisServer::start_or_skip("shell_loops_of_connector_run_share_one_bucket_on_redis")
+    else {
         return;
     };
     let (okta, id) = sandbox().await;
@@ -93,7 +101,10 @@ async fn shell_loops_of_connector_run_share_one_bucket_on_redis() {
     );
     assert_eq!(shared_429, 0, "429s on the wire with the shared limiter");
     assert!(shared_codes.iter().all(|c| *c == 0), "{shared_codes:?}");
-    assert!(memory_429 > 0, "separate processes with in-process limits should draw 429s");
+    assert!(
+        memory_429 > 0,
+        "separate processes with in-process limits should draw 429s"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +115,11 @@ async fn with_redis_away_run_falls_back_with_one_warning_or_fails_when_closed() 
     let output = read_user(&okta, &id, &[("CONNECTOR_RATE_LIMIT_URL", dead.clone())]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches("unreachable").count(), 1, "one warning: {stderr}");
+    assert_eq!(
+        stderr.matches("unreachable").count(),
+        1,
+        "one warning: {stderr}"
+    );
     assert_eq!(okta.stats().requests, 1);
 
     okta.reset_stats();
@@ -124,7 +139,10 @@ async fn with_redis_away_run_falls_back_with_one_warning_or_fails_when_closed() 
         .unwrap_or_else(|| panic!("no JSON error: {stderr}"));
     assert_eq!(error["error"]["kind"], "unavailable", "{error}");
     let message = error["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("Redis") && message.contains("CONNECTOR_RATE_LIMIT_FAIL"), "{message}");
+    assert!(
+        message.contains("Redis") && message.contains("CONNECTOR_RATE_LIMIT_FAIL"),
+        "{message}"
+    );
     assert_eq!(okta.stats().requests, 0, "nothing may be sent");
 
     let output = read_user(
@@ -135,5 +153,9 @@ async fn with_redis_away_run_falls_back_with_one_warning_or_fails_when_closed() 
             ("CONNECTOR_RATE_LIMIT_FAIL", "maybe".to_owned()),
         ],
     );
-    assert_eq!(output.status.code(), Some(2), "a bad policy is a configuration mistake");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a bad policy is a configuration mistake"
+    );
 }

@@ -16,9 +16,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::connection::Connection;
-use crate::pipeline::DryRunLog;
-use crate::limiter::LimiterBackend;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limiter::LimiterBackend;
+use crate::pipeline::DryRunLog;
 
 /// A client that owns a [`Connection`] (what the Custom API Action needs).
 pub trait HasConnection {

@@ -7,9 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connector_core::{
-    Env, Error, ErrorKind, LimiterBackend, LimiterSpec, RateLimiter, Result,
-};
+use connector_core::{Env, Error, ErrorKind, LimiterBackend, LimiterSpec, RateLimiter, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, ScriptInvocation};
 use tokio::sync::OnceCell;
@@ -108,10 +106,7 @@ impl Shared {
         let result = match tokio::time::timeout(CALL_TIMEOUT, outcome).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!(
-                "no answer within {} ms",
-                CALL_TIMEOUT.as_millis()
-            )),
+            Err(_) => Err(format!("no answer within {} ms", CALL_TIMEOUT.as_millis())),
         };
         match &result {
             Ok(_) => self.health.succeeded(&self.target),
@@ -254,7 +249,11 @@ impl RedisBackend {
     /// program about to exit calls it, or its leases stay held until they expire.
     pub async fn flush(&self) {
         let releases: Vec<_> = {
-            let mut releases = self.shared.releases.lock().unwrap_or_else(|e| e.into_inner());
+            let mut releases = self
+                .shared
+                .releases
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             releases.drain(..).collect()
         };
         let all = async {
@@ -318,15 +317,24 @@ mod tests {
     fn the_environment_chooses_the_server_and_the_policy() {
         let none = RedisBackend::from_env(&Env::from_pairs([("OKTA_ORG_URL", "x")])).unwrap();
         assert!(none.is_none());
-        let env = Env::from_pairs([(URL_VARIABLE, "redis://127.0.0.1:1/3"), (FAIL_VARIABLE, "closed")]);
+        let env = Env::from_pairs([
+            (URL_VARIABLE, "redis://127.0.0.1:1/3"),
+            (FAIL_VARIABLE, "closed"),
+        ]);
         let backend = RedisBackend::from_env(&env).unwrap().unwrap();
         assert_eq!(backend.fail_policy(), FailPolicy::Closed);
         assert_eq!(backend.target(), "redis://127.0.0.1:1/3");
-        let bad = Env::from_pairs([(URL_VARIABLE, "redis://127.0.0.1:1"), (FAIL_VARIABLE, "maybe")]);
+        let bad = Env::from_pairs([
+            (URL_VARIABLE, "redis://127.0.0.1:1"),
+            (FAIL_VARIABLE, "maybe"),
+        ]);
         let error = RedisBackend::from_env(&bad).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Configuration);
         assert!(error.to_string().contains(FAIL_VARIABLE), "{error}");
         let http = Env::from_pairs([(URL_VARIABLE, "http://127.0.0.1:1")]);
-        assert_eq!(RedisBackend::from_env(&http).unwrap_err().kind(), ErrorKind::Configuration);
+        assert_eq!(
+            RedisBackend::from_env(&http).unwrap_err().kind(),
+            ErrorKind::Configuration
+        );
     }
 }

@@ -269,7 +269,10 @@ impl Drop for Probe {
                 let shared = shared.clone();
                 async move {
                     let mut invocation = PROBED.prepare_invoke();
-                    invocation.key(&key).key(format!("{key}:probe")).arg(remember);
+                    invocation
+                        .key(&key)
+                        .key(format!("{key}:probe"))
+                        .arg(remember);
                     let _ = shared.run::<i64>(&invocation).await;
                 }
             });

@@ -26,9 +26,9 @@ pub enum Unavailable {
 impl std::fmt::Display for Unavailable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unavailable::NotInstalled => f.write_str(
-                "redis-server is not installed (apt-get install -y redis-server)",
-            ),
+            Unavailable::NotInstalled => {
+                f.write_str("redis-server is not installed (apt-get install -y redis-server)")
+            }
             Unavailable::Failed(why) => write!(f, "redis-server did not start: {why}"),
         }
     }
@@ -70,7 +70,9 @@ impl RedisServer {
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(5) {
                 server.kill();
-                return Err(Unavailable::Failed(format!("nothing listens on port {port} after 5 s")));
+                return Err(Unavailable::Failed(format!(
+                    "nothing listens on port {port} after 5 s"
+                )));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -83,7 +85,9 @@ impl RedisServer {
         match RedisServer::start() {
             Ok(server) => Some(server),
             Err(Unavailable::NotInstalled) => {
-                eprintln!("SKIPPED {test}: redis-server is not installed (apt-get install -y redis-server)");
+                eprintln!(
+                    "SKIPPED {test}: redis-server is not installed (apt-get install -y redis-server)"
+                );
                 None
             }
             Err(e) => panic!("{test}: {e}"),

@@ -65,13 +65,23 @@ async fn callers_keep_working_on_the_fallback_when_redis_dies_and_go_back_when_i
     let before_kill = ok.load(Ordering::Relaxed);
     redis.kill();
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert!(backend.is_degraded(), "the backend should have noticed Redis is gone");
+    assert!(
+        backend.is_degraded(),
+        "the backend should have noticed Redis is gone"
+    );
     for caller in callers {
         caller.await.expect("a caller");
     }
     let after_kill = ok.load(Ordering::Relaxed) - before_kill;
-    eprintln!("{before_kill} calls before Redis died, {after_kill} after; {} failed", failed.load(Ordering::Relaxed));
-    assert_eq!(failed.load(Ordering::Relaxed), 0, "no call may fail because Redis died");
+    eprintln!(
+        "{before_kill} calls before Redis died, {after_kill} after; {} failed",
+        failed.load(Ordering::Relaxed)
+    );
+    assert_eq!(
+        failed.load(Ordering::Relaxed),
+        0,
+        "no call may fail because Redis died"
+    );
     assert!(after_kill > 0, "calls went on after Redis died");
 
     // Redis comes back on the same port: within a probe interval the limiter uses it again.
@@ -81,7 +91,10 @@ async fn callers_keep_working_on_the_fallback_when_redis_dies_and_go_back_when_i
         okta.read_user(&user).await.expect("a call");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(!backend.is_degraded(), "the limiter did not go back to Redis");
+    assert!(
+        !backend.is_degraded(),
+        "the limiter did not go back to Redis"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +102,9 @@ async fn with_the_closed_policy_calls_fail_clearly_and_nothing_is_sent() {
     let (sandbox, user) = okta_sandbox(100).await;
     // Nothing listens there.
     let url = format!("redis://127.0.0.1:{}/0", free_port().expect("a port"));
-    let backend = RedisBackend::new(&url).expect("a Redis URL").with_fail_policy(FailPolicy::Closed);
+    let backend = RedisBackend::new(&url)
+        .expect("a Redis URL")
+        .with_fail_policy(FailPolicy::Closed);
     let okta = Okta::builder(sandbox.base_url())
         .api_token(sandbox.api_token())
         .limiter_backend(Arc::new(backend))

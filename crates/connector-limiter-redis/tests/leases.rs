@@ -35,7 +35,12 @@ fn worker() {
         let key = LimitKey::concurrency("slots");
         let mut held = Vec::new();
         for _ in 0..CAP {
-            held.push(limiter.acquire(&key, 1, Duration::from_secs(2)).await.expect("a slot"));
+            held.push(
+                limiter
+                    .acquire(&key, 1, Duration::from_secs(2))
+                    .await
+                    .expect("a slot"),
+            );
         }
         println!("HELD");
         // Held until the test kills this process; bounded in case it never does.
@@ -46,11 +51,19 @@ fn worker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_holder_shrinks_the_cap_no_longer_than_the_lease() {
-    let Some(redis) = RedisServer::start_or_skip("a_killed_holder_shrinks_the_cap_no_longer_than_the_lease") else {
+    let Some(redis) =
+        RedisServer::start_or_skip("a_killed_holder_shrinks_the_cap_no_longer_than_the_lease")
+    else {
         return;
     };
     let mut holder = Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["worker", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "worker",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(ROLE, "hold")
         .env("SHARED_LIMIT_REDIS", redis.url())
         .stdout(Stdio::piped())
@@ -58,13 +71,16 @@ async fn a_killed_holder_shrinks_the_cap_no_longer_than_the_lease() {
         .expect("the holder starts");
     let stdout = holder.stdout.take().expect("the holder's output");
     let held = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .take(50)
-            .any(|line| line.map(|l| l.trim_end().ends_with("HELD")).unwrap_or(false))
+        BufReader::new(stdout).lines().take(50).any(|line| {
+            line.map(|l| l.trim_end().ends_with("HELD"))
+                .unwrap_or(false)
+        })
     });
     assert!(
-        tokio::time::timeout(Duration::from_secs(20), held).await.expect("the holder answers in time").unwrap(),
+        tokio::time::timeout(Duration::from_secs(20), held)
+            .await
+            .expect("the holder answers in time")
+            .unwrap(),
         "the holder did not take its slots"
     );
 
@@ -97,7 +113,16 @@ async fn a_killed_holder_shrinks_the_cap_no_longer_than_the_lease() {
     let again = Instant::now();
     let mut permits = Vec::new();
     for _ in 0..CAP {
-        permits.push(limiter.acquire(&key, 1, Duration::from_millis(500)).await.expect("a released slot"));
+        permits.push(
+            limiter
+                .acquire(&key, 1, Duration::from_millis(500))
+                .await
+                .expect("a released slot"),
+        );
     }
-    assert!(again.elapsed() < Duration::from_millis(400), "{:?}", again.elapsed());
+    assert!(
+        again.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        again.elapsed()
+    );
 }

@@ -18,9 +18,9 @@ use connector_core::{ErrorKind, Limit, LimiterBackend, LimiterSpec, MemoryLimite
 use connector_limiter_redis::RedisBackend;
 use connector_limiter_redis::testing::RedisServer;
 use connector_okta::Okta;
+use connector_sandbox::BoardsEmulator;
 use connector_sandbox::boards::BoardsConfig;
 use connector_sandbox::okta::{Bucket, OktaConfig, OktaEmulator};
-use connector_sandbox::BoardsEmulator;
 use serde_json::{Value, json};
 
 const PROCESSES: usize = 4;
@@ -86,7 +86,8 @@ async fn run_worker(role: &str) -> Value {
             .await
         }
         "boards" => {
-            let builder = Boards::builder(var("SHARED_LIMIT_TOKEN")).api_url(var("SHARED_LIMIT_URL"));
+            let builder =
+                Boards::builder(var("SHARED_LIMIT_TOKEN")).api_url(var("SHARED_LIMIT_URL"));
             // The client's limits with the budget's window scaled down as the sandbox's is
             // (the builder's complexity budget is per minute).
             let profile = builder.profile().clone();
@@ -148,15 +149,27 @@ where
     json!({ "ok": ok, "rateLimited": rate_limited, "failed": failed })
 }
 
-fn worker_vars(role: &str, url: String, token: String, target: String, redis: Option<String>) -> BTreeMap<String, String> {
+fn worker_vars(
+    role: &str,
+    url: String,
+    token: String,
+    target: String,
+    redis: Option<String>,
+) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::from([
         (ROLE.to_owned(), role.to_owned()),
         ("SHARED_LIMIT_URL".to_owned(), url),
         ("SHARED_LIMIT_TOKEN".to_owned(), token),
         ("SHARED_LIMIT_TARGET".to_owned(), target),
         // Time for every process to start and build its client before the common start.
-        ("SHARED_LIMIT_START".to_owned(), epoch_ms_in(Duration::from_millis(1500)).to_string()),
-        ("SHARED_LIMIT_MILLIS".to_owned(), round_length().as_millis().to_string()),
+        (
+            "SHARED_LIMIT_START".to_owned(),
+            epoch_ms_in(Duration::from_millis(1500)).to_string(),
+        ),
+        (
+            "SHARED_LIMIT_MILLIS".to_owned(),
+            round_length().as_millis().to_string(),
+        ),
     ]);
     if let Some(redis) = redis {
         vars.insert("SHARED_LIMIT_REDIS".to_owned(), redis);
@@ -187,7 +200,13 @@ async fn okta_round(okta: &OktaEmulator, user: &str, redis: Option<String>) -> O
     // A fresh window, so that each round starts on the same footing.
     tokio::time::sleep(WINDOW + Duration::from_millis(100)).await;
     okta.reset_stats();
-    let vars = worker_vars("okta", okta.base_url(), okta.api_token().to_owned(), user.to_owned(), redis);
+    let vars = worker_vars(
+        "okta",
+        okta.base_url(),
+        okta.api_token().to_owned(),
+        user.to_owned(),
+        redis,
+    );
     let results = run_workers(vars).await;
     let stats = okta.stats();
     let bucket = &stats.buckets["user"];
@@ -224,16 +243,25 @@ async fn four_processes_spend_one_okta_bucket_without_429s_where_memory_limiters
     let started = Instant::now();
     let shared = okta_round(&okta, &user, Some(redis.url())).await;
     let memory = okta_round(&okta, &user, None).await;
-    eprintln!("okta, {PROCESSES} processes x {CALLERS_PER_PROCESS} callers, {OKTA_LIMIT} per {WINDOW:?}, {:?} each:", round_length());
+    eprintln!(
+        "okta, {PROCESSES} processes x {CALLERS_PER_PROCESS} callers, {OKTA_LIMIT} per {WINDOW:?}, {:?} each:",
+        round_length()
+    );
     eprintln!("  redis : {shared:?}");
     eprintln!("  memory: {memory:?}");
     eprintln!("  ({:.1} s)", started.elapsed().as_secs_f64());
 
     assert!(shared.max_in_window <= OKTA_LIMIT, "{shared:?}");
-    assert_eq!(shared.wire_429, 0, "429s on the wire with the shared limiter: {shared:?}");
+    assert_eq!(
+        shared.wire_429, 0,
+        "429s on the wire with the shared limiter: {shared:?}"
+    );
     assert_eq!(shared.callers_rate_limited, 0, "{shared:?}");
     assert_eq!(shared.failed, 0, "{shared:?}");
-    assert!(shared.utilization >= 0.90, "the shared budget was under-used: {shared:?}");
+    assert!(
+        shared.utilization >= 0.90,
+        "the shared budget was under-used: {shared:?}"
+    );
     assert!(shared.ok > 0 && shared.ok <= shared.admitted, "{shared:?}");
     assert!(
         memory.wire_429 > 0,
@@ -243,16 +271,26 @@ async fn four_processes_spend_one_okta_bucket_without_429s_where_memory_limiters
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_processes_share_the_boards_complexity_budget() {
-    let Some(redis) = RedisServer::start_or_skip("four_processes_share_the_boards_complexity_budget") else {
+    let Some(redis) =
+        RedisServer::start_or_skip("four_processes_share_the_boards_complexity_budget")
+    else {
         return;
     };
     let mut config = BoardsConfig::default();
     config.complexity_budget = BOARDS_BUDGET;
     config.complexity_window = WINDOW;
     config.fixed_cost = Some(BOARDS_COST);
-    let sandbox = BoardsEmulator::start(config, 0).await.expect("the boards sandbox");
+    let sandbox = BoardsEmulator::start(config, 0)
+        .await
+        .expect("the boards sandbox");
     let board = sandbox.state().seed_boards(1).remove(0);
-    let vars = worker_vars("boards", sandbox.api_url(), sandbox.api_token(), board, Some(redis.url()));
+    let vars = worker_vars(
+        "boards",
+        sandbox.api_url(),
+        sandbox.api_token(),
+        board,
+        Some(redis.url()),
+    );
     let results = run_workers(vars).await;
     let stats = sandbox.state().stats();
     let capacity = BOARDS_BUDGET as f64 * round_length().as_secs_f64() / WINDOW.as_secs_f64();
@@ -269,5 +307,8 @@ async fn four_processes_share_the_boards_complexity_budget() {
     assert_eq!(exhausted, 0, "{stats:?}");
     assert_eq!(sum(&results, "failed") + sum(&results, "rateLimited"), 0);
     assert!(stats.max_window_points <= BOARDS_BUDGET, "{stats:?}");
-    assert!(utilization >= 0.85, "the shared budget was under-used: {utilization:.3}");
+    assert!(
+        utilization >= 0.85,
+        "the shared budget was under-used: {utilization:.3}"
+    );
 }

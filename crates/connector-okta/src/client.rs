@@ -6,8 +6,8 @@ use std::sync::Arc;
 use connector_core::secrecy::{ExposeSecret, SecretString};
 use connector_core::{
     ClientAuth, ClientCredentials, Clock, Connection, DryRunLog, Env, Error, HasConnection, Limit,
-    LimiterBackend, LimiterSpec,
-    MemoryLimiter, RateLimiter, Result, RetryPolicy, StaticToken, Timeouts, TokioClock,
+    LimiterBackend, LimiterSpec, MemoryLimiter, RateLimiter, Result, RetryPolicy, StaticToken,
+    Timeouts, TokioClock,
 };
 
 use crate::jwt::PrivateKeyJwt;

@@ -18,7 +18,13 @@ pub(crate) fn spawn_workers(count: usize, vars: &BTreeMap<String, String>) -> Ve
     (0..count)
         .map(|index| {
             Command::new(&exe)
-                .args(["worker", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "worker",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .envs(vars)
                 .env("SHARED_LIMIT_INDEX", index.to_string())
                 .stdout(Stdio::piped())
@@ -46,7 +52,11 @@ pub(crate) fn results(children: Vec<Child>, limit: Duration) -> Vec<Value> {
                 std::thread::sleep(Duration::from_millis(20));
             }
             let output = child.wait_with_output().expect("the worker's output");
-            assert!(output.status.success(), "a worker failed: {:?}", output.status);
+            assert!(
+                output.status.success(),
+                "a worker failed: {:?}",
+                output.status
+            );
             let text = String::from_utf8_lossy(&output.stdout);
             let line = text
                 .lines()

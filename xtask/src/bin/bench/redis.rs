@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use connector_boards::Boards;
 use connector_core::{
-    ErrorKind, Feedback, Limit, LimitKey, LimiterBackend, LimiterSpec, MemoryLimiter,
-    Observation, RateLimiter,
+    ErrorKind, Feedback, Limit, LimitKey, LimiterBackend, LimiterSpec, MemoryLimiter, Observation,
+    RateLimiter,
 };
 use connector_limiter_redis::RedisBackend;
 use connector_limiter_redis::testing::RedisServer;
@@ -57,10 +57,21 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
         .add_user(json!({"login": "ada@example.com", "email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"}))
         .map_err(|e| format!("cannot add a user: {e:?}"))?;
     let user = user["id"].as_str().unwrap_or_default().to_owned();
-    for (redis_url, prefix) in [(Some(redis.url()), "shared_okta"), (None, "shared_okta_memory")] {
+    for (redis_url, prefix) in [
+        (Some(redis.url()), "shared_okta"),
+        (None, "shared_okta_memory"),
+    ] {
         tokio::time::sleep(WINDOW + Duration::from_millis(100)).await;
         okta.reset_stats();
-        let results = processes("okta", &okta.base_url(), okta.api_token(), &user, redis_url, length).await?;
+        let results = processes(
+            "okta",
+            &okta.base_url(),
+            okta.api_token(),
+            &user,
+            redis_url,
+            length,
+        )
+        .await?;
         let stats = okta.stats();
         let bucket = stats.buckets.get("user").cloned().unwrap_or_default();
         let capacity = f64::from(OKTA_LIMIT) * length.as_secs_f64() / WINDOW.as_secs_f64();
@@ -76,12 +87,24 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
         if prefix == "shared_okta" {
             summary.set("shared_okta_utilization", utilization);
             summary.set("shared_okta_429", stats.too_many_requests() as f64);
-            summary.set("shared_okta_caller_errors", (sum(&results, "rateLimited") + sum(&results, "failed")) as f64);
-            summary.set("shared_okta_max_per_window", f64::from(bucket.max_admitted_in_window));
+            summary.set(
+                "shared_okta_caller_errors",
+                (sum(&results, "rateLimited") + sum(&results, "failed")) as f64,
+            );
+            summary.set(
+                "shared_okta_max_per_window",
+                f64::from(bucket.max_admitted_in_window),
+            );
         } else {
-            summary.set("shared_okta_429_without_redis", stats.too_many_requests() as f64);
+            summary.set(
+                "shared_okta_429_without_redis",
+                stats.too_many_requests() as f64,
+            );
             summary.set("shared_okta_utilization_without_redis", utilization);
-            summary.set("shared_okta_caller_errors_without_redis", (sum(&results, "rateLimited") + sum(&results, "failed")) as f64);
+            summary.set(
+                "shared_okta_caller_errors_without_redis",
+                (sum(&results, "rateLimited") + sum(&results, "failed")) as f64,
+            );
         }
     }
 
@@ -93,7 +116,15 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
         .await
         .map_err(|e| format!("cannot start the boards sandbox: {e}"))?;
     let board = boards.state().seed_boards(1).remove(0);
-    let results = processes("boards", &boards.api_url(), &boards.api_token(), &board, Some(redis.url()), length).await?;
+    let results = processes(
+        "boards",
+        &boards.api_url(),
+        &boards.api_token(),
+        &board,
+        Some(redis.url()),
+        length,
+    )
+    .await?;
     let stats = boards.state().stats();
     let capacity = BOARDS_BUDGET as f64 * length.as_secs_f64() / WINDOW.as_secs_f64();
     let exhausted = stats.throttled_with("COMPLEXITY_BUDGET_EXHAUSTED");
@@ -117,7 +148,9 @@ pub(crate) async fn run(plan: &Plan, summary: &mut Summary) -> Result<(), String
 async fn acquire_cost(url: &str) -> Result<(f64, f64), String> {
     let backend = RedisBackend::new(url).map_err(|e| e.to_string())?;
     let limiter = backend.redis_limiter(
-        LimiterSpec::new("bench").with_limit("cost", Limit::per_minute(u64::MAX / 4)).with_pacing(false),
+        LimiterSpec::new("bench")
+            .with_limit("cost", Limit::per_minute(u64::MAX / 4))
+            .with_pacing(false),
     );
     let key = LimitKey::quota("cost");
     let feedback = Feedback::default().with_charged(1);
@@ -128,7 +161,8 @@ async fn acquire_cost(url: &str) -> Result<(f64, f64), String> {
             .acquire(&key, 1, Duration::from_secs(1))
             .await
             .map_err(|e| e.to_string())?;
-        let observation = Observation::new(1, SystemTime::now()).with_admitted_at(permit.admitted_at());
+        let observation =
+            Observation::new(1, SystemTime::now()).with_admitted_at(permit.admitted_at());
         limiter.observe(&key, &feedback, &observation).await;
         // The first hundred warm the connection and load the scripts.
         if n >= 100 {
@@ -160,7 +194,11 @@ async fn processes(
             .arg(start.to_string())
             .arg(length.as_millis().to_string())
             .stdout(Stdio::piped());
-        children.push(command.spawn().map_err(|e| format!("cannot start a worker: {e}"))?);
+        children.push(
+            command
+                .spawn()
+                .map_err(|e| format!("cannot start a worker: {e}"))?,
+        );
     }
     tokio::task::spawn_blocking(move || {
         children
@@ -184,7 +222,9 @@ fn sum(results: &[Value], field: &str) -> u64 {
 }
 
 fn epoch_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `__shared okta|boards URL TOKEN TARGET REDIS|- START_MS LENGTH_MS`: one worker process.
@@ -237,7 +277,10 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
                     Some(backend) => backend.limiter(spec).map_err(|e| e.to_string())?,
                     None => Arc::new(MemoryLimiter::from_spec(spec)),
                 };
-                let boards = builder.limiter(limiter).build().map_err(|e| e.to_string())?;
+                let boards = builder
+                    .limiter(limiter)
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 let target = target.clone();
                 Arc::new(move || {
                     let (boards, target) = (boards.clone(), target.clone());
@@ -256,7 +299,8 @@ pub(crate) fn child(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-type CallFuture = std::pin::Pin<Box<dyn std::future::Future<Output = connector_core::Result<()>> + Send>>;
+type CallFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = connector_core::Result<()>> + Send>>;
 
 /// Calls from several callers for `length`; a call still waiting then is abandoned.
 async fn call_for(length: Duration, call: Arc<dyn Fn() -> CallFuture + Send + Sync>) -> Value {
