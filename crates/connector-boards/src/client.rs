@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use connector_core::{
     Clock, Connection, DryRunLog, Env, Error, ErrorKind, HasConnection, HeaderName, HeaderValue,
-    Limit, MemoryLimiter, Method, RateLimiter, Response, Result, RetryPolicy, StaticToken,
-    Timeouts, TokioClock,
+    Limit, LimiterBackend, LimiterSpec, MemoryLimiter, Method, RateLimiter, Response, Result,
+    RetryPolicy, StaticToken, Timeouts, TokioClock,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -90,6 +90,7 @@ pub struct BoardsBuilder {
     retry_policy: RetryPolicy,
     timeouts: Timeouts,
     limiter: Option<Arc<dyn RateLimiter>>,
+    limiter_backend: Option<Arc<dyn LimiterBackend>>,
     clock: Arc<dyn Clock>,
     dry_run: Option<DryRunLog>,
 }
@@ -177,6 +178,38 @@ impl BoardsBuilder {
         &self.profile
     }
 
+    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
+    /// spending the token's budget) from [`limiter_spec`](BoardsBuilder::limiter_spec). An
+    /// explicit [`limiter`](BoardsBuilder::limiter) wins.
+    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> Self {
+        self.limiter_backend = Some(backend);
+        self
+    }
+
+    /// The limits the client asks of its limiter: the complexity budget, the calls per
+    /// minute and `create_board`'s limit per minute, and the concurrency cap, in the
+    /// namespace `boards:<token fingerprint>`.
+    pub fn limiter_spec(&self) -> LimiterSpec {
+        LimiterSpec::new(format!("boards:{}", self.profile.fingerprint()))
+            .with_clock(self.clock.clone())
+            .with_limit(
+                self.profile.complexity_key(),
+                Limit::per_minute(self.complexity_budget.max(1)),
+            )
+            .with_limit(
+                self.profile.calls_key(),
+                Limit::per_minute(self.requests_per_minute.max(1)),
+            )
+            .with_limit(
+                self.profile.create_board_key(),
+                Limit::per_minute(CREATE_BOARD_PER_MINUTE),
+            )
+            .with_limit(
+                self.profile.concurrency_key(),
+                Limit::Concurrency(self.max_concurrency.max(1)),
+            )
+    }
+
     /// Builds the client; fails with `configuration` on an empty token, a bad URL or a
     /// malformed version.
     pub fn build(self) -> Result<Boards> {
@@ -196,28 +229,11 @@ impl BoardsBuilder {
                 return Err(e.with_message(message));
             }
         };
-        let limiter = match self.limiter {
-            Some(limiter) => limiter,
-            None => Arc::new(
-                MemoryLimiter::new()
-                    .with_clock(self.clock.clone())
-                    .with_limit(
-                        self.profile.complexity_key(),
-                        Limit::per_minute(self.complexity_budget.max(1)),
-                    )
-                    .with_limit(
-                        self.profile.calls_key(),
-                        Limit::per_minute(self.requests_per_minute.max(1)),
-                    )
-                    .with_limit(
-                        self.profile.create_board_key(),
-                        Limit::per_minute(CREATE_BOARD_PER_MINUTE),
-                    )
-                    .with_limit(
-                        self.profile.concurrency_key(),
-                        Limit::Concurrency(self.max_concurrency.max(1)),
-                    ),
-            ),
+        let spec = self.limiter_spec();
+        let limiter = match (self.limiter, &self.limiter_backend) {
+            (Some(limiter), _) => limiter,
+            (None, Some(backend)) => backend.limiter(spec)?,
+            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
         };
         let mut builder = connection_builder
             .auth(self.token)
@@ -290,6 +306,7 @@ impl Boards {
             retry_policy: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             limiter: None,
+            limiter_backend: None,
             clock: Arc::new(TokioClock),
             dry_run: None,
         }
@@ -318,6 +335,9 @@ impl Boards {
         }
         if let Some(log) = env.dry_run() {
             builder = builder.dry_run(log);
+        }
+        if let Some(backend) = env.limiter_backend() {
+            builder = builder.limiter_backend(backend);
         }
         builder.build()
     }

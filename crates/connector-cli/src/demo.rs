@@ -206,6 +206,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         ("BOARDS_API_URL", sandbox.boards().api_url()),
         ("BOARDS_API_TOKEN", sandbox.boards().api_token()),
     ]);
+    let (env, _shared) = crate::limits::with_shared_limits(env, &Env::from_process())?;
     let registry = connector_cli::registry();
     let mut runner = Runner {
         sandbox,

@@ -17,8 +17,14 @@
 //! `sandbox` and `demo` take the emulators' API tokens from `CONNECTOR_SANDBOX_OKTA_TOKEN`
 //! and `CONNECTOR_SANDBOX_BOARDS_TOKEN` when set (default: a random Okta token per run and
 //! the boards emulator's `boards-sandbox-token`).
+//!
+//! `run`, `serve` and `demo` keep rate limits in the process, or on the Redis server
+//! `CONNECTOR_RATE_LIMIT_URL=redis://HOST:PORT[/DB]` names (one budget for every process;
+//! `CONNECTOR_RATE_LIMIT_FAIL=closed` fails calls rather than fall back to in-process limits
+//! while Redis is away).
 
 mod demo;
+mod limits;
 
 mod sandbox;
 
@@ -272,8 +278,12 @@ async fn run(
         if dry_run {
             env = env.with_dry_run(log.clone());
         }
+        let from = env.clone();
+        let (env, shared) = limits::with_shared_limits(env, &from)?;
         let session = found.connect(&env)?;
-        match session.run(action, input).await {
+        let outcome = session.run(action, input).await;
+        shared.flush().await;
+        match outcome {
             // The output of a dry run is made of synthetic answers: only the requests are
             // worth showing.
             Err(e) if e.is_dry_run_stop() => Ok(json!({
@@ -295,6 +305,10 @@ async fn run(
 async fn serve(listen: std::net::SocketAddr) -> ExitCode {
     use connector_cli::hooks::{HookState, router};
     let env = Env::from_process();
+    let (env, _shared) = match limits::with_shared_limits(env.clone(), &env) {
+        Ok(pair) => pair,
+        Err(e) => return fail(&e),
+    };
     let setup = (|| {
         let secret = env
             .require(

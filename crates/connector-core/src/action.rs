@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::connection::Connection;
 use crate::error::{Error, ErrorKind, Result};
+use crate::limiter::LimiterBackend;
 use crate::pipeline::DryRunLog;
 
 /// A client that owns a [`Connection`] (what the Custom API Action needs).
@@ -200,6 +201,7 @@ impl ConnectorDocs {
 pub struct Env {
     vars: BTreeMap<String, String>,
     dry_run: Option<DryRunLog>,
+    limiter_backend: Option<Arc<dyn LimiterBackend>>,
 }
 
 impl fmt::Debug for Env {
@@ -208,6 +210,7 @@ impl fmt::Debug for Env {
         f.debug_struct("Env")
             .field("vars", &self.vars.keys().collect::<Vec<_>>())
             .field("dry_run", &self.dry_run.is_some())
+            .field("limiter_backend", &self.limiter_backend)
             .finish()
     }
 }
@@ -218,6 +221,7 @@ impl Env {
         Env {
             vars: std::env::vars().collect(),
             dry_run: None,
+            limiter_backend: None,
         }
     }
 
@@ -231,6 +235,7 @@ impl Env {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             dry_run: None,
+            limiter_backend: None,
         }
     }
 
@@ -238,6 +243,18 @@ impl Env {
     pub fn with_dry_run(mut self, log: DryRunLog) -> Env {
         self.dry_run = Some(log);
         self
+    }
+
+    /// Makes connections' limiters with `backend` (a budget shared by several processes,
+    /// say) instead of each connector's in-memory default.
+    pub fn with_limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> Env {
+        self.limiter_backend = Some(backend);
+        self
+    }
+
+    /// The backend connectors make their limiters with, when one was given.
+    pub fn limiter_backend(&self) -> Option<Arc<dyn LimiterBackend>> {
+        self.limiter_backend.clone()
     }
 
     /// The dry-run log, when this is a dry run.

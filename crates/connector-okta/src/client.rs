@@ -6,7 +6,8 @@ use std::sync::Arc;
 use connector_core::secrecy::{ExposeSecret, SecretString};
 use connector_core::{
     ClientAuth, ClientCredentials, Clock, Connection, DryRunLog, Env, Error, HasConnection, Limit,
-    MemoryLimiter, RateLimiter, Result, RetryPolicy, StaticToken, Timeouts, TokioClock,
+    LimiterBackend, LimiterSpec, MemoryLimiter, RateLimiter, Result, RetryPolicy, StaticToken,
+    Timeouts, TokioClock,
 };
 
 use crate::jwt::PrivateKeyJwt;
@@ -85,6 +86,7 @@ pub struct OktaBuilder {
     key_id: Option<String>,
     retry_policy: RetryPolicy,
     limiter: Option<Arc<dyn RateLimiter>>,
+    limiter_backend: Option<Arc<dyn LimiterBackend>>,
     clock: Option<Arc<dyn Clock>>,
     concurrency: usize,
     timeouts: Timeouts,
@@ -139,6 +141,7 @@ impl Okta {
             key_id: None,
             retry_policy: RetryPolicy::default(),
             limiter: None,
+            limiter_backend: None,
             clock: None,
             concurrency: DEFAULT_CONCURRENCY,
             timeouts: Timeouts::default(),
@@ -218,6 +221,9 @@ impl Okta {
         }
         if let Some(log) = env.dry_run() {
             builder = builder.dry_run(log);
+        }
+        if let Some(backend) = env.limiter_backend() {
+            builder = builder.limiter_backend(backend);
         }
         Ok(builder)
     }
@@ -301,6 +307,15 @@ impl OktaBuilder {
         self
     }
 
+    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
+    /// spending the org's budget) from the client's [`LimiterSpec`]: namespace
+    /// `okta:<origin>`, the org's concurrency cap on `okta-concurrency:*`, bucket limits
+    /// learned from the answers. An explicit [`limiter`](OktaBuilder::limiter) wins.
+    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> OktaBuilder {
+        self.limiter_backend = Some(backend);
+        self
+    }
+
     /// Uses another clock for waits, retries, token expiry and assertion times (tests use
     /// `ManualClock`, which never sleeps for real).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> OktaBuilder {
@@ -334,12 +349,17 @@ impl OktaBuilder {
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
         let base = connector_core::parse_base_url(&self.org_url)?;
         let origin = base.origin().ascii_serialization();
-        let limiter = self.limiter.unwrap_or_else(|| {
-            Arc::new(MemoryLimiter::new().with_clock(clock.clone()).with_limit(
+        let spec = LimiterSpec::new(format!("okta:{origin}"))
+            .with_clock(clock.clone())
+            .with_limit(
                 format!("{CONCURRENCY_KEY_PREFIX}*"),
                 Limit::Concurrency(self.concurrency),
-            ))
-        });
+            );
+        let limiter = match (self.limiter, &self.limiter_backend) {
+            (Some(limiter), _) => limiter,
+            (None, Some(backend)) => backend.limiter(spec)?,
+            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
+        };
         let mut connection = Connection::builder(&origin)
             .profile(OktaProfile::for_org(&origin).into_profile())
             .limiter(Arc::new(LearningGate::new(limiter)))

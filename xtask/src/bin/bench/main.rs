@@ -8,15 +8,16 @@
 //!    fair queue's;
 //! 3. **boards**: complexity-budget use against retry-on-429;
 //! 4. **pagination**: 100,000 users streamed or collected;
-//! 5. **cli**: the start of `connector list`.
+//! 5. **cli**: the start of `connector list`;
+//! 6. **redis**: one budget shared by 4 processes on Redis, against in-memory limiters.
 //!
 //! Each scenario runs this project and its baselines alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
 //! also rewrites the measured section of `docs/performance.md`.
 //!
 //! Hidden subcommands re-invoke this binary as a child process: `__serve-overhead` (the
-//! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
-//! its peak memory is its own).
+//! minimal server), `__paginate stream|vec URL TOKEN` (one pagination variant, so that
+//! its peak memory is its own) and `__shared ...` (a worker process of the redis scenario).
 
 mod boards;
 mod cli;
@@ -26,6 +27,7 @@ mod measure;
 mod okta;
 mod overhead;
 mod pagination;
+mod redis;
 mod report;
 
 use std::path::PathBuf;
@@ -38,7 +40,7 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"];
+const SCENARIOS: [&str; 6] = ["overhead", "okta", "boards", "pagination", "cli", "redis"];
 
 fn usage() -> String {
     format!("usage: bench [--quick] [--only {}]", SCENARIOS.join(","))
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("__serve-overhead") => overhead::serve(),
         Some("__paginate") => pagination::child(&args[1..]),
+        Some("__shared") => redis::child(&args[1..]),
         _ => bench(&args),
     };
     match result {
@@ -171,6 +174,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         "pagination" => pagination::run(plan, summary).await,
         // Times child processes: nothing else runs on the runtime meanwhile.
         "cli" => cli::run(plan, summary),
+        "redis" => redis::run(plan, summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }
