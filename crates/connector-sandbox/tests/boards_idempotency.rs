@@ -169,8 +169,5 @@ async fn a_duplicate_while_the_first_runs_gets_409_then_the_replayed_answer() {
     assert_eq!(replay.replayed.as_deref(), Some("true"));
     assert_eq!(replay.body, first);
     let stats = boards.state().stats();
-    assert_eq!(
-        (stats.boards_created, stats.idempotency_conflicts),
-        (1, 1)
-    );
+    assert_eq!((stats.boards_created, stats.idempotency_conflicts), (1, 1));
 }

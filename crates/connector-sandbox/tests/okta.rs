@@ -441,7 +441,11 @@ async fn ssws_token_is_checked_on_every_call_with_or_without_the_space() {
         assert_eq!(error["errorCauses"], json!([]));
     }
     // Okta's Python SDK sends the token right after the scheme, and Okta accepts that.
-    for auth in ["SSWS 00fixed-token", "SSWS00fixed-token", "ssws  00fixed-token"] {
+    for auth in [
+        "SSWS 00fixed-token",
+        "SSWS00fixed-token",
+        "ssws  00fixed-token",
+    ] {
         let ok = http
             .get(&url)
             .header("Authorization", auth)

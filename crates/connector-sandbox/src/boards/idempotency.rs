@@ -20,7 +20,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::time::Instant;
 
 use super::cost::pick_operation;
@@ -100,7 +100,8 @@ impl IdempotencyCache {
             status,
             body,
         };
-        self.entries.insert((token.to_owned(), key.to_owned()), entry);
+        self.entries
+            .insert((token.to_owned(), key.to_owned()), entry);
     }
 
     /// Forgets a request that did not run, so that a retry with its key runs.
@@ -129,7 +130,8 @@ struct ClaimGuard<'a> {
 impl Drop for ClaimGuard<'_> {
     fn drop(&mut self) {
         if !self.kept {
-            self.state.idempotency(|cache| cache.release(self.token, self.key));
+            self.state
+                .idempotency(|cache| cache.release(self.token, self.key));
         }
     }
 }
@@ -252,7 +254,10 @@ mod tests {
         let later = start + REPLAY_WINDOW - Duration::from_secs(1);
         assert!(matches!(
             cache.claim("t", "k", later),
-            Claim::Replay { status: StatusCode::OK, .. }
+            Claim::Replay {
+                status: StatusCode::OK,
+                ..
+            }
         ));
         assert!(matches!(
             cache.claim("t", "k", start + REPLAY_WINDOW),
