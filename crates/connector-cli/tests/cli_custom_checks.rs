@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-async fn run(connector: &str, env: Vec<(&'static str, String)>, input: Value) -> Output {
+async fn run(connector: &'static str, env: Vec<(&'static str, String)>, input: Value) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_connector"))
             .args(["run", connector, "custom-api-action", "--input", "-"])
