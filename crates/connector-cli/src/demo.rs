@@ -455,7 +455,9 @@ pub(crate) async fn run() -> ExitCode {
             )));
         }
     };
-    let history = match scenario(&sandbox, true).await {
+    // The progress line rewrites itself with escape sequences: only on a terminal.
+    let progress = crate::term::ansi(&std::io::stderr());
+    let history = match scenario(&sandbox, progress).await {
         Ok(h) => h,
         Err(e) => return crate::fail(&e),
     };

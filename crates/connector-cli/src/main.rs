@@ -27,6 +27,7 @@ mod demo;
 mod limits;
 
 mod sandbox;
+mod term;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -152,6 +153,7 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(term::ansi(&std::io::stderr()))
         .with_target(true)
         .try_init();
 }
@@ -256,8 +258,33 @@ fn read_input(input: Option<&str>) -> Result<Value, Error> {
         }
         Some(text) => text.to_owned(),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))
+    parse_input(&text)
+}
+
+/// The input as a JSON object: a UTF-8 byte-order mark (as some editors write) is skipped;
+/// empty input, text that is not JSON and JSON that is not an object are refused.
+fn parse_input(text: &str) -> Result<Value, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Error::invalid_input(
+            "the input is empty: give a JSON object, such as {\"id\": \"00u1\"}",
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))?;
+    if value.is_object() {
+        return Ok(value);
+    }
+    let found = match &value {
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        _ => "null",
+    };
+    Err(Error::invalid_input(format!(
+        "the input must be a JSON object, such as {{\"id\": \"00u1\"}}, not {found}"
+    )))
 }
 
 async fn run(

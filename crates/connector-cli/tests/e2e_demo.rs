@@ -33,6 +33,12 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
         output.status.code()
     );
 
+    // Run with its streams captured, the demo draws no progress line with escape codes.
+    assert!(
+        !output.stderr.contains(&0x1b) && !output.stdout.contains(&0x1b),
+        "escape bytes on a pipe:\n{stderr:?}"
+    );
+
     // The flow history: the template assigned the role and the role list shows it.
     assert!(stdout.contains("Flow History"), "{stdout}");
     assert!(

@@ -62,10 +62,10 @@ pub use connection::{
     Connection, ConnectionBuilder, Timeouts, USER_AGENT, is_loopback, parse_base_url, path_segment,
 };
 pub use custom::{
-    CustomApiAction, CustomApiInput, CustomApiOutput, build_custom_request, check_relative_url,
-    custom_api_call,
+    CustomApiAction, CustomApiInput, CustomApiOutput, MAX_HEADER_BYTES, MAX_URL_BYTES,
+    build_custom_request, check_relative_url, custom_api_call,
 };
-pub use error::{Error, ErrorKind, ErrorResponse, Result};
+pub use error::{Error, ErrorKind, ErrorResponse, QUOTE_LIMIT, Result, quote_input};
 pub use headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 pub use limiter::{

@@ -163,6 +163,15 @@ fn bearer_challenge(
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer"))
 }
 
+/// The token of an `SSWS` credential, with or without the space: Okta accepts
+/// `SSWS<token>` too, which its Python SDK sends.
+fn ssws_credential(value: &str) -> Option<&str> {
+    let scheme = value.get(..4)?;
+    scheme
+        .eq_ignore_ascii_case("SSWS")
+        .then(|| value[4..].trim_start())
+}
+
 fn authorize(
     state: &OktaState,
     method: &Method,
@@ -174,10 +183,7 @@ fn authorize(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .trim();
-    let (scheme, credential) = value
-        .split_once(' ')
-        .map_or((value, ""), |(s, c)| (s, c.trim()));
-    if scheme.eq_ignore_ascii_case("SSWS") {
+    if let Some(credential) = ssws_credential(value) {
         return if !credential.is_empty()
             && constant_time_eq(credential.as_bytes(), state.api_token.as_bytes())
         {
@@ -186,6 +192,9 @@ fn authorize(
             Err(OktaError::invalid_token())
         };
     }
+    let (scheme, credential) = value
+        .split_once(' ')
+        .map_or((value, ""), |(s, c)| (s, c.trim()));
     if scheme.eq_ignore_ascii_case("Bearer") {
         let needed = required_scopes(method, path);
         let oauth = lock(&state.oauth);
