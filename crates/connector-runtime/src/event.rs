@@ -66,10 +66,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
         .ok_or(Malformed::Shape("no data.events"))?
         .as_array()
         .ok_or(Malformed::Shape("data.events is not an array"))?;
-    let delivery = envelope
-        .get("eventId")
-        .and_then(Value::as_str)
-        .unwrap_or("delivery");
+    let delivery = envelope.get("eventId").and_then(Value::as_str).filter(|id| !id.is_empty());
     events
         .iter()
         .enumerate()
@@ -77,9 +74,11 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
             if !event.is_object() {
                 return Err(Malformed::Shape("an element of data.events is not an object"));
             }
-            let key = match event.get("uuid").and_then(Value::as_str) {
-                Some(uuid) if !uuid.is_empty() => uuid.to_owned(),
-                _ => format!("{delivery}#{index}"),
+            let key = match (event.get("uuid").and_then(Value::as_str), delivery) {
+                (Some(uuid), _) if !uuid.is_empty() => uuid.to_owned(),
+                (_, Some(delivery)) => format!("{delivery}#{index}"),
+                // Neither: the event's own content is its identity (FNV-1a of its JSON text).
+                (_, None) => format!("event#{:016x}", fnv1a(event.to_string().as_bytes())),
             };
             let event_type = event
                 .get("eventType")
@@ -102,6 +101,10 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
         .collect()
 }
 
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +120,7 @@ mod tests {
     #[test]
     fn odd_events_are_kept() {
         let events = parse_delivery(br#"{"data":{"events":[{"uuid":7,"target":{"id":"00u1"}}]}}"#).unwrap();
-        assert_eq!(events[0].key, "delivery#0");
+        assert!(events[0].key.starts_with("event#"), "{}", events[0].key);
         assert_eq!(events[0].user_id, None);
     }
 }

@@ -6,7 +6,8 @@
 //! 2. **okta**: rate-limit goodput against the policy of Okta's SDKs;
 //! 3. **boards**: complexity-budget use against retry-on-429;
 //! 4. **pagination**: 100,000 users streamed or collected;
-//! 5. **cli**: the start of `connector list`.
+//! 5. **cli**: the start of `connector list`;
+//! 6. **serve**: the flow runtime's intake and events-to-assignments (see `serve.rs`).
 //!
 //! Each scenario runs this project and its baseline alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
@@ -24,6 +25,7 @@ mod okta;
 mod overhead;
 mod pagination;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,8 +34,8 @@ use std::time::{Duration, Instant};
 use measure::Machine;
 use report::Summary;
 
-const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli]";
-const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"];
+const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli,serve]";
+const SCENARIOS: [&str; 6] = ["overhead", "okta", "boards", "pagination", "cli", "serve"];
 
 /// How much of each scenario to run.
 #[derive(Debug, Clone)]
@@ -122,6 +124,10 @@ fn bench(args: &[String]) -> Result<(), String> {
         }
         if selected("pagination") {
             stage("pagination", pagination::run(&plan, &mut summary)).await?;
+        }
+        if selected("serve") {
+            let events = if quick { 500 } else { 2_000 };
+            stage("serve", serve::run(events, &mut summary)).await?;
         }
         Ok::<_, String>(())
     })?;
