@@ -221,7 +221,7 @@ impl BoardsBuilder {
         };
         let mut builder = connection_builder
             .auth(self.token)
-            .profile(self.profile)
+            .profile(self.profile.clone().into_profile())
             .limiter(limiter)
             .retry_policy(self.retry_policy)
             .timeouts(self.timeouts)
@@ -366,8 +366,8 @@ impl Boards {
             .json(&body)?
             .header(api_version_header(), self.api_version.clone())
             .cost(UNKNOWN_CALL_ESTIMATE);
-        let response = self.connection.send(request).await?;
-        let mut root = body_object(&response)?;
+        let mut response = self.connection.send(request).await?;
+        let mut root = body_object(&mut response)?;
         Ok(root.remove("data").unwrap_or(Value::Null))
     }
 
@@ -394,7 +394,7 @@ impl Boards {
             .header(api_version_header(), self.api_version.clone())
             .cost(estimate)
             .operation(document.root_field);
-        let response = match self.connection.send(request).await {
+        let mut response = match self.connection.send(request).await {
             Ok(response) => response,
             Err(error) => {
                 // An answer, even a refusal, ends the probe: learn from its report if it has
@@ -412,7 +412,7 @@ impl Boards {
                 return Err(error);
             }
         };
-        let mut root = body_object(&response)?;
+        let mut root = body_object(&mut response)?;
         let envelope = Envelope::from_object(&root);
         let charged = envelope.complexity.and_then(|c| c.query);
         self.costs
@@ -451,10 +451,12 @@ impl Boards {
     }
 }
 
-fn body_object(response: &Response) -> Result<Map<String, Value>> {
-    match response.json::<Value>()? {
-        Value::Object(root) => Ok(root),
-        _ => Err(
+/// The answer's root object, from the parse the pipeline already made.
+fn body_object(response: &mut Response) -> Result<Map<String, Value>> {
+    match response.take_json() {
+        Some(Value::Object(root)) if !response.is_synthetic() => Ok(root),
+        _ if response.is_synthetic() => Err(Error::dry_run_stop()),
+        Some(_) | None => Err(
             Error::invalid_response("the boards service's answer is not a JSON object")
                 .with_status(response.status())
                 .with_attempts(response.attempts()),

@@ -3,13 +3,14 @@
 //! (an HTTP 200 can be a failure) and errors in the service's three shapes.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
-use connector_core::profile::{classify_transport, standard_error, standard_retry_after};
 use connector_core::{
-    Error, ErrorKind, Feedback, Outcome, Request, Response, RetryPolicy, RetryReason,
-    ServiceProfile, TransportFailure, Verdict,
+    AttemptContext, Error, ErrorKind, Feedback, LimitKey, Profile, Request, Response,
+    RetryReason, TransportFailure, Verdict, standard_error, standard_retry_after,
 };
+use serde_json::Value;
 
 use crate::envelope::{Class, Envelope, ServiceError};
 use crate::graphql;
@@ -97,34 +98,35 @@ fn fingerprint(token: &str) -> String {
     format!("{:08x}", (hash >> 32) ^ (hash & 0xffff_ffff))
 }
 
-impl ServiceProfile for BoardsProfile {
-    fn limit_keys(&self, request: &Request) -> Vec<(String, u64)> {
+impl BoardsProfile {
+    /// The limiter keys of a request: the complexity budget (the document's estimate), the
+    /// calls per minute, `create_board`'s own limit, and last the concurrency cap, so that a
+    /// slot in flight is held only once the budgets have admitted the call.
+    pub fn limit_keys(&self, request: &Request) -> Vec<(LimitKey, u64)> {
         let points = match request.operation_name() {
             Some(_) => request.request_cost(),
             None => request.request_cost().max(UNKNOWN_CALL_ESTIMATE),
         };
         let mut keys = vec![
-            (self.complexity_key.clone(), points),
-            (self.calls_key.clone(), 1),
+            (LimitKey::quota(self.complexity_key.as_str()), points),
+            (LimitKey::quota(self.calls_key.as_str()), 1),
         ];
         if request.operation_name() == Some(graphql::CREATE_BOARD.root_field) {
-            keys.push((self.create_board_key.clone(), 1));
+            keys.push((LimitKey::quota(self.create_board_key.as_str()), 1));
         }
-        // Last, so that a slot in flight is held only once the budgets have admitted the call.
-        keys.push((self.concurrency_key.clone(), 1));
+        keys.push((LimitKey::concurrency(self.concurrency_key.as_str()), 1));
         keys
     }
 
-    fn feedback(
-        &self,
-        request: &Request,
-        response: &Response,
-        now: SystemTime,
-    ) -> Vec<(String, Feedback)> {
-        let _ = request;
-        let envelope = Envelope::parse(response.body());
+    /// What an answer says about the budgets: the `complexity` report (or the
+    /// `complexityMinute` rate-limit header), and a spent key on a limit error.
+    pub fn feedback(&self, context: &AttemptContext<'_>) -> Vec<(LimitKey, Feedback)> {
+        let Some(response) = context.response() else {
+            return Vec::new();
+        };
+        let envelope = envelope(context);
         let mut complexity = rate_limit_header(response, "complexityMinute");
-        if let Some(report) = envelope.complexity {
+        if let Some(report) = &envelope.complexity {
             let mut fb = complexity.take().unwrap_or_default();
             if let Some(query) = report.query {
                 fb.charged = Some(query);
@@ -141,7 +143,7 @@ impl ServiceProfile for BoardsProfile {
         if let Some((error, class)) = envelope.limit() {
             let wait = error
                 .retry_in
-                .or_else(|| standard_retry_after(response, now));
+                .or_else(|| standard_retry_after(response, context.now()));
             let spent = |fb: Option<Feedback>| {
                 let mut fb = fb.unwrap_or_default();
                 fb.remaining = Some(0);
@@ -153,145 +155,136 @@ impl ServiceProfile for BoardsProfile {
             match (class, error.code.as_deref()) {
                 (Class::ComplexityLimit, _) => complexity = Some(spent(complexity.take())),
                 (Class::RateLimit, Some("Rate Limit Exceeded" | "RATE_LIMIT_EXCEEDED")) => {
-                    out.push((self.calls_key.clone(), spent(None)));
+                    out.push((LimitKey::quota(self.calls_key.as_str()), spent(None)));
                 }
                 _ => {}
             }
         }
         if let Some(fb) = complexity {
-            out.push((self.complexity_key.clone(), fb));
+            out.push((LimitKey::quota(self.complexity_key.as_str()), fb));
         }
         out
     }
 
-    fn retry_after(&self, response: &Response, now: SystemTime) -> Option<Duration> {
-        Envelope::parse(response.body())
-            .errors
-            .iter()
-            .find_map(|e| e.retry_in)
-            .or_else(|| standard_retry_after(response, now))
-    }
-
-    fn classify(
-        &self,
-        request: &Request,
-        outcome: Outcome<'_>,
-        policy: &RetryPolicy,
-        now: SystemTime,
-    ) -> Verdict {
-        let response = match outcome {
-            Ok(response) => response,
-            Err(failure) => return classify_failure(request, failure, policy),
-        };
-        let status = response.status();
-        if status == 401 {
-            return Verdict::Unauthorized;
-        }
-        let envelope = Envelope::parse(response.body());
-        if let Some((error, class)) = envelope.limit() {
-            // A limit reported in the body wins over the status: the legacy versions sent the
-            // complexity error with a 200.
-            if class == Class::DailyLimit || !policy.retries_status(429) {
-                return Verdict::Fail;
-            }
-            return Verdict::Retryable {
-                reason: RetryReason::Status(429),
-                after: error
-                    .retry_in
-                    .or_else(|| standard_retry_after(response, now)),
-            };
-        }
-        if response.is_success() {
-            return if envelope.has_errors() {
-                Verdict::Fail
-            } else {
-                Verdict::Success
-            };
-        }
-        if policy.retries_status(status) {
-            return Verdict::Retryable {
-                reason: RetryReason::Status(status),
-                after: self.retry_after(response, now),
-            };
-        }
-        Verdict::Fail
-    }
-
-    fn error(&self, request: &Request, response: &Response) -> Error {
-        let envelope = Envelope::parse(response.body());
-        let status = response.status();
-        let operation = request.operation_name().unwrap_or("the call");
-        let Some((primary, class)) = envelope.primary() else {
-            let error = standard_error(response);
-            return match status {
-                401 => error.with_message(
-                    "the boards service refused the token (401 unauthorized); check BOARDS_API_TOKEN",
-                ),
-                429 => error.with_message(format!(
-                    "the boards service refused {operation}: rate limit reached (429); make fewer concurrent calls"
-                )),
-                _ => error,
-            };
-        };
-        let kind = match class {
-            Class::ComplexityLimit | Class::RateLimit | Class::DailyLimit => ErrorKind::RateLimited,
-            Class::NotFound => ErrorKind::NotFound,
-            Class::PermissionDenied => ErrorKind::PermissionDenied,
-            Class::InvalidInput => ErrorKind::InvalidInput,
-            Class::Conflict => ErrorKind::Conflict,
-            Class::Other if status == 401 => ErrorKind::Authentication,
-            Class::Other => match primary.status_code.filter(|s| *s >= 400) {
-                Some(code) => ErrorKind::from_status(code),
-                None if status >= 400 => ErrorKind::from_status(status),
-                None => ErrorKind::Upstream,
-            },
-        };
-        let mut error = Error::new(
-            kind,
-            message(operation, kind, class, &envelope.errors, primary),
-        );
-        if let Some(code) = &primary.code {
-            error = error.with_code(code.clone());
-        }
-        if let Some(id) = &envelope.request_id {
-            error = error.with_request_id(id.clone());
-        }
-        if let Some(wait) = primary.retry_in {
-            error = error.with_retry_after(wait);
-        }
-        error
-    }
-
-    fn request_id(&self, response: &Response) -> Option<String> {
-        Envelope::parse(response.body())
-            .request_id
-            .or_else(|| response.header("x-request-id").map(str::to_owned))
+    /// The pipeline's parts for this token: the keys and feedback above, three rules ahead
+    /// of the defaults (limits reported in the body, a 200 with `errors[]`, transport
+    /// failures of queries), the service's three error shapes, and its request id.
+    pub fn into_profile(self) -> Profile {
+        let boards = Arc::new(self);
+        let (keys, feedback) = (boards.clone(), boards);
+        Profile::plain()
+            .named("boards")
+            .with_limit_keys(move |request: &Request| keys.limit_keys(request))
+            .with_feedback(move |ctx: &AttemptContext<'_>| feedback.feedback(ctx))
+            .with_rule(retry_queries_on_transport_failures)
+            .with_rule(fail_answers_with_errors)
+            .with_rule(limits_in_the_body)
+            .with_errors(boards_error)
+            .with_request_id(|ctx: &AttemptContext<'_>| {
+                envelope(ctx)
+                    .request_id
+                    .clone()
+                    .or_else(|| ctx.response()?.header("x-request-id").map(str::to_owned))
+            })
     }
 }
 
-/// Transport failures: a query is safe to repeat whatever its method (GraphQL sends reads as
-/// POST), a mutation or an unknown document only when it surely never left.
-fn classify_failure(
-    request: &Request,
-    failure: &TransportFailure,
-    policy: &RetryPolicy,
-) -> Verdict {
-    let is_query = request
+/// The answer's envelope, read once per attempt from the body parsed once.
+fn envelope(context: &AttemptContext<'_>) -> Arc<Envelope> {
+    context.view(|ctx| match ctx.json() {
+        Some(Value::Object(root)) => Envelope::from_object(root),
+        _ => Envelope::default(),
+    })
+}
+
+/// A limit reported in the body wins over the status (the legacy versions sent the
+/// complexity error with a 200): retried after `retry_in_seconds`, except the daily limit.
+fn limits_in_the_body(context: &AttemptContext<'_>) -> Option<Verdict> {
+    let response = context.response()?;
+    if response.status() == 401 {
+        return None;
+    }
+    let envelope = envelope(context);
+    let (error, class) = envelope.limit()?;
+    if class == Class::DailyLimit || !context.policy().retries_status(429) {
+        return Some(Verdict::Fail);
+    }
+    Some(Verdict::retry_after(
+        RetryReason::Status(429),
+        error
+            .retry_in
+            .or_else(|| standard_retry_after(response, context.now())),
+    ))
+}
+
+/// GraphQL answers a failed operation with a 200 and `errors[]`.
+fn fail_answers_with_errors(context: &AttemptContext<'_>) -> Option<Verdict> {
+    let response = context.response().filter(|r| r.is_success())?;
+    let _ = response;
+    envelope(context).has_errors().then_some(Verdict::Fail)
+}
+
+/// A query is safe to repeat whatever its method (GraphQL sends reads as POST); a mutation
+/// or an unknown document is left to the defaults (retried only when it surely never left).
+fn retry_queries_on_transport_failures(context: &AttemptContext<'_>) -> Option<Verdict> {
+    let failure = context.failure()?;
+    let is_query = context
+        .request()
         .operation_name()
         .is_some_and(|op| !graphql::is_mutation(op));
-    if is_query
-        && policy.retry_transport
+    (is_query
+        && context.policy().retry_transport
         && matches!(
             failure,
-            TransportFailure::Timeout | TransportFailure::Broken(_)
-        )
-    {
-        return Verdict::Retryable {
-            reason: RetryReason::Transport,
-            after: None,
+            TransportFailure::Timeout(_) | TransportFailure::Broken(_)
+        ))
+    .then(|| Verdict::retry(RetryReason::Transport))
+}
+
+/// The service's error in any of its three shapes, or the status's own error.
+fn boards_error(context: &AttemptContext<'_>, response: &Response) -> Error {
+    let envelope = envelope(context);
+    let status = response.status();
+    let operation = context.request().operation_name().unwrap_or("the call");
+    let Some((primary, class)) = envelope.primary() else {
+        let error = standard_error(response);
+        return match status {
+            401 => error.with_message(
+                "the boards service refused the token (401 unauthorized); check BOARDS_API_TOKEN",
+            ),
+            429 => error.with_message(format!(
+                "the boards service refused {operation}: rate limit reached (429); make fewer concurrent calls"
+            )),
+            _ => error,
         };
+    };
+    let kind = match class {
+        Class::ComplexityLimit | Class::RateLimit | Class::DailyLimit => ErrorKind::RateLimited,
+        Class::NotFound => ErrorKind::NotFound,
+        Class::PermissionDenied => ErrorKind::PermissionDenied,
+        Class::InvalidInput => ErrorKind::InvalidInput,
+        Class::Conflict => ErrorKind::Conflict,
+        Class::Other if status == 401 => ErrorKind::Authentication,
+        Class::Other => match primary.status_code.filter(|s| *s >= 400) {
+            Some(code) => ErrorKind::from_status(code),
+            None if status >= 400 => ErrorKind::from_status(status),
+            None => ErrorKind::Upstream,
+        },
+    };
+    let mut error = Error::new(
+        kind,
+        message(operation, kind, class, &envelope.errors, primary),
+    );
+    if let Some(code) = &primary.code {
+        error = error.with_code(code.clone());
     }
-    classify_transport(request, failure, policy)
+    if let Some(id) = &envelope.request_id {
+        error = error.with_request_id(id.clone());
+    }
+    if let Some(wait) = primary.retry_in {
+        error = error.with_retry_after(wait);
+    }
+    error
 }
 
 fn message(

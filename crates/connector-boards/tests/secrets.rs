@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use common::{Canned, TOKEN, answer, client, fallback, in_turn};
 use connector_boards::{BoardKind, Boards, CreateBoardInput, connector};
 use connector_core::{
-    DryRunLog, Env, ErrorKind, Feedback, HasConnection, ManualClock, Permit, RateLimiter,
+    DryRunLog, Env, ErrorKind, Feedback, HasConnection, LimitKey, ManualClock, Observation, Permit, RateLimiter,
 };
 use httpmock::MockServer;
 use serde_json::json;
@@ -113,13 +113,18 @@ struct KeyRecorder(Mutex<Vec<(String, u64)>>);
 
 #[async_trait]
 impl RateLimiter for KeyRecorder {
-    async fn acquire(&self, key: &str, cost: u64) -> connector_core::Result<Permit> {
-        self.0.lock().unwrap().push((key.to_owned(), cost));
+    async fn acquire(
+        &self,
+        key: &LimitKey,
+        cost: u64,
+        _max_wait: std::time::Duration,
+    ) -> connector_core::Result<Permit> {
+        self.0.lock().unwrap().push((key.name().to_owned(), cost));
         Ok(Permit::free())
     }
 
-    fn observe(&self, key: &str, _feedback: &Feedback) {
-        self.0.lock().unwrap().push((key.to_owned(), 0));
+    async fn observe(&self, key: &LimitKey, _feedback: &Feedback, _observation: &Observation) {
+        self.0.lock().unwrap().push((key.name().to_owned(), 0));
     }
 }
 

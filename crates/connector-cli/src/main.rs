@@ -298,12 +298,14 @@ async fn run(
         }
         let session = found.connect(&env)?;
         match session.run(action, input).await {
-            Err(e) if e.is_dry_run_stop() => {
-                Ok(json!({ "dryRun": true, "requests": log.requests() }))
-            }
-            Ok(output) if dry_run => {
-                Ok(json!({ "dryRun": true, "requests": log.requests(), "output": output }))
-            }
+            // The output of a dry run is made of synthetic answers: only the requests are
+            // worth showing.
+            Err(e) if e.is_dry_run_stop() => Ok(json!({
+                "dryRun": true,
+                "requests": log.requests(),
+                "note": "the action stopped where it needs a real answer to go on; later requests depend on it",
+            })),
+            Ok(_) if dry_run => Ok(json!({ "dryRun": true, "requests": log.requests() })),
             other => other,
         }
     }

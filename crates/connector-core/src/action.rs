@@ -15,7 +15,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::connection::{Connection, DryRunLog};
+use crate::connection::Connection;
+use crate::pipeline::DryRunLog;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A client that owns a [`Connection`] (what the Custom API Action needs).

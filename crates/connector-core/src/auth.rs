@@ -14,7 +14,11 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::clock::{Clock, TokioClock};
+use crate::connection::{Connection, Timeouts};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{HeaderValue, Method, Response};
+use crate::pipeline::{AttemptContext, Profile, Transport};
+use crate::retry::RetryPolicy;
 
 /// Supplies the `Authorization` header of each attempt.
 #[async_trait]
@@ -175,16 +179,20 @@ struct CachedToken {
 ///
 /// Caches the access token, refreshes it `refresh_before` (default 60 s) ahead of its expiry,
 /// lets concurrent callers share one refresh (they wait on the same lock and find the new
-/// token), and fetches a new one once after a 401.
+/// token), and fetches a new one once after a 401. The token request goes through the same
+/// pipeline as every other request: its timeouts, body cap, classification and retries
+/// (429, 503 and 504 per the retry policy, on the injected clock).
 pub struct ClientCredentials {
     token_url: Url,
     client_id: String,
     scopes: Vec<String>,
     client_auth: ClientAuth,
     refresh_before: Duration,
-    timeout: Duration,
-    http: reqwest::Client,
+    timeouts: Timeouts,
+    policy: RetryPolicy,
+    transport: Option<Arc<dyn Transport>>,
     clock: Arc<dyn Clock>,
+    connection: std::sync::OnceLock<Connection>,
     cache: Mutex<Option<CachedToken>>,
     fetches: std::sync::atomic::AtomicU64,
 }
@@ -211,20 +219,17 @@ impl ClientCredentials {
         client_auth: ClientAuth,
     ) -> Result<ClientCredentials> {
         let token_url = crate::connection::parse_base_url(token_url)?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(crate::USER_AGENT)
-            .build()
-            .map_err(|e| Error::configuration("cannot build the HTTP client").with_source(e))?;
         Ok(ClientCredentials {
             token_url,
             client_id: client_id.into(),
             scopes: scopes.into_iter().map(Into::into).collect(),
             client_auth,
             refresh_before: Duration::from_secs(60),
-            timeout: Duration::from_secs(30),
-            http,
+            timeouts: Timeouts::new(Duration::from_secs(30), Duration::from_secs(60)),
+            policy: RetryPolicy::default(),
+            transport: None,
             clock: Arc::new(TokioClock),
+            connection: std::sync::OnceLock::new(),
             cache: Mutex::new(None),
             fetches: std::sync::atomic::AtomicU64::new(0),
         })
@@ -242,9 +247,53 @@ impl ClientCredentials {
         self
     }
 
+    /// Sets the token request's time limits (default 30 s per attempt, 60 s in all).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets the token request's retry policy (default: the connection default, 429, 503
+    /// and 504 within a minute).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sends the token request through another transport.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
     /// How many token requests this source has made.
     pub fn token_requests(&self) -> u64 {
         self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn connection(&self) -> Result<&Connection> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection);
+        }
+        let client_id = self.client_id.clone();
+        let mut builder = Connection::builder(self.token_url.as_str())
+            .profile(
+                Profile::plain()
+                    .named("oauth")
+                    .with_errors(move |ctx: &AttemptContext<'_>, response: &Response| {
+                        token_error(&client_id, ctx, response)
+                    }),
+            )
+            .retry_policy(self.policy.clone())
+            .timeouts(self.timeouts)
+            .clock(self.clock.clone());
+        if let Some(transport) = &self.transport {
+            builder = builder.transport(transport.clone());
+        }
+        let connection = builder.build()?;
+        // Two callers may build at once (the cache lock is held by one at a time, so not in
+        // practice); the first one kept wins and the other is dropped.
+        Ok(self.connection.get_or_init(|| connection))
     }
 
     /// The token request's form body. Built apart from `fetch` because the form serializer is
@@ -275,56 +324,28 @@ impl ClientCredentials {
     async fn fetch(&self) -> Result<CachedToken> {
         self.fetches
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let body = self.token_form()?;
+        let connection = self.connection()?;
         tracing::debug!(token_url = %self.token_url, client_id = %self.client_id, "requesting an access token");
-        let send = self
-            .http
-            .post(self.token_url.clone())
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("Accept", "application/json")
-            .body(body)
-            .send();
-        let response = tokio::time::timeout(self.timeout, send)
-            .await
-            .map_err(|_| token_timeout())?
-            .map_err(|e| {
-                Error::new(ErrorKind::Transport, "cannot reach the token endpoint")
-                    .with_source(e.without_url())
-            })?;
-        let status = response.status().as_u16();
-        let bytes = tokio::time::timeout(self.timeout, response.bytes())
-            .await
-            .map_err(|_| token_timeout())?
-            .map_err(|e| {
-                Error::new(ErrorKind::Transport, "the token answer was cut off")
-                    .with_source(e.without_url())
-            })?;
-        if !(200..300).contains(&status) {
-            let answer: OAuthErrorAnswer =
-                serde_json::from_slice(&bytes).unwrap_or(OAuthErrorAnswer {
-                    error: None,
-                    error_description: None,
-                });
-            let kind = match status {
-                400 | 401 | 403 => ErrorKind::Authentication,
-                429 => ErrorKind::RateLimited,
-                _ => ErrorKind::from_status(status),
-            };
-            let mut message = format!("the token endpoint refused client {}", self.client_id);
-            if let Some(description) = &answer.error_description {
-                message.push_str(&format!(": {description}"));
+        // A fresh assertion per attempt is not needed: the pipeline resends the same body,
+        // and an assertion lives for minutes.
+        let request = connection
+            .request_url(Method::POST, self.token_url.as_str())?
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            )
+            .body(self.token_form()?);
+        let response = connection.send(request).await.map_err(|e| {
+            if e.status().is_none() && e.kind() != ErrorKind::RateLimited {
+                let message = format!("cannot get a token from the token endpoint: {}", e.message());
+                e.with_message(message)
+            } else {
+                e
             }
-            let mut error = Error::new(kind, message)
-                .with_status(status)
-                .with_attempts(1);
-            if let Some(code) = answer.error {
-                error = error.with_code(code);
-            }
-            return Err(error);
-        }
-        let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+        })?;
+        let answer: TokenAnswer = serde_json::from_slice(response.body()).map_err(|e| {
             Error::invalid_response(format!("the token answer is not a token: {e}"))
-                .with_status(status)
+                .with_status(response.status())
         })?;
         let scheme = match answer.token_type.as_deref() {
             Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP",
@@ -336,6 +357,29 @@ impl ClientCredentials {
             expires_at: self.clock.now() + lifetime,
         })
     }
+}
+
+/// The token endpoint's refusal: `error` and `error_description` (RFC 6749 §5.2).
+fn token_error(client_id: &str, context: &AttemptContext<'_>, response: &Response) -> Error {
+    let status = response.status();
+    let answer: Option<OAuthErrorAnswer> = context
+        .json()
+        .and_then(|json| serde_json::from_value(json.clone()).ok());
+    let kind = match status {
+        400 | 401 | 403 => ErrorKind::Authentication,
+        429 => ErrorKind::RateLimited,
+        _ => ErrorKind::from_status(status),
+    };
+    let mut message = format!("the token endpoint refused client {client_id}");
+    if let Some(description) = answer.as_ref().and_then(|a| a.error_description.as_deref()) {
+        let description: String = description.chars().take(300).collect();
+        message.push_str(&format!(": {description}"));
+    }
+    let mut error = Error::new(kind, message).with_status(status);
+    if let Some(code) = answer.and_then(|a| a.error) {
+        error = error.with_code(code);
+    }
+    error
 }
 
 #[async_trait]
@@ -370,13 +414,6 @@ impl Authenticator for ClientCredentials {
         }
         true
     }
-}
-
-fn token_timeout() -> Error {
-    Error::new(
-        ErrorKind::Timeout,
-        "the token endpoint did not answer in time",
-    )
 }
 
 #[cfg(test)]

@@ -133,6 +133,7 @@ struct Inner {
     response: Option<Box<ErrorResponse>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
     dry_run: bool,
+    outcome_unknown: bool,
 }
 
 /// The result type of the toolkit.
@@ -153,6 +154,7 @@ impl Error {
                 response: None,
                 source: None,
                 dry_run: false,
+                outcome_unknown: false,
             }),
         }
     }
@@ -226,13 +228,31 @@ impl Error {
         self
     }
 
-    pub(crate) fn dry_run_stop() -> Error {
-        let mut error = Error::configuration("dry run: the request was recorded and not sent");
+    /// The error of an action that needs a real answer to go on during a dry run (it reads an
+    /// id from it): the requests so far are recorded; see [`Error::is_dry_run_stop`].
+    pub fn dry_run_stop() -> Error {
+        let mut error = Error::configuration(
+            "dry run: the requests were recorded and not sent; later requests would depend on a real answer",
+        );
         error.inner.dry_run = true;
         error
     }
 
-    /// True when this error only says that a dry run stopped before sending.
+    /// Marks the error as one whose request may have taken effect: it was not safe to
+    /// repeat and failed in transport or timed out after it may have reached the service.
+    pub fn with_outcome_unknown(mut self) -> Error {
+        self.inner.outcome_unknown = true;
+        self
+    }
+
+    /// True when the request may have taken effect although the call failed: check the
+    /// service before repeating it.
+    pub fn outcome_unknown(&self) -> bool {
+        self.inner.outcome_unknown
+    }
+
+    /// True when this error only says that a dry run stopped: the action needed a real
+    /// answer (to read an id from it) to go on, and a dry run has none.
     pub fn is_dry_run_stop(&self) -> bool {
         self.inner.dry_run
     }
@@ -292,6 +312,9 @@ impl Error {
             map.insert("requestId".into(), Value::from(id.clone()));
         }
         map.insert("attempts".into(), Value::from(self.inner.attempts));
+        if self.inner.outcome_unknown {
+            map.insert("outcomeUnknown".into(), Value::Bool(true));
+        }
         if let Some(after) = self.inner.retry_after {
             map.insert(
                 "retryAfterSeconds".into(),

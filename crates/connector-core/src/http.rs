@@ -24,6 +24,7 @@ pub struct Request {
     pub(crate) body: Option<Bytes>,
     pub(crate) cost: u64,
     pub(crate) operation: Option<String>,
+    pub(crate) repeatable: Option<bool>,
 }
 
 impl fmt::Debug for Request {
@@ -50,6 +51,7 @@ impl Request {
             body: None,
             cost: 1,
             operation: None,
+            repeatable: None,
         }
     }
 
@@ -118,6 +120,23 @@ impl Request {
         self
     }
 
+    /// Says whether the request is safe to repeat, whatever its method: a GraphQL query
+    /// sent as `POST` is; a `POST` carrying an idempotency key the service honours is.
+    pub fn repeatable(mut self, repeatable: bool) -> Request {
+        self.repeatable = Some(repeatable);
+        self
+    }
+
+    /// Marks the request as built from an earlier answer (an id read from it): a dry run,
+    /// which has no real answers, lists it with `"dependsOnAnswer": true`.
+    pub fn depends_on_answer(mut self) -> Request {
+        self.headers.insert(
+            HeaderName::from_static(crate::pipeline::DEPENDS_HEADER),
+            HeaderValue::from_static("1"),
+        );
+        self
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method
@@ -155,6 +174,9 @@ impl Request {
 
     /// True for methods that are safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS, TRACE).
     pub fn is_idempotent(&self) -> bool {
+        if let Some(repeatable) = self.repeatable {
+            return repeatable;
+        }
         matches!(
             self.method,
             Method::GET
@@ -175,6 +197,8 @@ pub struct Response {
     pub(crate) body: Bytes,
     pub(crate) url: Url,
     pub(crate) attempts: u32,
+    /// The body as JSON, when the pipeline's parts already parsed it.
+    pub(crate) parsed: Option<Value>,
 }
 
 impl fmt::Debug for Response {
@@ -202,6 +226,7 @@ impl Response {
             body: body.into(),
             url,
             attempts: 1,
+            parsed: None,
         }
     }
 
@@ -244,6 +269,12 @@ impl Response {
         &self.url
     }
 
+    /// True for the synthetic answer of a dry run, which no service sent.
+    pub fn is_synthetic(&self) -> bool {
+        self.headers
+            .contains_key(crate::pipeline::DRY_RUN_HEADER)
+    }
+
     /// The number of attempts the pipeline made for this answer.
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -256,6 +287,9 @@ impl Response {
         // tracks the path to say where the answer differs.
         if let Ok(value) = serde_json::from_slice(&self.body) {
             return Ok(value);
+        }
+        if self.is_synthetic() {
+            return Err(Error::dry_run_stop());
         }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -272,6 +306,15 @@ impl Response {
                 .with_status(self.status)
                 .with_attempts(self.attempts)
         })
+    }
+
+    /// The body as a JSON value, taking the parse the pipeline already made when there is
+    /// one (so an answer's body is parsed once), else parsing it now; `None` when the body
+    /// is not JSON.
+    pub fn take_json(&mut self) -> Option<Value> {
+        self.parsed
+            .take()
+            .or_else(|| crate::pipeline::parse_counted(&self.body))
     }
 
     /// The body as JSON when it parses, else as a string (lossy UTF-8).

@@ -2,9 +2,10 @@
 //!
 //! - [`Connection`]: base URL (https, or http on loopback only), credentials
 //!   ([`StaticToken`], [`ClientCredentials`]), and one pipeline for every request:
-//!   auth → [rate limiter](RateLimiter) → send with a per-attempt timeout and a body cap →
-//!   [classify](ServiceProfile::classify) → [retry](RetryPolicy) or return, with the
-//!   service's rate-limit [feedback](Feedback) flowing back into the limiter.
+//!   auth → [rate limiter](RateLimiter) (bounded by the call's deadline) →
+//!   [transport](Transport) with a per-attempt timeout and a body cap → [classify](Profile)
+//!   → [retry](RetryPolicy) or return, with the service's rate-limit [feedback](Feedback)
+//!   flowing back into the limiter.
 //! - [`Error`]: one error type with a machine-readable [`ErrorKind`] and the facts a person
 //!   needs (status, the service's code, request id, attempts, retry-after).
 //! - [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions, their JSON form
@@ -12,8 +13,9 @@
 //! - The [Custom API Action](custom): an authenticated raw call through the same pipeline,
 //!   with guard rails that keep it on the connection's origin.
 //!
-//! A connector plugs in a [`ServiceProfile`] (limiter keys, feedback reader, classifier,
-//! error mapping) and never touches the loop.
+//! A connector plugs in a [`Profile`] of small parts (limiter keys, feedback reader,
+//! classification rules ahead of the defaults, error mapper, request id) and never touches
+//! the loop.
 //!
 //! # Example
 //!
@@ -34,17 +36,17 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod action;
-pub mod auth;
-pub mod clock;
-pub mod connection;
-pub mod custom;
-pub mod error;
-pub mod headers;
-pub mod http;
-pub mod limiter;
-pub mod profile;
-pub mod retry;
+mod action;
+mod auth;
+mod clock;
+mod connection;
+mod custom;
+mod error;
+mod headers;
+mod http;
+mod limiter;
+mod pipeline;
+mod retry;
 
 pub use action::{
     Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection,
@@ -53,18 +55,33 @@ pub use action::{
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
 };
-pub use clock::{Clock, ManualClock, SimWorker, SimulatedClock, TokioClock};
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::{ManualClock, SimWorker, SimulatedClock};
+pub use clock::{Clock, Sleep, TokioClock};
 pub use connection::{
-    Connection, ConnectionBuilder, DryRunLog, RecordedRequest, Timeouts, USER_AGENT, is_loopback,
-    mask_secrets, parse_base_url, path_segment,
+    Connection, ConnectionBuilder, Timeouts, USER_AGENT, is_loopback, parse_base_url,
+    path_segment,
 };
 pub use custom::{
-    CustomApiAction, CustomApiInput, CustomApiOutput, check_relative_url, custom_api_call,
+    CustomApiAction, CustomApiInput, CustomApiOutput, build_custom_request, check_relative_url,
+    custom_api_call,
 };
 pub use error::{Error, ErrorKind, ErrorResponse, Result};
+pub use headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
-pub use limiter::{Feedback, Limit, MemoryLimiter, Permit, RateLimiter, Unlimited};
-pub use profile::{Outcome, PlainHttp, ServiceProfile, TransportFailure};
+pub use limiter::{
+    Feedback, Limit, LimitKey, LimitKind, LimiterBackend, LimiterSpec, MemoryBackend,
+    MemoryLimiter, Observation, Permit, RateLimiter, Unlimited, wait_exceeded,
+};
+#[cfg(any(test, feature = "test-util"))]
+pub use pipeline::body_parses_on_this_thread;
+pub use pipeline::{
+    AttemptContext, CallRecord, Classifier, DRY_RUN_HEADER, DryRunLog, ErrorMapper,
+    FeedbackReader, LimitKeys, Outgoing, Profile, RecordedRequest, RecordingTransport,
+    RequestIdReader, ReqwestTransport, RetryDecorator, Transport, TransportFailure,
+    classify_transport, default_verdict, mask_secrets, record_calls, standard_error,
+    standard_retry_after,
+};
 pub use retry::{GiveUpReason, RetryDecision, RetryPolicy, RetryReason, Verdict};
 
 /// Re-exported so connectors derive schemas with the same version.

@@ -1,7 +1,7 @@
 //! Whether and when to try again.
 //!
 //! Three separate concerns, as in tower and the AWS SDK's retry runtime:
-//! a [classifier](crate::ServiceProfile::classify) looks at one attempt's outcome and returns
+//! a [classifier](crate::Classifier) looks at one attempt's outcome and returns
 //! a [`Verdict`] (which may carry the wait the service asked for); the [`RetryPolicy`] turns a
 //! verdict into a [`RetryDecision`] (retry after a delay, or give up and why) with a pure
 //! function; and admission is the [rate limiter](crate::limiter)'s job.
@@ -49,8 +49,24 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    /// Retryable for `reason`, after the policy's backoff.
+    pub fn retry(reason: RetryReason) -> Verdict {
+        Verdict::Retryable {
+            reason,
+            after: None,
+        }
+    }
+
+    /// Retryable for `reason`, after the wait the service asked for (when it said).
+    pub fn retry_after(reason: RetryReason, after: Option<Duration>) -> Verdict {
+        Verdict::Retryable { reason, after }
+    }
+}
+
 /// What the policy decided after a retryable verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RetryDecision {
     /// Sleep this long, then try again.
     RetryAfter(Duration),
@@ -60,6 +76,7 @@ pub enum RetryDecision {
 
 /// Why the policy stopped retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GiveUpReason {
     /// The retries allowed are spent.
     RetriesExhausted,

@@ -4,7 +4,7 @@
 mod support;
 
 use connector_core::{
-    Connection, CustomApiInput, ErrorKind, StaticToken, custom::build_custom_request,
+    Connection, CustomApiInput, ErrorKind, StaticToken, build_custom_request,
     custom_api_call,
 };
 use httpmock::prelude::*;

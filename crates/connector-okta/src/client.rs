@@ -341,7 +341,7 @@ impl OktaBuilder {
             ))
         });
         let mut connection = Connection::builder(&origin)
-            .profile(OktaProfile::for_org(&origin))
+            .profile(OktaProfile::for_org(&origin).into_profile())
             .limiter(Arc::new(LearningGate::new(limiter)))
             .retry_policy(self.retry_policy)
             .timeouts(self.timeouts)

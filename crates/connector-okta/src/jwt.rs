@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use connector_core::clock::{Clock, TokioClock};
+use connector_core::{Clock, TokioClock};
 use connector_core::secrecy::SecretString;
 use connector_core::{AssertionSigner, Error, Result};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

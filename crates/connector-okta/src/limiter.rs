@@ -12,10 +12,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use connector_core::{Feedback, Permit, RateLimiter, Result};
+use std::time::Duration;
+
+use connector_core::{
+    Feedback, LimitKey, LimitKind, Observation, Permit, RateLimiter, Result, wait_exceeded,
+};
 use tokio::sync::Semaphore;
 
-use crate::profile::CONCURRENCY_KEY_PREFIX;
 
 pub(crate) struct LearningGate {
     inner: Arc<dyn RateLimiter>,
@@ -54,18 +57,18 @@ impl LearningGate {
     }
 
     /// The gate of a key that is still being learned, or `None` once it is known.
-    fn gate(&self, key: &str) -> Option<Arc<Semaphore>> {
-        if key.starts_with(CONCURRENCY_KEY_PREFIX) {
+    fn gate(&self, key: &LimitKey) -> Option<Arc<Semaphore>> {
+        if key.kind() == LimitKind::Concurrency {
             return None;
         }
         let mut state = self.lock();
-        if state.learned.contains(key) {
+        if state.learned.contains(key.name()) {
             return None;
         }
         Some(
             state
                 .gates
-                .entry(key.to_owned())
+                .entry(key.name().to_owned())
                 .or_insert_with(|| Arc::new(Semaphore::new(1)))
                 .clone(),
         )
@@ -74,26 +77,31 @@ impl LearningGate {
 
 #[async_trait]
 impl RateLimiter for LearningGate {
-    async fn acquire(&self, key: &str, cost: u64) -> Result<Permit> {
+    async fn acquire(&self, key: &LimitKey, cost: u64, max_wait: Duration) -> Result<Permit> {
         if let Some(gate) = self.gate(key) {
+            let started = tokio::time::Instant::now();
+            let slot = tokio::time::timeout(max_wait, gate.acquire_owned())
+                .await
+                .map_err(|_| wait_exceeded(key, None))?;
             // A closed gate means the key was learned while we waited.
-            if let Ok(slot) = gate.acquire_owned().await
-                && !self.is_learned(key)
+            if let Ok(slot) = slot
+                && !self.is_learned(key.name())
             {
-                let inner = self.inner.acquire(key, cost).await?;
+                let left = max_wait.saturating_sub(started.elapsed());
+                let inner = self.inner.acquire(key, cost, left).await?;
                 let admitted_at = inner.admitted_at();
                 return Ok(Permit::holding((slot, inner)).with_admitted_at(admitted_at));
             }
         }
-        self.inner.acquire(key, cost).await
+        self.inner.acquire(key, cost, max_wait).await
     }
 
-    fn observe(&self, key: &str, feedback: &Feedback) {
+    async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) {
         // Feed the limiter first, so that requests let through by the gate see the limit.
-        self.inner.observe(key, feedback);
+        self.inner.observe(key, feedback, observation).await;
         let mut state = self.lock();
-        state.learned.insert(key.to_owned());
-        if let Some(gate) = state.gates.remove(key) {
+        state.learned.insert(key.name().to_owned());
+        if let Some(gate) = state.gates.remove(key.name()) {
             gate.close();
         }
     }
@@ -103,27 +111,33 @@ impl RateLimiter for LearningGate {
 mod tests {
     use super::*;
     use connector_core::Unlimited;
-    use std::time::Duration;
+
+    const FOREVER: Duration = Duration::from_secs(3600);
 
     #[tokio::test(start_paused = true)]
     async fn one_request_at_a_time_until_the_first_answer_then_all() {
         let gate = Arc::new(LearningGate::new(Arc::new(Unlimited)));
-        let first = gate.acquire("okta:x bucket", 1).await.unwrap();
+        let first = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
         // A second caller waits while the first is in flight.
         let waiting = tokio::spawn({
             let gate = gate.clone();
-            async move { gate.acquire("okta:x bucket", 1).await.map(drop) }
+            async move { gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.map(drop) }
         });
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert!(!waiting.is_finished());
         // Other keys and the concurrency key are not held up.
-        drop(gate.acquire("okta:x other", 1).await.unwrap());
-        drop(gate.acquire("okta-concurrency:x", 1).await.unwrap());
-        gate.observe("okta:x bucket", &Feedback::default());
+        drop(gate.acquire(&LimitKey::quota("okta:x other"), 1, FOREVER).await.unwrap());
+        drop(gate.acquire(&LimitKey::concurrency("okta-concurrency:x"), 1, FOREVER).await.unwrap());
+        gate.observe(
+            &LimitKey::quota("okta:x bucket"),
+            &Feedback::default(),
+            &Observation::new(1, std::time::SystemTime::now()),
+        )
+        .await;
         waiting.await.unwrap().unwrap();
         drop(first);
-        let a = gate.acquire("okta:x bucket", 1).await.unwrap();
-        let b = gate.acquire("okta:x bucket", 1).await.unwrap();
+        let a = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
+        let b = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
         drop((a, b));
     }
 
@@ -131,9 +145,9 @@ mod tests {
     async fn a_failed_attempt_lets_the_next_request_try() {
         let gate = LearningGate::new(Arc::new(Unlimited));
         // The first attempt got no answer (its permit is dropped without feedback).
-        drop(gate.acquire("okta:x bucket", 1).await.unwrap());
+        drop(gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap());
         let second =
-            tokio::time::timeout(Duration::from_secs(1), gate.acquire("okta:x bucket", 1)).await;
+            tokio::time::timeout(Duration::from_secs(1), gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)).await;
         assert!(second.is_ok());
     }
 }

@@ -73,6 +73,13 @@ impl<T: DeserializeOwned> Pages<T> {
         };
         let current = request.url().clone();
         let response = self.connection.send(request).await?;
+        if response.is_synthetic() {
+            // A dry run has no page to read a next link from: say what would follow.
+            self.connection.note_dry_run(
+                "further pages would follow: a GET of each rel=\"next\" link okta's answer gives",
+            );
+            return Ok(Some(Vec::new()));
+        }
         let mut items: Vec<T> = response.json()?;
         if let Some(remaining) = &mut self.remaining {
             let take = usize::try_from(*remaining).unwrap_or(usize::MAX);

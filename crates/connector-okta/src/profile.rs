@@ -1,12 +1,13 @@
 //! What is particular to Okta in the pipeline: rate-limit buckets and feedback, retry
 //! headers, request ids and error bodies.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use connector_core::headers::{delay_until_epoch_reset, parse_http_date};
-use connector_core::profile::standard_retry_after;
 use connector_core::{
-    Error, ErrorKind, Feedback, HeaderName, HeaderValue, Method, Request, Response, ServiceProfile,
+    AttemptContext, Error, ErrorKind, Feedback, HeaderName, HeaderValue, LimitKey, Method,
+    Profile, Request, Response, RetryReason, Verdict, delay_until_epoch_reset, parse_http_date,
+    standard_error, standard_retry_after,
 };
 use serde_json::Value;
 
@@ -16,7 +17,7 @@ pub const ROLE_ALREADY_ASSIGNED: &str = "E0000090";
 /// The prefix of the concurrency key of every org (`okta-concurrency:https://acme.okta.com`).
 pub(crate) const CONCURRENCY_KEY_PREFIX: &str = "okta-concurrency:";
 
-/// Okta's [`ServiceProfile`].
+/// What is particular to Okta, made into the pipeline's parts by [`OktaProfile::into_profile`].
 ///
 /// - **Limiter keys**: one per endpoint bucket and org,
 ///   `okta:<origin> <bucket>`, where the bucket is the endpoint family Okta counts together
@@ -107,22 +108,27 @@ fn header_u64(response: &Response, name: &str) -> Option<u64> {
     response.header(name)?.trim().parse().ok()
 }
 
-impl ServiceProfile for OktaProfile {
-    fn limit_keys(&self, request: &Request) -> Vec<(String, u64)> {
-        // The bucket first: a request waiting for its bucket's pace should not hold one of
-        // the org's concurrency slots meanwhile.
+impl OktaProfile {
+    /// The limiter keys of a request: its bucket first (a request waiting for its bucket's
+    /// pace should not hold one of the org's concurrency slots meanwhile), then the org's
+    /// concurrency cap.
+    pub fn limit_keys(&self, request: &Request) -> Vec<(LimitKey, u64)> {
         vec![
-            (self.bucket_key(request), request.request_cost()),
-            (self.concurrency_key(), 1),
+            (
+                LimitKey::quota(self.bucket_key(request)),
+                request.request_cost(),
+            ),
+            (LimitKey::concurrency(self.concurrency_key()), 1),
         ]
     }
 
-    fn feedback(
+    /// What an answer says about its bucket.
+    pub fn feedback(
         &self,
         request: &Request,
         response: &Response,
         now: SystemTime,
-    ) -> Vec<(String, Feedback)> {
+    ) -> Vec<(LimitKey, Feedback)> {
         let limit = header_u64(response, "x-rate-limit-limit");
         let remaining = header_u64(response, "x-rate-limit-remaining");
         let reset = response
@@ -137,10 +143,12 @@ impl ServiceProfile for OktaProfile {
         }
         // Feedback goes back even when empty: an answer without headers still tells the
         // limiter that the bucket has been tried (see the learning gate).
-        vec![(self.bucket_key(request), feedback)]
+        vec![(LimitKey::quota(self.bucket_key(request)), feedback)]
     }
 
-    fn retry_after(&self, response: &Response, now: SystemTime) -> Option<Duration> {
+    /// The wait an answer asks for: `Retry-After` when present, else for a 429 the time
+    /// until `X-Rate-Limit-Reset` plus one second.
+    pub fn retry_after(&self, response: &Response, now: SystemTime) -> Option<Duration> {
         if let Some(after) = standard_retry_after(response, now) {
             return Some(after);
         }
@@ -156,41 +164,65 @@ impl ServiceProfile for OktaProfile {
         Some(wait + Duration::from_secs(1))
     }
 
-    fn error(&self, _request: &Request, response: &Response) -> Error {
-        okta_error(response)
+    /// The pipeline's parts for this org: the limiter keys and feedback above, one
+    /// classification rule (a 429 waits for the bucket's reset; everything else is the
+    /// default), Okta's error bodies, `X-Okta-Request-Id`, and the retry headers Okta's SDKs
+    /// send.
+    pub fn into_profile(self) -> Profile {
+        let okta = Arc::new(self);
+        let (keys, feedback, waits) = (okta.clone(), okta.clone(), okta);
+        Profile::plain()
+            .named("okta")
+            .with_limit_keys(move |request: &Request| keys.limit_keys(request))
+            .with_feedback(move |ctx: &AttemptContext<'_>| match ctx.response() {
+                Some(response) => feedback.feedback(ctx.request(), response, ctx.now()),
+                None => Vec::new(),
+            })
+            .with_rule(move |ctx: &AttemptContext<'_>| {
+                let response = ctx.response().filter(|r| r.status() == 429)?;
+                ctx.policy().retries_status(429).then(|| {
+                    Verdict::retry_after(
+                        RetryReason::Status(429),
+                        waits.retry_after(response, ctx.now()),
+                    )
+                })
+            })
+            .with_errors(okta_error)
+            .with_request_id(|ctx: &AttemptContext<'_>| {
+                ctx.response()?
+                    .header("x-okta-request-id")
+                    .map(str::to_owned)
+            })
+            .with_retry_decorator(prepare_retry)
     }
+}
 
-    fn request_id(&self, response: &Response) -> Option<String> {
-        response.header("x-okta-request-id").map(str::to_owned)
+/// `X-Okta-Retry-For: <first X-Okta-Request-Id>` and `X-Okta-Retry-Count: <n>`.
+fn prepare_retry(request: &mut Request, retry: u32, first_request_id: Option<&str>) {
+    let headers = request.headers_mut();
+    if let Some(id) = first_request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+        headers.insert(HeaderName::from_static("x-okta-retry-for"), id);
     }
-
-    fn prepare_retry(&self, request: &mut Request, retry: u32, first_request_id: Option<&str>) {
-        let headers = request.headers_mut();
-        if let Some(id) = first_request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-            headers.insert(HeaderName::from_static("x-okta-retry-for"), id);
-        }
-        headers.insert(
-            HeaderName::from_static("x-okta-retry-count"),
-            HeaderValue::from(retry),
-        );
-    }
+    headers.insert(
+        HeaderName::from_static("x-okta-retry-count"),
+        HeaderValue::from(retry),
+    );
 }
 
 /// Reads Okta's error body (`errorCode`, `errorSummary`, `errorCauses[].errorSummary`) into an
 /// error of the right kind; any other body still gives an error of the status's kind.
-fn okta_error(response: &Response) -> Error {
+fn okta_error(context: &AttemptContext<'_>, response: &Response) -> Error {
     let status = response.status();
-    let body: Option<Value> = serde_json::from_slice(response.body()).ok();
+    let body: Option<&Value> = context.json();
     let text = |v: Option<&Value>| {
         v.and_then(Value::as_str)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let code = text(body.as_ref().and_then(|b| b.get("errorCode")));
-    let summary = text(body.as_ref().and_then(|b| b.get("errorSummary")));
+    let code = text(body.and_then(|b| b.get("errorCode")));
+    let summary = text(body.and_then(|b| b.get("errorSummary")));
     let causes: Vec<String> = body
-        .as_ref()
         .and_then(|b| b.get("errorCauses"))
         .and_then(Value::as_array)
         .map(|causes| {
@@ -209,7 +241,7 @@ fn okta_error(response: &Response) -> Error {
     };
     let mut message = match summary {
         Some(summary) => format!("okta answered {status}: {}", clip(&summary)),
-        None => connector_core::profile::standard_error(response)
+        None => standard_error(response)
             .message()
             .replacen("the service", "okta", 1),
     };
@@ -247,6 +279,16 @@ fn clip(text: &str) -> String {
 mod tests {
     use super::*;
     use connector_core::HeaderMap;
+
+    fn error_of(response: &Response) -> Error {
+        let request = connector_core::Connection::builder("https://acme.okta.com")
+            .build()
+            .unwrap()
+            .request(Method::GET, "/api/v1/users");
+        let policy = connector_core::RetryPolicy::default();
+        let context = AttemptContext::new(&request, Ok(response), &policy, SystemTime::now(), 1);
+        okta_error(&context, response)
+    }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         let mut map = HeaderMap::new();
@@ -337,7 +379,7 @@ mod tests {
             OktaProfile::for_org("https://acme.okta.com").feedback(&request, &response, now);
         assert_eq!(feedback.len(), 1);
         assert_eq!(
-            feedback[0].0,
+            feedback[0].0.name(),
             "okta:https://acme.okta.com GET|POST /api/v1/users"
         );
         assert_eq!(feedback[0].1.limit, Some(600));
@@ -418,7 +460,7 @@ mod tests {
     #[test]
     fn error_bodies_map_to_kinds_with_causes_in_the_message() {
         let body = r#"{"errorCode":"E0000001","errorSummary":"Api validation failed: login","errorLink":"E0000001","errorId":"oae1","errorCauses":[{"errorSummary":"login: An object with this field already exists in the current organization"}]}"#;
-        let e = okta_error(&answer(400, &[], body));
+        let e = error_of(&answer(400, &[], body));
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(e.code(), Some("E0000001"));
         assert_eq!(e.status(), Some(400));
@@ -436,7 +478,7 @@ mod tests {
             (503, ErrorKind::Unavailable),
         ] {
             assert_eq!(
-                okta_error(&answer(status, &[], "{}")).kind(),
+                error_of(&answer(status, &[], "{}")).kind(),
                 kind,
                 "{status}"
             );
@@ -454,12 +496,12 @@ mod tests {
             r#"{"errorCauses":[null, 3, {"errorSummary": null}]}"#,
             "\u{0}\u{1}garbage",
         ] {
-            let e = okta_error(&answer(502, &[], body));
+            let e = error_of(&answer(502, &[], body));
             assert_eq!(e.kind(), ErrorKind::Unavailable, "{body:?}");
             assert_eq!(e.code(), None);
             assert!(!e.message().contains("<html"), "{}", e.message());
         }
         let long = format!(r#"{{"errorSummary":"{}"}}"#, "x".repeat(10_000));
-        assert!(okta_error(&answer(400, &[], &long)).message().len() < 400);
+        assert!(error_of(&answer(400, &[], &long)).message().len() < 400);
     }
 }

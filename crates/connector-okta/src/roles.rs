@@ -151,22 +151,30 @@ impl Okta {
     ) -> Result<RemoveUserFromAdminRoleOutput> {
         let user_id = non_empty("userId", user_id)?;
         let assignment_ids = match &role {
-            RoleToRemove::AssignmentId(id) => vec![non_empty("assignmentId", id)?.to_owned()],
+            RoleToRemove::AssignmentId(id) => vec![path_segment(non_empty("assignmentId", id)?)],
             RoleToRemove::Type(role_type) => {
                 let role_type = non_empty("roleType", role_type)?;
-                self.list_user_roles(user_id)
-                    .await?
-                    .into_iter()
-                    .filter(|r| r.role_type == role_type)
-                    .map(|r| r.id)
-                    .collect()
+                match self.list_user_roles(user_id).await {
+                    Ok(roles) => roles
+                        .into_iter()
+                        .filter(|r| r.role_type == role_type)
+                        .map(|r| path_segment(&r.id))
+                        .collect(),
+                    // A dry run has no list to read the assignment from: it shows the
+                    // removal the lookup would lead to, its id a placeholder.
+                    Err(e) if e.is_dry_run_stop() => vec![":assignmentId".to_owned()],
+                    Err(e) => return Err(e),
+                }
             }
         };
+        let looked_up = matches!(role, RoleToRemove::Type(_));
         for id in &assignment_ids {
-            let request = self.connection().request(
-                Method::DELETE,
-                &format!("{}/{}", roles_path(user_id), path_segment(id)),
-            );
+            let mut request = self
+                .connection()
+                .request(Method::DELETE, &format!("{}/{id}", roles_path(user_id)));
+            if looked_up {
+                request = request.depends_on_answer();
+            }
             self.connection().send(request).await?;
         }
         Ok(RemoveUserFromAdminRoleOutput {

@@ -1,0 +1,351 @@
+//! The in-memory limiter: per-key quotas with pacing, windows synchronised with the
+//! service's feedback, concurrency caps, and waiters admitted in arrival order.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::sync::Semaphore;
+
+use super::anchor::anchor;
+use super::{
+    Feedback, Limit, LimitKey, LimitKind, LimiterSpec, Observation, Permit, RateLimiter,
+    wait_exceeded,
+};
+use crate::clock::Clock;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The in-memory [`RateLimiter`].
+///
+/// Keys are matched exactly first, then by the longest configured prefix ending in `*`
+/// (`"okta:GET /api/v1/users/*"`); quota keys with no configured limit are admitted freely
+/// until the service's feedback reveals one (Okta's `X-Rate-Limit-Limit`), concurrency keys
+/// with no configured cap are not capped.
+///
+/// Waiters on one key are served in arrival order: each key has a queue, and only its head
+/// waits for the window or the pace, so the tail latency of many callers stays near the
+/// fair schedule.
+pub struct MemoryLimiter {
+    pub(super) spec: LimiterSpec,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Wakes waiting callers when feedback moves a window's end or its remainder.
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug)]
+pub(super) struct Bucket {
+    pub(super) limit: Option<u64>,
+    pub(super) window: Duration,
+    pub(super) window_end: Option<Instant>,
+    pub(super) remaining: u64,
+    pub(super) next_at: Option<Instant>,
+    pub(super) admitted_in_window: u64,
+    /// The largest `remaining + cost` reported: the limit when the service does not say it.
+    pub(super) capacity: u64,
+    /// The service's window as anchored on the answer to the call that opened it.
+    pub(super) anchor_began: Option<Instant>,
+    pub(super) anchor_end: Option<Instant>,
+}
+
+impl fmt::Debug for MemoryLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryLimiter")
+            .field("limits", &self.spec.limits)
+            .field("pacing", &self.spec.pacing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryLimiter {
+    fn default() -> Self {
+        MemoryLimiter::new()
+    }
+}
+
+impl MemoryLimiter {
+    /// A limiter with no configured limits, pacing on, on tokio's clock.
+    pub fn new() -> MemoryLimiter {
+        MemoryLimiter::from_spec(LimiterSpec::new("memory"))
+    }
+
+    /// A limiter following a connector's [`LimiterSpec`].
+    pub fn from_spec(spec: LimiterSpec) -> MemoryLimiter {
+        MemoryLimiter {
+            spec,
+            buckets: Mutex::new(HashMap::new()),
+            queues: Mutex::new(HashMap::new()),
+            semaphores: Mutex::new(HashMap::new()),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Configures a limit for a key, or for every key with a prefix when `key` ends in `*`.
+    pub fn with_limit(mut self, key: impl Into<String>, limit: Limit) -> MemoryLimiter {
+        self.spec = self.spec.with_limit(key, limit);
+        self
+    }
+
+    /// Turns pacing on or off. With pacing, a window's budget is spread evenly up to its
+    /// reset (with a burst allowance of a tenth of the window) instead of spent at once.
+    pub fn with_pacing(mut self, pacing: bool) -> MemoryLimiter {
+        self.spec.pacing = pacing;
+        self
+    }
+
+    /// Sets the burst allowance: the fraction of a window by which admissions may run ahead
+    /// of the even pace (default 0.1).
+    pub fn with_burst(mut self, fraction: f64) -> MemoryLimiter {
+        self.spec = self.spec.with_burst(fraction);
+        self
+    }
+
+    /// The window assumed for limits learned from feedback (default 60 s).
+    pub fn with_default_window(mut self, window: Duration) -> MemoryLimiter {
+        self.spec.default_window = window;
+        self
+    }
+
+    /// Uses another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> MemoryLimiter {
+        self.spec.clock = clock;
+        self
+    }
+
+    fn lock_buckets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Bucket>> {
+        // Nothing under this lock can panic half-way through an update.
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn bucket<'a>(&self, buckets: &'a mut HashMap<String, Bucket>, key: &str) -> &'a mut Bucket {
+        if !buckets.contains_key(key) {
+            let (limit, window) = match self.spec.configured(key) {
+                Some(Limit::Quota { limit, window }) => (Some(limit), window),
+                _ => (None, self.spec.default_window),
+            };
+            buckets.insert(
+                key.to_owned(),
+                Bucket {
+                    limit,
+                    window,
+                    window_end: None,
+                    remaining: limit.unwrap_or(0),
+                    next_at: None,
+                    admitted_in_window: 0,
+                    capacity: 0,
+                    anchor_began: None,
+                    anchor_end: None,
+                },
+            );
+        }
+        // Inserted just above when it was missing.
+        buckets.get_mut(key).expect("bucket exists")
+    }
+
+    /// Tries to admit `cost` units now; on refusal returns the instant worth waiting for.
+    fn try_admit(&self, key: &str, cost: u64) -> std::result::Result<(), Instant> {
+        let now = self.spec.clock.now();
+        let mut buckets = self.lock_buckets();
+        let pacing = self.spec.pacing;
+        let burst = self.spec.burst;
+        let bucket = self.bucket(&mut buckets, key);
+        let Some(limit) = bucket.limit else {
+            return Ok(());
+        };
+        if bucket.window_end.is_some_and(|end| now >= end) {
+            bucket.window_end = None;
+            bucket.remaining = limit;
+            bucket.next_at = None;
+            bucket.admitted_in_window = 0;
+        }
+        let end = *bucket.window_end.get_or_insert(now + bucket.window);
+        // A single request costing more than the whole limit may still go alone into a full
+        // window; refusing it forever would help nobody.
+        let cost = cost.min(limit.max(1));
+        if bucket.remaining < cost {
+            return Err(end);
+        }
+        // Pacing is a GCRA over what is left of the window: `next_at` is the theoretical
+        // arrival time of the next unit, and admissions may run ahead of it by the burst
+        // tolerance (a tenth of the window by default).
+        let tolerance = bucket.window.mul_f64(burst);
+        if pacing
+            && let Some(next_at) = bucket.next_at
+            && now + tolerance < next_at
+        {
+            return Err(next_at - tolerance);
+        }
+        let before = bucket.remaining;
+        bucket.remaining -= cost;
+        bucket.admitted_in_window += cost;
+        if pacing {
+            // Spread what is left evenly until the reset: each unit earns 1/remaining of the
+            // time left.
+            let left = end.saturating_duration_since(now);
+            let interval = left.mul_f64(cost as f64 / before.max(1) as f64);
+            let base = bucket.next_at.map_or(now, |t| t.max(now));
+            bucket.next_at = Some(base + interval);
+        }
+        Ok(())
+    }
+
+    fn semaphore(&self, key: &str, size: usize) -> Arc<Semaphore> {
+        let mut sems = self.semaphores.lock().unwrap_or_else(|e| e.into_inner());
+        sems.entry(key.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(size.max(1))))
+            .clone()
+    }
+
+    fn queue(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        queues.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// The units still admissible in the key's current window, as the limiter sees it
+    /// (`None` for unlimited keys).
+    pub fn remaining(&self, key: &str) -> Option<u64> {
+        let mut buckets = self.lock_buckets();
+        let bucket = self.bucket(&mut buckets, key);
+        bucket.limit.map(|_| bucket.remaining)
+    }
+
+    async fn acquire_slot(&self, key: &LimitKey, max_wait: Duration) -> Result<Permit> {
+        let Some(Limit::Concurrency(size)) = self.spec.configured(key.name()) else {
+            return Ok(Permit::free());
+        };
+        let semaphore = self.semaphore(key.name(), size);
+        // Only a caller that must wait races the deadline (a test clock's sleep moves time).
+        if let Ok(slot) = semaphore.clone().try_acquire_owned() {
+            return Ok(Permit::holding(slot));
+        }
+        tokio::select! {
+            slot = semaphore.acquire_owned() => {
+                let slot = slot.map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
+                Ok(Permit::holding(slot))
+            }
+            _ = self.spec.clock.sleep(max_wait) => Err(wait_exceeded(key, None)),
+        }
+    }
+
+    async fn acquire_units(&self, key: &LimitKey, cost: u64, max_wait: Duration) -> Result<Permit> {
+        let clock = &self.spec.clock;
+        let deadline = clock.now() + max_wait;
+        // Arrival order: only the head of the key's queue waits for the window or the pace.
+        let queue = self.queue(key.name());
+        // Only a caller that must queue races the deadline (a test clock's sleep moves time).
+        let _turn = match queue.clone().try_lock_owned() {
+            Ok(turn) => turn,
+            Err(_) => tokio::select! {
+                turn = queue.lock_owned() => turn,
+                _ = clock.sleep(max_wait) => return Err(wait_exceeded(key, None)),
+            },
+        };
+        loop {
+            // Registered before looking, so that feedback arriving between the look and the
+            // sleep still wakes this caller.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let until = match self.try_admit(key.name(), cost) {
+                Ok(()) => return Ok(Permit::free().with_admitted_at(Some(clock.system_time()))),
+                Err(until) => until,
+            };
+            let now = clock.now();
+            let wait = until.saturating_duration_since(now);
+            if until > deadline {
+                return Err(wait_exceeded(key, Some(wait)));
+            }
+            tracing::trace!(
+                key = key.name(),
+                cost,
+                wait_ms = wait.as_millis() as u64,
+                "rate limiter: waiting"
+            );
+            // Sleep until the computed time, or until feedback changes what is known (a reset
+            // sooner than assumed). Never spin: a zero wait still yields.
+            tokio::select! {
+                _ = clock.sleep(wait.max(Duration::from_millis(1))) => {}
+                _ = changed => {}
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryLimiter {
+    async fn acquire(&self, key: &LimitKey, cost: u64, max_wait: Duration) -> Result<Permit> {
+        match key.kind() {
+            LimitKind::Concurrency => self.acquire_slot(key, max_wait).await,
+            _ => self.acquire_units(key, cost, max_wait).await,
+        }
+    }
+
+    async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) {
+        if key.kind() != LimitKind::Concurrency {
+            self.observe_quota(key.name(), feedback, observation);
+        }
+    }
+}
+
+impl MemoryLimiter {
+    fn observe_quota(&self, key: &str, feedback: &Feedback, observation: &Observation) {
+        let now = self.spec.clock.now();
+        // The admission's wall-clock time, back on this limiter's monotonic clock.
+        let admitted_at = observation.admitted_at.map(|at| {
+            let ago = self.spec.clock.system_time().duration_since(at).unwrap_or_default();
+            now.checked_sub(ago).unwrap_or(now)
+        });
+        let mut buckets = self.lock_buckets();
+        let bucket = self.bucket(&mut buckets, key);
+        let before = (bucket.window_end, bucket.remaining, bucket.limit);
+        // Okta reports a concurrency rejection as limit 0 / remaining 0: that says nothing
+        // about the bucket's size, so it must not shrink it.
+        if let Some(limit) = feedback.limit.filter(|l| *l > 0) {
+            if bucket.limit.is_none() {
+                bucket.remaining = limit;
+            }
+            bucket.limit = Some(limit);
+        }
+        if bucket.limit.is_none() {
+            return;
+        }
+        let feedback = &anchor(bucket, feedback, observation.estimated, admitted_at, now);
+        if let Some(charged) = feedback.charged {
+            // Correct the estimate we charged at admission by what the service really charged.
+            bucket.remaining = (bucket.remaining + observation.estimated).saturating_sub(charged);
+        }
+        if let Some(reset_after) = feedback.reset_after {
+            let server_end = now + reset_after;
+            match bucket.window_end {
+                // Same window as ours (resets are reported in whole seconds): keep the later end.
+                Some(end)
+                    if server_end.max(end) - server_end.min(end) <= Duration::from_millis(1500) =>
+                {
+                    bucket.window_end = Some(end.max(server_end));
+                }
+                _ => {
+                    bucket.window_end = Some(server_end);
+                    bucket.next_at = None;
+                }
+            }
+        }
+        if let Some(remaining) = feedback.remaining {
+            bucket.remaining = bucket.remaining.min(remaining);
+        }
+        let window_sooner = match (before.0, bucket.window_end) {
+            (Some(old), Some(new)) => new < old,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let more_left = bucket.remaining > before.1 || bucket.limit != before.2;
+        drop(buckets);
+        if window_sooner || more_left {
+            // Callers asleep on the old estimate re-check now instead of oversleeping.
+            self.changed.notify_waiters();
+        }
+    }
+}
+

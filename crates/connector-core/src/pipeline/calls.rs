@@ -1,0 +1,53 @@
+//! A record of the HTTP calls made on behalf of one piece of work (a flow's card), for
+//! history and metrics, without threading a collector through every typed method.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// One call through the pipeline: every attempt of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CallRecord {
+    /// The method.
+    pub method: String,
+    /// The URL's path (no query: queries may hold personal data).
+    pub path: String,
+    /// The last answer's status, when one came.
+    pub status: Option<u16>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Attempts answered 429.
+    pub rate_limited: u32,
+    /// From the call's start to its end, waits included.
+    pub duration: Duration,
+    /// Time spent waiting for the rate limiter's admission.
+    pub limiter_wait: Duration,
+    /// The service's request id of the last answer.
+    pub request_id: Option<String>,
+}
+
+tokio::task_local! {
+    static CALLS: Arc<Mutex<Vec<CallRecord>>>;
+}
+
+/// Runs `work` and returns its output with every call the pipeline made inside it, in
+/// order. Calls made by tasks `work` spawns are not included.
+pub async fn record_calls<F: Future>(work: F) -> (F::Output, Vec<CallRecord>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let output = CALLS.scope(calls.clone(), work).await;
+    let records = std::mem::take(&mut *calls.lock().unwrap_or_else(|e| e.into_inner()));
+    (output, records)
+}
+
+pub(crate) fn push(record: CallRecord) {
+    let _ = CALLS.try_with(|calls| {
+        calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record)
+    });
+}

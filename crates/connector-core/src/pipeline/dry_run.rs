@@ -1,0 +1,207 @@
+//! Dry runs: a transport that records every request instead of sending it, and answers
+//! with a synthetic success so the action goes on to its next request.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::transport::{Outgoing, Transport, TransportFailure};
+use crate::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, headers_to_json};
+
+/// The header a synthetic dry-run answer carries.
+pub const DRY_RUN_HEADER: &str = "x-connector-dry-run";
+
+/// The requests a dry run would have sent, with credentials masked. Clones share the log.
+#[derive(Debug, Clone, Default)]
+pub struct DryRunLog {
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+}
+
+/// One request a dry run recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// Every header that would be sent; credentials masked.
+    pub headers: Map<String, Value>,
+    /// The body: JSON when it parses (secret-named fields masked), else the text it would
+    /// send.
+    pub body: Option<Value>,
+    /// True when this request is built from an earlier answer, which a dry run does not
+    /// have: its ids or its presence are placeholders.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub depends_on_answer: bool,
+    /// What else a person should know (`further pages would follow ...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl DryRunLog {
+    /// An empty log.
+    pub fn new() -> DryRunLog {
+        DryRunLog::default()
+    }
+
+    /// The requests recorded so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().clone()
+    }
+
+    /// Adds a note to the last request recorded (a pager saying more pages would follow).
+    pub fn note_last(&self, note: impl Into<String>) {
+        if let Some(last) = self.lock().last_mut() {
+            last.note = Some(note.into());
+        }
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        self.lock().push(request);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecordedRequest>> {
+        // A push cannot panic half-way: a poisoned lock still holds a consistent list.
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The transport of a dry run: records each request (credentials masked) in a
+/// [`DryRunLog`] and answers `200 {}` (`204` to a `DELETE`) with the
+/// [`DRY_RUN_HEADER`] set, so that nothing is sent and nothing fails.
+#[derive(Debug, Clone)]
+pub struct RecordingTransport {
+    log: DryRunLog,
+}
+
+impl RecordingTransport {
+    /// A transport recording into `log`.
+    pub fn new(log: DryRunLog) -> RecordingTransport {
+        RecordingTransport { log }
+    }
+}
+
+/// Marks a request as built from an earlier answer (a dry run lists it as such).
+pub(crate) const DEPENDS_HEADER: &str = "x-connector-depends-on-answer";
+
+#[async_trait]
+impl Transport for RecordingTransport {
+    async fn send(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
+        let mut headers = request.headers.clone();
+        let depends_on_answer = headers.remove(DEPENDS_HEADER).is_some();
+        let mut map = headers_to_json(&headers);
+        if headers.contains_key(reqwest::header::AUTHORIZATION) {
+            let scheme = headers
+                .get(reqwest::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' ').map(|(scheme, _)| scheme.to_owned()));
+            let masked = match scheme {
+                Some(scheme) => format!("{scheme} ****"),
+                None => "****".to_owned(),
+            };
+            map.insert("authorization".into(), Value::String(masked));
+        }
+        self.log.record(RecordedRequest {
+            method: request.method.to_string(),
+            url: request.url.to_string(),
+            headers: map,
+            body: request
+                .body
+                .as_ref()
+                .map(|b| match serde_json::from_slice::<Value>(b) {
+                    Ok(json) => mask_secrets(&json),
+                    Err(_) => Value::String(String::from_utf8_lossy(b).into_owned()),
+                }),
+            depends_on_answer,
+            note: None,
+        });
+        let mut answer = HeaderMap::new();
+        answer.insert(
+            HeaderName::from_static(DRY_RUN_HEADER),
+            HeaderValue::from_static("1"),
+        );
+        let (status, body): (u16, &'static [u8]) = if request.method == Method::DELETE {
+            (204, b"")
+        } else {
+            answer.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (200, b"{}")
+        };
+        Ok(Response::from_parts(status, answer, body, request.url))
+    }
+
+    fn is_recording(&self) -> bool {
+        true
+    }
+}
+
+/// Masks the values of JSON keys that hold secrets (`password`, `secret`, `token`,
+/// `assertion`, ...), at any depth: a dry run shows the request's shape, never a credential.
+pub fn mask_secrets(value: &Value) -> Value {
+    const SECRET_KEYS: &[&str] = &[
+        "password",
+        "secret",
+        "token",
+        "assertion",
+        "authorization",
+        "apikey",
+        "api_key",
+    ];
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let lower = k.to_ascii_lowercase();
+                    if SECRET_KEYS.iter().any(|s| lower.contains(s)) && !v.is_object() {
+                        (k.clone(), Value::from("****"))
+                    } else if SECRET_KEYS.iter().any(|s| lower.contains(s)) {
+                        (k.clone(), mask_all(v))
+                    } else {
+                        (k.clone(), mask_secrets(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Masks every scalar inside a secret-named object (`"password": {"value": "..."}`).
+fn mask_all(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_all(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(mask_all).collect()),
+        Value::Null => Value::Null,
+        _ => Value::from("****"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_bodies_mask_secrets_at_any_depth() {
+        let body = serde_json::json!({
+            "profile": {"login": "ada@example.com"},
+            "credentials": {"password": {"value": "hunter22"}},
+            "items": [{"client_secret": "x", "name": "n"}],
+            "accessToken": "t"
+        });
+        let masked = mask_secrets(&body);
+        assert_eq!(masked["credentials"]["password"]["value"], "****");
+        assert_eq!(masked["items"][0]["client_secret"], "****");
+        assert_eq!(masked["items"][0]["name"], "n");
+        assert_eq!(masked["accessToken"], "****");
+        assert_eq!(masked["profile"]["login"], "ada@example.com");
+    }
+}

@@ -1,0 +1,40 @@
+//! The pipeline every request takes, and the parts a connector plugs into it.
+//!
+//! ```text
+//!  request ──► auth ──► limiter.acquire(keys, within the deadline) ──► transport.send
+//!                ▲                                                      (attempt timeout,
+//!                │                        limiter.observe(feedback) ◄──┤  body cap)
+//!                │                                                      ▼
+//!                └── sleep(delay) ◄── policy.decide ◄── rules ▸ defaults ──► answer / error
+//! ```
+//!
+//! A connector never touches the loop: it hands its connection a [`Profile`] of small
+//! parts ([`LimitKeys`], [`FeedbackReader`], [`Classifier`] rules asked ahead of the
+//! defaults, [`ErrorMapper`], [`RequestIdReader`], [`RetryDecorator`]), each reading one
+//! [`AttemptContext`] in which the answer's body is parsed at most once. The exchange
+//! itself is a [`Transport`]: [`ReqwestTransport`] by default, [`RecordingTransport`] for a
+//! dry run, anything a test injects.
+
+mod calls;
+mod context;
+mod defaults;
+mod dry_run;
+mod parts;
+mod profile;
+mod send;
+mod transport;
+
+pub use calls::{CallRecord, record_calls};
+#[cfg(any(test, feature = "test-util"))]
+pub use context::body_parses_on_this_thread;
+pub use context::AttemptContext;
+pub(crate) use context::parse_counted;
+pub use defaults::{classify_transport, default_verdict, standard_error, standard_retry_after};
+pub use dry_run::{DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, mask_secrets};
+pub(crate) use dry_run::DEPENDS_HEADER;
+pub use parts::{
+    Classifier, ErrorMapper, FeedbackReader, LimitKeys, RequestIdReader, RetryDecorator,
+};
+pub use profile::Profile;
+pub(crate) use send::send;
+pub use transport::{Outgoing, ReqwestTransport, Transport, TransportFailure};
