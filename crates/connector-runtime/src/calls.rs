@@ -1,14 +1,12 @@
 //! What one card's calls did on the wire: attempts, statuses, time waiting for the rate
-//! limiter. This is the one place that knows how that is learned, so that a better source
-//! replaces it here only.
-//!
-//! Today the facts come from the card's result: a failure carries the attempts the
-//! pipeline made and the last status; a success counts as one answered attempt.
+//! limiter. This is the one place that knows how that is learned: core's
+//! [`record_calls`](connector_core::record_calls), which records every exchange the
+//! pipeline makes inside a future.
 
 use std::future::Future;
 use std::time::Duration;
 
-use connector_core::{Error, Result};
+use connector_core::{CallRecord, Result, record_calls};
 
 /// What a card's calls did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,28 +27,19 @@ impl Observed {
         self.attempts
             .saturating_sub(u32::try_from(self.statuses.len()).unwrap_or(u32::MAX))
     }
+
+    fn from_records(records: &[CallRecord]) -> Observed {
+        Observed {
+            attempts: records.iter().map(|r| r.attempts).sum(),
+            rate_limited: records.iter().map(|r| r.rate_limited).sum(),
+            limiter_wait: records.iter().map(|r| r.limiter_wait).sum(),
+            statuses: records.iter().map(|r| r.status).collect(),
+        }
+    }
 }
 
 /// Runs `fut` and reports what its calls did.
 pub(crate) async fn observe<T>(fut: impl Future<Output = Result<T>>) -> (Result<T>, Observed) {
-    let result = fut.await;
-    let observed = match &result {
-        Ok(_) => Observed {
-            attempts: 1,
-            statuses: vec![Some(200)],
-            ..Observed::default()
-        },
-        Err(error) => from_error(error),
-    };
-    (result, observed)
-}
-
-fn from_error(error: &Error) -> Observed {
-    let status = error.status();
-    Observed {
-        attempts: error.attempts().max(1),
-        rate_limited: u32::from(status == Some(429)),
-        limiter_wait: Duration::ZERO,
-        statuses: vec![status],
-    }
+    let (result, records) = record_calls(fut).await;
+    (result, Observed::from_records(&records))
 }
