@@ -365,6 +365,15 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
     history.runs = runtime.runs().await;
     history.deliveries = sandbox.okta().event_hook_stats().delivered;
     let _ = runtime.stop().await;
+    let retried = history
+        .runs
+        .iter()
+        .flat_map(|r| &r.cards)
+        .any(|c| c.action == "custom-api-action" && c.attempts == 2);
+    history.checks.push(Check {
+        what: "the role call answered 429 once shows 2 attempts in the runtime's history".to_owned(),
+        holds: retried,
+    });
     let one_run_per_event = history.runs.len() == 2;
     history.checks.push(Check {
         what: format!(

@@ -93,7 +93,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(s) => s,
         Err(RuntimeError::CredentialRefused(e)) => {
             let variable = connector_cli::hooks::okta_credential_variable(&env);
-            let message = format!("okta refused the credential in {variable}: {}; check it and its admin rights", e.message());
+            let message = format!("okta refused the credential in {variable}: {}", e.message());
             let kind = if e.kind() == ErrorKind::PermissionDenied { e.kind() } else { ErrorKind::Authentication };
             return fail(&e.with_kind(kind).with_message(message));
         }

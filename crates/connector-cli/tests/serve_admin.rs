@@ -22,7 +22,7 @@ async fn outcome(client: &reqwest::Client, admin: &str, run_id: &str) -> Value {
     get_json(client, &format!("{admin}/history/{run_id}")).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refused_okta_token_makes_serve_exit_3_at_start_naming_the_variable() {
     let sandbox = roomy_sandbox().await;
     let db = TempDb::new();
@@ -35,14 +35,13 @@ async fn a_refused_okta_token_makes_serve_exit_3_at_start_naming_the_variable() 
     assert!(!stderr.contains("00-not-the-token-of-this-org"), "{stderr}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_admin_listener_beyond_loopback_needs_a_token_and_then_every_admin_route_does() {
     let sandbox = roomy_sandbox().await;
     let db = TempDb::new();
-    let mut command = ServeSpec::new(&sandbox, &db.url()).command();
-    // The last --admin-listen wins: beyond loopback.
-    command.args(["--admin-listen", "0.0.0.0:0"]);
-    let output = command.output().unwrap();
+    let mut beyond = ServeSpec::new(&sandbox, &db.url());
+    beyond.admin_listen = "0.0.0.0:0".to_owned();
+    let output = beyond.command().output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CONNECTOR_ADMIN_TOKEN"), "{stderr}");
@@ -97,23 +96,13 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     let event = [("evt-flaky".to_owned(), users[0].clone())];
     assert_eq!(deliver(&client, &serve.hook, &event).await.0, 200);
     let history = format!("{}/history", serve.admin);
-    let mut run_id = String::new();
-    let retrying = eventually(Duration::from_secs(10), || {
-        let (client, history) = (&client, &history);
-        let run_id = &mut run_id;
-        async move {
-            let page = get_json(client, &format!("{history}?outcome=retrying")).await;
-            match page["runs"][0]["runId"].as_str() {
-                Some(id) => {
-                    *run_id = id.to_owned();
-                    true
-                }
-                None => false,
-            }
-        }
+    let retrying = eventually(Duration::from_secs(10), || async {
+        get_json(&client, &format!("{history}?outcome=retrying")).await["runs"][0]["runId"].is_string()
     })
     .await;
     assert!(retrying, "{}", serve.log());
+    let page = get_json(&client, &format!("{history}?outcome=retrying")).await;
+    let run_id = page["runs"][0]["runId"].as_str().unwrap().to_owned();
     let run = outcome(&client, &serve.admin, &run_id).await;
     assert_eq!(run["tries"], 1);
     assert_eq!(run["error"]["kind"], "upstream");
@@ -142,8 +131,15 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
     let sandbox = roomy_sandbox().await;
     let users = support_users(&sandbox, "gone", 1);
     // The user reads as deleted (404) until the fault is cleared: the cause, then the fix.
+    let gone = format!(
+        r#"{{"errorCode":"E0000007","errorSummary":"Not found: Resource not found: {} (User)","errorLink":"E0000007","errorId":"oae404","errorCauses":[]}}"#,
+        users[0]
+    );
     sandbox.okta().faults().push(
-        FaultRule::new(Fault::status(404)).method(Method::GET).path_prefix("/api/v1/users/").times(1_000),
+        FaultRule::new(Fault::status_with(404, gone, [("content-type".to_owned(), "application/json".to_owned())]))
+            .method(Method::GET)
+            .path_prefix("/api/v1/users/")
+            .times(1_000),
     );
     let db = TempDb::new();
     let serve = ServeSpec::new(&sandbox, &db.url()).start();

@@ -80,6 +80,7 @@ async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes
         metrics.delivery("unavailable");
         return unavailable("shutting down; deliver again later");
     }
+    // The answer lists the users whose events started a run.
     let events = match parse_delivery(&body) {
         Ok(events) => events,
         Err(malformed) => {
@@ -106,7 +107,7 @@ async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes
                 service.wake().notify_one();
             }
             let users: Vec<Value> = accepted
-                .fresh
+                .started
                 .iter()
                 .filter_map(|&i| events[i].user_id.clone().map(Value::from))
                 .collect();

@@ -37,6 +37,9 @@ pub fn runs_as_text(runs: &[Run]) -> String {
             run.finished_at.as_deref().or(run.next_try_at.as_deref()).unwrap_or("")
         ));
         out.push_str(&format!("      flow: {}\n", run.flow));
+        if let Some(output) = &run.output {
+            out.push_str(&format!("      output: {}\n", compact(output, 200)));
+        }
         for (i, card) in run.cards.iter().enumerate() {
             out.push_str(&format!(
                 "      {}. {} {:<42} {} attempt{}  {:.1} ms\n",

@@ -14,60 +14,62 @@ use connector_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 /// The hook's secret in these tests.
-pub const HOOK_SECRET: &str = "hook-secret-3c9a41f0d2";
+pub(crate) const HOOK_SECRET: &str = "hook-secret-3c9a41f0d2";
 
 /// A sandbox with limits far above what a test spends.
-pub async fn roomy_sandbox() -> Sandbox {
+pub(crate) async fn roomy_sandbox() -> Sandbox {
     let mut config = SandboxConfig::new();
     config.okta = config.okta.with_all_bucket_limits(1_000_000).with_concurrency_limit(1_000);
     Sandbox::start(config).await.expect("the sandbox starts")
 }
 
 /// A running `connector serve`.
-pub struct Serve {
+pub(crate) struct Serve {
     child: Child,
     /// `http://127.0.0.1:PORT/okta/event-hook`.
-    pub hook: String,
+    pub(crate) hook: String,
     /// `http://127.0.0.1:PORT`.
-    pub admin: String,
+    pub(crate) admin: String,
     log: Arc<Mutex<String>>,
 }
 
 /// How to start one.
-pub struct ServeSpec<'a> {
-    pub org_url: String,
-    pub token: String,
-    pub store: String,
-    pub args: Vec<&'a str>,
-    pub env: Vec<(&'a str, String)>,
+pub(crate) struct ServeSpec<'a> {
+    pub(crate) org_url: String,
+    pub(crate) token: String,
+    pub(crate) store: String,
+    pub(crate) args: Vec<&'a str>,
+    pub(crate) admin_listen: String,
+    pub(crate) env: Vec<(&'a str, String)>,
 }
 
 impl<'a> ServeSpec<'a> {
-    pub fn new(sandbox: &Sandbox, store: &str) -> ServeSpec<'a> {
+    pub(crate) fn new(sandbox: &Sandbox, store: &str) -> ServeSpec<'a> {
         ServeSpec {
             org_url: sandbox.okta().base_url(),
             token: sandbox.okta().api_token().to_owned(),
             store: store.to_owned(),
             args: Vec::new(),
+            admin_listen: "127.0.0.1:0".to_owned(),
             env: Vec::new(),
         }
     }
 
-    pub fn args(mut self, args: &[&'a str]) -> Self {
+    pub(crate) fn args(mut self, args: &[&'a str]) -> Self {
         self.args.extend_from_slice(args);
         self
     }
 
-    pub fn env(mut self, name: &'a str, value: impl Into<String>) -> Self {
+    pub(crate) fn env(mut self, name: &'a str, value: impl Into<String>) -> Self {
         self.env.push((name, value.into()));
         self
     }
 
     /// The command, not started.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--store", &self.store])
+            .args(["serve", "--listen", "127.0.0.1:0", "--admin-listen", &self.admin_listen, "--store", &self.store])
             .args(&self.args)
             .env_remove("CONNECTOR_ADMIN_TOKEN")
             .env_remove("CONNECTOR_LOG")
@@ -84,7 +86,7 @@ impl<'a> ServeSpec<'a> {
     }
 
     /// Starts it and waits (at most 30 s) for its addresses.
-    pub fn start(&self) -> Serve {
+    pub(crate) fn start(&self) -> Serve {
         let mut child = self.command().spawn().expect("connector serve starts");
         let stderr = child.stderr.take().expect("stderr is piped");
         let log = Arc::new(Mutex::new(String::new()));
@@ -113,24 +115,24 @@ impl<'a> ServeSpec<'a> {
 
 impl Serve {
     /// What it wrote on stderr so far.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
     /// Sends SIGTERM.
-    pub fn term(&self) {
+    pub(crate) fn term(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
     }
 
     /// Sends SIGKILL and reaps it.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
     /// Waits at most `limit` for it to exit.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -152,7 +154,7 @@ impl Drop for Serve {
 }
 
 /// A delivery with one `user.lifecycle.create` event per `(uuid, user id)`.
-pub fn delivery(events: &[(String, String)]) -> Value {
+pub(crate) fn delivery(events: &[(String, String)]) -> Value {
     let events: Vec<Value> = events
         .iter()
         .map(|(uuid, user)| {
@@ -166,7 +168,7 @@ pub fn delivery(events: &[(String, String)]) -> Value {
 }
 
 /// Posts a delivery; returns the status and the body.
-pub async fn deliver(client: &reqwest::Client, hook: &str, events: &[(String, String)]) -> (u16, Value) {
+pub(crate) async fn deliver(client: &reqwest::Client, hook: &str, events: &[(String, String)]) -> (u16, Value) {
     match client.post(hook).header("authorization", HOOK_SECRET).json(&delivery(events)).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
@@ -177,7 +179,7 @@ pub async fn deliver(client: &reqwest::Client, hook: &str, events: &[(String, St
 }
 
 /// `n` Support users in the sandbox; their ids.
-pub fn support_users(sandbox: &Sandbox, prefix: &str, n: usize) -> Vec<String> {
+pub(crate) fn support_users(sandbox: &Sandbox, prefix: &str, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| {
             let login = format!("{prefix}{i}@example.com");
@@ -191,7 +193,7 @@ pub fn support_users(sandbox: &Sandbox, prefix: &str, n: usize) -> Vec<String> {
 }
 
 /// Every run in the store.
-pub async fn all_runs(store: &Store) -> Vec<Run> {
+pub(crate) async fn all_runs(store: &Store) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut query = HistoryQuery::newest(500);
     for _ in 0..100 {
@@ -206,7 +208,7 @@ pub async fn all_runs(store: &Store) -> Vec<Run> {
 }
 
 /// Polls `check` every 50 ms until it holds or `limit` passes; true if it held.
-pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+pub(crate) async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

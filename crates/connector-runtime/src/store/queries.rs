@@ -17,6 +17,8 @@ pub struct Accepted {
     pub duplicates: usize,
     /// Runs queued.
     pub runs: usize,
+    /// Indices (in the delivery) of the events that queued at least one run.
+    pub started: Vec<usize>,
 }
 
 /// How a try ended, as the worker commits it.
@@ -82,7 +84,11 @@ impl Store {
                 }
                 accepted.fresh.push(index);
                 let payload = event.payload.to_string();
-                for flow in flows.triggered_by(&event.event_type) {
+                let triggered = flows.triggered_by(&event.event_type);
+                if !triggered.is_empty() {
+                    accepted.started.push(index);
+                }
+                for flow in triggered {
                     sqlx::query(
                         "INSERT INTO runs (run_id, event_key, flow, user_id, event, state, due_ms, created_ms) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
