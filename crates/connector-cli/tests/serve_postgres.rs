@@ -144,8 +144,16 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
     assert_eq!(runs.iter().filter(|r| r.outcome.as_deref() == Some("assigned")).count() + already.len(), 1_000);
     // Every alreadyAssigned is a re-execution of a run the killed replica had started.
     assert!(already.iter().all(|r| r.tries >= 2), "{already:#?}");
+    // Role calls beyond one per user come only from runs executed again after the kill:
+    // those that had assigned already end alreadyAssigned; a call the killed replica had in
+    // flight may also have died with it before taking effect (counted, never acted on).
     let role_calls = sandbox.okta().stats().buckets["roles"].requests;
-    assert_eq!(role_calls, 1_000 + already.len() as u64, "role calls beyond one per user");
+    let re_executed = runs.iter().filter(|r| r.tries >= 2).count() as u64;
+    assert!(role_calls >= 1_000 + already.len() as u64, "{role_calls} role calls");
+    assert!(
+        role_calls - 1_000 <= re_executed,
+        "{role_calls} role calls, {re_executed} runs executed again"
+    );
     for user in &users {
         assert_eq!(sandbox.okta().user_role_types(user), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
     }
