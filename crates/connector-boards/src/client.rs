@@ -456,11 +456,11 @@ fn body_object(response: &mut Response) -> Result<Map<String, Value>> {
     match response.take_json() {
         Some(Value::Object(root)) if !response.is_synthetic() => Ok(root),
         _ if response.is_synthetic() => Err(Error::dry_run_stop()),
-        Some(_) | None => Err(
-            Error::invalid_response("the boards service's answer is not a JSON object")
-                .with_status(response.status())
-                .with_attempts(response.attempts()),
-        ),
+        Some(_) | None => Err(Error::invalid_response(
+            "the boards service's answer is not a JSON object",
+        )
+        .with_status(response.status())
+        .with_attempts(response.attempts())),
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::{
-    AttemptContext, Error, ErrorKind, Feedback, LimitKey, Profile, Request, Response,
-    RetryReason, TransportFailure, Verdict, standard_error, standard_retry_after,
+    AttemptContext, Error, ErrorKind, Feedback, LimitKey, Profile, Request, Response, RetryReason,
+    TransportFailure, Verdict, standard_error, standard_retry_after,
 };
 use serde_json::Value;
 

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use common::{Canned, TOKEN, answer, client, fallback, in_turn};
 use connector_boards::{BoardKind, Boards, CreateBoardInput, connector};
 use connector_core::{
-    DryRunLog, Env, ErrorKind, Feedback, HasConnection, LimitKey, ManualClock, Observation, Permit, RateLimiter,
+    DryRunLog, Env, ErrorKind, Feedback, HasConnection, LimitKey, ManualClock, Observation, Permit,
+    RateLimiter,
 };
 use httpmock::MockServer;
 use serde_json::json;

@@ -96,7 +96,9 @@ impl Runner<'_> {
             flow,
             title: title.to_owned(),
             input,
-            summary: output.as_ref().and_then(|o| crate::demo_render::summarize(action, o)),
+            summary: output
+                .as_ref()
+                .and_then(|o| crate::demo_render::summarize(action, o)),
             result,
             duration: started.elapsed(),
             requests_seen,
@@ -161,10 +163,14 @@ fn str_at<'v>(value: &'v Option<Value>, pointer: &str) -> Option<&'v str> {
 fn inject_one_429(sandbox: &Sandbox) {
     let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oae-demo","errorCauses":[]}"#;
     sandbox.okta().faults().push(
-        FaultRule::new(Fault::status_with(429, body, [("Retry-After".to_owned(), "0".to_owned())]))
-            .method(Method::POST)
-            .path_prefix("/api/v1/users/")
-            .times(1),
+        FaultRule::new(Fault::status_with(
+            429,
+            body,
+            [("Retry-After".to_owned(), "0".to_owned())],
+        ))
+        .method(Method::POST)
+        .path_prefix("/api/v1/users/")
+        .times(1),
     );
 }
 
@@ -371,7 +377,8 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         .flat_map(|r| &r.cards)
         .any(|c| c.action == "custom-api-action" && c.attempts == 2);
     history.checks.push(Check {
-        what: "the role call answered 429 once shows 2 attempts in the runtime's history".to_owned(),
+        what: "the role call answered 429 once shows 2 attempts in the runtime's history"
+            .to_owned(),
         holds: retried,
     });
     let one_run_per_event = history.runs.len() == 2;
@@ -401,7 +408,11 @@ pub(crate) async fn run() -> ExitCode {
         Ok(h) => h,
         Err(e) => return crate::fail(&e),
     };
-    let _ = crate::emit(&crate::demo_render::render(&history, &sandbox, started.elapsed()));
+    let _ = crate::emit(&crate::demo_render::render(
+        &history,
+        &sandbox,
+        started.elapsed(),
+    ));
     let passed = history.passed();
     sandbox.shutdown().await;
     if passed {

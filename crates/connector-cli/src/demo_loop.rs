@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use connector_core::Error;
 use connector_core::secrecy::SecretString;
 use connector_okta::Okta;
-use connector_runtime::{CancellationToken, HistoryQuery, Run, RuntimeConfig, Service, StopReport, Store, TempDb};
+use connector_runtime::{
+    CancellationToken, HistoryQuery, Run, RuntimeConfig, Service, StopReport, Store, TempDb,
+};
 use connector_sandbox::Sandbox;
 use connector_sandbox::okta::EventHook;
 
@@ -48,10 +50,17 @@ impl Loop {
             .await
             .map_err(|e| Error::configuration(format!("cannot start the runtime: {e}")))?;
         let url = format!("http://{}/okta/event-hook", started.hook_addr());
-        sandbox.okta().set_event_hook(Some(EventHook::new(url, secret).deliver_twice(true)));
+        sandbox
+            .okta()
+            .set_event_hook(Some(EventHook::new(url, secret).deliver_twice(true)));
         let stop = CancellationToken::new();
         let task = tokio::spawn(started.serve(stop.clone()));
-        Ok(Loop { service, stop, task, _db: db })
+        Ok(Loop {
+            service,
+            stop,
+            task,
+            _db: db,
+        })
     }
 
     /// Waits (at most 10 s) until the user's run is finished, and returns it.
@@ -61,7 +70,10 @@ impl Loop {
         query.user = Some(user_id.to_owned());
         while Instant::now() < deadline {
             if let Ok(page) = self.service.store().history(&query).await
-                && let Some(run) = page.runs.into_iter().find(|r| r.state == connector_runtime::FINISHED)
+                && let Some(run) = page
+                    .runs
+                    .into_iter()
+                    .find(|r| r.state == connector_runtime::FINISHED)
             {
                 return Some(run);
             }

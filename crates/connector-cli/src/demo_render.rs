@@ -55,7 +55,6 @@ pub(crate) fn summarize(action: &str, output: &Value) -> Option<String> {
     }
 }
 
-
 fn compact(value: &Value, limit: usize) -> String {
     let text = serde_json::to_string(&connector_core::mask_secrets(value)).unwrap_or_default();
     if text.chars().count() <= limit {
@@ -125,7 +124,6 @@ pub(crate) fn render(history: &History, sandbox: &Sandbox, total: Duration) -> S
     ));
     out
 }
-
 
 fn runs_text(runs: &[Run]) -> String {
     connector_runtime::runs_as_text(runs)

@@ -5,7 +5,9 @@
 use connector_core::secrecy::SecretString;
 use connector_core::{Env, Error};
 use connector_okta::Okta;
-use connector_runtime::{Flows, HelpDeskFlow, RuntimeConfig, Service, Store, okta_credential_check};
+use connector_runtime::{
+    Flows, HelpDeskFlow, RuntimeConfig, Service, Store, okta_credential_check,
+};
 
 pub use connector_runtime::intake::{MAX_BODY_BYTES, router};
 
@@ -22,7 +24,10 @@ pub fn okta_credential_variable(env: &Env) -> &'static str {
 /// The hook's secret and the admin token from the environment.
 pub fn secrets(env: &Env) -> Result<(SecretString, Option<SecretString>), Error> {
     let secret = env
-        .require("OKTA_EVENT_HOOK_SECRET", "the Authorization value configured on the Okta event hook")?
+        .require(
+            "OKTA_EVENT_HOOK_SECRET",
+            "the Authorization value configured on the Okta event hook",
+        )?
         .to_owned();
     let admin = env
         .get("CONNECTOR_ADMIN_TOKEN")

@@ -107,7 +107,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A service logs each run's outcome at info; one-shot commands only warnings.
-    init_tracing(if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" });
+    init_tracing(if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -152,7 +156,8 @@ fn main() -> ExitCode {
                 event_hook_twice,
             } => {
                 let hook = event_hook.zip(event_hook_secret).map(|(url, secret)| {
-                    connector_sandbox::okta::EventHook::new(url, secret).deliver_twice(event_hook_twice)
+                    connector_sandbox::okta::EventHook::new(url, secret)
+                        .deliver_twice(event_hook_twice)
                 });
                 sandbox::serve(okta_port, boards_port, hook).await
             }

@@ -32,7 +32,10 @@ pub(crate) async fn serve(
 ) -> ExitCode {
     let mut config = config_from_env();
     if let Some(hook) = event_hook {
-        println!("# Users created through the API are announced to the event hook {}", hook.url);
+        println!(
+            "# Users created through the API are announced to the event hook {}",
+            hook.url
+        );
         config.okta = config.okta.with_event_hook(hook);
     }
     let config = config

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use connector_core::{Env, Error, ErrorKind};
-use connector_runtime::{DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, RuntimeConfig, RuntimeError, Store};
+use connector_runtime::{
+    DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, RuntimeConfig, RuntimeError, Store,
+};
 
 use crate::{emit, fail};
 
@@ -94,7 +96,11 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(RuntimeError::CredentialRefused(e)) => {
             let variable = connector_cli::hooks::okta_credential_variable(&env);
             let message = format!("okta refused the credential in {variable}: {}", e.message());
-            let kind = if e.kind() == ErrorKind::PermissionDenied { e.kind() } else { ErrorKind::Authentication };
+            let kind = if e.kind() == ErrorKind::PermissionDenied {
+                e.kind()
+            } else {
+                ErrorKind::Authentication
+            };
             return fail(&e.with_kind(kind).with_message(message));
         }
         Err(e) => return fail(&Error::configuration(e.to_string())),
@@ -105,7 +111,9 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         started.admin_addr(),
         connector_runtime::redact_url(&args.store)
     );
-    let report = started.serve(connector_runtime::shutdown_on_signals()).await;
+    let report = started
+        .serve(connector_runtime::shutdown_on_signals())
+        .await;
     eprintln!(
         "connector serve: stopped; {} runs were in flight, {} put back, {} left queued for the next start",
         report.in_flight, report.released, report.queued
@@ -153,9 +161,17 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     };
     if let Some(HistoryAction::Rerun { run_id }) = &args.action {
         return match store.rerun(run_id, now_ms()).await {
-            Ok(Rerun::Queued) => crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"})),
-            Ok(Rerun::NotFound) => fail(&Error::new(ErrorKind::NotFound, format!("no run {run_id} in the store"))),
-            Ok(_) => fail(&Error::new(ErrorKind::Conflict, format!("run {run_id} is not dead-lettered; only those can be re-run"))),
+            Ok(Rerun::Queued) => {
+                crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
+            }
+            Ok(Rerun::NotFound) => fail(&Error::new(
+                ErrorKind::NotFound,
+                format!("no run {run_id} in the store"),
+            )),
+            Ok(_) => fail(&Error::new(
+                ErrorKind::Conflict,
+                format!("run {run_id} is not dead-lettered; only those can be re-run"),
+            )),
             Err(e) => open_failed(&args.store, e),
         };
     }
@@ -163,9 +179,15 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     query.outcome = args.outcome.clone();
     query.user = args.user.clone();
     match store.history(&query).await {
-        Ok(page) if args.json => crate::print_json(&serde_json::to_value(&page).unwrap_or_default()),
+        Ok(page) if args.json => {
+            crate::print_json(&serde_json::to_value(&page).unwrap_or_default())
+        }
         Ok(page) if page.runs.is_empty() => emit("no runs\n"),
-        Ok(page) => emit(&format!("Flow History ({} newest first)\n{}", page.runs.len(), connector_runtime::runs_as_text(&page.runs))),
+        Ok(page) => emit(&format!(
+            "Flow History ({} newest first)\n{}",
+            page.runs.len(),
+            connector_runtime::runs_as_text(&page.runs)
+        )),
         Err(e) => open_failed(&args.store, e),
     }
 }

@@ -152,7 +152,11 @@ async fn a_wrong_or_missing_secret_is_401_and_runs_nothing() {
         Some("hook-secret-6f1dX"),
         Some("Bearer hook-secret-6f1d"),
     ] {
-        let (status, answer) = send(router(state.service.clone()), delivery(secret, body.clone())).await;
+        let (status, answer) = send(
+            router(state.service.clone()),
+            delivery(secret, body.clone()),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{secret:?}");
         // The answer says what is wrong without repeating the secret.
         assert!(!answer.to_string().contains(SECRET), "{answer}");
@@ -185,7 +189,8 @@ async fn malformed_bodies_are_400_and_odd_json_is_accepted_with_nothing_to_do() 
     ];
     for body in malformed {
         let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
-        let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{shown:?}");
         assert_eq!(answer["error"], "the body is not JSON", "{shown:?}");
     }
@@ -199,10 +204,14 @@ async fn malformed_bodies_are_400_and_odd_json_is_accepted_with_nothing_to_do() 
         r#"{"data": {"events": "none"}}"#,
         r#"{"data": {"events": [null, 1, {"eventType": "user.lifecycle.create"}]}}"#,
     ] {
-        let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
-            answer["error"].as_str().unwrap().contains("not an Okta event hook delivery"),
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("not an Okta event hook delivery"),
             "{body}: {answer}"
         );
     }
@@ -214,7 +223,8 @@ async fn malformed_bodies_are_400_and_odd_json_is_accepted_with_nothing_to_do() 
         r#"{"data": {"events": [{"eventType": "user.lifecycle.create", "target": [{"type": "User", "id": 42}]}]}}"#,
         r#"{"data": {"events": [{"eventType": "user.lifecycle.deactivate", "uuid": "e", "target": [{"type": "User", "id": "00u1"}]}]}}"#,
     ] {
-        let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(answer, json!({"accepted": []}), "{body}");
     }
@@ -229,7 +239,11 @@ async fn a_body_over_1_mib_is_413_with_or_without_a_length() {
     let padding = "x".repeat(MAX_BODY_BYTES);
     let big = json!({"data": {"events": []}, "padding": padding}).to_string();
     assert!(big.len() > MAX_BODY_BYTES);
-    let (status, _) = send(router(state.service.clone()), delivery(Some(SECRET), big.clone())).await;
+    let (status, _) = send(
+        router(state.service.clone()),
+        delivery(Some(SECRET), big.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     // A body just under the limit is read.
     let fits =
@@ -295,7 +309,11 @@ async fn a_delivery_runs_the_template_once_per_event_and_a_redelivery_is_ignored
     let engineer = add_user(&sandbox, "grace@example.com", "Engineering");
 
     let body = created(&[("evt-ada", &support), ("evt-grace", &engineer)]);
-    let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body.clone())).await;
+    let (status, answer) = send(
+        router(state.service.clone()),
+        delivery(Some(SECRET), body.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": [support, engineer]}));
     state.drain().await;

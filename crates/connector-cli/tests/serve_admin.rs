@@ -46,13 +46,25 @@ async fn an_admin_listener_beyond_loopback_needs_a_token_and_then_every_admin_ro
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("CONNECTOR_ADMIN_TOKEN"), "{stderr}");
 
-    let serve = ServeSpec::new(&sandbox, &db.url()).env("CONNECTOR_ADMIN_TOKEN", ADMIN_TOKEN).start();
+    let serve = ServeSpec::new(&sandbox, &db.url())
+        .env("CONNECTOR_ADMIN_TOKEN", ADMIN_TOKEN)
+        .start();
     let client = reqwest::Client::new();
     for route in ["/", "/history", "/history/run_x", "/metrics", "/runs/run_x"] {
-        let status = client.get(format!("{}{route}", serve.admin)).send().await.unwrap().status();
+        let status = client
+            .get(format!("{}{route}", serve.admin))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, 401, "{route}");
     }
-    let status = client.post(format!("{}/history/run_x/rerun", serve.admin)).send().await.unwrap().status();
+    let status = client
+        .post(format!("{}/history/run_x/rerun", serve.admin))
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 401);
     let status = client
         .get(format!("{}/history", serve.admin))
@@ -62,7 +74,12 @@ async fn an_admin_listener_beyond_loopback_needs_a_token_and_then_every_admin_ro
         .unwrap()
         .status();
     assert_eq!(status, 401);
-    let ok = client.get(format!("{}/history", serve.admin)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    let ok = client
+        .get(format!("{}/history", serve.admin))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     // A browser gets the token in as Basic authentication's password.
     let ok = client
@@ -76,28 +93,40 @@ async fn an_admin_listener_beyond_loopback_needs_a_token_and_then_every_admin_ro
     let hook_base = serve.hook.trim_end_matches("/okta/event-hook");
     for base in [serve.admin.as_str(), hook_base] {
         for probe in ["/healthz", "/readyz"] {
-            let status = client.get(format!("{base}{probe}")).send().await.unwrap().status();
+            let status = client
+                .get(format!("{base}{probe}"))
+                .send()
+                .await
+                .unwrap()
+                .status();
             assert_eq!(status, 200, "{base}{probe}");
         }
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redelivery_meanwhile_is_a_duplicate() {
+async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redelivery_meanwhile_is_a_duplicate()
+ {
     let sandbox = roomy_sandbox().await;
     let users = support_users(&sandbox, "flaky", 1);
     // The role call fails once with 500: the pipeline does not retry a 500, the runtime does.
     sandbox.okta().faults().push(
-        FaultRule::new(Fault::status(500)).method(Method::POST).path_prefix("/api/v1/users/").times(1),
+        FaultRule::new(Fault::status(500))
+            .method(Method::POST)
+            .path_prefix("/api/v1/users/")
+            .times(1),
     );
     let db = TempDb::new();
-    let serve = ServeSpec::new(&sandbox, &db.url()).args(&["--flow-backoff", "1500ms,1500ms"]).start();
+    let serve = ServeSpec::new(&sandbox, &db.url())
+        .args(&["--flow-backoff", "1500ms,1500ms"])
+        .start();
     let client = reqwest::Client::new();
     let event = [("evt-flaky".to_owned(), users[0].clone())];
     assert_eq!(deliver(&client, &serve.hook, &event).await.0, 200);
     let history = format!("{}/history", serve.admin);
     let retrying = eventually(Duration::from_secs(10), || async {
-        get_json(&client, &format!("{history}?outcome=retrying")).await["runs"][0]["runId"].is_string()
+        get_json(&client, &format!("{history}?outcome=retrying")).await["runs"][0]["runId"]
+            .is_string()
     })
     .await;
     assert!(retrying, "{}", serve.log());
@@ -109,7 +138,10 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     assert_eq!(run["error"]["status"], 500);
     // Okta redelivers meanwhile: a duplicate, no second run.
     let (status, answer) = deliver(&client, &serve.hook, &event).await;
-    assert_eq!((status, answer["accepted"].clone()), (200, serde_json::json!([])));
+    assert_eq!(
+        (status, answer["accepted"].clone()),
+        (200, serde_json::json!([]))
+    );
     let assigned = eventually(Duration::from_secs(10), || async {
         outcome(&client, &serve.admin, &run_id).await["outcome"] == "assigned"
     })
@@ -119,11 +151,34 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     assert_eq!(run["tries"], 2);
     let page = get_json(&client, &history).await;
     assert_eq!(page["runs"].as_array().unwrap().len(), 1, "{page}");
-    assert_eq!(sandbox.okta().user_role_types(&users[0]), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
-    let metrics = client.get(format!("{}/metrics", serve.admin)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"connector_events_total{result="duplicate"} 1"#), "{metrics}");
-    assert!(metrics.contains(r#"connector_runs_total{flow="Add User to Admin Role",outcome="retrying"} 1"#), "{metrics}");
-    assert!(metrics.contains(r#"connector_runs_total{flow="Add User to Admin Role",outcome="assigned"} 1"#), "{metrics}");
+    assert_eq!(
+        sandbox.okta().user_role_types(&users[0]),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
+    let metrics = client
+        .get(format!("{}/metrics", serve.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"connector_events_total{result="duplicate"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"connector_runs_total{flow="Add User to Admin Role",outcome="retrying"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"connector_runs_total{flow="Add User to Admin Role",outcome="assigned"} 1"#
+        ),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,18 +191,33 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         users[0]
     );
     sandbox.okta().faults().push(
-        FaultRule::new(Fault::status_with(404, gone, [("content-type".to_owned(), "application/json".to_owned())]))
-            .method(Method::GET)
-            .path_prefix("/api/v1/users/")
-            .times(1_000),
+        FaultRule::new(Fault::status_with(
+            404,
+            gone,
+            [("content-type".to_owned(), "application/json".to_owned())],
+        ))
+        .method(Method::GET)
+        .path_prefix("/api/v1/users/")
+        .times(1_000),
     );
     let db = TempDb::new();
     let serve = ServeSpec::new(&sandbox, &db.url()).start();
     let client = reqwest::Client::new();
-    assert_eq!(deliver(&client, &serve.hook, &[("evt-gone".to_owned(), users[0].clone())]).await.0, 200);
+    assert_eq!(
+        deliver(
+            &client,
+            &serve.hook,
+            &[("evt-gone".to_owned(), users[0].clone())]
+        )
+        .await
+        .0,
+        200
+    );
     let url = format!("{}/history?outcome=deadLettered", serve.admin);
     let dead = eventually(Duration::from_secs(10), || async {
-        get_json(&client, &url).await["runs"].as_array().is_some_and(|r| r.len() == 1)
+        get_json(&client, &url).await["runs"]
+            .as_array()
+            .is_some_and(|r| r.len() == 1)
     })
     .await;
     assert!(dead, "{}", serve.log());
@@ -161,14 +231,35 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&history.stdout);
-    assert!(history.status.success(), "{}", String::from_utf8_lossy(&history.stderr));
-    assert!(text.contains(&run_id) && text.contains("deadLettered") && text.contains("E0000007"), "{text}");
-    let metrics = client.get(format!("{}/metrics", serve.admin)).send().await.unwrap().text().await.unwrap();
     assert!(
-        metrics.contains(r#"connector_runs_total{flow="Add User to Admin Role",outcome="deadLettered"} 1"#),
+        history.status.success(),
+        "{}",
+        String::from_utf8_lossy(&history.stderr)
+    );
+    assert!(
+        text.contains(&run_id) && text.contains("deadLettered") && text.contains("E0000007"),
+        "{text}"
+    );
+    let metrics = client
+        .get(format!("{}/metrics", serve.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"connector_runs_total{flow="Add User to Admin Role",outcome="deadLettered"} 1"#
+        ),
         "{metrics}"
     );
-    assert!(metrics.contains(r#"connector_api_calls_total{connector="okta",action="read-user",status="404"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"connector_api_calls_total{connector="okta",action="read-user",status="404"} 1"#
+        ),
+        "{metrics}"
+    );
 
     // Fix the cause, then re-run: once from the CLI (a running serve picks it up), and a
     // second re-run of a run that is no longer dead-lettered is refused.
@@ -177,15 +268,26 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         .args(["history", "rerun", &run_id, "--store", &db.url()])
         .output()
         .unwrap();
-    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
     let assigned = eventually(Duration::from_secs(10), || async {
         outcome(&client, &serve.admin, &run_id).await["outcome"] == "assigned"
     })
     .await;
     assert!(assigned, "{}", serve.log());
-    let again = client.post(format!("{}/history/{run_id}/rerun", serve.admin)).send().await.unwrap();
+    let again = client
+        .post(format!("{}/history/{run_id}/rerun", serve.admin))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 409);
-    assert_eq!(sandbox.okta().user_role_types(&users[0]), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+    assert_eq!(
+        sandbox.okta().user_role_types(&users[0]),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -198,27 +300,56 @@ async fn no_secret_shows_in_history_pages_metrics_or_trace_logs() {
         .env("CONNECTOR_ADMIN_TOKEN", ADMIN_TOKEN)
         .start();
     let client = reqwest::Client::new();
-    let events: Vec<(String, String)> =
-        users.iter().enumerate().map(|(i, u)| (format!("evt-secret-{i}"), u.clone())).collect();
+    let events: Vec<(String, String)> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (format!("evt-secret-{i}"), u.clone()))
+        .collect();
     assert_eq!(deliver(&client, &serve.hook, &events).await.0, 200);
     // A wrong secret, logged as refused without the secret it was compared with.
-    let refused = client.post(&serve.hook).header("authorization", "nope").body("{}").send().await.unwrap();
+    let refused = client
+        .post(&serve.hook)
+        .header("authorization", "nope")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
     let get = |path: String| {
         let client = client.clone();
-        async move { client.get(path).bearer_auth(ADMIN_TOKEN).send().await.unwrap().text().await.unwrap() }
+        async move {
+            client
+                .get(path)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
     };
     let done = eventually(Duration::from_secs(10), || async {
-        get(format!("{}/history?outcome=assigned", serve.admin)).await.matches("\"runId\"").count() == 3
+        get(format!("{}/history?outcome=assigned", serve.admin))
+            .await
+            .matches("\"runId\"")
+            .count()
+            == 3
     })
     .await;
     assert!(done, "{}", serve.log());
     let history = get(format!("{}/history", serve.admin)).await;
-    let run_id = serde_json::from_str::<Value>(&history).unwrap()["runs"][0]["runId"].as_str().unwrap().to_owned();
+    let run_id = serde_json::from_str::<Value>(&history).unwrap()["runs"][0]["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let texts = [
         ("history", history),
         ("page", get(format!("{}/", serve.admin)).await),
-        ("run page", get(format!("{}/runs/{run_id}", serve.admin)).await),
+        (
+            "run page",
+            get(format!("{}/runs/{run_id}", serve.admin)).await,
+        ),
         ("metrics", get(format!("{}/metrics", serve.admin)).await),
         ("log", serve.log()),
     ];
@@ -228,6 +359,9 @@ async fn no_secret_shows_in_history_pages_metrics_or_trace_logs() {
             assert!(!text.contains(secret), "a secret shows in the {name}");
         }
     }
-    assert!(texts[4].1.contains("TRACE") || texts[4].1.contains("DEBUG"), "the log is not at trace level");
+    assert!(
+        texts[4].1.contains("TRACE") || texts[4].1.contains("DEBUG"),
+        "the log is not at trace level"
+    );
     assert!(texts[4].1.contains("run finished"), "{}", texts[4].1);
 }

@@ -23,19 +23,33 @@ fn postgres_bin() -> Option<PathBuf> {
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
     let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path().join("bin")).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     debian.sort();
     debian.reverse();
-    on_path.into_iter().chain(debian).find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+    on_path
+        .into_iter()
+        .chain(debian)
+        .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// A Postgres server in a temporary folder; stopped and removed on drop.
@@ -61,24 +75,68 @@ impl Postgres {
     }
 
     fn start(bin: PathBuf) -> Postgres {
-        let dir = std::env::temp_dir().join(format!("connector-pg-{}-{}", std::process::id(), free_port()));
+        let dir = std::env::temp_dir().join(format!(
+            "connector-pg-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         if is_root() {
-            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().unwrap();
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .unwrap();
             assert!(status.success());
         }
         let data = dir.join("data");
         let data = data.to_str().unwrap();
-        let out = Self::run(&bin, "initdb", &["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Self::run(
+            &bin,
+            "initdb",
+            &[
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=100",
             dir.display()
         );
         let log = dir.join("postgres.log");
-        let out = Self::run(&bin, "pg_ctl", &["-D", data, "-o", &options, "-l", log.to_str().unwrap(), "-w", "-t", "30", "start"]);
-        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Self::run(
+            &bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data,
+                "-o",
+                &options,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Postgres { bin, dir, port }
     }
 
@@ -90,7 +148,18 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let _ = Self::run(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        let _ = Self::run(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -98,7 +167,9 @@ impl Drop for Postgres {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly_once() {
     let Some(bin) = postgres_bin() else {
-        eprintln!("SKIPPED: no initdb/pg_ctl (install the Debian package postgresql, or set PG_BIN)");
+        eprintln!(
+            "SKIPPED: no initdb/pg_ctl (install the Debian package postgresql, or set PG_BIN)"
+        );
         return;
     };
     let postgres = Postgres::start(bin);
@@ -109,8 +180,11 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
     let mut first = spec.start();
     let second = spec.start();
     let client = reqwest::Client::new();
-    let events: Vec<(String, String)> =
-        users.iter().enumerate().map(|(i, u)| (format!("evt-replica-{i}"), u.clone())).collect();
+    let events: Vec<(String, String)> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (format!("evt-replica-{i}"), u.clone()))
+        .collect();
     for (n, pair) in events.chunks(2).enumerate() {
         if n == 250 {
             // Halfway: the first replica dies with runs in flight.
@@ -118,10 +192,16 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
         }
         let mut sends = Vec::new();
         for (i, event) in pair.iter().enumerate() {
-            let hook = if i == 0 && n < 250 { first.hook.clone() } else { second.hook.clone() };
+            let hook = if i == 0 && n < 250 {
+                first.hook.clone()
+            } else {
+                second.hook.clone()
+            };
             let client = client.clone();
             let event = event.clone();
-            sends.push(tokio::spawn(async move { deliver(&client, &hook, &[event]).await.0 }));
+            sends.push(tokio::spawn(async move {
+                deliver(&client, &hook, &[event]).await.0
+            }));
         }
         for send in sends {
             assert_eq!(send.await.unwrap(), 200);
@@ -129,7 +209,12 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
     }
     let store = Store::open(&postgres.url()).await.unwrap();
     let done = eventually(Duration::from_secs(45), || async {
-        all_runs(&store).await.iter().filter(|r| r.state == "finished").count() == 1_000
+        all_runs(&store)
+            .await
+            .iter()
+            .filter(|r| r.state == "finished")
+            .count()
+            == 1_000
     })
     .await;
     assert!(done, "not every run finished:\n{}", second.log());
@@ -140,8 +225,17 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
     }
     assert_eq!(per_event.len(), 1_000);
     assert!(per_event.values().all(|&n| n == 1), "one run per event");
-    let already: Vec<_> = runs.iter().filter(|r| r.outcome.as_deref() == Some("alreadyAssigned")).collect();
-    assert_eq!(runs.iter().filter(|r| r.outcome.as_deref() == Some("assigned")).count() + already.len(), 1_000);
+    let already: Vec<_> = runs
+        .iter()
+        .filter(|r| r.outcome.as_deref() == Some("alreadyAssigned"))
+        .collect();
+    assert_eq!(
+        runs.iter()
+            .filter(|r| r.outcome.as_deref() == Some("assigned"))
+            .count()
+            + already.len(),
+        1_000
+    );
     // Every alreadyAssigned is a re-execution of a run the killed replica had started.
     assert!(already.iter().all(|r| r.tries >= 2), "{already:#?}");
     // Role calls beyond one per user come only from runs executed again after the kill:
@@ -149,12 +243,18 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
     // flight may also have died with it before taking effect (counted, never acted on).
     let role_calls = sandbox.okta().stats().buckets["roles"].requests;
     let re_executed = runs.iter().filter(|r| r.tries >= 2).count() as u64;
-    assert!(role_calls >= 1_000 + already.len() as u64, "{role_calls} role calls");
+    assert!(
+        role_calls >= 1_000 + already.len() as u64,
+        "{role_calls} role calls"
+    );
     assert!(
         role_calls - 1_000 <= re_executed,
         "{role_calls} role calls, {re_executed} runs executed again"
     );
     for user in &users {
-        assert_eq!(sandbox.okta().user_role_types(user), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+        assert_eq!(
+            sandbox.okta().user_role_types(user),
+            Some(vec!["HELP_DESK_ADMIN".to_owned()])
+        );
     }
 }

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::connection::Connection;
-use crate::pipeline::DryRunLog;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline::DryRunLog;
 
 /// A client that owns a [`Connection`] (what the Custom API Action needs).
 pub trait HasConnection {

@@ -277,13 +277,11 @@ impl ClientCredentials {
         }
         let client_id = self.client_id.clone();
         let mut builder = Connection::builder(self.token_url.as_str())
-            .profile(
-                Profile::plain()
-                    .named("oauth")
-                    .with_errors(move |ctx: &AttemptContext<'_>, response: &Response| {
-                        token_error(&client_id, ctx, response)
-                    }),
-            )
+            .profile(Profile::plain().named("oauth").with_errors(
+                move |ctx: &AttemptContext<'_>, response: &Response| {
+                    token_error(&client_id, ctx, response)
+                },
+            ))
             .retry_policy(self.policy.clone())
             .timeouts(self.timeouts)
             .clock(self.clock.clone());
@@ -337,7 +335,10 @@ impl ClientCredentials {
             .body(self.token_form()?);
         let response = connection.send(request).await.map_err(|e| {
             if e.status().is_none() && e.kind() != ErrorKind::RateLimited {
-                let message = format!("cannot get a token from the token endpoint: {}", e.message());
+                let message = format!(
+                    "cannot get a token from the token endpoint: {}",
+                    e.message()
+                );
                 e.with_message(message)
             } else {
                 e

@@ -271,8 +271,7 @@ impl Response {
 
     /// True for the synthetic answer of a dry run, which no service sent.
     pub fn is_synthetic(&self) -> bool {
-        self.headers
-            .contains_key(crate::pipeline::DRY_RUN_HEADER)
+        self.headers.contains_key(crate::pipeline::DRY_RUN_HEADER)
     }
 
     /// The number of attempts the pipeline made for this answer.

@@ -55,12 +55,11 @@ pub use action::{
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
 };
+pub use clock::{Clock, Sleep, TokioClock};
 #[cfg(any(test, feature = "test-util"))]
 pub use clock::{ManualClock, SimWorker, SimulatedClock};
-pub use clock::{Clock, Sleep, TokioClock};
 pub use connection::{
-    Connection, ConnectionBuilder, Timeouts, USER_AGENT, is_loopback, parse_base_url,
-    path_segment,
+    Connection, ConnectionBuilder, Timeouts, USER_AGENT, is_loopback, parse_base_url, path_segment,
 };
 pub use custom::{
     CustomApiAction, CustomApiInput, CustomApiOutput, build_custom_request, check_relative_url,
@@ -76,11 +75,10 @@ pub use limiter::{
 #[cfg(any(test, feature = "test-util"))]
 pub use pipeline::body_parses_on_this_thread;
 pub use pipeline::{
-    AttemptContext, CallRecord, Classifier, DRY_RUN_HEADER, DryRunLog, ErrorMapper,
-    FeedbackReader, LimitKeys, Outgoing, Profile, RecordedRequest, RecordingTransport,
-    RequestIdReader, ReqwestTransport, RetryDecorator, Transport, TransportFailure,
-    classify_transport, default_verdict, mask_secrets, record_calls, standard_error,
-    standard_retry_after,
+    AttemptContext, CallRecord, Classifier, DRY_RUN_HEADER, DryRunLog, ErrorMapper, FeedbackReader,
+    LimitKeys, Outgoing, Profile, RecordedRequest, RecordingTransport, RequestIdReader,
+    ReqwestTransport, RetryDecorator, Transport, TransportFailure, classify_transport,
+    default_verdict, mask_secrets, record_calls, standard_error, standard_retry_after,
 };
 pub use retry::{GiveUpReason, RetryDecision, RetryPolicy, RetryReason, Verdict};
 

@@ -4,8 +4,7 @@
 mod support;
 
 use connector_core::{
-    Connection, CustomApiInput, ErrorKind, StaticToken, build_custom_request,
-    custom_api_call,
+    Connection, CustomApiInput, ErrorKind, StaticToken, build_custom_request, custom_api_call,
 };
 use httpmock::prelude::*;
 use serde_json::json;

@@ -4,8 +4,8 @@
 use std::time::{Duration, SystemTime};
 
 use connector_core::build_custom_request;
-use connector_core::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 use connector_core::{Connection, CustomApiInput, check_relative_url};
+use connector_core::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 use proptest::prelude::*;
 
 /// Strings built from the characters that URL tricks are made of.

@@ -35,8 +35,8 @@ async fn a_connector_adds_a_retry_rule_in_a_few_lines_without_copying_the_defaul
     // 503, 401, transport failures) stays with the default rules.
     let retrying = base
         .rule(|ctx: &AttemptContext<'_>| {
-            let busy = ctx.status() == Some(409)
-                && ctx.json()?.get("code")?.as_str()? == "TRY_AGAIN";
+            let busy =
+                ctx.status() == Some(409) && ctx.json()?.get("code")?.as_str()? == "TRY_AGAIN";
             busy.then(|| Verdict::retry(RetryReason::Status(409)))
         })
         .build()
@@ -80,8 +80,14 @@ impl RateLimiter for Counting {
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) {
-        assert_eq!(observation.estimated, 3, "the pipeline passes what it acquired");
-        assert!(observation.admitted_at.is_some(), "and when it was admitted");
+        assert_eq!(
+            observation.estimated, 3,
+            "the pipeline passes what it acquired"
+        );
+        assert!(
+            observation.admitted_at.is_some(),
+            "and when it was admitted"
+        );
         self.observed.fetch_add(1, Ordering::SeqCst);
         self.inner.observe(key, feedback, observation).await;
     }
@@ -125,7 +131,9 @@ async fn a_limiter_written_outside_core_runs_through_the_pipeline() {
         .build()
         .unwrap();
     for _ in 0..3 {
-        conn.send(conn.request(Method::GET, "/items")).await.unwrap();
+        conn.send(conn.request(Method::GET, "/items"))
+            .await
+            .unwrap();
     }
     assert_eq!(limiter.acquired.load(Ordering::SeqCst), 3);
     assert_eq!(limiter.observed.load(Ordering::SeqCst), 3);
@@ -155,9 +163,14 @@ async fn an_admission_past_the_deadline_fails_the_post_with_nothing_sent() {
         .await
         .unwrap();
     let conn = Connection::builder(&server.base_url())
-        .profile(Profile::plain().with_limit_keys(|_: &Request| vec![(LimitKey::quota("users"), 1)]))
+        .profile(
+            Profile::plain().with_limit_keys(|_: &Request| vec![(LimitKey::quota("users"), 1)]),
+        )
         .limiter(limiter)
-        .timeouts(Timeouts::new(Duration::from_secs(5), Duration::from_secs(10)))
+        .timeouts(Timeouts::new(
+            Duration::from_secs(5),
+            Duration::from_secs(10),
+        ))
         .build()
         .unwrap();
     let started = tokio::time::Instant::now();
@@ -243,7 +256,11 @@ async fn a_dry_run_records_every_request_masks_the_credential_and_is_not_an_erro
     assert!(!requests[0].depends_on_answer);
     assert_eq!(requests[1].method, "DELETE");
     assert!(requests[1].depends_on_answer);
-    assert!(!requests[1].headers.contains_key("x-connector-depends-on-answer"));
+    assert!(
+        !requests[1]
+            .headers
+            .contains_key("x-connector-depends-on-answer")
+    );
     assert_eq!(requests[0].headers["authorization"], "SSWS ****");
     assert_eq!(requests[2].body, Some(serde_json::json!("plain words")));
     let shown = serde_json::to_string(&requests).unwrap();

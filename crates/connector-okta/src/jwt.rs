@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use connector_core::{Clock, TokioClock};
 use connector_core::secrecy::SecretString;
 use connector_core::{AssertionSigner, Error, Result};
+use connector_core::{Clock, TokioClock};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::Rng;
 use serde::Serialize;

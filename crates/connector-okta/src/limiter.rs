@@ -19,7 +19,6 @@ use connector_core::{
 };
 use tokio::sync::Semaphore;
 
-
 pub(crate) struct LearningGate {
     inner: Arc<dyn RateLimiter>,
     state: Mutex<GateState>,
@@ -117,17 +116,32 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_request_at_a_time_until_the_first_answer_then_all() {
         let gate = Arc::new(LearningGate::new(Arc::new(Unlimited)));
-        let first = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
+        let first = gate
+            .acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)
+            .await
+            .unwrap();
         // A second caller waits while the first is in flight.
         let waiting = tokio::spawn({
             let gate = gate.clone();
-            async move { gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.map(drop) }
+            async move {
+                gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)
+                    .await
+                    .map(drop)
+            }
         });
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert!(!waiting.is_finished());
         // Other keys and the concurrency key are not held up.
-        drop(gate.acquire(&LimitKey::quota("okta:x other"), 1, FOREVER).await.unwrap());
-        drop(gate.acquire(&LimitKey::concurrency("okta-concurrency:x"), 1, FOREVER).await.unwrap());
+        drop(
+            gate.acquire(&LimitKey::quota("okta:x other"), 1, FOREVER)
+                .await
+                .unwrap(),
+        );
+        drop(
+            gate.acquire(&LimitKey::concurrency("okta-concurrency:x"), 1, FOREVER)
+                .await
+                .unwrap(),
+        );
         gate.observe(
             &LimitKey::quota("okta:x bucket"),
             &Feedback::default(),
@@ -136,8 +150,14 @@ mod tests {
         .await;
         waiting.await.unwrap().unwrap();
         drop(first);
-        let a = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
-        let b = gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap();
+        let a = gate
+            .acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)
+            .await
+            .unwrap();
+        let b = gate
+            .acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)
+            .await
+            .unwrap();
         drop((a, b));
     }
 
@@ -145,9 +165,16 @@ mod tests {
     async fn a_failed_attempt_lets_the_next_request_try() {
         let gate = LearningGate::new(Arc::new(Unlimited));
         // The first attempt got no answer (its permit is dropped without feedback).
-        drop(gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER).await.unwrap());
-        let second =
-            tokio::time::timeout(Duration::from_secs(1), gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)).await;
+        drop(
+            gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER)
+                .await
+                .unwrap(),
+        );
+        let second = tokio::time::timeout(
+            Duration::from_secs(1),
+            gate.acquire(&LimitKey::quota("okta:x bucket"), 1, FOREVER),
+        )
+        .await;
         assert!(second.is_ok());
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use connector_core::{
-    AttemptContext, Error, ErrorKind, Feedback, HeaderName, HeaderValue, LimitKey, Method,
-    Profile, Request, Response, RetryReason, Verdict, delay_until_epoch_reset, parse_http_date,
+    AttemptContext, Error, ErrorKind, Feedback, HeaderName, HeaderValue, LimitKey, Method, Profile,
+    Request, Response, RetryReason, Verdict, delay_until_epoch_reset, parse_http_date,
     standard_error, standard_retry_after,
 };
 use serde_json::Value;

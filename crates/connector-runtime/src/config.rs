@@ -67,7 +67,9 @@ impl RuntimeConfig {
             return Err(RuntimeError::Config("--workers must be at least 1".into()));
         }
         if self.lease < Duration::from_millis(100) {
-            return Err(RuntimeError::Config("--lease must be at least 100ms".into()));
+            return Err(RuntimeError::Config(
+                "--lease must be at least 100ms".into(),
+            ));
         }
         if !self.admin_listen.ip().is_loopback() && self.admin_token.is_none() {
             return Err(RuntimeError::Config(format!(
@@ -103,7 +105,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => number * 60.0,
         "h" => number * 3600.0,
         "d" => number * 86_400.0,
-        other => return Err(format!("unknown unit {other:?} in {text:?} (ms, s, m, h or d)")),
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (ms, s, m, h or d)"
+            ));
+        }
     };
     if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
         return Err(format!("{text:?} is out of range"));

@@ -18,7 +18,11 @@ pub struct Event {
 
 impl Event {
     /// An event of `event_type` about `user_id`, keyed on `key` (tests, other intakes).
-    pub fn new(key: impl Into<String>, event_type: impl Into<String>, user_id: Option<String>) -> Event {
+    pub fn new(
+        key: impl Into<String>,
+        event_type: impl Into<String>,
+        user_id: Option<String>,
+    ) -> Event {
         let key = key.into();
         let event_type = event_type.into();
         let payload = serde_json::json!({
@@ -26,7 +30,12 @@ impl Event {
             "eventType": event_type,
             "target": user_id.iter().map(|id| serde_json::json!({"id": id, "type": "User"})).collect::<Vec<_>>(),
         });
-        Event { key, event_type, user_id, payload }
+        Event {
+            key,
+            event_type,
+            user_id,
+            payload,
+        }
     }
 }
 
@@ -66,13 +75,18 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
         .ok_or(Malformed::Shape("no data.events"))?
         .as_array()
         .ok_or(Malformed::Shape("data.events is not an array"))?;
-    let delivery = envelope.get("eventId").and_then(Value::as_str).filter(|id| !id.is_empty());
+    let delivery = envelope
+        .get("eventId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty());
     events
         .iter()
         .enumerate()
         .map(|(index, event)| {
             if !event.is_object() {
-                return Err(Malformed::Shape("an element of data.events is not an object"));
+                return Err(Malformed::Shape(
+                    "an element of data.events is not an object",
+                ));
             }
             let key = match (event.get("uuid").and_then(Value::as_str), delivery) {
                 (Some(uuid), _) if !uuid.is_empty() => uuid.to_owned(),
@@ -96,13 +110,20 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
                 .and_then(|t| t.get("id"))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            Ok(Event { key, event_type, user_id, payload: event.clone() })
+            Ok(Event {
+                key,
+                event_type,
+                user_id,
+                payload: event.clone(),
+            })
         })
         .collect()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -111,15 +132,27 @@ mod tests {
 
     #[test]
     fn shapes_that_are_not_deliveries_are_malformed() {
-        for body in [&b"[]"[..], b"null", b"\"x\"", b"{}", br#"{"data":{"events":"x"}}"#, br#"{"data":{"events":[1]}}"#] {
-            assert!(matches!(parse_delivery(body), Err(Malformed::Shape(_))), "{}", String::from_utf8_lossy(body));
+        for body in [
+            &b"[]"[..],
+            b"null",
+            b"\"x\"",
+            b"{}",
+            br#"{"data":{"events":"x"}}"#,
+            br#"{"data":{"events":[1]}}"#,
+        ] {
+            assert!(
+                matches!(parse_delivery(body), Err(Malformed::Shape(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
         assert_eq!(parse_delivery(b"{"), Err(Malformed::NotJson));
     }
 
     #[test]
     fn odd_events_are_kept() {
-        let events = parse_delivery(br#"{"data":{"events":[{"uuid":7,"target":{"id":"00u1"}}]}}"#).unwrap();
+        let events =
+            parse_delivery(br#"{"data":{"events":[{"uuid":7,"target":{"id":"00u1"}}]}}"#).unwrap();
         assert!(events[0].key.starts_with("event#"), "{}", events[0].key);
         assert_eq!(events[0].user_id, None);
     }

@@ -44,7 +44,10 @@ pub struct FlowOutput {
 impl FlowOutput {
     /// An outcome with details.
     pub fn new(outcome: impl Into<String>, output: Value) -> FlowOutput {
-        FlowOutput { outcome: outcome.into(), output }
+        FlowOutput {
+            outcome: outcome.into(),
+            output,
+        }
     }
 }
 
@@ -111,7 +114,9 @@ pub struct RunContext {
 
 impl std::fmt::Debug for RunContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunContext").field("cards", &self.cards.len()).finish()
+        f.debug_struct("RunContext")
+            .field("cards", &self.cards.len())
+            .finish()
     }
 }
 
@@ -124,7 +129,10 @@ impl Default for RunContext {
 impl RunContext {
     /// A context that reports API calls to `metrics`, if given.
     pub fn new(metrics: Option<Arc<Metrics>>) -> RunContext {
-        RunContext { cards: Vec::new(), metrics }
+        RunContext {
+            cards: Vec::new(),
+            metrics,
+        }
     }
 
     /// The cards recorded so far.
@@ -139,7 +147,14 @@ impl RunContext {
 
     /// Runs one action and records it as a card: `input` is what Flow History shows as the
     /// action's input (masked here), the future does the work.
-    pub async fn card<T, F>(&mut self, connector: &str, action: &str, title: &str, input: Value, work: F) -> Result<T>
+    pub async fn card<T, F>(
+        &mut self,
+        connector: &str,
+        action: &str,
+        title: &str,
+        input: Value,
+        work: F,
+    ) -> Result<T>
     where
         T: Serialize,
         F: Future<Output = Result<T>>,
@@ -150,7 +165,10 @@ impl RunContext {
             metrics.observe_calls(connector, action, &observed);
         }
         let (output, error) = match &result {
-            Ok(value) => (serde_json::to_value(value).ok().map(|v| mask_secrets(&v)), None),
+            Ok(value) => (
+                serde_json::to_value(value).ok().map(|v| mask_secrets(&v)),
+                None,
+            ),
             Err(e) => (None, Some(CardError::from_error(e))),
         };
         self.cards.push(Card {

@@ -27,7 +27,9 @@ pub struct HelpDeskFlow {
 
 impl std::fmt::Debug for HelpDeskFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HelpDeskFlow").field("template", &self.template).finish_non_exhaustive()
+        f.debug_struct("HelpDeskFlow")
+            .field("template", &self.template)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,11 +58,20 @@ impl Flow for HelpDeskFlow {
     async fn run(&self, event: &Event, cx: &mut RunContext) -> Result<FlowOutput> {
         let Some(user_id) = event.user_id.as_deref() else {
             let reason = "the event has no User target".to_owned();
-            return Ok(FlowOutput::new("skipped", json!({"outcome": "skipped", "reason": reason})));
+            return Ok(FlowOutput::new(
+                "skipped",
+                json!({"outcome": "skipped", "reason": reason}),
+            ));
         };
         let okta = &self.okta;
         let user = cx
-            .card("okta", "read-user", "Okta · Read User", json!({"id": user_id}), okta.read_user(user_id))
+            .card(
+                "okta",
+                "read-user",
+                "Okta · Read User",
+                json!({"id": user_id}),
+                okta.read_user(user_id),
+            )
             .await?;
         let t = &self.template;
         let found = user.profile.attribute(&t.attribute);
@@ -69,7 +80,10 @@ impl Flow for HelpDeskFlow {
                 None | Some(Value::Null) => format!("profile.{} is not set", t.attribute),
                 Some(other) => format!("profile.{} is {other}, not {:?}", t.attribute, t.value),
             };
-            return Ok(FlowOutput::new("skipped", json!({"outcome": "skipped", "reason": reason})));
+            return Ok(FlowOutput::new(
+                "skipped",
+                json!({"outcome": "skipped", "reason": reason}),
+            ));
         }
         let input = json!({
             "userId": user.id, "attribute": t.attribute, "value": t.value, "roleType": t.role_type,
@@ -82,20 +96,33 @@ impl Flow for HelpDeskFlow {
                 ..CustomApiInput::default()
             };
             match custom_api_call(okta.connection(), &request, None).await {
-                Ok(answer) if answer.body.get("errorCode").and_then(Value::as_str) == Some(ROLE_ALREADY_ASSIGNED) => {
+                Ok(answer)
+                    if answer.body.get("errorCode").and_then(Value::as_str)
+                        == Some(ROLE_ALREADY_ASSIGNED) =>
+                {
                     Ok(json!({"outcome": "alreadyAssigned"}))
                 }
                 Ok(answer) => match answer.body.get("id").and_then(Value::as_str) {
                     Some(id) => Ok(json!({"outcome": "assigned", "assignmentId": id})),
-                    None => Err(Error::invalid_response("okta assigned the role but its answer has no assignment id")
-                        .with_status(answer.status_code)),
+                    None => Err(Error::invalid_response(
+                        "okta assigned the role but its answer has no assignment id",
+                    )
+                    .with_status(answer.status_code)),
                 },
-                Err(error) if error.code() == Some(ROLE_ALREADY_ASSIGNED) => Ok(json!({"outcome": "alreadyAssigned"})),
+                Err(error) if error.code() == Some(ROLE_ALREADY_ASSIGNED) => {
+                    Ok(json!({"outcome": "alreadyAssigned"}))
+                }
                 Err(error) => Err(error),
             }
         };
         let output = cx
-            .card("okta", "custom-api-action", "Okta · Add User to Admin Role (template)", input, assign)
+            .card(
+                "okta",
+                "custom-api-action",
+                "Okta · Add User to Admin Role (template)",
+                input,
+                assign,
+            )
             .await?;
         let outcome = output["outcome"].as_str().unwrap_or("assigned").to_owned();
         Ok(FlowOutput::new(outcome, output))

@@ -48,9 +48,15 @@ pub fn router(service: Service) -> Router {
 }
 
 async fn verify(headers: HeaderMap) -> Response {
-    match headers.get("x-okta-verification-challenge").and_then(|v| v.to_str().ok()) {
+    match headers
+        .get("x-okta-verification-challenge")
+        .and_then(|v| v.to_str().ok())
+    {
         Some(challenge) => axum::Json(json!({ "verification": challenge })).into_response(),
-        None => problem(StatusCode::BAD_REQUEST, "missing x-okta-verification-challenge"),
+        None => problem(
+            StatusCode::BAD_REQUEST,
+            "missing x-okta-verification-challenge",
+        ),
     }
 }
 
@@ -65,16 +71,27 @@ pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 
 fn unavailable(message: &str) -> Response {
     let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, message);
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     response
 }
 
 async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
     let metrics = service.metrics().clone();
-    let given = headers.get("authorization").map(|v| v.as_bytes()).unwrap_or_default();
-    if !same_secret(given, service.config().hook_secret.expose_secret().as_bytes()) {
+    let given = headers
+        .get("authorization")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !same_secret(
+        given,
+        service.config().hook_secret.expose_secret().as_bytes(),
+    ) {
         metrics.delivery("unauthorized");
-        return problem(StatusCode::UNAUTHORIZED, "the Authorization header does not match the hook's secret");
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "the Authorization header does not match the hook's secret",
+        );
     }
     if service.is_stopping() {
         metrics.delivery("unavailable");
@@ -93,12 +110,19 @@ async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes
             return problem(StatusCode::BAD_REQUEST, &message);
         }
     };
-    match service.store().accept(&events, service.flows(), now_ms()).await {
+    match service
+        .store()
+        .accept(&events, service.flows(), now_ms())
+        .await
+    {
         Ok(accepted) => {
             metrics.delivery("accepted");
             metrics.events(accepted.fresh.len(), accepted.duplicates);
             if accepted.duplicates > 0 {
-                tracing::info!(duplicates = accepted.duplicates, "redelivered events ignored");
+                tracing::info!(
+                    duplicates = accepted.duplicates,
+                    "redelivered events ignored"
+                );
             }
             for &i in &accepted.fresh {
                 tracing::debug!(event_id = %events[i].key, event_type = %events[i].event_type, "event accepted");

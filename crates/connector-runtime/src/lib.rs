@@ -52,15 +52,15 @@ pub use flow::{Card, CardError, Flow, FlowOutput, Flows, RunContext};
 pub use help_desk::{HELP_DESK_FLOW, HelpDeskFlow};
 pub use metrics::Metrics;
 pub use render::runs_as_text;
-pub use serve::{StopReport, Started, shutdown_on_signals, start};
+pub use serve::{Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service, okta_credential_check};
 pub use store::{
-    Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Rerun, Run,
-    Store, StoreError, TempDb, redact_url,
+    Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING,
+    RUNNING, Rerun, Run, Store, StoreError, TempDb, redact_url,
 };
-pub use worker::is_transient;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
+pub use worker::is_transient;
 
 /// Why the runtime cannot start.
 #[derive(Debug, thiserror::Error)]

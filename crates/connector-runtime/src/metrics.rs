@@ -15,7 +15,10 @@ use crate::calls::Observed;
 type Labels = Vec<(String, String)>;
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 fn seconds_histogram() -> Histogram {
@@ -61,28 +64,72 @@ impl Metrics {
             limiter_wait: Family::new_with_constructor(seconds_histogram),
             registry: Registry::default(),
         };
-        registry.register("deliveries", "Event-hook deliveries by answer (accepted, malformed, unauthorized, unavailable)", m.deliveries.clone());
-        registry.register("events", "Events delivered, by result (accepted, duplicate)", m.events.clone());
-        registry.register("runs", "Tries of runs that ended, by flow and outcome", m.runs.clone());
-        registry.register("run_duration_seconds", "Duration of a run's try, by flow", m.run_duration.clone());
-        registry.register("queue_depth", "Runs waiting in the queue", m.queue_depth.clone());
-        registry.register("oldest_queued_age_seconds", "Age of the oldest run waiting in the queue", m.oldest_queued.clone());
-        registry.register("api_calls", "API exchanges by connector, action and status", m.api_calls.clone());
-        registry.register("api_retries", "API attempts beyond the first, by connector and action", m.api_retries.clone());
-        registry.register("api_rate_limited", "API attempts answered 429, by connector and action", m.api_429.clone());
-        registry.register("limiter_wait_seconds", "Time a card waited for the rate limiter, by connector", m.limiter_wait.clone());
+        registry.register(
+            "deliveries",
+            "Event-hook deliveries by answer (accepted, malformed, unauthorized, unavailable)",
+            m.deliveries.clone(),
+        );
+        registry.register(
+            "events",
+            "Events delivered, by result (accepted, duplicate)",
+            m.events.clone(),
+        );
+        registry.register(
+            "runs",
+            "Tries of runs that ended, by flow and outcome",
+            m.runs.clone(),
+        );
+        registry.register(
+            "run_duration_seconds",
+            "Duration of a run's try, by flow",
+            m.run_duration.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Runs waiting in the queue",
+            m.queue_depth.clone(),
+        );
+        registry.register(
+            "oldest_queued_age_seconds",
+            "Age of the oldest run waiting in the queue",
+            m.oldest_queued.clone(),
+        );
+        registry.register(
+            "api_calls",
+            "API exchanges by connector, action and status",
+            m.api_calls.clone(),
+        );
+        registry.register(
+            "api_retries",
+            "API attempts beyond the first, by connector and action",
+            m.api_retries.clone(),
+        );
+        registry.register(
+            "api_rate_limited",
+            "API attempts answered 429, by connector and action",
+            m.api_429.clone(),
+        );
+        registry.register(
+            "limiter_wait_seconds",
+            "Time a card waited for the rate limiter, by connector",
+            m.limiter_wait.clone(),
+        );
         Metrics { registry, ..m }
     }
 
     /// A delivery answered (`accepted`, `malformed`, `unauthorized`, `unavailable`).
     pub fn delivery(&self, answer: &str) {
-        self.deliveries.get_or_create(&labels(&[("answer", answer)])).inc();
+        self.deliveries
+            .get_or_create(&labels(&[("answer", answer)]))
+            .inc();
     }
 
     /// Events stored and redeliveries seen.
     pub fn events(&self, accepted: usize, duplicates: usize) {
         let add = |result: &str, n: usize| {
-            self.events.get_or_create(&labels(&[("result", result)])).inc_by(n as u64);
+            self.events
+                .get_or_create(&labels(&[("result", result)]))
+                .inc_by(n as u64);
         };
         add("accepted", accepted);
         add("duplicate", duplicates);
@@ -90,8 +137,12 @@ impl Metrics {
 
     /// A try of a run ended with this outcome.
     pub fn run(&self, flow: &str, outcome: &str, seconds: f64) {
-        self.runs.get_or_create(&labels(&[("flow", flow), ("outcome", outcome)])).inc();
-        self.run_duration.get_or_create(&labels(&[("flow", flow)])).observe(seconds);
+        self.runs
+            .get_or_create(&labels(&[("flow", flow), ("outcome", outcome)]))
+            .inc();
+        self.run_duration
+            .get_or_create(&labels(&[("flow", flow)]))
+            .observe(seconds);
     }
 
     /// The queue's depth and the age of its oldest run.
@@ -104,12 +155,20 @@ impl Metrics {
         for status in &observed.statuses {
             let status = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
             self.api_calls
-                .get_or_create(&labels(&[("connector", connector), ("action", action), ("status", &status)]))
+                .get_or_create(&labels(&[
+                    ("connector", connector),
+                    ("action", action),
+                    ("status", &status),
+                ]))
                 .inc();
         }
         let pair = labels(&[("connector", connector), ("action", action)]);
-        self.api_retries.get_or_create(&pair).inc_by(u64::from(observed.retries()));
-        self.api_429.get_or_create(&pair).inc_by(u64::from(observed.rate_limited));
+        self.api_retries
+            .get_or_create(&pair)
+            .inc_by(u64::from(observed.retries()));
+        self.api_429
+            .get_or_create(&pair)
+            .inc_by(u64::from(observed.rate_limited));
         self.limiter_wait
             .get_or_create(&labels(&[("connector", connector)]))
             .observe(observed.limiter_wait.as_secs_f64());

@@ -34,7 +34,10 @@ pub fn runs_as_text(runs: &[Run]) -> String {
             if run.tries == 1 { "y" } else { "ies" },
             run.user_id.as_deref().unwrap_or("-"),
             run.event_id,
-            run.finished_at.as_deref().or(run.next_try_at.as_deref()).unwrap_or("")
+            run.finished_at
+                .as_deref()
+                .or(run.next_try_at.as_deref())
+                .unwrap_or("")
         ));
         out.push_str(&format!("      flow: {}\n", run.flow));
         if let Some(output) = &run.output {

@@ -37,13 +37,22 @@ pub struct Started {
 /// fail every run), then binds both listeners.
 pub async fn start(service: Service) -> Result<Started, RuntimeError> {
     service.config().validate()?;
-    service.check_credential().await.map_err(RuntimeError::CredentialRefused)?;
+    service
+        .check_credential()
+        .await
+        .map_err(RuntimeError::CredentialRefused)?;
     let bind = |addr: SocketAddr| async move {
-        TcpListener::bind(addr).await.map_err(|source| RuntimeError::Bind { addr, source })
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| RuntimeError::Bind { addr, source })
     };
     let hook = bind(service.config().listen).await?;
     let admin = bind(service.config().admin_listen).await?;
-    Ok(Started { service, hook, admin })
+    Ok(Started {
+        service,
+        hook,
+        admin,
+    })
 }
 
 /// A token cancelled on the first SIGTERM or SIGINT: the same signal to the program.
@@ -104,23 +113,33 @@ async fn chores(service: Service, stop: CancellationToken) {
 impl Started {
     /// The hook listener's address.
     pub fn hook_addr(&self) -> SocketAddr {
-        self.hook.local_addr().unwrap_or(self.service.config().listen)
+        self.hook
+            .local_addr()
+            .unwrap_or(self.service.config().listen)
     }
 
     /// The admin listener's address.
     pub fn admin_addr(&self) -> SocketAddr {
-        self.admin.local_addr().unwrap_or(self.service.config().admin_listen)
+        self.admin
+            .local_addr()
+            .unwrap_or(self.service.config().admin_listen)
     }
 
     /// Serves until `stop` is cancelled, then stops accepting (503), lets runs in flight
     /// finish within the grace period, puts back the ones that did not, and returns.
     pub async fn serve(self, stop: CancellationToken) -> StopReport {
-        let Started { service, hook, admin } = self;
+        let Started {
+            service,
+            hook,
+            admin,
+        } = self;
         let listeners = CancellationToken::new();
         let serve_on = |listener: TcpListener, router: axum::Router| {
             let done = listeners.clone();
             tokio::spawn(async move {
-                let served = axum::serve(listener, router).with_graceful_shutdown(done.cancelled_owned()).await;
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(done.cancelled_owned())
+                    .await;
                 if let Err(e) = served {
                     tracing::error!(error = %e, "a listener stopped");
                 }
@@ -130,7 +149,11 @@ impl Started {
         let admin_task = serve_on(admin, admin::router(service.clone()));
         let tracker = TaskTracker::new();
         let claiming = CancellationToken::new();
-        let pool = tokio::spawn(worker::pool(service.clone(), claiming.clone(), tracker.clone()));
+        let pool = tokio::spawn(worker::pool(
+            service.clone(),
+            claiming.clone(),
+            tracker.clone(),
+        ));
         let chores = tokio::spawn(chores(service.clone(), listeners.clone()));
 
         stop.cancelled().await;
@@ -139,13 +162,31 @@ impl Started {
         let _ = pool.await;
         tracker.close();
         let in_flight = tracker.len();
-        tracing::info!(in_flight, grace_s = service.config().grace.as_secs_f64(), "stopping: deliveries answered 503, finishing runs in flight");
-        let mut report = StopReport { in_flight, ..StopReport::default() };
-        if tokio::time::timeout(service.config().grace, tracker.wait()).await.is_err() {
+        tracing::info!(
+            in_flight,
+            grace_s = service.config().grace.as_secs_f64(),
+            "stopping: deliveries answered 503, finishing runs in flight"
+        );
+        let mut report = StopReport {
+            in_flight,
+            ..StopReport::default()
+        };
+        if tokio::time::timeout(service.config().grace, tracker.wait())
+            .await
+            .is_err()
+        {
             report.released = service.store().release(service.owner()).await.unwrap_or(0);
-            tracing::warn!(released = report.released, "grace period over: runs still in flight put back in the queue");
+            tracing::warn!(
+                released = report.released,
+                "grace period over: runs still in flight put back in the queue"
+            );
         }
-        report.queued = service.store().queue().await.map(|(depth, _)| depth).unwrap_or(0);
+        report.queued = service
+            .store()
+            .queue()
+            .await
+            .map(|(depth, _)| depth)
+            .unwrap_or(0);
         tracing::info!(
             in_flight = report.in_flight,
             released = report.released,

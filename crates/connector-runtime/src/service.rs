@@ -29,7 +29,9 @@ pub fn okta_credential_check(okta: connector_okta::Okta) -> CredentialCheck {
                 relative_url: Some("/api/v1/users?limit=1".to_owned()),
                 ..connector_core::CustomApiInput::default()
             };
-            connector_core::custom_api_call(okta.connection(), &input, None).await.map(|_| ())
+            connector_core::custom_api_call(okta.connection(), &input, None)
+                .await
+                .map(|_| ())
         })
     })
 }
@@ -71,7 +73,11 @@ impl Service {
     pub fn new(store: Store, flows: Flows, config: RuntimeConfig) -> Service {
         use rand::Rng;
         use rand::distr::Alphanumeric;
-        let suffix: String = rand::rng().sample_iter(Alphanumeric).take(12).map(char::from).collect();
+        let suffix: String = rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(12)
+            .map(char::from)
+            .collect();
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -89,7 +95,11 @@ impl Service {
 
     /// Checks the service credential with `check` (at start, and every `credential_check`).
     pub fn with_credential_check(self, check: CredentialCheck) -> Service {
-        *self.inner.credential.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
+        *self
+            .inner
+            .credential
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(check);
         self
     }
 
@@ -144,18 +154,35 @@ impl Service {
     /// Checks the credential now; `Err` when the service refused it (`authentication` or
     /// `permission_denied`). Other failures leave readiness as it was.
     pub async fn check_credential(&self) -> Result<(), connector_core::Error> {
-        let check = self.inner.credential.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let check = self
+            .inner
+            .credential
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let Some(check) = check else {
-            self.inner.credential_state.store(CREDENTIAL_ACCEPTED, Ordering::Relaxed);
+            self.inner
+                .credential_state
+                .store(CREDENTIAL_ACCEPTED, Ordering::Relaxed);
             return Ok(());
         };
         match check().await {
             Ok(()) => {
-                self.inner.credential_state.store(CREDENTIAL_ACCEPTED, Ordering::Relaxed);
+                self.inner
+                    .credential_state
+                    .store(CREDENTIAL_ACCEPTED, Ordering::Relaxed);
                 Ok(())
             }
-            Err(e) if matches!(e.kind(), connector_core::ErrorKind::Authentication | connector_core::ErrorKind::PermissionDenied) => {
-                self.inner.credential_state.store(CREDENTIAL_REFUSED, Ordering::Relaxed);
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    connector_core::ErrorKind::Authentication
+                        | connector_core::ErrorKind::PermissionDenied
+                ) =>
+            {
+                self.inner
+                    .credential_state
+                    .store(CREDENTIAL_REFUSED, Ordering::Relaxed);
                 Err(e)
             }
             Err(e) => {
@@ -173,13 +200,19 @@ impl Service {
         if self.inner.credential_state.load(Ordering::Relaxed) == CREDENTIAL_REFUSED {
             return Err("the service refused the credential".to_owned());
         }
-        self.inner.store.ping().await.map_err(|e| format!("the store does not answer: {e}"))
+        self.inner
+            .store
+            .ping()
+            .await
+            .map_err(|e| format!("the store does not answer: {e}"))
     }
 
     /// Updates the queue gauges from the store.
     pub async fn refresh_queue_metrics(&self) {
         if let Ok((depth, oldest)) = self.inner.store.queue().await {
-            let age = oldest.map_or(0.0, |ms| ((crate::time::now_ms() - ms).max(0) as f64) / 1000.0);
+            let age = oldest.map_or(0.0, |ms| {
+                ((crate::time::now_ms() - ms).max(0) as f64) / 1000.0
+            });
             self.inner.metrics.queue(depth, age);
         }
     }
@@ -192,10 +225,17 @@ impl Service {
         while executed < max_runs {
             let now = crate::time::now_ms();
             let lease = i64::try_from(self.inner.config.lease.as_millis()).unwrap_or(i64::MAX);
-            let Ok(Some(run)) = self.inner.store.claim(&self.inner.owner, now, now + lease).await else {
+            let Ok(Some(run)) = self
+                .inner
+                .store
+                .claim(&self.inner.owner, now, now + lease)
+                .await
+            else {
                 break;
             };
-            let Ok(permit) = slots.clone().acquire_owned().await else { break };
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
             crate::worker::execute(self.clone(), run, permit).await;
             executed += 1;
         }

@@ -39,7 +39,10 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_795_968_523_123), "2026-11-29T16:08:43.123Z");
+        assert_eq!(
+            super::rfc3339(1_795_968_523_123),
+            "2026-11-29T16:08:43.123Z"
+        );
         assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -21,7 +21,11 @@ use crate::time::now_ms;
 pub fn is_transient(kind: ErrorKind) -> bool {
     matches!(
         kind,
-        ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Upstream
+        ErrorKind::RateLimited
+            | ErrorKind::Unavailable
+            | ErrorKind::Timeout
+            | ErrorKind::Transport
+            | ErrorKind::Upstream
     )
 }
 
@@ -42,7 +46,11 @@ pub(crate) async fn pool(service: Service, stop: CancellationToken, tracker: Tas
             break;
         }
         let now = now_ms();
-        match service.store().claim(service.owner(), now, now + ms(config.lease)).await {
+        match service
+            .store()
+            .claim(service.owner(), now, now + ms(config.lease))
+            .await
+        {
             Ok(Some(run)) => {
                 tracker.spawn(execute(service.clone(), run, permit));
             }
@@ -67,7 +75,13 @@ pub(crate) async fn pool(service: Service, stop: CancellationToken, tracker: Tas
 }
 
 /// Renews the lease until `done` is cancelled.
-async fn heartbeat(store: Store, run_id: String, owner: String, lease: Duration, done: CancellationToken) {
+async fn heartbeat(
+    store: Store,
+    run_id: String,
+    owner: String,
+    lease: Duration,
+    done: CancellationToken,
+) {
     let every = lease / 3;
     loop {
         tokio::select! {
@@ -100,12 +114,20 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
     let mut cx = RunContext::new(Some(service.metrics().clone()));
     let result = match service.flows().get(&run.flow) {
         Some(flow) => flow.run(&run.event, &mut cx).await,
-        None => Err(Error::configuration(format!("no flow named {:?} in this runtime", run.flow))),
+        None => Err(Error::configuration(format!(
+            "no flow named {:?} in this runtime",
+            run.flow
+        ))),
     };
     done.cancel();
     let now = now_ms();
     let cards = Store::encode(&cx.into_cards());
-    let retry_index = usize::try_from(run.tries.saturating_sub(run.schedule_from).saturating_sub(1)).unwrap_or(usize::MAX);
+    let retry_index = usize::try_from(
+        run.tries
+            .saturating_sub(run.schedule_from)
+            .saturating_sub(1),
+    )
+    .unwrap_or(usize::MAX);
     let completion = match &result {
         Ok(output) => Completion {
             state: FINISHED,
@@ -118,7 +140,11 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         },
         Err(error) => {
             let error_json = Some(Store::encode(&CardError::from_error(error)));
-            match config.backoff.get(retry_index).filter(|_| is_transient(error.kind())) {
+            match config
+                .backoff
+                .get(retry_index)
+                .filter(|_| is_transient(error.kind()))
+            {
                 Some(wait) => Completion {
                     state: QUEUED,
                     outcome: RETRYING.to_owned(),
@@ -142,9 +168,15 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
     };
     let seconds = started.elapsed().as_secs_f64();
     let user = run.event.user_id.as_deref().unwrap_or("");
-    match service.store().complete(&run.run_id, service.owner(), &completion).await {
+    match service
+        .store()
+        .complete(&run.run_id, service.owner(), &completion)
+        .await
+    {
         Ok(true) => {
-            service.metrics().run(&run.flow, &completion.outcome, seconds);
+            service
+                .metrics()
+                .run(&run.flow, &completion.outcome, seconds);
             match &result {
                 Ok(_) => tracing::info!(
                     run_id = %run.run_id, event_id = %run.event.key, flow = %run.flow, user_id = %user,
@@ -158,7 +190,9 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                 ),
             }
             if completion.state == QUEUED {
-                service.wake_later(Duration::from_millis(u64::try_from(completion.due_ms - now).unwrap_or(0)));
+                service.wake_later(Duration::from_millis(
+                    u64::try_from(completion.due_ms - now).unwrap_or(0),
+                ));
             }
         }
         Ok(false) => tracing::warn!(

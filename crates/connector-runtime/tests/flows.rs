@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_core::Result;
-use connector_runtime::{
-    CancellationToken, Event, Flow, FlowOutput, Flows, RunContext, RuntimeConfig, Service, Store, TempDb,
-};
 use connector_core::secrecy::SecretString;
+use connector_runtime::{
+    CancellationToken, Event, Flow, FlowOutput, Flows, RunContext, RuntimeConfig, Service, Store,
+    TempDb,
+};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Tr0ub4dor&3-flow";
@@ -71,10 +72,22 @@ async fn a_flow_added_in_rust_runs_and_its_cards_mask_passwords() {
     assert_eq!(answer.status(), 200);
     let mut page = Value::Null;
     for _ in 0..200 {
-        page = client.get(format!("http://{admin}/history?outcome=provisioned&limit=5")).send().await.unwrap().json().await.unwrap();
+        page = client
+            .get(format!(
+                "http://{admin}/history?outcome=provisioned&limit=5"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if page["nextCursor"].is_string() {
             let rest: Value = client
-                .get(format!("http://{admin}/history?outcome=provisioned&limit=5&cursor={}", page["nextCursor"].as_str().unwrap()))
+                .get(format!(
+                    "http://{admin}/history?outcome=provisioned&limit=5&cursor={}",
+                    page["nextCursor"].as_str().unwrap()
+                ))
                 .send()
                 .await
                 .unwrap()
@@ -91,9 +104,29 @@ async fn a_flow_added_in_rust_runs_and_its_cards_mask_passwords() {
     let run = &page["runs"][0];
     assert_eq!(run["flow"], "Provision");
     assert_eq!(run["cards"][0]["input"]["password"], "****", "{run}");
-    assert_eq!(run["cards"][0]["output"]["credentials"]["password"], "****", "{run}");
-    let html = client.get(format!("http://{admin}/runs/{}", run["runId"].as_str().unwrap())).send().await.unwrap().text().await.unwrap();
-    let all = client.get(format!("http://{admin}/history?limit=500")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        run["cards"][0]["output"]["credentials"]["password"], "****",
+        "{run}"
+    );
+    let html = client
+        .get(format!(
+            "http://{admin}/runs/{}",
+            run["runId"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let all = client
+        .get(format!("http://{admin}/history?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for text in [&html, &all] {
         assert!(!text.contains(PASSWORD));
     }

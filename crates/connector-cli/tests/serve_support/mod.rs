@@ -19,7 +19,10 @@ pub(crate) const HOOK_SECRET: &str = "hook-secret-3c9a41f0d2";
 /// A sandbox with limits far above what a test spends.
 pub(crate) async fn roomy_sandbox() -> Sandbox {
     let mut config = SandboxConfig::new();
-    config.okta = config.okta.with_all_bucket_limits(1_000_000).with_concurrency_limit(1_000);
+    config.okta = config
+        .okta
+        .with_all_bucket_limits(1_000_000)
+        .with_concurrency_limit(1_000);
     Sandbox::start(config).await.expect("the sandbox starts")
 }
 
@@ -69,7 +72,15 @@ impl<'a> ServeSpec<'a> {
     pub(crate) fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--admin-listen", &self.admin_listen, "--store", &self.store])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                &self.admin_listen,
+                "--store",
+                &self.store,
+            ])
             .args(&self.args)
             .env_remove("CONNECTOR_ADMIN_TOKEN")
             .env_remove("CONNECTOR_LOG")
@@ -102,14 +113,24 @@ impl<'a> ServeSpec<'a> {
                 log.push('\n');
             }
         });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("connector serve did not start:\n{}", log.lock().unwrap())
-        });
-        let urls: Vec<&str> = line.split_whitespace().filter(|w| w.starts_with("http://")).collect();
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("connector serve did not start:\n{}", log.lock().unwrap())
+            });
+        let urls: Vec<&str> = line
+            .split_whitespace()
+            .filter(|w| w.starts_with("http://"))
+            .collect();
         let hook = urls[0].trim_end_matches(',').to_owned();
         let admin = urls[1].trim_end_matches('/').to_owned();
-        Serve { child, hook, admin, log }
+        Serve {
+            child,
+            hook,
+            admin,
+            log,
+        }
     }
 }
 
@@ -121,7 +142,9 @@ impl Serve {
 
     /// Sends SIGTERM.
     pub(crate) fn term(&self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
     }
 
@@ -168,8 +191,18 @@ pub(crate) fn delivery(events: &[(String, String)]) -> Value {
 }
 
 /// Posts a delivery; returns the status and the body.
-pub(crate) async fn deliver(client: &reqwest::Client, hook: &str, events: &[(String, String)]) -> (u16, Value) {
-    match client.post(hook).header("authorization", HOOK_SECRET).json(&delivery(events)).send().await {
+pub(crate) async fn deliver(
+    client: &reqwest::Client,
+    hook: &str,
+    events: &[(String, String)],
+) -> (u16, Value) {
+    match client
+        .post(hook)
+        .header("authorization", HOOK_SECRET)
+        .json(&delivery(events))
+        .send()
+        .await
+    {
         Ok(response) => {
             let status = response.status().as_u16();
             (status, response.json().await.unwrap_or(Value::Null))

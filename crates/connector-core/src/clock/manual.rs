@@ -88,4 +88,3 @@ impl Clock for ManualClock {
         Box::pin(tokio::task::yield_now())
     }
 }
-

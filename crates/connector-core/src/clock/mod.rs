@@ -58,4 +58,3 @@ impl Clock for TokioClock {
         Box::pin(tokio::time::sleep(duration))
     }
 }
-

@@ -295,7 +295,12 @@ impl MemoryLimiter {
         let now = self.spec.clock.now();
         // The admission's wall-clock time, back on this limiter's monotonic clock.
         let admitted_at = observation.admitted_at.map(|at| {
-            let ago = self.spec.clock.system_time().duration_since(at).unwrap_or_default();
+            let ago = self
+                .spec
+                .clock
+                .system_time()
+                .duration_since(at)
+                .unwrap_or_default();
             now.checked_sub(ago).unwrap_or(now)
         });
         let mut buckets = self.lock_buckets();
@@ -348,4 +353,3 @@ impl MemoryLimiter {
         }
     }
 }
-

@@ -19,8 +19,11 @@ fn c(name: &str) -> LimitKey {
 }
 
 fn obs(estimated: u64, admitted_at: Option<SystemTime>) -> Observation {
-    Observation::new(estimated, crate::clock::Clock::system_time(&crate::clock::TokioClock))
-        .with_admitted_at(admitted_at)
+    Observation::new(
+        estimated,
+        crate::clock::Clock::system_time(&crate::clock::TokioClock),
+    )
+    .with_admitted_at(admitted_at)
 }
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -30,8 +33,7 @@ async fn no_window_admits_more_than_the_quota_and_4n_calls_take_about_4_windows(
     let window = Duration::from_secs(1);
     let limiter = Arc::new(MemoryLimiter::new().with_limit("k", Limit::per(window, N)));
     let start = tokio::time::Instant::now();
-    let per_window: Arc<Vec<AtomicU64>> =
-        Arc::new((0..16).map(|_| AtomicU64::new(0)).collect());
+    let per_window: Arc<Vec<AtomicU64>> = Arc::new((0..16).map(|_| AtomicU64::new(0)).collect());
     let mut tasks = Vec::new();
     for t in 0..32u64 {
         let limiter = limiter.clone();
@@ -95,13 +97,20 @@ async fn concurrency_limit_caps_permits_in_flight() {
     let limiter = Arc::new(MemoryLimiter::new().with_limit("c", Limit::Concurrency(2)));
     let a = limiter.acquire(&c("c"), 1, FOREVER).await.unwrap();
     let _b = limiter.acquire(&c("c"), 1, FOREVER).await.unwrap();
-    let third = tokio::time::timeout(Duration::from_millis(10), limiter.acquire(&c("c"), 1, FOREVER)).await;
+    let third = tokio::time::timeout(
+        Duration::from_millis(10),
+        limiter.acquire(&c("c"), 1, FOREVER),
+    )
+    .await;
     assert!(third.is_err(), "a third permit must wait");
     drop(a);
-    tokio::time::timeout(Duration::from_millis(10), limiter.acquire(&c("c"), 1, FOREVER))
-        .await
-        .expect("a released slot admits the next")
-        .unwrap();
+    tokio::time::timeout(
+        Duration::from_millis(10),
+        limiter.acquire(&c("c"), 1, FOREVER),
+    )
+    .await
+    .expect("a released slot admits the next")
+    .unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -132,8 +141,7 @@ fn a_holding_permit_keeps_its_guard_until_dropped() {
 
 #[tokio::test(start_paused = true)]
 async fn pacing_allows_a_burst_of_a_tenth_of_the_window_first() {
-    let limiter =
-        MemoryLimiter::new().with_limit("k", Limit::per(Duration::from_secs(10), 100));
+    let limiter = MemoryLimiter::new().with_limit("k", Limit::per(Duration::from_secs(10), 100));
     let start = tokio::time::Instant::now();
     for _ in 0..10 {
         limiter.acquire(&q("k"), 1, FOREVER).await.unwrap();
@@ -195,7 +203,11 @@ async fn the_answer_that_opened_a_window_anchors_its_end_despite_whole_second_re
         .with_default_window(Duration::from_secs(1))
         .with_pacing(false);
     let ms = Duration::from_millis;
-    let admitted = limiter.acquire(&q("k"), 1, FOREVER).await.unwrap().admitted_at();
+    let admitted = limiter
+        .acquire(&q("k"), 1, FOREVER)
+        .await
+        .unwrap()
+        .admitted_at();
     tokio::time::sleep(ms(5)).await;
     // Remaining 49 of 50 after one call: this call opened the window. The reset says 2 s
     // (rounded up against a Date rounded down); the window surely ends 1 s after now.
@@ -221,13 +233,21 @@ async fn a_late_answer_about_the_previous_window_does_not_cut_the_new_one_short(
         .with_default_window(Duration::from_secs(1))
         .with_pacing(false);
     let ms = Duration::from_millis;
-    let first = limiter.acquire(&q("k"), 1, FOREVER).await.unwrap().admitted_at();
+    let first = limiter
+        .acquire(&q("k"), 1, FOREVER)
+        .await
+        .unwrap()
+        .admitted_at();
     limiter
         .observe(&q("k"), &okta_feedback(49, 1), &obs(1, first))
         .await;
     // A call admitted at 990 ms, in the first window...
     tokio::time::sleep(ms(990)).await;
-    let late = limiter.acquire(&q("k"), 1, FOREVER).await.unwrap().admitted_at();
+    let late = limiter
+        .acquire(&q("k"), 1, FOREVER)
+        .await
+        .unwrap()
+        .admitted_at();
     // ...answers after that window ended, saying "0 left": about the window before.
     tokio::time::sleep(ms(30)).await;
     limiter
@@ -282,12 +302,19 @@ async fn callers_are_admitted_in_arrival_order_within_a_window_of_their_fair_tur
     for (i, at) in &admitted {
         let fair = fair(*i);
         let off = if *at > fair { *at - fair } else { fair - *at };
-        assert!(off <= window, "caller {i} admitted at {at:?}, fair turn {fair:?}");
+        assert!(
+            off <= window,
+            "caller {i} admitted at {at:?}, fair turn {fair:?}"
+        );
     }
     let mut order: Vec<_> = admitted.clone();
     order.sort_by_key(|(_, at)| *at);
     let ids: Vec<usize> = order.iter().map(|(i, _)| *i).collect();
-    assert_eq!(ids, (0..CALLERS).collect::<Vec<_>>(), "admitted out of arrival order");
+    assert_eq!(
+        ids,
+        (0..CALLERS).collect::<Vec<_>>(),
+        "admitted out of arrival order"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -301,7 +328,11 @@ async fn an_admission_past_the_deadline_fails_at_once_with_the_wait() {
         .acquire(&q("k"), 1, Duration::from_secs(5))
         .await
         .unwrap_err();
-    assert_eq!(tokio::time::Instant::now() - start, Duration::ZERO, "it must not wait in vain");
+    assert_eq!(
+        tokio::time::Instant::now() - start,
+        Duration::ZERO,
+        "it must not wait in vain"
+    );
     assert_eq!(error.kind(), crate::ErrorKind::RateLimited);
     let wait = error.retry_after().expect("the wait is carried");
     assert!(wait > Duration::from_secs(55), "{wait:?}");

@@ -44,10 +44,5 @@ pub async fn record_calls<F: Future>(work: F) -> (F::Output, Vec<CallRecord>) {
 }
 
 pub(crate) fn push(record: CallRecord) {
-    let _ = CALLS.try_with(|calls| {
-        calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record)
-    });
+    let _ = CALLS.try_with(|calls| calls.lock().unwrap_or_else(|e| e.into_inner()).push(record));
 }

@@ -25,13 +25,13 @@ mod send;
 mod transport;
 
 pub use calls::{CallRecord, record_calls};
+pub use context::AttemptContext;
 #[cfg(any(test, feature = "test-util"))]
 pub use context::body_parses_on_this_thread;
-pub use context::AttemptContext;
 pub(crate) use context::parse_counted;
 pub use defaults::{classify_transport, default_verdict, standard_error, standard_retry_after};
-pub use dry_run::{DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, mask_secrets};
 pub(crate) use dry_run::DEPENDS_HEADER;
+pub use dry_run::{DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, mask_secrets};
 pub use parts::{
     Classifier, ErrorMapper, FeedbackReader, LimitKeys, RequestIdReader, RetryDecorator,
 };

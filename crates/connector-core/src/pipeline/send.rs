@@ -83,13 +83,7 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
         let admitted: Vec<_> = permits.iter().map(Permit::admitted_at).collect();
         drop(permits);
         let now = inner.clock.system_time();
-        let context = AttemptContext::new(
-            &request,
-            outcome.as_ref(),
-            &inner.policy,
-            now,
-            attempts,
-        );
+        let context = AttemptContext::new(&request, outcome.as_ref(), &inner.policy, now, attempts);
         if let Ok(response) = &outcome {
             tally.status = Some(response.status());
             if response.status() == 429 {
@@ -164,9 +158,11 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                         );
                         drop(context);
                         inner.clock.sleep(delay).await;
-                        inner
-                            .profile
-                            .prepare_retry(&mut request, retries, first_request_id.as_deref());
+                        inner.profile.prepare_retry(
+                            &mut request,
+                            retries,
+                            first_request_id.as_deref(),
+                        );
                         continue;
                     }
                     RetryDecision::RetryAfter(delay) => {
@@ -326,7 +322,9 @@ fn final_error(inner: &Inner, context: &AttemptContext<'_>, attempts: u32) -> Er
                 error
             }
         }
-        (None, None) => Error::invalid_response("an attempt ended with neither an answer nor a failure")
-            .with_attempts(attempts),
+        (None, None) => {
+            Error::invalid_response("an attempt ended with neither an answer nor a failure")
+                .with_attempts(attempts)
+        }
     }
 }

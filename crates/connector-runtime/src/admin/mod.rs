@@ -40,7 +40,10 @@ pub fn router(service: Service) -> Router {
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(service.clone(), require_token));
+        .layer(middleware::from_fn_with_state(
+            service.clone(),
+            require_token,
+        ));
     guarded.merge(probes()).with_state(service)
 }
 
@@ -50,7 +53,9 @@ fn token_of(headers: &HeaderMap) -> Option<Vec<u8>> {
         return Some(token.trim().as_bytes().to_vec());
     }
     let basic = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(basic.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic.trim())
+        .ok()?;
     let colon = decoded.iter().position(|&b| b == b':')?;
     Some(decoded[colon + 1..].to_vec())
 }
@@ -64,9 +69,10 @@ async fn require_token(State(service): State<Service>, request: Request, next: N
                 axum::Json(json!({"error": "the admin routes need CONNECTOR_ADMIN_TOKEN as a Bearer token"})),
             )
                 .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"connector admin\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"connector admin\""),
+            );
             return response;
         }
     }
@@ -75,7 +81,11 @@ async fn require_token(State(service): State<Service>, request: Request, next: N
 
 fn store_failed(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "the store failed an admin request");
-    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"error": "the store does not answer"}))).into_response()
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({"error": "the store does not answer"})),
+    )
+        .into_response()
 }
 
 async fn history(State(service): State<Service>, Query(query): Query<HistoryQuery>) -> Response {
@@ -88,17 +98,35 @@ async fn history(State(service): State<Service>, Query(query): Query<HistoryQuer
 async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Response {
     match service.store().run(&run_id).await {
         Ok(Some(run)) => axum::Json(run).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such run"}))).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no such run"})),
+        )
+            .into_response(),
         Err(e) => store_failed(e),
     }
 }
 
-async fn rerun(State(service): State<Service>, Path(run_id): Path<String>, headers: HeaderMap) -> Response {
+async fn rerun(
+    State(service): State<Service>,
+    Path(run_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let header_is = |name: header::HeaderName, part: &str| {
-        headers.get(name).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(part))
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(part))
     };
-    if header_is(header::HeaderName::from_static("sec-fetch-site"), "cross-site") {
-        return (StatusCode::FORBIDDEN, axum::Json(json!({"error": "cross-site re-run refused"}))).into_response();
+    if header_is(
+        header::HeaderName::from_static("sec-fetch-site"),
+        "cross-site",
+    ) {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"error": "cross-site re-run refused"})),
+        )
+            .into_response();
     }
     let from_form = header_is(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         || header_is(header::ACCEPT, "text/html");
@@ -109,10 +137,18 @@ async fn rerun(State(service): State<Service>, Path(run_id): Path<String>, heade
             if from_form {
                 Redirect::to(&format!("/runs/{run_id}")).into_response()
             } else {
-                (StatusCode::ACCEPTED, axum::Json(json!({"runId": run_id, "state": "queued"}))).into_response()
+                (
+                    StatusCode::ACCEPTED,
+                    axum::Json(json!({"runId": run_id, "state": "queued"})),
+                )
+                    .into_response()
             }
         }
-        Ok(Rerun::NotFound) => (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such run"}))).into_response(),
+        Ok(Rerun::NotFound) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no such run"})),
+        )
+            .into_response(),
         Ok(Rerun::NotDeadLettered) => (
             StatusCode::CONFLICT,
             axum::Json(json!({"error": "only a dead-lettered run can be re-run"})),
@@ -125,7 +161,10 @@ async fn rerun(State(service): State<Service>, Path(run_id): Path<String>, heade
 async fn metrics(State(service): State<Service>) -> Response {
     service.refresh_queue_metrics().await;
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         service.metrics().encode(),
     )
         .into_response()

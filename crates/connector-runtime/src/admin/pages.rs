@@ -15,7 +15,15 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 .failed{background:#fde8e8}.retrying{background:#fff6e0}.outcome{font-weight:600}\
 pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;margin:0}nav a{margin-right:1em}";
 
-const OUTCOMES: &[&str] = &["assigned", "alreadyAssigned", "skipped", "retrying", "deadLettered", "queued", "running"];
+const OUTCOMES: &[&str] = &[
+    "assigned",
+    "alreadyAssigned",
+    "skipped",
+    "retrying",
+    "deadLettered",
+    "queued",
+    "running",
+];
 
 fn page(title: &str, body: Markup) -> Markup {
     html! {
@@ -35,7 +43,10 @@ fn page(title: &str, body: Markup) -> Markup {
 }
 
 fn outcome_of(run: &Run) -> &str {
-    run.outcome.as_deref().filter(|_| run.state == "finished" || run.outcome.is_some()).unwrap_or(&run.state)
+    run.outcome
+        .as_deref()
+        .filter(|_| run.state == "finished" || run.outcome.is_some())
+        .unwrap_or(&run.state)
 }
 
 fn row_class(run: &Run) -> &'static str {
@@ -60,10 +71,19 @@ fn rerun_button(run: &Run) -> Markup {
     }
 }
 
-pub(super) async fn index(State(service): State<Service>, Query(query): Query<HistoryQuery>) -> Response {
+pub(super) async fn index(
+    State(service): State<Service>,
+    Query(query): Query<HistoryQuery>,
+) -> Response {
     let page_of_runs = match service.store().history(&query).await {
         Ok(p) => p,
-        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("the store does not answer: {e}")).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the store does not answer: {e}"),
+            )
+                .into_response();
+        }
     };
     let counts = service.store().counts().await.unwrap_or_default();
     let markup = page(
@@ -125,8 +145,23 @@ fn card(index: usize, card: &Card) -> Markup {
 pub(super) async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Response {
     let run = match service.store().run(&run_id).await {
         Ok(Some(run)) => run,
-        Ok(None) => return (StatusCode::NOT_FOUND, Html(page("No such run", html! { p { a href="/" { "Flow History" } } }).into_string())).into_response(),
-        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("the store does not answer: {e}")).into_response(),
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(
+                    page("No such run", html! { p { a href="/" { "Flow History" } } })
+                        .into_string(),
+                ),
+            )
+                .into_response();
+        }
+        Err(e) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the store does not answer: {e}"),
+            )
+                .into_response();
+        }
     };
     let markup = page(
         &format!("Run {}", run.run_id),

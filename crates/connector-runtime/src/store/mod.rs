@@ -11,10 +11,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
-pub use model::{DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run};
 pub(crate) use model::Claimed;
+pub use model::{DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run};
 pub(crate) use queries::Completion;
 pub use queries::{Accepted, Rerun};
 pub use temp::TempDb;
@@ -108,14 +110,18 @@ impl Store {
                     sqlx::Error::Database(_) if !create => StoreError::Missing(url.to_owned()),
                     other => StoreError::Database(other),
                 })?;
-            Ok(Store { pool: Pool::Sqlite(pool) })
+            Ok(Store {
+                pool: Pool::Sqlite(pool),
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect(url)
                 .await?;
-            Ok(Store { pool: Pool::Postgres(pool) })
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
         } else {
             Err(StoreError::Scheme(redact_url(url)))
         }

@@ -84,7 +84,10 @@ pub struct HistoryQuery {
 impl HistoryQuery {
     /// The newest `limit` runs.
     pub fn newest(limit: u32) -> HistoryQuery {
-        HistoryQuery { limit: Some(limit), ..HistoryQuery::default() }
+        HistoryQuery {
+            limit: Some(limit),
+            ..HistoryQuery::default()
+        }
     }
 
     /// Only runs with this outcome.
@@ -160,11 +163,20 @@ pub(crate) struct ClaimRow {
 impl ClaimRow {
     pub(crate) fn into_claimed(self) -> Claimed {
         let payload: Value = serde_json::from_str(&self.event).unwrap_or(Value::Null);
-        let event_type = payload.get("eventType").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let event_type = payload
+            .get("eventType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         Claimed {
             run_id: self.run_id,
             flow: self.flow,
-            event: Event { key: self.event_key, event_type, user_id: self.user_id, payload },
+            event: Event {
+                key: self.event_key,
+                event_type,
+                user_id: self.user_id,
+                payload,
+            },
             tries: u32::try_from(self.tries).unwrap_or(0),
             schedule_from: u32::try_from(self.schedule_from).unwrap_or(0),
         }

@@ -56,14 +56,23 @@ enum Bind {
 fn run_id() -> String {
     use rand::Rng;
     use rand::distr::Alphanumeric;
-    let suffix: String = rand::rng().sample_iter(Alphanumeric).take(20).map(char::from).collect();
+    let suffix: String = rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect();
     format!("run_{suffix}")
 }
 
 impl Store {
     /// Stores a delivery's events (skipping those seen before) and queues one run per event
     /// and flow it triggers, in one transaction: when this returns `Ok`, nothing is lost.
-    pub async fn accept(&self, events: &[Event], flows: &Flows, now_ms: i64) -> Result<Accepted, StoreError> {
+    pub async fn accept(
+        &self,
+        events: &[Event],
+        flows: &Flows,
+        now_ms: i64,
+    ) -> Result<Accepted, StoreError> {
         let mut accepted = Accepted::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -111,7 +120,12 @@ impl Store {
     }
 
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
-    pub(crate) async fn claim(&self, owner: &str, now_ms: i64, lease_until_ms: i64) -> Result<Option<Claimed>, StoreError> {
+    pub(crate) async fn claim(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Option<Claimed>, StoreError> {
         let lock = match self.pool {
             Pool::Sqlite(_) => "",
             Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
@@ -131,7 +145,12 @@ impl Store {
     }
 
     /// Extends `owner`'s lease on a run; false when another process holds it now.
-    pub(crate) async fn renew(&self, run_id: &str, owner: &str, lease_until_ms: i64) -> Result<bool, StoreError> {
+    pub(crate) async fn renew(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease_until_ms: i64,
+    ) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE runs SET lease_until_ms = $1 WHERE run_id = $2 AND lease_owner = $3 AND state = '{RUNNING}'"
         );
@@ -143,7 +162,12 @@ impl Store {
 
     /// Commits a try's end, if `owner` still holds the run; false when it lost the lease (the
     /// run is someone else's now and their commit counts).
-    pub(crate) async fn complete(&self, run_id: &str, owner: &str, c: &Completion) -> Result<bool, StoreError> {
+    pub(crate) async fn complete(
+        &self,
+        run_id: &str,
+        owner: &str,
+        c: &Completion,
+    ) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, cards = $5, \
              output = $6, error = $7, lease_owner = NULL, lease_until_ms = NULL \
@@ -165,7 +189,9 @@ impl Store {
             "UPDATE runs SET state = '{QUEUED}', lease_owner = NULL, lease_until_ms = NULL, tries = tries - 1 \
              WHERE lease_owner = $1 AND state = '{RUNNING}'"
         );
-        Ok(on_pool!(self, pool => sqlx::query(&sql).bind(owner).execute(pool).await?.rows_affected()))
+        Ok(
+            on_pool!(self, pool => sqlx::query(&sql).bind(owner).execute(pool).await?.rows_affected()),
+        )
     }
 
     /// Queues a dead-lettered run again, due now, with a fresh retry schedule.
@@ -188,7 +214,8 @@ impl Store {
     /// One run.
     pub async fn run(&self, run_id: &str) -> Result<Option<Run>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = $1");
-        let row: Option<RunRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(run_id).fetch_optional(pool).await?);
+        let row: Option<RunRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(run_id).fetch_optional(pool).await?);
         Ok(row.map(RunRow::into_run))
     }
 
@@ -202,7 +229,11 @@ impl Store {
             format!("${}", binds.len())
         };
         if let Some(outcome) = query.outcome.as_deref().filter(|o| !o.is_empty()) {
-            let column = if outcome == QUEUED || outcome == RUNNING { "state" } else { "outcome" };
+            let column = if outcome == QUEUED || outcome == RUNNING {
+                "state"
+            } else {
+                "outcome"
+            };
             let p = arg(&mut binds, Bind::Text(outcome.to_owned()));
             clauses.push(format!("{column} = {p}"));
         }
@@ -214,11 +245,19 @@ impl Store {
             let created: i64 = created.parse().unwrap_or(i64::MAX);
             let a = arg(&mut binds, Bind::Int(created));
             let b = arg(&mut binds, Bind::Text(id.to_owned()));
-            clauses.push(format!("(created_ms < {a} OR (created_ms = {a} AND run_id < {b}))"));
+            clauses.push(format!(
+                "(created_ms < {a} OR (created_ms = {a} AND run_id < {b}))"
+            ));
         }
-        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
         let p = arg(&mut binds, Bind::Int(limit + 1));
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY created_ms DESC, run_id DESC LIMIT {p}");
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY created_ms DESC, run_id DESC LIMIT {p}"
+        );
         let mut rows: Vec<RunRow> = on_pool!(self, pool => {
             let mut q = sqlx::query_as(&sql);
             for bind in &binds {
@@ -232,15 +271,22 @@ impl Store {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(50));
         let next_cursor = more
-            .then(|| rows.last().map(|r| format!("{}:{}", r.created_ms, r.run_id)))
+            .then(|| {
+                rows.last()
+                    .map(|r| format!("{}:{}", r.created_ms, r.run_id))
+            })
             .flatten();
-        Ok(Page { runs: rows.into_iter().map(RunRow::into_run).collect(), next_cursor })
+        Ok(Page {
+            runs: rows.into_iter().map(RunRow::into_run).collect(),
+            next_cursor,
+        })
     }
 
     /// Runs waiting (queued) and the time the oldest of them was accepted.
     pub async fn queue(&self) -> Result<(i64, Option<i64>), StoreError> {
         let sql = format!("SELECT COUNT(*), MIN(created_ms) FROM runs WHERE state = '{QUEUED}'");
-        let (depth, oldest): (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
+        let (depth, oldest): (i64, Option<i64>) =
+            on_pool!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
         Ok((depth, oldest))
     }
 
@@ -248,13 +294,16 @@ impl Store {
     pub async fn counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let sql = "SELECT CASE WHEN state = 'finished' THEN COALESCE(outcome, state) ELSE state END AS o, COUNT(*) \
                    FROM runs GROUP BY o ORDER BY o";
-        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<(String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows)
     }
 
     /// Deletes finished runs and events older than `before_ms`; returns the runs deleted.
     pub async fn prune(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let runs = format!("DELETE FROM runs WHERE state = '{FINISHED}' AND COALESCE(finished_ms, created_ms) < $1");
+        let runs = format!(
+            "DELETE FROM runs WHERE state = '{FINISHED}' AND COALESCE(finished_ms, created_ms) < $1"
+        );
         let events = "DELETE FROM events WHERE received_ms < $1 \
                       AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_key = events.event_key)";
         let deleted = on_pool!(self, pool => {

@@ -20,8 +20,14 @@ impl TempDb {
     pub fn new() -> TempDb {
         use rand::Rng;
         use rand::distr::Alphanumeric;
-        let name: String = rand::rng().sample_iter(Alphanumeric).take(16).map(char::from).collect();
-        TempDb { path: std::env::temp_dir().join(format!("connector-{name}.db")) }
+        let name: String = rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
+        TempDb {
+            path: std::env::temp_dir().join(format!("connector-{name}.db")),
+        }
     }
 
     /// The file's path.

@@ -50,7 +50,12 @@ impl std::fmt::Debug for EventHook {
 impl EventHook {
     /// A hook at `url` whose deliveries carry `secret` as `Authorization`.
     pub fn new(url: impl Into<String>, secret: impl Into<String>) -> EventHook {
-        EventHook { url: url.into(), secret: secret.into(), twice: false, timeout: Duration::from_secs(3) }
+        EventHook {
+            url: url.into(),
+            secret: secret.into(),
+            twice: false,
+            timeout: Duration::from_secs(3),
+        }
     }
 
     /// Delivers every event twice.
@@ -106,9 +111,17 @@ impl EventHooks {
 
     /// Called when the API created a user: delivers `user.lifecycle.create` in the background.
     pub(crate) fn user_created(&self, base_url: &str, user: &Value) {
-        let Some(hook) = lock(&self.hook).clone() else { return };
+        let Some(hook) = lock(&self.hook).clone() else {
+            return;
+        };
         let profile = user.get("profile").cloned().unwrap_or(Value::Null);
-        let name = |k: &str| profile.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let name = |k: &str| {
+            profile
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         let now = format_timestamp(now_millis());
         let envelope = json!({
             "eventType": "com.okta.event_hook",
@@ -144,7 +157,11 @@ impl EventHooks {
             tokio::spawn(async move {
                 let _slot = slots.acquire_owned().await;
                 let delivered = deliver(&client, &hook, &envelope, &counters).await;
-                let counter = if delivered { &counters.delivered } else { &counters.failed };
+                let counter = if delivered {
+                    &counters.delivered
+                } else {
+                    &counters.failed
+                };
                 counter.fetch_add(1, Ordering::Relaxed);
                 counters.in_flight.fetch_sub(1, Ordering::Relaxed);
             });
@@ -153,7 +170,12 @@ impl EventHooks {
 }
 
 /// One delivery: a try, and one more on a 5xx, a timeout or a failed connection.
-async fn deliver(client: &reqwest::Client, hook: &EventHook, envelope: &Value, counters: &Counters) -> bool {
+async fn deliver(
+    client: &reqwest::Client,
+    hook: &EventHook,
+    envelope: &Value,
+    counters: &Counters,
+) -> bool {
     for attempt in 0..2 {
         if attempt > 0 {
             counters.retried.fetch_add(1, Ordering::Relaxed);

@@ -29,7 +29,9 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
         .with_all_bucket_limits(100_000)
         .with_bucket_limit(Bucket::User, BUCKET_PER_SECOND)
         .with_bucket_limit(Bucket::Roles, BUCKET_PER_SECOND);
-    let sandbox = Sandbox::start(SandboxConfig::new().with_okta(okta)).await.map_err(|e| e.to_string())?;
+    let sandbox = Sandbox::start(SandboxConfig::new().with_okta(okta))
+        .await
+        .map_err(|e| e.to_string())?;
     let users: Vec<String> = (0..events)
         .map(|i| {
             let login = format!("bench{i}@example.com");
@@ -51,7 +53,9 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
     config.admin_listen = "127.0.0.1:0".parse().map_err(|_| "address")?;
     config.poll = Duration::from_millis(20);
     let service: Service = connector_cli::hooks::service(okta, store, config);
-    let started = connector_runtime::start(service.clone()).await.map_err(|e| e.to_string())?;
+    let started = connector_runtime::start(service.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let hook = format!("http://{}/okta/event-hook", started.hook_addr());
     let stop = CancellationToken::new();
     let serving = tokio::spawn(started.serve(stop.clone()));
@@ -62,7 +66,8 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {
-        let (client, hook, next, users) = (client.clone(), hook.clone(), next.clone(), users.clone());
+        let (client, hook, next, users) =
+            (client.clone(), hook.clone(), next.clone(), users.clone());
         tasks.push(tokio::spawn(async move {
             let mut samples = Samples::default();
             loop {
@@ -89,7 +94,11 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let counts = service.store().counts().await.map_err(|e| e.to_string())?;
-        let done: i64 = counts.iter().filter(|(o, _)| o == "assigned").map(|(_, n)| n).sum();
+        let done: i64 = counts
+            .iter()
+            .filter(|(o, _)| o == "assigned")
+            .map(|(_, n)| n)
+            .sum();
         if done as usize >= events {
             break;
         }
@@ -102,9 +111,18 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
     stop.cancel();
     let _ = serving.await;
     summary.set("serve_accepted_per_s", (events as f64 / accepted_s).round());
-    summary.set("serve_ack_p50_ms", (acks.quantile_ms(0.5) * 100.0).round() / 100.0);
-    summary.set("serve_ack_p99_ms", (acks.quantile_ms(0.99) * 100.0).round() / 100.0);
-    summary.set("serve_runs_per_s", (events as f64 / runs_s * 10.0).round() / 10.0);
+    summary.set(
+        "serve_ack_p50_ms",
+        (acks.quantile_ms(0.5) * 100.0).round() / 100.0,
+    );
+    summary.set(
+        "serve_ack_p99_ms",
+        (acks.quantile_ms(0.99) * 100.0).round() / 100.0,
+    );
+    summary.set(
+        "serve_runs_per_s",
+        (events as f64 / runs_s * 10.0).round() / 10.0,
+    );
     summary.set("serve_429", sandbox.okta().stats().rate_limited as f64);
     sandbox.shutdown().await;
     Ok(())
