@@ -452,6 +452,8 @@ async fn create_user(
         .get(index)
         .map(|u| u.to_json(&state.base_url, &state.user_type))
         .ok_or_else(|| OktaError::for_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    drop(dir);
+    state.event_hooks.user_created(&state.base_url, &user);
     Ok(json_response(StatusCode::OK, user))
 }
 

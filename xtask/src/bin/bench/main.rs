@@ -10,6 +10,7 @@
 //! 4. **pagination**: 100,000 users streamed or collected;
 //! 5. **cli**: the start of `connector list`;
 //! 6. **redis**: one budget shared by 4 processes on Redis, against in-memory limiters.
+//! 7. **serve**: the flow runtime's intake and events-to-assignments (see `serve.rs`).
 //!
 //! Each scenario runs this project and its baselines alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
@@ -29,6 +30,7 @@ mod overhead;
 mod pagination;
 mod redis;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +42,15 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 6] = ["overhead", "okta", "boards", "pagination", "cli", "redis"];
+const SCENARIOS: [&str; 7] = [
+    "overhead",
+    "okta",
+    "boards",
+    "pagination",
+    "cli",
+    "redis",
+    "serve",
+];
 
 fn usage() -> String {
     format!("usage: bench [--quick] [--only {}]", SCENARIOS.join(","))
@@ -56,6 +66,7 @@ pub(crate) struct Plan {
     pub(crate) goodput_rounds: usize,
     pub(crate) pagination_rounds: usize,
     pub(crate) cli_runs: usize,
+    pub(crate) serve_events: usize,
 }
 
 impl Plan {
@@ -64,6 +75,7 @@ impl Plan {
             overhead_calls: 20_000,
             overhead_concurrency: 32,
             overhead_rounds: if quick { 2 } else { 6 },
+            serve_events: if quick { 500 } else { 2_000 },
             goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
             goodput_rounds: if quick { 1 } else { 2 },
             pagination_rounds: if quick { 1 } else { 2 },
@@ -175,6 +187,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         // Times child processes: nothing else runs on the runtime meanwhile.
         "cli" => cli::run(plan, summary),
         "redis" => redis::run(plan, summary).await,
+        "serve" => serve::run(plan.serve_events, summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }
