@@ -55,6 +55,11 @@ fn open_failed(url: &str, e: impl std::fmt::Display) -> ExitCode {
 
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
     let env = Env::from_process();
+    // Replicas spend one rate budget when CONNECTOR_RATE_LIMIT_URL names a Redis server.
+    let (env, _shared) = match crate::limits::with_shared_limits(env.clone(), &env) {
+        Ok(pair) => pair,
+        Err(e) => return fail(&e),
+    };
     let (secret, admin_token) = match connector_cli::hooks::secrets(&env) {
         Ok(s) => s,
         Err(e) => return fail(&e),
