@@ -5,11 +5,10 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Canned, answer, client, in_turn};
-use connector_boards::BoardsProfile;
+use common::{Canned, Hooks, answer, client, in_turn};
 use connector_core::{
-    Connection, ErrorKind, HeaderMap, Method, Request, Response, RetryPolicy, RetryReason,
-    ServiceProfile, TransportFailure, Verdict,
+    ErrorKind, HeaderMap, Request, Response, RetryPolicy, RetryReason,
+    TransportFailure, Verdict,
 };
 use httpmock::MockServer;
 use proptest::prelude::*;
@@ -380,14 +379,7 @@ async fn an_answer_of_the_wrong_shape_is_invalid_response_not_a_panic() {
 // Classification and mapping without a server.
 
 fn request(operation: Option<&str>) -> Request {
-    let connection = Connection::builder("https://api.monday.com/v2")
-        .build()
-        .unwrap();
-    let request = connection.request(Method::POST, "/v2");
-    match operation {
-        Some(op) => request.operation(op),
-        None => request,
-    }
+    common::probe_request(operation)
 }
 
 fn response(status: u16, body: &[u8]) -> Response {
@@ -401,7 +393,7 @@ fn response(status: u16, body: &[u8]) -> Response {
 
 #[test]
 fn service_codes_map_to_error_kinds() {
-    let profile = BoardsProfile::for_token("t");
+    let profile = Hooks::of("t");
     for (code, status, kind) in [
         ("InvalidBoardIdException", 200, ErrorKind::NotFound),
         ("InvalidUserIdException", 200, ErrorKind::NotFound),
@@ -441,7 +433,7 @@ fn service_codes_map_to_error_kinds() {
 
 #[test]
 fn lost_answers_are_retried_for_queries_but_not_for_mutations() {
-    let profile = BoardsProfile::for_token("t");
+    let profile = Hooks::of("t");
     let policy = RetryPolicy::default();
     let now = SystemTime::now();
     let broken = TransportFailure::Broken("connection reset".into());
@@ -472,7 +464,7 @@ fn lost_answers_are_retried_for_queries_but_not_for_mutations() {
 
 #[test]
 fn a_policy_that_does_not_retry_429_fails_limits_at_once() {
-    let profile = BoardsProfile::for_token("t");
+    let profile = Hooks::of("t");
     let body = br#"{"errors":[{"message":"m","extensions":{"code":"COMPLEXITY_BUDGET_EXHAUSTED","retry_in_seconds":1}}]}"#;
     let verdict = profile.classify(
         &request(Some("boards")),
@@ -485,7 +477,7 @@ fn a_policy_that_does_not_retry_429_fails_limits_at_once() {
 
 /// Runs every hook of the profile on one answer; none may panic.
 fn every_hook(status: u16, body: &[u8]) {
-    let profile = BoardsProfile::for_token("t");
+    let profile = Hooks::of("t");
     let request = request(Some("boards"));
     let response = response(status, body);
     let now = SystemTime::now();

@@ -367,6 +367,11 @@ async fn time_waiting_for_admission_does_not_count_against_the_retry_window() {
     let boards = Boards::builder(TOKEN)
         .api_url(server.url("/v2"))
         .requests_per_minute(1)
+        // The call's deadline bounds admission waits too: this one allows two of them.
+        .timeouts(connector_core::Timeouts::new(
+            Duration::from_secs(30),
+            Duration::from_secs(300),
+        ))
         .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();

@@ -1,14 +1,16 @@
 //! Hostile-input properties of the boards error parser, through the public path the
-//! pipeline takes: [`BoardsProfile`]'s `classify`, `error`, `retry_after` and `feedback` on
-//! a [`Response`]. Whatever the status, headers and bytes, nothing panics, an answer that
+//! pipeline takes: the parts of [`BoardsProfile::into_profile`] (classification, errors,
+//! the wait asked for, feedback, request id) on a [`Response`]. Whatever the status, headers and bytes, nothing panics, an answer that
 //! is not a success is never taken for one, and its error is typed and bounded.
+
+mod common;
 
 use std::time::{Duration, SystemTime};
 
-use connector_boards::BoardsProfile;
+use common::Hooks;
 use connector_core::{
-    Connection, ErrorKind, HeaderMap, HeaderName, HeaderValue, Method, Request, Response,
-    RetryPolicy, RetryReason, ServiceProfile, Verdict,
+    ErrorKind, HeaderMap, HeaderName, HeaderValue, Request, Response,
+    RetryPolicy, RetryReason, Verdict,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -28,14 +30,7 @@ fn now() -> SystemTime {
 }
 
 fn request(operation: Option<&str>) -> Request {
-    let connection = Connection::builder("https://api.monday.com/v2")
-        .build()
-        .unwrap();
-    let request = connection.request(Method::POST, "/v2");
-    match operation {
-        Some(op) => request.operation(op),
-        None => request,
-    }
+    common::probe_request(operation)
 }
 
 fn response(status: u16, headers: HeaderMap, body: Vec<u8>) -> Response {
@@ -203,7 +198,7 @@ fn check_any_answer(
     body: Vec<u8>,
     operation: Option<&str>,
 ) -> Result<(), TestCaseError> {
-    let profile = BoardsProfile::for_token("boards-property-token");
+    let profile = Hooks::of("boards-property-token");
     let request = request(operation);
     let asked_retry_after = headers.contains_key("retry-after");
     let response = response(status, headers, body);
@@ -296,7 +291,7 @@ proptest! {
         if let Some(id) = &request_id {
             body["extensions"] = json!({ "request_id": id });
         }
-        let profile = BoardsProfile::for_token("t");
+        let profile = Hooks::of("t");
         let request = request(Some("boards"));
         let response = response(status, HeaderMap::new(), body.to_string().into_bytes());
 
@@ -339,7 +334,7 @@ proptest! {
             3 => json!({ "error_code": "ComplexityException", "error_message": "Complexity budget exhausted", "retry_in_seconds": n }),
             _ => json!({ "errors": [format!("Complexity budget exhausted, query cost 30001 budget remaining 8421 out of 1000000 reset in {secs} seconds")] }),
         };
-        let profile = BoardsProfile::for_token("t");
+        let profile = Hooks::of("t");
         let request = request(Some("boards"));
         let response = response(status, HeaderMap::new(), body.to_string().into_bytes());
         let wait = Duration::from_secs(secs);

@@ -465,6 +465,84 @@ async fn dry_run_prints_the_request_with_the_secret_masked_and_sends_nothing() {
     any.assert_calls_async(0).await;
 }
 
+/// A mock that fails the test if anything reaches it.
+async fn nothing_may_arrive(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(418);
+        })
+        .await
+}
+
+#[tokio::test]
+async fn dry_run_of_a_removal_by_role_type_lists_the_lookup_and_the_removal() {
+    let server = MockServer::start_async().await;
+    let any = nothing_may_arrive(&server).await;
+    let env = okta_env(&server);
+    let output = connector(
+        &[
+            "run",
+            "okta",
+            "remove-user-from-admin-role",
+            "--input",
+            r#"{"userId":"00u1","roleType":"HELP_DESK_ADMIN"}"#,
+            "--dry-run",
+        ],
+        &as_refs(&env),
+        None,
+    );
+    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    let json = stdout_json(&output);
+    let requests = json["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 2, "{json}");
+    assert_eq!(requests[0]["method"], "GET");
+    assert!(requests[0]["url"].as_str().unwrap().ends_with("/api/v1/users/00u1/roles"));
+    assert!(requests[0].get("dependsOnAnswer").is_none());
+    assert_eq!(requests[1]["method"], "DELETE");
+    assert!(
+        requests[1]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/users/00u1/roles/:assignmentId"),
+        "{json}"
+    );
+    assert_eq!(requests[1]["dependsOnAnswer"], true);
+    any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn dry_run_of_a_search_says_that_pages_would_follow() {
+    let server = MockServer::start_async().await;
+    let any = nothing_may_arrive(&server).await;
+    let env = okta_env(&server);
+    let output = connector(
+        &[
+            "run",
+            "okta",
+            "search-users",
+            "--input",
+            r#"{"search":"profile.role eq \"Support\"","limit":100}"#,
+            "--dry-run",
+        ],
+        &as_refs(&env),
+        None,
+    );
+    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    let json = stdout_json(&output);
+    let requests = json["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{json}");
+    assert_eq!(requests[0]["method"], "GET");
+    assert!(
+        requests[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("further pages would follow"),
+        "{json}"
+    );
+    any.assert_calls_async(0).await;
+}
+
 #[tokio::test]
 async fn run_boards_maps_graphql_errors_to_exit_codes() {
     let server = MockServer::start_async().await;

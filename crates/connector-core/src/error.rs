@@ -115,10 +115,13 @@ pub struct ErrorResponse {
 ///
 /// Its `Display` and `Debug` never contain a credential: the pipeline builds errors from
 /// responses and from its own checks, never from the request's headers.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .inner)]
 pub struct Error {
-    // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
+    // Boxed so that `Result<T, Error>` stays small on the happy path.
     inner: Box<Inner>,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 #[derive(Debug)]
@@ -131,7 +134,6 @@ struct Inner {
     attempts: u32,
     retry_after: Option<Duration>,
     response: Option<Box<ErrorResponse>>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
     dry_run: bool,
     outcome_unknown: bool,
 }
@@ -152,10 +154,10 @@ impl Error {
                 attempts: 0,
                 retry_after: None,
                 response: None,
-                source: None,
                 dry_run: false,
                 outcome_unknown: false,
             }),
+            source: None,
         }
     }
 
@@ -212,7 +214,7 @@ impl Error {
 
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-        self.inner.source = Some(Box::new(source));
+        self.source = Some(Box::new(source));
         self
     }
 
@@ -334,42 +336,33 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
+        write!(f, "{}: {}", self.kind, self.message)?;
         let mut facts = Vec::new();
-        if let Some(status) = self.inner.status {
+        if let Some(status) = self.status {
             facts.push(format!("status {status}"));
         }
-        if let Some(code) = &self.inner.code {
+        if let Some(code) = &self.code {
             facts.push(format!("code {code}"));
         }
-        if let Some(id) = &self.inner.request_id {
+        if let Some(id) = &self.request_id {
             facts.push(format!("request id {id}"));
         }
-        if self.inner.attempts > 0 {
+        if self.attempts > 0 {
             facts.push(format!(
                 "{} attempt{}",
-                self.inner.attempts,
-                if self.inner.attempts == 1 { "" } else { "s" }
+                self.attempts,
+                if self.attempts == 1 { "" } else { "s" }
             ));
         }
-        if let Some(after) = self.inner.retry_after {
+        if let Some(after) = self.retry_after {
             facts.push(format!("retry after {:.1}s", after.as_secs_f64()));
         }
         if !facts.is_empty() {
             write!(f, " ({})", facts.join(", "))?;
         }
         Ok(())
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner
-            .source
-            .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -339,6 +339,24 @@ impl Response {
             body: self.body_value(),
         }
     }
+
+    /// The answer as kept on errors, its body left `null` for the caller to fill.
+    pub(crate) fn to_error_response_without_body(&self) -> ErrorResponse {
+        ErrorResponse {
+            status_code: self.status,
+            headers: self.headers_json(),
+            body: Value::Null,
+        }
+    }
+
+    /// The body as text (lossy UTF-8), `null` when empty: for a body that is not JSON.
+    pub(crate) fn body_text_value(&self) -> Value {
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            Value::String(String::from_utf8_lossy(&self.body).into_owned())
+        }
+    }
 }
 
 fn looks_like_html(body: &[u8]) -> bool {

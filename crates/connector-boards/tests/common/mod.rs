@@ -3,10 +3,15 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use connector_boards::Boards;
 use connector_boards::graphql::DOCUMENTS;
-use connector_core::ManualClock;
+use connector_boards::BoardsProfile;
+use connector_core::{
+    AttemptContext, Connection, Error, Feedback, LimitKey, ManualClock, Method, Profile,
+    Request, Response, RetryPolicy, TransportFailure, Verdict,
+};
 use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 
@@ -84,4 +89,72 @@ pub(crate) async fn in_turn(server: &MockServer, answers: Vec<Canned>) -> Mock<'
             });
         })
         .await
+}
+
+/// The profile's parts, asked the way the pipeline asks them for one attempt.
+pub(crate) struct Hooks(Profile);
+
+impl Hooks {
+    pub(crate) fn of(token: &str) -> Hooks {
+        Hooks(BoardsProfile::for_token(token).into_profile())
+    }
+
+    pub(crate) fn classify(
+        &self,
+        request: &Request,
+        outcome: Result<&Response, &TransportFailure>,
+        policy: &RetryPolicy,
+        now: SystemTime,
+    ) -> Verdict {
+        self.0
+            .classify(&AttemptContext::new(request, outcome, policy, now, 1))
+    }
+
+    pub(crate) fn feedback(
+        &self,
+        request: &Request,
+        response: &Response,
+        now: SystemTime,
+    ) -> Vec<(LimitKey, Feedback)> {
+        let policy = RetryPolicy::default();
+        self.0
+            .feedback(&AttemptContext::new(request, Ok(response), &policy, now, 1))
+    }
+
+    pub(crate) fn request_id(&self, response: &Response) -> Option<String> {
+        let policy = RetryPolicy::default();
+        let request = probe_request(None);
+        self.0.request_id(&AttemptContext::new(
+            &request,
+            Ok(response),
+            &policy,
+            SystemTime::now(),
+            1,
+        ))
+    }
+
+    /// The wait the answer asks for, as the classification reads it.
+    pub(crate) fn retry_after(&self, response: &Response, now: SystemTime) -> Option<Duration> {
+        let request = probe_request(Some("boards"));
+        match self.classify(&request, Ok(response), &RetryPolicy::default(), now) {
+            Verdict::Retryable { after, .. } => after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn error(&self, request: &Request, response: &Response) -> Error {
+        let policy = RetryPolicy::default();
+        let context = AttemptContext::new(request, Ok(response), &policy, SystemTime::now(), 1);
+        self.0.error(&context, response)
+    }
+}
+
+/// A boards request of the given operation, for asking the profile's parts.
+pub(crate) fn probe_request(operation: Option<&str>) -> Request {
+    let connection = Connection::builder("https://api.example.com").build().unwrap();
+    let request = connection.request(Method::POST, "/v2");
+    match operation {
+        Some(op) => request.operation(op),
+        None => request,
+    }
 }

@@ -30,10 +30,39 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct MemoryLimiter {
     pub(super) spec: LimiterSpec,
     buckets: Mutex<HashMap<String, Bucket>>,
-    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    queues: Mutex<HashMap<String, Queue>>,
     semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Wakes waiting callers when feedback moves a window's end or its remainder.
     changed: tokio::sync::Notify,
+}
+
+/// The callers waiting on one key, in arrival order, and when the head expects admission.
+#[derive(Debug, Default)]
+struct Queue {
+    next_ticket: u64,
+    waiting: std::collections::VecDeque<u64>,
+    head_until: Option<Instant>,
+}
+
+/// A caller's place in a key's queue; leaving (admitted, given up or cancelled) frees it.
+struct Place<'a> {
+    limiter: &'a MemoryLimiter,
+    key: &'a str,
+    ticket: u64,
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        {
+            let mut queues = self.limiter.lock_queues();
+            if let Some(queue) = queues.get_mut(self.key) {
+                queue.waiting.retain(|t| *t != self.ticket);
+                queue.head_until = None;
+            }
+        }
+        // The next in line is now the head.
+        self.limiter.changed.notify_waiters();
+    }
 }
 
 #[derive(Debug)]
@@ -199,9 +228,39 @@ impl MemoryLimiter {
             .clone()
     }
 
-    fn queue(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
-        queues.entry(key.to_owned()).or_default().clone()
+    fn lock_queues(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
+        // Nothing under this lock can panic half-way through an update.
+        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn join_queue<'a>(&'a self, key: &'a str) -> Place<'a> {
+        let mut queues = self.lock_queues();
+        let queue = queues.entry(key.to_owned()).or_default();
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiting.push_back(ticket);
+        Place {
+            limiter: self,
+            key,
+            ticket,
+        }
+    }
+
+    /// Admits the head of the queue if it may go now. `Ok(None)`: admitted; `Ok(Some(t))`:
+    /// the head waits until `t`; `Err(t)`: not the head, whose turn is expected at `t`.
+    fn try_turn(&self, place: &Place<'_>, cost: u64) -> std::result::Result<Option<Instant>, Option<Instant>> {
+        let mut queues = self.lock_queues();
+        let queue = queues.entry(place.key.to_owned()).or_default();
+        if queue.waiting.front() != Some(&place.ticket) {
+            return Err(queue.head_until);
+        }
+        match self.try_admit(place.key, cost) {
+            Ok(()) => Ok(None),
+            Err(until) => {
+                queue.head_until = Some(until);
+                Ok(Some(until))
+            }
+        }
     }
 
     /// The units still admissible in the key's current window, as the limiter sees it
@@ -217,55 +276,50 @@ impl MemoryLimiter {
             return Ok(Permit::free());
         };
         let semaphore = self.semaphore(key.name(), size);
-        // Only a caller that must wait races the deadline (a test clock's sleep moves time).
-        if let Ok(slot) = semaphore.clone().try_acquire_owned() {
-            return Ok(Permit::holding(slot));
-        }
-        tokio::select! {
-            slot = semaphore.acquire_owned() => {
-                let slot = slot.map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
-                Ok(Permit::holding(slot))
-            }
-            _ = self.spec.clock.sleep(max_wait) => Err(wait_exceeded(key, None)),
-        }
+        // How long a slot takes to free up is not known ahead: the wait is bounded on the
+        // runtime's timer (a test clock's sleep would move its time instead of waiting).
+        let slot = tokio::time::timeout(max_wait, semaphore.acquire_owned())
+            .await
+            .map_err(|_| wait_exceeded(key, None))?
+            .map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
+        Ok(Permit::holding(slot))
     }
 
     async fn acquire_units(&self, key: &LimitKey, cost: u64, max_wait: Duration) -> Result<Permit> {
         let clock = &self.spec.clock;
         let deadline = clock.now() + max_wait;
-        // Arrival order: only the head of the key's queue waits for the window or the pace.
-        let queue = self.queue(key.name());
-        // Only a caller that must queue races the deadline (a test clock's sleep moves time).
-        let _turn = match queue.clone().try_lock_owned() {
-            Ok(turn) => turn,
-            Err(_) => tokio::select! {
-                turn = queue.lock_owned() => turn,
-                _ = clock.sleep(max_wait) => return Err(wait_exceeded(key, None)),
-            },
-        };
+        // Arrival order: callers queue per key; only the head is admitted, the others sleep
+        // until the head's expected turn (or until the queue or the feedback changes). Every
+        // wait is a sleep on the injected clock, so simulated time sees every caller asleep.
+        let place = self.join_queue(key.name());
         loop {
-            // Registered before looking, so that feedback arriving between the look and the
-            // sleep still wakes this caller.
+            // Registered before looking, so that a change between the look and the sleep
+            // still wakes this caller.
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            let until = match self.try_admit(key.name(), cost) {
-                Ok(()) => return Ok(Permit::free().with_admitted_at(Some(clock.system_time()))),
-                Err(until) => until,
-            };
             let now = clock.now();
+            let until = match self.try_turn(&place, cost) {
+                Ok(None) => {
+                    drop(place);
+                    return Ok(Permit::free().with_admitted_at(Some(clock.system_time())));
+                }
+                Ok(Some(until)) if until > deadline => {
+                    return Err(wait_exceeded(key, Some(until.saturating_duration_since(now))));
+                }
+                Ok(Some(until)) => until,
+                Err(_) if now >= deadline => return Err(wait_exceeded(key, None)),
+                // Behind the head: wake no later than its turn, nor than our deadline.
+                Err(head) => head.unwrap_or(now + Duration::from_millis(1)).min(deadline),
+            };
             let wait = until.saturating_duration_since(now);
-            if until > deadline {
-                return Err(wait_exceeded(key, Some(wait)));
-            }
             tracing::trace!(
                 key = key.name(),
                 cost,
                 wait_ms = wait.as_millis() as u64,
                 "rate limiter: waiting"
             );
-            // Sleep until the computed time, or until feedback changes what is known (a reset
-            // sooner than assumed). Never spin: a zero wait still yields.
+            // Never spin: a zero wait still yields.
             tokio::select! {
                 _ = clock.sleep(wait.max(Duration::from_millis(1))) => {}
                 _ = changed => {}

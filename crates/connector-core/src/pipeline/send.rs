@@ -303,11 +303,13 @@ fn final_error(inner: &Inner, context: &AttemptContext<'_>, attempts: u32) -> Er
             {
                 error = error.with_request_id(id);
             }
-            let mut response = response.clone();
-            response.attempts = attempts;
-            error
-                .with_attempts(attempts)
-                .with_response(response.to_error_response())
+            // The answer kept on the error reuses the body the parts parsed, if they did.
+            let mut kept = response.to_error_response_without_body();
+            kept.body = match context.json() {
+                Some(json) => json.clone(),
+                None => response.body_text_value(),
+            };
+            error.with_attempts(attempts).with_response(kept)
         }
         (None, Some(failure)) => {
             let error = failure.to_error().with_attempts(attempts);

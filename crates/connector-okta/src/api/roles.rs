@@ -43,6 +43,8 @@ impl Okta {
             .json(&json!({ "type": role_type }))?;
         // `None` when Okta says the role is already assigned (E0000090), whatever the status.
         let created: Option<Value> = match self.connection().send(request).await {
+            // A dry run's answer holds no assignment to report.
+            Ok(response) if response.is_synthetic() => return Err(Error::dry_run_stop()),
             Ok(response) => {
                 let body: Value = response.json()?;
                 (body.get("errorCode").and_then(Value::as_str) != Some(ROLE_ALREADY_ASSIGNED))
