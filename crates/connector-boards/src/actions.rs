@@ -116,25 +116,33 @@ pub fn connector() -> ConnectorDef<Boards> {
         "add-user-to-board",
         "Add User to Board",
         "Adds users to a board as subscribers (default) or owners; returns the users added. Guests and viewers cannot be owners.",
-        |boards: Boards, input: AddUserToBoardInput| async move { boards.add_users_to_board(input).await },
+        |boards: Boards, input: AddUserToBoardInput| async move {
+            boards.add_users_to_board(input).await
+        },
     ))
     .action(ActionDef::new(
         "delete-user-from-board",
         "Delete User from Board",
         "Removes users from a board's owners and subscribers; returns the users removed.",
-        |boards: Boards, input: DeleteUserFromBoardInput| async move { boards.delete_users_from_board(input).await },
+        |boards: Boards, input: DeleteUserFromBoardInput| async move {
+            boards.delete_users_from_board(input).await
+        },
     ))
     .action(ActionDef::new(
         "archive-board",
         "Archive Board",
         "Archives a board; returns the board. An archived board can be restored in the service.",
-        |boards: Boards, input: BoardIdInput| async move { boards.archive_board(&input.board_id).await },
+        |boards: Boards, input: BoardIdInput| async move {
+            boards.archive_board(&input.board_id).await
+        },
     ))
     .action(ActionDef::new(
         "delete-board",
         "Delete Board",
         "Deletes a board; returns the board.",
-        |boards: Boards, input: BoardIdInput| async move { boards.delete_board(&input.board_id).await },
+        |boards: Boards, input: BoardIdInput| async move {
+            boards.delete_board(&input.board_id).await
+        },
     ))
     .action(ActionDef::new(
         "create-board",
@@ -152,7 +160,9 @@ pub fn connector() -> ConnectorDef<Boards> {
         "read-board",
         "Read Board",
         "Reads a board in any state with its owners, subscribers, creator, groups, tags and workspace; not_found when no board has the id.",
-        |boards: Boards, input: BoardIdInput| async move { boards.read_board(&input.board_id).await },
+        |boards: Boards, input: BoardIdInput| async move {
+            boards.read_board(&input.board_id).await
+        },
     ))
     .action(ActionDef::new(
         "read-user",
