@@ -8,8 +8,9 @@
 //!   flowing back into the limiter.
 //! - [`Error`]: one error type with a machine-readable [`ErrorKind`] and the facts a person
 //!   needs (status, the service's code, request id, attempts, retry-after).
-//! - [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions, their JSON form
-//!   with JSON Schemas, and lookup by id.
+//! - [`ActionDef`] / [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions
+//!   declared by an id, a name, a description and one async function; their JSON form with
+//!   JSON Schemas; and lookup by id.
 //! - The [Custom API Action](custom): an authenticated raw call through the same pipeline,
 //!   with guard rails that keep it on the connection's origin.
 //!
@@ -40,6 +41,7 @@ mod action;
 mod auth;
 mod clock;
 mod connection;
+mod connection_settings;
 mod custom;
 mod error;
 mod headers;
@@ -49,8 +51,8 @@ mod pipeline;
 mod retry;
 
 pub use action::{
-    Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection,
-    Registry, Session, Setting, parse_input, schema_of,
+    Action, ActionDef, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env,
+    HasConnection, Registry, Session, Setting, parse_input, schema_of,
 };
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,

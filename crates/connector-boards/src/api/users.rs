@@ -1,68 +1,12 @@
 //! Users: read by id or email, search by name and kind.
 
-use async_trait::async_trait;
-use connector_core::{Action, Error, Result};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use connector_core::{Error, Result};
 use serde_json::{Map, Value};
 
+use super::input;
 use crate::client::Boards;
 use crate::graphql;
-use crate::input;
-use crate::model::{User, UserKind, UserList, ids};
-
-/// Input of `read-user`: exactly one of `id` and `email`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReadUserInput {
-    /// The user's id.
-    #[serde(
-        default,
-        deserialize_with = "ids::optional",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id: Option<String>,
-    /// The user's email (exact match).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-}
-
-impl ReadUserInput {
-    /// The user with this id.
-    pub fn by_id(id: impl Into<String>) -> Self {
-        ReadUserInput {
-            id: Some(id.into()),
-            email: None,
-        }
-    }
-
-    /// The user with this email.
-    pub fn by_email(email: impl Into<String>) -> Self {
-        ReadUserInput {
-            id: None,
-            email: Some(email.into()),
-        }
-    }
-}
-
-/// Input of `search-users`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SearchUsersInput {
-    /// A name to search for: fuzzy on its own, exact when `kind` is given too (the
-    /// service's rule since 2026-07).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `all`, `non_guests`, `guests` or `non_pending`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<UserKind>,
-    /// Users per page, 1 to 1,000 (default 100).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Stop after this many users (default: every page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<u32>,
-}
+use crate::model::{ReadUserInput, SearchUsersInput, User, UserList};
 
 /// Default page size of `search-users`.
 const USERS_PAGE: u32 = 100;
@@ -163,57 +107,5 @@ impl Boards {
         )
         .await?;
         Ok(UserList { users })
-    }
-}
-
-/// `read-user`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReadUser;
-
-#[async_trait]
-impl Action<Boards> for ReadUser {
-    type Input = ReadUserInput;
-    type Output = User;
-
-    fn id(&self) -> &'static str {
-        "read-user"
-    }
-
-    fn name(&self) -> &'static str {
-        "Read User"
-    }
-
-    fn description(&self) -> &'static str {
-        "Reads a user by id or by email; not_found when no active or pending user matches."
-    }
-
-    async fn run(&self, client: &Boards, input: ReadUserInput) -> Result<User> {
-        client.read_user(input).await
-    }
-}
-
-/// `search-users`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SearchUsers;
-
-#[async_trait]
-impl Action<Boards> for SearchUsers {
-    type Input = SearchUsersInput;
-    type Output = UserList;
-
-    fn id(&self) -> &'static str {
-        "search-users"
-    }
-
-    fn name(&self) -> &'static str {
-        "Search Users"
-    }
-
-    fn description(&self) -> &'static str {
-        "Searches users by name (fuzzy; exact when a kind is given too) and kind, reading page after page until a short page or max users."
-    }
-
-    async fn run(&self, client: &Boards, input: SearchUsersInput) -> Result<UserList> {
-        client.search_users(input).await
     }
 }

@@ -1,53 +1,15 @@
 //! Admin role assignments of users: assign (idempotently), list, unassign.
 
-use connector_core::{Error, Method, Request, Result};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use connector_core::{Error, Method, Request, Result, path_segment};
+use serde_json::{Value, json};
 
-use crate::actions::{AddUserToAdminRoleOutput, RemoveUserFromAdminRoleOutput, RoleToRemove};
+use super::non_empty;
+use super::pages::Pages;
 use crate::client::Okta;
-use crate::pages::Pages;
+use crate::model::{
+    AddUserToAdminRoleOutput, RemoveUserFromAdminRoleOutput, RoleAssignment, RoleToRemove,
+};
 use crate::profile::ROLE_ALREADY_ASSIGNED;
-use crate::users::non_empty;
-use connector_core::path_segment;
-
-/// The role type the help-desk template assigns, and the default of `add-user-to-admin-role`.
-pub const HELP_DESK_ADMIN: &str = "HELP_DESK_ADMIN";
-
-/// One admin role assigned to a user, as Okta answers it. Fields not named here (`role`
-/// and `resource-set` of custom roles, ...) are kept and written back out unchanged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct RoleAssignment {
-    /// The assignment's id (what unassigning needs; not the role type).
-    pub id: String,
-    /// The role type: `HELP_DESK_ADMIN`, `ORG_ADMIN`, `READ_ONLY_ADMIN`, ..., or `CUSTOM`.
-    #[serde(rename = "type")]
-    pub role_type: String,
-    /// The role's display name (`Help Desk Administrator`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// `ACTIVE` or `INACTIVE`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// When the role was assigned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
-    /// When the assignment last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_updated: Option<String>,
-    /// `USER` for a direct assignment, `GROUP` for one through a group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment_type: Option<String>,
-    /// Links (`assignee`, ...).
-    #[serde(rename = "_links", default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<Value>,
-    /// Every other field of the answer.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
-}
 
 fn roles_path(user_id: &str) -> String {
     format!("/api/v1/users/{}/roles", path_segment(user_id))
