@@ -11,7 +11,7 @@
 //! - [`ActionDef`] / [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions
 //!   declared by an id, a name, a description and one async function; their JSON form with
 //!   JSON Schemas; and lookup by id.
-//! - The [Custom API Action](custom): an authenticated raw call through the same pipeline,
+//! - The [Custom API Action](CustomApiAction): an authenticated raw call through the same pipeline,
 //!   with guard rails that keep it on the connection's origin.
 //!
 //! A connector plugs in a [`Profile`] of small parts (limiter keys, feedback reader,
