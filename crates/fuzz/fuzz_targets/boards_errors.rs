@@ -1,4 +1,4 @@
-//! The boards error parser through the hooks the pipeline calls: on any status, headers and
+//! The boards error parser through the parts the pipeline asks (`BoardsProfile::into_profile`): on any status, headers and
 //! bytes, nothing panics, a failure is never taken for a success, and the error is typed
 //! and bounded.
 //!
@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use connector_boards::BoardsProfile;
 use connector_core::{
-    Connection, ErrorKind, HeaderMap, HeaderName, HeaderValue, Method, Response, RetryPolicy,
-    ServiceProfile, Verdict,
+    AttemptContext, Connection, ErrorKind, HeaderMap, HeaderName, HeaderValue, Method, Profile,
+    Response, RetryPolicy, Verdict,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -26,6 +26,11 @@ fn connection() -> &'static Connection {
             .build()
             .expect("a valid base URL")
     })
+}
+
+fn profile() -> &'static Profile {
+    static PROFILE: OnceLock<Profile> = OnceLock::new();
+    PROFILE.get_or_init(|| BoardsProfile::for_token("fuzz-token").into_profile())
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -54,10 +59,11 @@ fuzz_target!(|data: &[u8]| {
         body.to_vec(),
         "https://api.monday.com/v2".parse().expect("a valid URL"),
     );
-    let profile = BoardsProfile::for_token("fuzz-token");
+    let profile = profile();
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     for policy in [RetryPolicy::default(), RetryPolicy::never()] {
-        let verdict = profile.classify(&request, Ok(&response), &policy, now);
+        let context = AttemptContext::new(&request, Ok(&response), &policy, now, 1);
+        let verdict = profile.classify(&context);
         if !(200..300).contains(&status) {
             assert_ne!(verdict, Verdict::Success, "status {status}");
         }
@@ -72,14 +78,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(wait <= Duration::from_secs(86_400), "{wait:?}");
         }
     }
-    let _ = profile.feedback(&request, &response, now);
-    let _ = profile.request_id(&response);
-    if let Some(wait) = profile.retry_after(&response, now)
-        && !asked_retry_after
-    {
-        assert!(wait <= Duration::from_secs(86_400), "{wait:?}");
-    }
-    let error = profile.error(&request, &response);
+    let policy = RetryPolicy::default();
+    let context = AttemptContext::new(&request, Ok(&response), &policy, now, 1);
+    let _ = profile.feedback(&context);
+    let _ = profile.request_id(&context);
+    let error = profile.error(&context, &response);
     assert!(
         !matches!(
             error.kind(),

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use connector_core::custom::build_custom_request;
+use connector_core::build_custom_request;
 use connector_core::{Connection, CustomApiInput, check_relative_url};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
