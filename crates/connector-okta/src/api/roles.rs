@@ -118,16 +118,20 @@ impl Okta {
             RoleToRemove::AssignmentId(id) => vec![path_segment(non_empty("assignmentId", id)?)],
             RoleToRemove::Type(role_type) => {
                 let role_type = non_empty("roleType", role_type)?;
-                match self.list_user_roles(user_id).await {
-                    Ok(roles) => roles
+                let roles = self.list_user_roles(user_id).await;
+                if self.connection().is_dry_run() {
+                    // A dry run has no list to read the assignment from: it shows the
+                    // lookup, then the removal it would lead to, its id a placeholder.
+                    match roles {
+                        Err(e) if !e.is_dry_run_stop() => return Err(e),
+                        _ => vec![":assignmentId".to_owned()],
+                    }
+                } else {
+                    roles?
                         .into_iter()
                         .filter(|r| r.role_type == role_type)
                         .map(|r| path_segment(&r.id))
-                        .collect(),
-                    // A dry run has no list to read the assignment from: it shows the
-                    // removal the lookup would lead to, its id a placeholder.
-                    Err(e) if e.is_dry_run_stop() => vec![":assignmentId".to_owned()],
-                    Err(e) => return Err(e),
+                        .collect()
                 }
             }
         };
