@@ -11,7 +11,7 @@ use crate::RuntimeError;
 /// The default retry schedule of whole runs: `1m,5m,30m,2h,12h`.
 pub const DEFAULT_BACKOFF: &str = "1m,5m,30m,2h,12h";
 
-/// Settings of a [`Service`](crate::Service) and of [`serve`](crate::serve).
+/// Settings of a [`Service`](crate::Service) and of `connector serve`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RuntimeConfig {
