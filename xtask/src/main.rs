@@ -198,7 +198,9 @@ fn ci() -> Result<(), String> {
             "warnings",
         ])
     })?;
-    step("tests", &|| cargo(&["test", "--workspace", "--no-fail-fast"]))?;
+    step("tests", &|| {
+        cargo(&["test", "--workspace", "--no-fail-fast"])
+    })?;
     step("codegen", &|| codegen_cmd(&["--check".to_owned()]))?;
     // Broken or redundant intra-doc links, bare URLs and the like fail the build, as they
     // would on docs.rs readers.
