@@ -188,7 +188,12 @@ fn insert_after_last(text: &str, prefix: &str, line: &str, section: &str) -> Opt
     let start = text.find(section)?;
     let mut offset = start;
     let mut insert_at = None;
-    for l in text[start..].split_inclusive('\n') {
+    for (i, l) in text[start..].split_inclusive('\n').enumerate() {
+        // The section ends where the next table begins (`[dev-dependencies]` after
+        // `[dependencies]`).
+        if i > 0 && l.trim_start().starts_with('[') {
+            break;
+        }
         if l.trim_start().starts_with(prefix) {
             insert_at = Some(offset + l.len());
         }
