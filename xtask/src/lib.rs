@@ -3,7 +3,9 @@
 //! - `cargo xtask codegen [--check]`: connector reference pages, JSON Schemas and the
 //!   manifest, from the action registry.
 //! - `cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]`
-//! - `cargo xtask ci`: what `.ci/run` runs.
+//! - `cargo xtask bench [--quick] [--only SCENARIO,...]`: the benchmarks (`src/bin/bench`).
+//! - `cargo xtask ci`: what `.ci/run` runs (format, clippy, tests, codegen check, API docs,
+//!   `cargo package`, the scaffold round trip).
 
 pub mod codegen;
 pub mod openapi;

@@ -3,6 +3,7 @@
 mod bench;
 
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 use xtask::{codegen, scaffold, workspace_root};
 
@@ -10,7 +11,7 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]
   cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
                             [--openapi FILE --operations OP1,OP2,...]
-  cargo xtask bench [--quick] [--only overhead,okta,boards,pagination,cli]
+  cargo xtask bench [--quick] [--only SCENARIO,...]   (overhead, okta, boards, ...: see docs/performance.md)
   cargo xtask ci";
 
 fn main() -> ExitCode {
@@ -141,10 +142,20 @@ fn scaffold_cmd(args: &[String]) -> Result<(), String> {
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
-    println!("$ cargo {}", args.join(" "));
+    cargo_with(args, &[])
+}
+
+/// Runs cargo in the workspace root with `args` and extra environment variables.
+fn cargo_with(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let shown = env
+        .iter()
+        .map(|(k, v)| format!("{k}={v:?} "))
+        .collect::<String>();
+    println!("$ {shown}cargo {}", args.join(" "));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(workspace_root())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -155,28 +166,110 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// What `.ci/run` runs: format, lints, tests, generated files, the scaffold round trip.
+/// The members that may be published: all but those with `publish = false` (`xtask`,
+/// `spec-check`), read from `cargo metadata` so that a scaffolded connector is packaged
+/// too. `crates/fuzz` is not a member.
+fn publishable() -> Result<Vec<String>, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("`cargo metadata` failed ({})", output.status));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read cargo metadata: {e}"))?;
+    let names = metadata["packages"]
+        .as_array()
+        .map(|packages| {
+            packages
+                .iter()
+                // `publish` is null (anywhere) or a list of registries; `[]` is `false`.
+                .filter(|p| p["publish"].as_array().is_none_or(|r| !r.is_empty()))
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Err("cargo metadata lists no publishable crate".to_owned());
+    }
+    Ok(names)
+}
+
+/// `cargo package` of every publishable crate: the manifests, the file lists and the
+/// path dependencies' versions are checked, which catches a file the package leaves out, a
+/// path dependency without a version, or metadata crates.io refuses. `--no-verify` skips
+/// building each unpacked package: that build recompiles every dependency outside the
+/// workspace's profile (several CPU-minutes in CI) and proves nothing `cargo test` has not.
+/// A release verifies with `cargo package -p … ` without the flag (the crates are packaged
+/// together, so cargo resolves their path dependencies from the packages it has just made).
+/// `--allow-dirty` lets a developer run this before committing.
+fn package() -> Result<(), String> {
+    let names = publishable()?;
+    let mut args = vec!["package", "--allow-dirty", "--no-verify"];
+    for name in &names {
+        args.extend(["-p", name.as_str()]);
+    }
+    cargo(&args)
+}
+
+/// What `.ci/run` runs: format, lints, tests, generated files, API docs, packaging, the
+/// scaffold round trip. Each step says how long it took.
 fn ci() -> Result<(), String> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    cargo(&["test", "--workspace"])?;
-    codegen_cmd(&["--check".to_owned()])?;
-    cargo(&[
-        "test",
-        "-p",
-        "xtask",
-        "--test",
-        "scaffold",
-        "--",
-        "--ignored",
-    ])?;
-    println!("ci: all checks passed");
+    let started = Instant::now();
+    let mut timings = Vec::new();
+    let mut step = |name: &'static str, run: &dyn Fn() -> Result<(), String>| {
+        let t = Instant::now();
+        let result = run();
+        timings.push((name, t.elapsed()));
+        println!("ci: {name} took {:.0} s", t.elapsed().as_secs_f64());
+        result
+    };
+    step("format", &|| cargo(&["fmt", "--all", "--", "--check"]))?;
+    step("clippy", &|| {
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+    })?;
+    step("tests", &|| {
+        cargo(&["test", "--workspace", "--no-fail-fast"])
+    })?;
+    step("codegen", &|| codegen_cmd(&["--check".to_owned()]))?;
+    // Broken or redundant intra-doc links, bare URLs and the like fail the build, as they
+    // would on docs.rs readers.
+    step("docs", &|| {
+        cargo_with(
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    step("package", &package)?;
+    step("scaffold", &|| {
+        cargo(&[
+            "test",
+            "-p",
+            "xtask",
+            "--test",
+            "scaffold",
+            "--",
+            "--ignored",
+        ])
+    })?;
+    println!(
+        "ci: all checks passed in {:.0} s ({})",
+        started.elapsed().as_secs_f64(),
+        timings
+            .iter()
+            .map(|(name, took)| format!("{name} {:.0} s", took.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The committed docs, schemas and manifest are what the registry generates.
+//! The committed docs, schemas and manifest (all under `docs/`) are what the registry
+//! generates, and the links between them lead to generated files.
 
 use xtask::codegen::{self, MARKDOWN_HEADER};
 use xtask::workspace_root;
@@ -28,7 +29,7 @@ fn a_hand_edited_file_is_reported_by_name() {
     let page = dir.join("docs/connectors/okta.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(&page, text.replace("Create User", "Create A User")).unwrap();
-    std::fs::write(dir.join("schemas/okta/old-action.input.json"), "{}").unwrap();
+    std::fs::write(dir.join("docs/schemas/okta/old-action.input.json"), "{}").unwrap();
     let report = codegen::run(&dir, true).unwrap();
     assert!(
         report.stale.iter().any(|p| p == "docs/connectors/okta.md"),
@@ -39,7 +40,7 @@ fn a_hand_edited_file_is_reported_by_name() {
         report
             .stale
             .iter()
-            .any(|p| p.starts_with("schemas/okta/old-action.input.json")),
+            .any(|p| p.starts_with("docs/schemas/okta/old-action.input.json")),
         "{:?}",
         report.stale
     );
@@ -122,4 +123,75 @@ fn the_connector_pages_list_every_action_of_the_design_with_input_and_output_tab
         assert!(page.contains("## Limitations and known issues"));
         assert!(page.contains("at most 3 times"));
     }
+}
+
+/// The folder of a generated file, relative to the workspace root.
+fn folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// `base` joined with a relative `link`, `..` resolved.
+fn resolve(base: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in link.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn the_pages_and_the_manifest_link_only_to_generated_files() {
+    let files = codegen::generate();
+    let exists = |path: &str| {
+        files
+            .iter()
+            .any(|(p, _)| p == path || p.starts_with(&format!("{path}/")))
+    };
+    let mut checked = 0;
+    for (path, contents) in &files {
+        if path.ends_with(".md") {
+            // Markdown links `](target)` that stay in the repository.
+            for piece in contents.split("](").skip(1) {
+                let Some(target) = piece.split(')').next() else {
+                    continue;
+                };
+                if target.starts_with('#') || target.contains("://") {
+                    continue;
+                }
+                let target = resolve(folder(path), target);
+                assert!(
+                    exists(&target),
+                    "{path} links to {target}, which is not generated"
+                );
+                checked += 1;
+            }
+        }
+    }
+    let (_, manifest) = files
+        .iter()
+        .find(|(p, _)| p == codegen::MANIFEST)
+        .expect("the manifest is generated");
+    let manifest: serde_json::Value = serde_json::from_str(manifest).unwrap();
+    for connector in manifest["connectors"].as_array().unwrap() {
+        let mut links = vec![connector["docs"].as_str().unwrap()];
+        for action in connector["actions"].as_array().unwrap() {
+            links.push(action["inputSchema"].as_str().unwrap());
+            links.push(action["outputSchema"].as_str().unwrap());
+        }
+        for link in links {
+            let target = resolve(folder(codegen::MANIFEST), link);
+            assert!(
+                exists(&target),
+                "the manifest names {link}, which is not generated"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} links were checked");
 }

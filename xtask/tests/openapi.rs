@@ -87,10 +87,33 @@ fn petstore_operations_become_inputs_methods_actions_and_tests() {
         "{api}"
     );
     assert!(api.contains(".join(\",\")"), "{api}");
+    // Each action is a definition for the connector's own table to list, named after the
+    // action as its typed method is; nothing registers itself.
     let actions = &files["src/generated/actions.rs"];
-    for id in ["\"list-pets\"", "\"create-pet\"", "\"show-pet-by-id\""] {
-        assert!(actions.contains(id), "{actions}");
+    for (id, function) in [
+        ("list-pets", "list_pets"),
+        ("create-pet", "create_pet"),
+        ("show-pet-by-id", "show_pet_by_id"),
+    ] {
+        assert!(actions.contains(&format!("{id:?},")), "{actions}");
+        assert!(
+            actions.contains(&format!(
+                "pub(crate) fn {function}() -> impl Action<Petstore> {{"
+            )),
+            "{actions}"
+        );
+        assert!(
+            actions.contains(&format!("client.{function}(&input).await")),
+            "{actions}"
+        );
     }
+    assert!(actions.contains("ActionDef::new("), "{actions}");
+    assert!(!actions.contains("ConnectorDef"), "{actions}");
+    assert!(
+        files["src/generated/mod.rs"].contains("pub(crate) mod actions;"),
+        "{}",
+        files["src/generated/mod.rs"]
+    );
     let types = &files["src/generated/types.rs"];
     // Unknown answer fields are kept; nullable becomes Option; the enum is an enum.
     assert!(types.contains("pub extra: ::serde_json::Map<"), "{types}");
@@ -105,6 +128,10 @@ fn petstore_operations_become_inputs_methods_actions_and_tests() {
         "{tests}"
     );
     assert!(tests.contains(".path(\"/v1/pets/petId%201\")"), "{tests}");
+    assert!(
+        tests.contains("fn the_action_table_lists_every_generated_action()"),
+        "{tests}"
+    );
     assert!(
         tests.contains(".json_body(json!({\"kind\":\"dog\",\"name\":\"Rex\",\"tag\":\"dog\"}))"),
         "{tests}"

@@ -164,8 +164,11 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     run(&["run", "-q", "-p", "xtask", "--", "codegen"]);
     let page = std::fs::read_to_string(root.join("docs/connectors/acme-crm.md")).unwrap();
     assert!(page.contains("<a id=\"get-item\"></a>"), "{page}");
-    assert!(root.join("schemas/acme-oauth/get-item.input.json").exists());
-    let manifest = std::fs::read_to_string(root.join("connectors.json")).unwrap();
+    assert!(
+        root.join("docs/schemas/acme-oauth/get-item.input.json")
+            .exists()
+    );
+    let manifest = std::fs::read_to_string(root.join("docs/connectors.json")).unwrap();
     assert!(manifest.contains("\"acme-crm\""));
     // The generated connector is fresh, documented, and listed by the command line.
     run(&["run", "-q", "-p", "xtask", "--", "codegen", "--check"]);

@@ -1,21 +1,15 @@
-//! The boards client: a connection to the service, its limits, and a small GraphQL client on
-//! core's pipeline.
+//! The boards client and its builder: a connection to the service and its limits.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use connector_core::{
-    Clock, Connection, DryRunLog, Env, Error, ErrorKind, HasConnection, HeaderName, HeaderValue,
-    Limit, MemoryLimiter, Method, RateLimiter, Response, Result, RetryPolicy, StaticToken,
-    Timeouts, TokioClock,
+    Connection, ConnectionBuilder, Env, Error, HasConnection, HeaderName, HeaderValue, Limit,
+    LimiterBackend, LimiterSpec, MemoryLimiter, Result, StaticToken,
 };
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
 
-use crate::envelope::Envelope;
-use crate::graphql::Document;
-use crate::profile::{BoardsProfile, UNKNOWN_CALL_ESTIMATE};
+use crate::cost::CostBook;
+use crate::profile::BoardsProfile;
 
 /// The service's endpoint.
 pub const DEFAULT_API_URL: &str = "https://api.monday.com/v2";
@@ -33,7 +27,7 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 40;
 pub const CREATE_BOARD_PER_MINUTE: u64 = 40;
 
 /// The header that selects the API version.
-fn api_version_header() -> HeaderName {
+pub(crate) fn api_version_header() -> HeaderName {
     HeaderName::from_static("api-version")
 }
 
@@ -56,10 +50,11 @@ fn api_version_header() -> HeaderName {
 /// ```
 #[derive(Clone)]
 pub struct Boards {
-    connection: Connection,
-    endpoint: Arc<str>,
-    api_version: HeaderValue,
-    costs: Arc<CostBook>,
+    pub(crate) connection: Connection,
+    /// The path (and query) of the GraphQL endpoint on the connection's origin.
+    pub(crate) endpoint: Arc<str>,
+    pub(crate) api_version: HeaderValue,
+    pub(crate) costs: Arc<CostBook>,
 }
 
 impl fmt::Debug for Boards {
@@ -78,7 +73,16 @@ impl HasConnection for Boards {
 }
 
 /// Builds a [`Boards`] client.
+///
+/// Besides the service's own settings (API URL and version, its limits), the builder has
+/// the connection's: [`retry_policy`](BoardsBuilder::retry_policy),
+/// [`limiter`](BoardsBuilder::limiter), [`timeouts`](BoardsBuilder::timeouts),
+/// [`clock`](BoardsBuilder::clock), [`rule`](BoardsBuilder::rule), ... and
+/// [`connection`](BoardsBuilder::connection) for any other. A limiter given here replaces
+/// the default in-memory one and its limits are its owner's to configure; the keys are
+/// listed on [`BoardsProfile`] (prefixes such as `boards:complexity:*` match every token).
 pub struct BoardsBuilder {
+    connection: ConnectionBuilder,
     token: StaticToken,
     token_ok: std::result::Result<(), &'static str>,
     profile: BoardsProfile,
@@ -87,12 +91,10 @@ pub struct BoardsBuilder {
     complexity_budget: u64,
     requests_per_minute: u64,
     max_concurrency: usize,
-    retry_policy: RetryPolicy,
-    timeouts: Timeouts,
-    limiter: Option<Arc<dyn RateLimiter>>,
-    clock: Arc<dyn Clock>,
-    dry_run: Option<DryRunLog>,
+    limiter_backend: Option<Arc<dyn LimiterBackend>>,
 }
+
+connector_core::connection_settings!(BoardsBuilder, connection);
 
 impl fmt::Debug for BoardsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -140,41 +142,41 @@ impl BoardsBuilder {
         self
     }
 
-    /// The retry policy (default: 3 retries within a minute on 429, 503 and 504).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = policy;
-        self
-    }
-
-    /// The time limits of each attempt and of each call.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Replaces the default in-memory limiter, for example with one shared by several
-    /// workers. Its limits are the caller's to configure; the keys are listed on
-    /// [`BoardsProfile`] (prefixes such as `boards:complexity:*` match every token).
-    pub fn limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
-
-    /// The clock of retries and of the default limiter (tests use a manual clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Records the requests in `log` instead of sending them.
-    pub fn dry_run(mut self, log: DryRunLog) -> Self {
-        self.dry_run = Some(log);
-        self
-    }
-
     /// The profile the connection will use (its limiter keys name this token's budget).
     pub fn profile(&self) -> &BoardsProfile {
         &self.profile
+    }
+
+    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
+    /// spending the token's budget) from [`limiter_spec`](BoardsBuilder::limiter_spec). An
+    /// explicit [`limiter`](BoardsBuilder::limiter) wins.
+    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> Self {
+        self.limiter_backend = Some(backend);
+        self
+    }
+
+    /// The limits the client asks of its limiter: the complexity budget, the calls per
+    /// minute and `create_board`'s limit per minute, and the concurrency cap, in the
+    /// namespace `boards:<token fingerprint>`.
+    pub fn limiter_spec(&self) -> LimiterSpec {
+        LimiterSpec::new(format!("boards:{}", self.profile.fingerprint()))
+            .with_clock(self.connection.current_clock())
+            .with_limit(
+                self.profile.complexity_key(),
+                Limit::per_minute(self.complexity_budget.max(1)),
+            )
+            .with_limit(
+                self.profile.calls_key(),
+                Limit::per_minute(self.requests_per_minute.max(1)),
+            )
+            .with_limit(
+                self.profile.create_board_key(),
+                Limit::per_minute(CREATE_BOARD_PER_MINUTE),
+            )
+            .with_limit(
+                self.profile.concurrency_key(),
+                Limit::Concurrency(self.max_concurrency.max(1)),
+            )
     }
 
     /// Builds the client; fails with `configuration` on an empty token, a bad URL or a
@@ -182,7 +184,6 @@ impl BoardsBuilder {
     pub fn build(self) -> Result<Boards> {
         self.token_ok.map_err(Error::configuration)?;
         let api_version = version_header(&self.api_version)?;
-        let connection_builder = Connection::builder(&self.api_url);
         let endpoint = match connector_core::parse_base_url(&self.api_url) {
             Ok(url) => match url.query() {
                 Some(query) => format!("{}?{query}", url.path()),
@@ -196,43 +197,21 @@ impl BoardsBuilder {
                 return Err(e.with_message(message));
             }
         };
-        let limiter = match self.limiter {
-            Some(limiter) => limiter,
-            None => Arc::new(
-                MemoryLimiter::new()
-                    .with_clock(self.clock.clone())
-                    .with_limit(
-                        self.profile.complexity_key(),
-                        Limit::per_minute(self.complexity_budget.max(1)),
-                    )
-                    .with_limit(
-                        self.profile.calls_key(),
-                        Limit::per_minute(self.requests_per_minute.max(1)),
-                    )
-                    .with_limit(
-                        self.profile.create_board_key(),
-                        Limit::per_minute(CREATE_BOARD_PER_MINUTE),
-                    )
-                    .with_limit(
-                        self.profile.concurrency_key(),
-                        Limit::Concurrency(self.max_concurrency.max(1)),
-                    ),
-            ),
+        let spec = self.limiter_spec();
+        let limiter = match (self.connection.current_limiter(), &self.limiter_backend) {
+            (Some(limiter), _) => limiter,
+            (None, Some(backend)) => backend.limiter(spec)?,
+            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
         };
-        let mut builder = connection_builder
+        let connection = self
+            .connection
+            .base_url(&self.api_url)
             .auth(self.token)
-            .profile(self.profile.clone().into_profile())
             .limiter(limiter)
-            .retry_policy(self.retry_policy)
-            .timeouts(self.timeouts)
-            .clock(self.clock)
-            .user_agent_product(concat!("connector-boards/", env!("CARGO_PKG_VERSION")))
-            .default_header(api_version_header(), api_version.clone());
-        if let Some(log) = self.dry_run {
-            builder = builder.dry_run(Some(log));
-        }
+            .default_header(api_version_header(), api_version.clone())
+            .build()?;
         Ok(Boards {
-            connection: builder.build()?,
+            connection,
             endpoint: endpoint.into(),
             api_version,
             costs: Arc::new(CostBook::default()),
@@ -278,8 +257,13 @@ impl Boards {
         } else {
             Ok(())
         };
+        let profile = BoardsProfile::for_token(&token);
         BoardsBuilder {
-            profile: BoardsProfile::for_token(&token),
+            // The profile goes in first, so that rules added to the builder go ahead of it.
+            connection: Connection::builder(DEFAULT_API_URL)
+                .profile(profile.clone().into_profile())
+                .user_agent_product(concat!("connector-boards/", env!("CARGO_PKG_VERSION"))),
+            profile,
             token: StaticToken::raw(token),
             token_ok,
             api_url: DEFAULT_API_URL.to_owned(),
@@ -287,11 +271,7 @@ impl Boards {
             complexity_budget: DEFAULT_COMPLEXITY_BUDGET,
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
-            retry_policy: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            limiter: None,
-            clock: Arc::new(TokioClock),
-            dry_run: None,
+            limiter_backend: None,
         }
     }
 
@@ -319,6 +299,9 @@ impl Boards {
         if let Some(log) = env.dry_run() {
             builder = builder.dry_run(log);
         }
+        if let Some(backend) = env.limiter_backend() {
+            builder = builder.limiter_backend(backend);
+        }
         builder.build()
     }
 
@@ -342,254 +325,5 @@ impl Boards {
             api_version: version_header(version)?,
             ..self.clone()
         })
-    }
-
-    /// Sends any GraphQL document with its variables through the same pipeline (auth,
-    /// limiter, retries, error mapping) and returns its `data`. Until the answer reports
-    /// its cost (select `complexity { query after reset_in_x_seconds }`), the call is
-    /// charged [`UNKNOWN_CALL_ESTIMATE`] points.
-    ///
-    /// ```no_run
-    /// # async fn example(boards: connector_boards::Boards) -> connector_core::Result<()> {
-    /// let data = boards
-    ///     .graphql("query { version { kind value } }", serde_json::json!({}))
-    ///     .await?;
-    /// println!("served by {}", data["version"]["value"]);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value> {
-        let body = json!({ "query": query, "variables": variables });
-        let request = self
-            .connection
-            .request(Method::POST, &self.endpoint)
-            .json(&body)?
-            .header(api_version_header(), self.api_version.clone())
-            .cost(UNKNOWN_CALL_ESTIMATE);
-        let mut response = self.connection.send(request).await?;
-        let mut root = body_object(&mut response)?;
-        Ok(root.remove("data").unwrap_or(Value::Null))
-    }
-
-    /// Runs one of the connector's documents and reads its root field as `T`.
-    ///
-    /// `items` is the number of items asked for (page size, user ids), which the estimate
-    /// of the call's complexity grows with.
-    pub(crate) async fn run<T: DeserializeOwned>(
-        &self,
-        document: &Document,
-        variables: Map<String, Value>,
-        items: u64,
-    ) -> Result<Answer<T>> {
-        // The first call of a shape goes alone: until one answer has told what such a call
-        // costs, others of the same shape wait for it rather than queue for the budget with
-        // a guess (a guess above the cost holds back budget, one below it overspends).
-        let _probe = self.costs.probe(document, items).await;
-        let estimate = self.costs.estimate(document, items);
-        let body = json!({ "query": document.text, "variables": variables });
-        let request = self
-            .connection
-            .request(Method::POST, &self.endpoint)
-            .json(&body)?
-            .header(api_version_header(), self.api_version.clone())
-            .cost(estimate)
-            .operation(document.root_field);
-        let mut response = match self.connection.send(request).await {
-            Ok(response) => response,
-            Err(error) => {
-                // An answer, even a refusal, ends the probe: learn from its report if it has
-                // one, else keep the first estimate, so that later calls stop queueing.
-                if let Some(answer) = error.response() {
-                    let charged = match &answer.body {
-                        Value::Object(root) => {
-                            Envelope::from_object(root).complexity.and_then(|c| c.query)
-                        }
-                        _ => None,
-                    };
-                    self.costs
-                        .learn(document, items, charged.unwrap_or(estimate));
-                }
-                return Err(error);
-            }
-        };
-        let mut root = body_object(&mut response)?;
-        let envelope = Envelope::from_object(&root);
-        let charged = envelope.complexity.and_then(|c| c.query);
-        self.costs
-            .learn(document, items, charged.unwrap_or(estimate));
-        let facts = |error: Error| {
-            let error = error
-                .with_status(response.status())
-                .with_attempts(response.attempts());
-            match &envelope.request_id {
-                Some(id) => error.with_request_id(id.clone()),
-                None => error,
-            }
-        };
-        let field = match root.remove("data") {
-            Some(Value::Object(mut data)) => {
-                data.remove(document.root_field).unwrap_or(Value::Null)
-            }
-            _ => {
-                return Err(facts(Error::invalid_response(format!(
-                    "the boards service's answer to {} has no data",
-                    document.root_field
-                ))));
-            }
-        };
-        let value: T = serde_path_to_error::deserialize(field).map_err(|why| {
-            facts(Error::invalid_response(format!(
-                "the boards service's answer to {} cannot be read: {why}",
-                document.root_field
-            )))
-        })?;
-        Ok(Answer {
-            value,
-            request_id: envelope.request_id,
-            attempts: response.attempts(),
-        })
-    }
-}
-
-/// The answer's root object, from the parse the pipeline already made.
-fn body_object(response: &mut Response) -> Result<Map<String, Value>> {
-    match response.take_json() {
-        Some(Value::Object(root)) if !response.is_synthetic() => Ok(root),
-        _ if response.is_synthetic() => Err(Error::dry_run_stop()),
-        Some(_) | None => Err(Error::invalid_response(
-            "the boards service's answer is not a JSON object",
-        )
-        .with_status(response.status())
-        .with_attempts(response.attempts())),
-    }
-}
-
-/// A decoded answer with the facts an error built from it needs.
-pub(crate) struct Answer<T> {
-    pub(crate) value: T,
-    pub(crate) request_id: Option<String>,
-    pub(crate) attempts: u32,
-}
-
-impl<T> Answer<T> {
-    /// The error for a read by id that found nothing.
-    pub(crate) fn not_found(&self, message: String) -> Error {
-        let error = Error::new(ErrorKind::NotFound, message).with_attempts(self.attempts);
-        match &self.request_id {
-            Some(id) => error.with_request_id(id.clone()),
-            None => error,
-        }
-    }
-}
-
-/// What calls of each shape really cost, as the service reported: the estimate of the next
-/// call of the same shape. The service computes complexity from the document and its
-/// arguments before running it, so the same shape costs the same.
-#[derive(Debug, Default)]
-struct CostBook {
-    shapes: Mutex<HashMap<Shape, ShapeCost>>,
-}
-
-/// A document and the number of items a call of it asks for.
-type Shape = (&'static str, u64);
-
-#[derive(Debug, Default)]
-struct ShapeCost {
-    /// What the last call of this shape cost.
-    seen: Option<u64>,
-    /// Held by the call that is learning the cost.
-    probe: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// Shapes remembered at most; past it the book starts over (a page size per call shape is
-/// the usual variety, so this is only a guard).
-const COST_BOOK_CAPACITY: usize = 512;
-
-impl CostBook {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Shape, ShapeCost>> {
-        // Nothing under this lock can panic half-way through an update.
-        self.shapes.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits until the cost of this shape is known, or until this call is the one to learn
-    /// it: then the guard returned must be held until the answer is read.
-    async fn probe(
-        &self,
-        document: &Document,
-        items: u64,
-    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        let probe = {
-            let mut shapes = self.lock();
-            if shapes.len() >= COST_BOOK_CAPACITY && !shapes.contains_key(&(document.file, items)) {
-                shapes.clear();
-            }
-            let shape = shapes.entry((document.file, items)).or_default();
-            if shape.seen.is_some() {
-                return None;
-            }
-            shape.probe.clone()
-        };
-        let guard = probe.lock_owned().await;
-        // Another call may have learned the cost while this one waited.
-        let known = self
-            .lock()
-            .get(&(document.file, items))
-            .is_some_and(|s| s.seen.is_some());
-        (!known).then_some(guard)
-    }
-
-    fn estimate(&self, document: &Document, items: u64) -> u64 {
-        match self
-            .lock()
-            .get(&(document.file, items))
-            .and_then(|s| s.seen)
-        {
-            Some(cost) => cost.max(1),
-            None => document.estimate(items),
-        }
-    }
-
-    fn learn(&self, document: &Document, items: u64, charged: u64) {
-        self.lock().entry((document.file, items)).or_default().seen = Some(charged);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::graphql;
-
-    // Paused time: the short sleep below only lets the other task run; nothing waits for real.
-    #[tokio::test(start_paused = true)]
-    async fn the_first_call_of_a_shape_probes_alone_and_later_ones_use_what_it_learned() {
-        let book = Arc::new(CostBook::default());
-        let doc = &graphql::READ_BOARD;
-        let first = book.probe(doc, 1).await;
-        assert!(first.is_some(), "the first call learns the cost");
-        assert_eq!(book.estimate(doc, 1), doc.estimate(1));
-        // A second call of the same shape waits for the first...
-        let waiting = {
-            let book = book.clone();
-            tokio::spawn(async move { book.probe(&graphql::READ_BOARD, 1).await.is_some() })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!waiting.is_finished());
-        // ...and once the first has learned the cost, goes without probing.
-        book.learn(doc, 1, 321);
-        drop(first);
-        assert!(!waiting.await.unwrap());
-        assert_eq!(book.estimate(doc, 1), 321);
-        // Another shape probes on its own.
-        assert!(book.probe(doc, 2).await.is_some());
-    }
-
-    #[tokio::test]
-    async fn a_probe_that_ends_without_learning_hands_over_to_the_next_call() {
-        let book = CostBook::default();
-        let doc = &graphql::LIST_BOARDS;
-        drop(book.probe(doc, 25).await);
-        assert!(book.probe(doc, 25).await.is_some());
     }
 }

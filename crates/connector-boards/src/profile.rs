@@ -63,6 +63,11 @@ impl BoardsProfile {
         }
     }
 
+    /// The token's fingerprint the keys carry (32 bits of FNV-1a: never the token).
+    pub fn fingerprint(&self) -> &str {
+        self.complexity_key.rsplit(':').next().unwrap_or_default()
+    }
+
     /// The key of the complexity budget (points per minute).
     pub fn complexity_key(&self) -> &str {
         &self.complexity_key

@@ -8,76 +8,32 @@ use std::time::{Duration, Instant};
 use connector_core::{Env, Error, Session};
 use connector_okta::Okta;
 use connector_okta::help_desk::{HelpDeskTemplate, Outcome};
-use connector_sandbox::Sandbox;
+use connector_sandbox::{Fault, FaultRule, Method, Sandbox};
 use serde_json::{Value, json};
 
-/// One card of the flow history.
-struct Card {
-    flow: &'static str,
-    title: String,
-    input: Value,
-    result: Result<Value, String>,
-    summary: Option<String>,
-    duration: Duration,
-    requests_seen: u64,
-}
-
-/// The facts of an output a reader looks for first.
-fn summarize(action: &str, output: &Value) -> Option<String> {
-    let s = |p: &str| output.pointer(p).and_then(Value::as_str).unwrap_or("?");
-    let list = |key: &str, field: &str| {
-        output
-            .get(key)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.get(field).and_then(Value::as_str))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default()
-    };
-    match action {
-        "create-user" => Some(format!(
-            "user {} {} ({}), role {}",
-            s("/id"),
-            s("/profile/login"),
-            s("/status"),
-            s("/profile/role")
-        )),
-        "list-user-roles" => Some(format!("roles: [{}]", list("roles", "type"))),
-        "template" => Some(match s("/outcome") {
-            "assigned" => format!(
-                "assigned HELP_DESK_ADMIN (assignment {})",
-                s("/assignmentId")
-            ),
-            "alreadyAssigned" => "already assigned: nothing to do".to_owned(),
-            _ => format!("skipped: {}", s("/reason")),
-        }),
-        "create-board" | "archive-board" => Some(format!(
-            "board {} \"{}\" ({})",
-            s("/id"),
-            s("/name"),
-            s("/state")
-        )),
-        "read-user" => Some(format!("user {} {}", s("/id"), s("/email"))),
-        "add-user-to-board" => Some(format!("added: [{}]", list("users", "email"))),
-        "read-board" => Some(format!("owners: [{}]", list("owners", "email"))),
-        _ => None,
-    }
+/// One card of the test flow.
+pub(crate) struct Card {
+    pub(crate) flow: &'static str,
+    pub(crate) title: String,
+    pub(crate) input: Value,
+    pub(crate) result: Result<Value, String>,
+    pub(crate) summary: Option<String>,
+    pub(crate) duration: Duration,
+    pub(crate) requests_seen: u64,
 }
 
 /// One check the demo makes.
-struct Check {
-    what: String,
-    holds: bool,
+pub(crate) struct Check {
+    pub(crate) what: String,
+    pub(crate) holds: bool,
 }
 
-/// The recorded run: cards and checks.
+/// The recorded demo: the test flow's cards, the runtime's runs, and the checks.
 pub(crate) struct History {
-    cards: Vec<Card>,
-    checks: Vec<Check>,
+    pub(crate) cards: Vec<Card>,
+    pub(crate) runs: Vec<connector_runtime::Run>,
+    pub(crate) deliveries: u64,
+    pub(crate) checks: Vec<Check>,
 }
 
 impl History {
@@ -87,7 +43,9 @@ impl History {
     }
 }
 
-const STEPS: usize = 11;
+/// The test flow's cards: two users (create, list roles), the template run again on the
+/// first, and five boards cards.
+const STEPS: usize = 10;
 
 struct Runner<'a> {
     sandbox: &'a Sandbox,
@@ -138,7 +96,9 @@ impl Runner<'_> {
             flow,
             title: title.to_owned(),
             input,
-            summary: output.as_ref().and_then(|o| summarize(action, o)),
+            summary: output
+                .as_ref()
+                .and_then(|o| crate::demo_render::summarize(action, o)),
             result,
             duration: started.elapsed(),
             requests_seen,
@@ -164,7 +124,7 @@ impl Runner<'_> {
             flow: "Add User to Admin Role",
             title: title.to_owned(),
             input: json!({ "userId": user_id, "attribute": "role", "value": "Support", "roleType": "HELP_DESK_ADMIN" }),
-            summary: result.as_ref().ok().and_then(|o| summarize("template", o)),
+            summary: result.as_ref().ok().and_then(|o| crate::demo_render::summarize("template", o)),
             result,
             duration: started.elapsed(),
             requests_seen,
@@ -198,6 +158,22 @@ fn str_at<'v>(value: &'v Option<Value>, pointer: &str) -> Option<&'v str> {
     value.as_ref()?.pointer(pointer)?.as_str()
 }
 
+/// The next role call is answered 429 once (with `Retry-After: 0`), so that Flow History
+/// shows a card that needed more than one attempt.
+fn inject_one_429(sandbox: &Sandbox) {
+    let body = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oae-demo","errorCauses":[]}"#;
+    sandbox.okta().faults().push(
+        FaultRule::new(Fault::status_with(
+            429,
+            body,
+            [("Retry-After".to_owned(), "0".to_owned())],
+        ))
+        .method(Method::POST)
+        .path_prefix("/api/v1/users/")
+        .times(1),
+    );
+}
+
 /// Runs the demo scenario on a running sandbox and returns its history.
 pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<History, Error> {
     let env = Env::from_pairs([
@@ -206,6 +182,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         ("BOARDS_API_URL", sandbox.boards().api_url()),
         ("BOARDS_API_TOKEN", sandbox.boards().api_token()),
     ]);
+    let (env, _shared) = crate::limits::with_shared_limits(env, &Env::from_process())?;
     let registry = connector_cli::registry();
     let mut runner = Runner {
         sandbox,
@@ -214,12 +191,17 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         okta_client: Okta::from_env(&env)?,
         history: History {
             cards: Vec::new(),
+            runs: Vec::new(),
+            deliveries: 0,
             checks: Vec::new(),
         },
         progress,
     };
 
-    // Test Flow: Create Okta User, then the template on the new user.
+    let runtime = crate::demo_loop::Loop::start(sandbox, Okta::from_env(&env)?).await?;
+    inject_one_429(sandbox);
+
+    // Test Flow: Create Okta User; the event hook starts the template in the runtime.
     let ada = runner
         .card(
             "Test Flow: Create Okta User",
@@ -244,10 +226,12 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         "the Support user is created and active",
         str_at(&ada, "/status") == Some("ACTIVE"),
     );
-    let outcome = runner.template(&ada_id).await;
+    // The sandbox announced the user to the runtime's event hook; the runtime ran the
+    // template (through one 429 on the role call, retried by the pipeline).
+    let ada_run = runtime.finished_run(&ada_id).await;
     runner.check(
-        "the template assigns HELP_DESK_ADMIN to the Support user",
-        matches!(outcome, Some(Outcome::Assigned { .. })),
+        "the event hook's run assigns HELP_DESK_ADMIN to the Support user",
+        ada_run.as_ref().and_then(|r| r.outcome.as_deref()) == Some("assigned"),
     );
     let roles = runner
         .card(
@@ -263,7 +247,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         role_types(&roles) == ["HELP_DESK_ADMIN"],
     );
 
-    // A second delivery of the same event: the template is idempotent.
+    // The same event run again, as after a crash: the template is idempotent.
     let again = runner.template(&ada_id).await;
     runner.check(
         "running the template again reports already assigned, without failing",
@@ -289,10 +273,10 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         )
         .await;
     let grace_id = str_at(&grace, "/id").unwrap_or_default().to_owned();
-    let skipped = runner.template(&grace_id).await;
+    let grace_run = runtime.finished_run(&grace_id).await;
     runner.check(
-        "the template skips the Engineering user",
-        matches!(skipped, Some(Outcome::Skipped { .. })),
+        "the event hook's run skips the Engineering user",
+        grace_run.as_ref().and_then(|r| r.outcome.as_deref()) == Some("skipped"),
     );
     let grace_roles = runner
         .card(
@@ -377,71 +361,37 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
     if progress {
         eprint!("\r\x1b[2K");
     }
-    Ok(runner.history)
-}
-
-fn compact(value: &Value, limit: usize) -> String {
-    let text = serde_json::to_string(&connector_core::mask_secrets(value)).unwrap_or_default();
-    if text.chars().count() <= limit {
-        text
-    } else {
-        let cut: String = text.chars().take(limit).collect();
-        format!("{cut}… ({} bytes)", text.len())
-    }
-}
-
-/// The flow history as the product's Flow History shows it.
-pub(crate) fn render(history: &History, sandbox: &Sandbox, total: Duration) -> String {
-    let mut out = String::new();
-    out.push_str(
-        "connector demo: the \"Add User to Admin Role\" template, end to end on the sandbox\n",
-    );
-    out.push_str(&format!(
-        "  Okta emulator:   {}\n  boards emulator: {}\n\nFlow History\n",
-        sandbox.okta().base_url(),
-        sandbox.boards().api_url()
-    ));
-    let mut flow = "";
-    for (i, card) in history.cards.iter().enumerate() {
-        if card.flow != flow {
-            flow = card.flow;
-            out.push_str(&format!("\n  Flow: {flow}\n"));
+    let mut history = runner.history;
+    // The second copy of each event may still be on its way.
+    for _ in 0..500 {
+        if sandbox.okta().event_hook_stats().in_flight == 0 {
+            break;
         }
-        let mark = if card.result.is_ok() { "✔" } else { "✘" };
-        out.push_str(&format!(
-            "  {:>2}. {mark} {:<42} {:>6.1} ms  {} request{} on the wire\n",
-            i + 1,
-            card.title,
-            card.duration.as_secs_f64() * 1000.0,
-            card.requests_seen,
-            if card.requests_seen == 1 { "" } else { "s" }
-        ));
-        if let Some(summary) = &card.summary {
-            out.push_str(&format!("        → {summary}\n"));
-        }
-        out.push_str(&format!("        input:  {}\n", compact(&card.input, 220)));
-        match &card.result {
-            Ok(output) => out.push_str(&format!("        output: {}\n", compact(output, 220))),
-            Err(error) => out.push_str(&format!("        error:  {error}\n")),
-        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    out.push_str("\nChecks\n");
-    for check in &history.checks {
-        out.push_str(&format!(
-            "  {} {}\n",
-            if check.holds { "✔" } else { "✘" },
-            check.what
-        ));
-    }
-    let held = history.checks.iter().filter(|c| c.holds).count();
-    out.push_str(&format!(
-        "\n{} of {} checks hold; {} cards in {:.2} s\n",
-        held,
-        history.checks.len(),
-        history.cards.len(),
-        total.as_secs_f64()
-    ));
-    out
+    history.runs = runtime.runs().await;
+    history.deliveries = sandbox.okta().event_hook_stats().delivered;
+    let _ = runtime.stop().await;
+    let retried = history
+        .runs
+        .iter()
+        .flat_map(|r| &r.cards)
+        .any(|c| c.action == "custom-api-action" && c.attempts == 2);
+    history.checks.push(Check {
+        what: "the role call answered 429 once shows 2 attempts in the runtime's history"
+            .to_owned(),
+        holds: retried,
+    });
+    let one_run_per_event = history.runs.len() == 2;
+    history.checks.push(Check {
+        what: format!(
+            "each event delivered twice ran once ({} deliveries, {} runs in the store)",
+            history.deliveries,
+            history.runs.len()
+        ),
+        holds: one_run_per_event && history.deliveries == 4,
+    });
+    Ok(history)
 }
 
 pub(crate) async fn run() -> ExitCode {
@@ -454,11 +404,17 @@ pub(crate) async fn run() -> ExitCode {
             )));
         }
     };
-    let history = match scenario(&sandbox, true).await {
+    // The progress line rewrites itself with escape sequences: only on a terminal.
+    let progress = crate::term::ansi(&std::io::stderr());
+    let history = match scenario(&sandbox, progress).await {
         Ok(h) => h,
         Err(e) => return crate::fail(&e),
     };
-    let _ = crate::emit(&render(&history, &sandbox, started.elapsed()));
+    let _ = crate::emit(&crate::demo_render::render(
+        &history,
+        &sandbox,
+        started.elapsed(),
+    ));
     let passed = history.passed();
     sandbox.shutdown().await;
     if passed {

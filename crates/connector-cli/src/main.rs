@@ -4,9 +4,12 @@
 //! connector list [--json]
 //! connector describe <connector> [<action>]
 //! connector run <connector> <action> [--input JSON | --input @FILE | --input -] [--dry-run]
-//! connector sandbox [--okta-port N] [--boards-port N]
+//! connector sandbox [--okta-port N] [--boards-port N] [--event-hook URL --event-hook-secret S]
 //! connector demo
-//! connector serve [--listen ADDR]
+//! connector serve [--listen ADDR] [--admin-listen ADDR] [--store URL] [--workers N]
+//!                 [--flow-backoff LIST] [--grace SECS] [--history-days N]
+//! connector history [--store URL] [--outcome O] [--limit N] [--json]
+//! connector history rerun RUN_ID [--store URL]
 //! ```
 //!
 //! `run` prints the action's output as JSON on stdout and exits 0; on failure it prints
@@ -17,11 +20,20 @@
 //! `sandbox` and `demo` take the emulators' API tokens from `CONNECTOR_SANDBOX_OKTA_TOKEN`
 //! and `CONNECTOR_SANDBOX_BOARDS_TOKEN` when set (default: a random Okta token per run and
 //! the boards emulator's `boards-sandbox-token`).
+//!
+//! `run`, `serve` and `demo` keep rate limits in the process, or on the Redis server
+//! `CONNECTOR_RATE_LIMIT_URL=redis://HOST:PORT[/DB]` names (one budget for every process;
+//! `CONNECTOR_RATE_LIMIT_FAIL=closed` fails calls rather than fall back to in-process limits
+//! while Redis is away).
 
 mod demo;
-mod exit;
+mod demo_loop;
+mod demo_render;
+mod limits;
 
 mod sandbox;
+mod serve_cmd;
+mod term;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -78,22 +90,34 @@ enum Command {
         /// The boards emulator's port (default: random).
         #[arg(long, default_value_t = 0)]
         boards_port: u16,
+        /// Post an Okta event hook here for every user created through the API.
+        #[arg(long, requires = "event_hook_secret")]
+        event_hook: Option<String>,
+        /// The event hook's Authorization value.
+        #[arg(long, env = "OKTA_EVENT_HOOK_SECRET", hide_env_values = true)]
+        event_hook_secret: Option<String>,
+        /// Deliver every event twice (Okta delivers at least once).
+        #[arg(long)]
+        event_hook_twice: bool,
     },
-    /// Run the help-desk template end to end on the sandbox and print the flow history
-    /// (tokens as for `sandbox`).
+    /// The whole loop on the sandbox: create users, the sandbox's event hook reaches the
+    /// runtime, the template runs, and the Flow History is read back (tokens as for `sandbox`).
     Demo,
-    /// Receive Okta event hooks and run the help-desk template for every user created
-    /// (needs OKTA_* and OKTA_EVENT_HOOK_SECRET).
-    Serve {
-        /// The address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-    },
+    /// Receive Okta event hooks durably and run the help-desk template for every user
+    /// created (needs OKTA_* and OKTA_EVENT_HOOK_SECRET); SIGTERM or SIGINT stops it gracefully.
+    Serve(serve_cmd::ServeArgs),
+    /// Print the Flow History from the store, or re-run a dead-lettered run.
+    History(serve_cmd::HistoryArgs),
 }
 
 fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // A service logs each run's outcome at info; one-shot commands only warnings.
+    init_tracing(if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -133,20 +157,31 @@ fn main() -> ExitCode {
             Command::Sandbox {
                 okta_port,
                 boards_port,
-            } => sandbox::serve(okta_port, boards_port).await,
+                event_hook,
+                event_hook_secret,
+                event_hook_twice,
+            } => {
+                let hook = event_hook.zip(event_hook_secret).map(|(url, secret)| {
+                    connector_sandbox::okta::EventHook::new(url, secret)
+                        .deliver_twice(event_hook_twice)
+                });
+                sandbox::serve(okta_port, boards_port, hook).await
+            }
             Command::Demo => demo::run().await,
-            Command::Serve { listen } => serve(listen).await,
+            Command::Serve(args) => serve_cmd::serve(args).await,
+            Command::History(args) => serve_cmd::history(args).await,
         }
     })
 }
 
 /// Logs go to stderr; `CONNECTOR_LOG` (e.g. `debug`, `connector_core=trace`) sets the filter.
-fn init_tracing() {
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONNECTOR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(term::ansi(&std::io::stderr()))
         .with_target(true)
         .try_init();
 }
@@ -155,9 +190,9 @@ fn error_json(error: &Error) -> Value {
     json!({ "error": error.to_json() })
 }
 
-fn fail(error: &Error) -> ExitCode {
+pub(crate) fn fail(error: &Error) -> ExitCode {
     eprintln!("{}", error_json(error));
-    ExitCode::from(exit::code(error))
+    ExitCode::from(connector_cli::exit_code(error.kind()))
 }
 
 /// Writes to stdout; a reader that went away (`connector list | head`) is not an error.
@@ -177,7 +212,7 @@ pub(crate) fn emit(text: &str) -> ExitCode {
     }
 }
 
-fn print_json(value: &Value) -> ExitCode {
+pub(crate) fn print_json(value: &Value) -> ExitCode {
     match serde_json::to_string_pretty(value) {
         Ok(text) => emit(&format!("{text}\n")),
         Err(e) => fail(&Error::invalid_response(format!(
@@ -251,8 +286,33 @@ fn read_input(input: Option<&str>) -> Result<Value, Error> {
         }
         Some(text) => text.to_owned(),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))
+    parse_input(&text)
+}
+
+/// The input as a JSON object: a UTF-8 byte-order mark (as some editors write) is skipped;
+/// empty input, text that is not JSON and JSON that is not an object are refused.
+fn parse_input(text: &str) -> Result<Value, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Error::invalid_input(
+            "the input is empty: give a JSON object, such as {\"id\": \"00u1\"}",
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))?;
+    if value.is_object() {
+        return Ok(value);
+    }
+    let found = match &value {
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        _ => "null",
+    };
+    Err(Error::invalid_input(format!(
+        "the input must be a JSON object, such as {{\"id\": \"00u1\"}}, not {found}"
+    )))
 }
 
 async fn run(
@@ -273,8 +333,12 @@ async fn run(
         if dry_run {
             env = env.with_dry_run(log.clone());
         }
+        let from = env.clone();
+        let (env, shared) = limits::with_shared_limits(env, &from)?;
         let session = found.connect(&env)?;
-        match session.run(action, input).await {
+        let outcome = session.run(action, input).await;
+        shared.flush().await;
+        match outcome {
             // The output of a dry run is made of synthetic answers: only the requests are
             // worth showing.
             Err(e) if e.is_dry_run_stop() => Ok(json!({
@@ -290,51 +354,5 @@ async fn run(
     match result {
         Ok(output) => print_json(&output),
         Err(e) => fail(&e),
-    }
-}
-
-async fn serve(listen: std::net::SocketAddr) -> ExitCode {
-    use connector_cli::hooks::{HookState, router};
-    let env = Env::from_process();
-    let setup = (|| {
-        let secret = env
-            .require(
-                "OKTA_EVENT_HOOK_SECRET",
-                "the Authorization value configured on the Okta event hook",
-            )?
-            .to_owned();
-        let okta = connector_okta::Okta::from_env(&env)?;
-        Ok::<_, Error>(HookState::new(
-            okta,
-            connector_core::secrecy::SecretString::from(secret),
-            connector_okta::help_desk::HelpDeskTemplate::default(),
-        ))
-    })();
-    let state = match setup {
-        Ok(state) => state,
-        Err(e) => return fail(&e),
-    };
-    let listener = match tokio::net::TcpListener::bind(listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            return fail(&Error::configuration(format!(
-                "cannot listen on {listen}: {e}"
-            )));
-        }
-    };
-    eprintln!("receiving Okta event hooks on http://{listen}/okta/event-hook (Ctrl-C stops)");
-    let app = router(state.clone());
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
-    state.drain().await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&Error::new(
-            connector_core::ErrorKind::Transport,
-            format!("the receiver stopped: {e}"),
-        )),
     }
 }

@@ -25,8 +25,20 @@ pub(crate) fn config_from_env() -> SandboxConfig {
     config
 }
 
-pub(crate) async fn serve(okta_port: u16, boards_port: u16) -> ExitCode {
-    let config = config_from_env()
+pub(crate) async fn serve(
+    okta_port: u16,
+    boards_port: u16,
+    event_hook: Option<connector_sandbox::okta::EventHook>,
+) -> ExitCode {
+    let mut config = config_from_env();
+    if let Some(hook) = event_hook {
+        println!(
+            "# Users created through the API are announced to the event hook {}",
+            hook.url
+        );
+        config.okta = config.okta.with_event_hook(hook);
+    }
+    let config = config
         .with_okta_port(okta_port)
         .with_boards_port(boards_port);
     let sandbox = match Sandbox::start(config).await {

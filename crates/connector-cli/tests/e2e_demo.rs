@@ -33,6 +33,12 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
         output.status.code()
     );
 
+    // Run with its streams captured, the demo draws no progress line with escape codes.
+    assert!(
+        !output.stderr.contains(&0x1b) && !output.stdout.contains(&0x1b),
+        "escape bytes on a pipe:\n{stderr:?}"
+    );
+
     // The flow history: the template assigned the role and the role list shows it.
     assert!(stdout.contains("Flow History"), "{stdout}");
     assert!(
@@ -60,7 +66,32 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
         "{stdout}"
     );
     assert!(!stdout.contains('✘'), "a card or a check failed:\n{stdout}");
-    assert!(stdout.contains("8 of 8 checks hold"), "{stdout}");
+    assert!(stdout.contains("10 of 10 checks hold"), "{stdout}");
+
+    // The whole loop: the sandbox's event hook reached the runtime, which ran the template
+    // once per event (each delivered twice) and kept the runs in its store; the role call
+    // answered 429 once shows its two attempts.
+    assert!(
+        stdout.contains("Flow History of the runtime (read back from its store"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("4 deliveries, 2 runs"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("Okta · Add User to Admin Role (template)")
+                && l.contains("2 attempts")),
+        "no card shows the retried role call's attempts:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("✔ each event delivered twice ran once"),
+        "{stdout}"
+    );
+    // The progress line is for a terminal only; the test's stderr is a pipe.
+    assert!(
+        !stderr.contains('\r'),
+        "a progress line on a pipe:\n{stderr}"
+    );
 
     // Secrets: the password is masked, and no credential of the sandbox is printed.
     for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {

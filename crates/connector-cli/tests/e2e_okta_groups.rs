@@ -5,7 +5,7 @@
 mod common;
 
 use connector_core::{Connector, Env, ErrorKind};
-use connector_okta::generated::ListGroupUsersInput;
+use connector_okta::generated::ListGroupMembersInput;
 use connector_sandbox::UserSeed;
 use serde_json::{Value, json};
 
@@ -136,13 +136,13 @@ async fn paging_250_members_with_limit_100_takes_3_pages() {
     }
 
     sandbox.okta().reset_stats();
-    let input = ListGroupUsersInput {
+    let input = ListGroupMembersInput {
         group_id: id.clone(),
         after: None,
         limit: Some(100),
         max: None,
     };
-    let mut pages = okta.list_group_users_pages(&input).unwrap();
+    let mut pages = okta.list_group_members_pages(&input).unwrap();
     let mut sizes = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..10 {

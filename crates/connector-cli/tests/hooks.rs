@@ -1,16 +1,16 @@
 //! `connector serve`'s event-hook receiver on hostile and repeated input: Okta's
 //! verification, the shared secret, malformed and oversized bodies (a 4xx, never a crash),
 //! and deliveries that run the help-desk template on the Okta emulator exactly once per
-//! event.
+//! event (through the runtime's store: a temporary SQLite file).
 
 mod common;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
-use connector_cli::hooks::{HookState, MAX_BODY_BYTES, router};
+use connector_cli::hooks::{MAX_BODY_BYTES, router};
 use connector_core::secrecy::SecretString;
-use connector_okta::help_desk::HelpDeskTemplate;
+use connector_runtime::{RuntimeConfig, Service, Store, TempDb};
 use connector_sandbox::Sandbox;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,15 +18,38 @@ use tower::ServiceExt;
 
 const SECRET: &str = "hook-secret-6f1d";
 
-/// A receiver wired to a fresh Okta emulator.
-async fn receiver() -> (Sandbox, HookState) {
+/// The runtime under test: the receiver's routes and the store's queue, worked by
+/// [`Receiver::drain`] instead of a worker pool.
+struct Receiver {
+    service: Service,
+    _db: TempDb,
+}
+
+impl Receiver {
+    /// Runs every run queued so far.
+    async fn drain(&self) {
+        self.service.drain(1_000).await;
+    }
+}
+
+impl std::ops::Deref for Receiver {
+    type Target = Service;
+    fn deref(&self) -> &Service {
+        &self.service
+    }
+}
+
+/// A receiver wired to a fresh Okta emulator and a fresh store.
+async fn receiver() -> (Sandbox, Receiver) {
     let sandbox = common::sandbox().await;
-    let state = HookState::new(
+    let db = TempDb::new();
+    let store = Store::open(&db.url()).await.expect("the store opens");
+    let service = connector_cli::hooks::service(
         common::okta(&sandbox),
-        SecretString::from(SECRET),
-        HelpDeskTemplate::default(),
+        store,
+        RuntimeConfig::new(SecretString::from(SECRET)),
     );
-    (sandbox, state)
+    (sandbox, Receiver { service, _db: db })
 }
 
 /// Sends one request to the router and returns the status and the body (JSON, or the text
@@ -85,7 +108,7 @@ fn add_user(sandbox: &Sandbox, login: &str, role: &str) -> String {
 async fn the_verification_challenge_is_echoed_and_a_missing_one_is_400() {
     let (_sandbox, state) = receiver().await;
     let (status, body) = send(
-        router(state.clone()),
+        router(state.service.clone()),
         Request::get("/okta/event-hook")
             .header("x-okta-verification-challenge", "X0sFlM2y3oPz")
             .body(Body::empty())
@@ -96,7 +119,7 @@ async fn the_verification_challenge_is_echoed_and_a_missing_one_is_400() {
     assert_eq!(body, json!({"verification": "X0sFlM2y3oPz"}));
 
     let (status, body) = send(
-        router(state.clone()),
+        router(state.service.clone()),
         Request::get("/okta/event-hook")
             .body(Body::empty())
             .unwrap(),
@@ -109,7 +132,7 @@ async fn the_verification_challenge_is_echoed_and_a_missing_one_is_400() {
     );
 
     let (status, body) = send(
-        router(state),
+        router(state.service.clone()),
         Request::get("/healthz").body(Body::empty()).unwrap(),
     )
     .await;
@@ -129,7 +152,11 @@ async fn a_wrong_or_missing_secret_is_401_and_runs_nothing() {
         Some("hook-secret-6f1dX"),
         Some("Bearer hook-secret-6f1d"),
     ] {
-        let (status, answer) = send(router(state.clone()), delivery(secret, body.clone())).await;
+        let (status, answer) = send(
+            router(state.service.clone()),
+            delivery(secret, body.clone()),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{secret:?}");
         // The answer says what is wrong without repeating the secret.
         assert!(!answer.to_string().contains(SECRET), "{answer}");
@@ -141,7 +168,7 @@ async fn a_wrong_or_missing_secret_is_401_and_runs_nothing() {
         Some(Vec::<String>::new())
     );
     // A refused delivery does not burn the event id: the real one is still run.
-    let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), body)).await;
+    let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": [user]}));
 }
@@ -162,10 +189,13 @@ async fn malformed_bodies_are_400_and_odd_json_is_accepted_with_nothing_to_do() 
     ];
     for body in malformed {
         let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
-        let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), body)).await;
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{shown:?}");
         assert_eq!(answer["error"], "the body is not JSON", "{shown:?}");
     }
+    // JSON that is not a delivery: 400, so that it is counted and logged, not taken for
+    // a delivery with nothing in it.
     for body in [
         "null",
         "[]",
@@ -173,11 +203,28 @@ async fn malformed_bodies_are_400_and_odd_json_is_accepted_with_nothing_to_do() 
         "{}",
         r#"{"data": {"events": "none"}}"#,
         r#"{"data": {"events": [null, 1, {"eventType": "user.lifecycle.create"}]}}"#,
+    ] {
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("not an Okta event hook delivery"),
+            "{body}: {answer}"
+        );
+    }
+    // Odd events in a well-formed delivery are kept (and run to nothing), never a crash.
+    for body in [
+        r#"{"data": {"events": []}}"#,
+        r#"{"data": {"events": [{"eventType": "user.lifecycle.create"}]}}"#,
         r#"{"data": {"events": [{"eventType": "user.lifecycle.create", "uuid": 7, "target": {"id": "00u1"}}]}}"#,
         r#"{"data": {"events": [{"eventType": "user.lifecycle.create", "target": [{"type": "User", "id": 42}]}]}}"#,
         r#"{"data": {"events": [{"eventType": "user.lifecycle.deactivate", "uuid": "e", "target": [{"type": "User", "id": "00u1"}]}]}}"#,
     ] {
-        let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), body)).await;
+        let (status, answer) =
+            send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(answer, json!({"accepted": []}), "{body}");
     }
@@ -192,19 +239,23 @@ async fn a_body_over_1_mib_is_413_with_or_without_a_length() {
     let padding = "x".repeat(MAX_BODY_BYTES);
     let big = json!({"data": {"events": []}, "padding": padding}).to_string();
     assert!(big.len() > MAX_BODY_BYTES);
-    let (status, _) = send(router(state.clone()), delivery(Some(SECRET), big.clone())).await;
+    let (status, _) = send(
+        router(state.service.clone()),
+        delivery(Some(SECRET), big.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     // A body just under the limit is read.
     let fits =
         json!({"data": {"events": []}, "padding": "x".repeat(MAX_BODY_BYTES - 64)}).to_string();
     assert!(fits.len() <= MAX_BODY_BYTES);
-    let (status, _) = send(router(state.clone()), delivery(Some(SECRET), fits)).await;
+    let (status, _) = send(router(state.service.clone()), delivery(Some(SECRET), fits)).await;
     assert_eq!(status, StatusCode::OK);
 
     // Over a real socket, chunked, with no Content-Length to check up front.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(axum::serve(listener, router(state.clone())).into_future());
+    let server = tokio::spawn(axum::serve(listener, router(state.service.clone())).into_future());
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST /okta/event-hook HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {SECRET}\r\n\
@@ -242,7 +293,7 @@ async fn a_body_over_1_mib_is_413_with_or_without_a_length() {
     writer.abort();
     // The receiver is still serving.
     let (status, _) = send(
-        router(state.clone()),
+        router(state.service.clone()),
         Request::get("/healthz").body(Body::empty()).unwrap(),
     )
     .await;
@@ -258,7 +309,11 @@ async fn a_delivery_runs_the_template_once_per_event_and_a_redelivery_is_ignored
     let engineer = add_user(&sandbox, "grace@example.com", "Engineering");
 
     let body = created(&[("evt-ada", &support), ("evt-grace", &engineer)]);
-    let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), body.clone())).await;
+    let (status, answer) = send(
+        router(state.service.clone()),
+        delivery(Some(SECRET), body.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": [support, engineer]}));
     state.drain().await;
@@ -277,7 +332,7 @@ async fn a_delivery_runs_the_template_once_per_event_and_a_redelivery_is_ignored
     );
 
     // Okta delivers at least once: the same events again, alone or mixed with a new one.
-    let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), body)).await;
+    let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), body)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": []}));
     state.drain().await;
@@ -289,7 +344,7 @@ async fn a_delivery_runs_the_template_once_per_event_and_a_redelivery_is_ignored
 
     let third = add_user(&sandbox, "alan@example.com", "Support");
     let mixed = created(&[("evt-ada", &support), ("evt-alan", &third)]);
-    let (status, answer) = send(router(state.clone()), delivery(Some(SECRET), mixed)).await;
+    let (status, answer) = send(router(state.service.clone()), delivery(Some(SECRET), mixed)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer, json!({"accepted": [third]}));
     state.drain().await;

@@ -1,8 +1,12 @@
 //! The Custom API Action: an authenticated raw HTTP call through the same pipeline.
 //!
 //! The caller chooses method, path, query, headers and body; the connection supplies the
-//! origin and the credentials. A `relativeUrl` that could leave the origin is refused before
-//! anything is sent.
+//! origin and the credentials. The whole request is checked before anything is sent: a
+//! `relativeUrl` that could leave the origin, an unknown method, a query value that is not
+//! a scalar, a header the connection owns or that is not valid HTTP, a URL longer than
+//! [`MAX_URL_BYTES`] or caller headers larger than [`MAX_HEADER_BYTES`] are refused as
+//! `invalid_input` with no attempt made. Refusals quote at most about
+//! [`QUOTE_LIMIT`](crate::QUOTE_LIMIT) bytes of what the caller gave.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::action::{Action, HasConnection};
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quote_input};
 use crate::http::{HeaderValue, Method, Request};
 
 /// The input of the Custom API Action.
@@ -52,6 +56,17 @@ pub struct CustomApiOutput {
     pub body: Value,
 }
 
+/// The longest full URL (origin, path and query) the Custom API Action sends: 8 KiB, the
+/// request-line limit of common servers and proxies. Longer ones are refused before
+/// sending; large values belong in the body.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+
+/// The most bytes of caller headers (names and values) the Custom API Action sends.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+
+/// The path in refusals' "such as ..." when the connector has no default path.
+const EXAMPLE_PATH: &str = "/api/v1/users";
+
 /// Headers a caller may not set: the connection owns them, or they frame the message.
 const RESERVED_HEADERS: &[&str] = &[
     "authorization",
@@ -75,16 +90,24 @@ const RESERVED_HEADERS: &[&str] = &[
 /// `/./`) in plain or percent-encoded form, encoded slashes and backslashes (`%2f`, `%5c`),
 /// encoded control characters, and malformed percent escapes.
 pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)> {
+    check_relative_url_like(relative_url, EXAMPLE_PATH)
+}
+
+/// [`check_relative_url`], with the connector's own path as the example in refusals.
+fn check_relative_url_like(relative_url: &str, example: &str) -> Result<(String, Option<String>)> {
     let refuse = |why: &str| {
         Err(Error::invalid_input(format!(
-            "relativeUrl {relative_url:?} is refused: {why}; give a path from the origin's root such as /api/v1/users"
+            "relativeUrl {} is refused: {why}; give a path from the origin's root such as {example}",
+            quote_input(relative_url)
         )))
     };
     if relative_url.is_empty() {
         return refuse("it is empty");
     }
-    if relative_url.len() > 8192 {
-        return refuse("it is longer than 8192 bytes");
+    if relative_url.len() > MAX_URL_BYTES {
+        return refuse(&format!(
+            "it is longer than the {MAX_URL_BYTES}-byte limit on URLs"
+        ));
     }
     if relative_url
         .chars()
@@ -182,24 +205,33 @@ fn parse_method(method: Option<&str>, default: &Method) -> Result<Method> {
         "HEAD" => Ok(Method::HEAD),
         "OPTIONS" => Ok(Method::OPTIONS),
         _ => Err(Error::invalid_input(format!(
-            "method {raw:?} is not supported; use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
+            "method {} is not supported; use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS",
+            quote_input(raw)
         ))),
     }
 }
 
-fn query_value(name: &str, value: &Value) -> Result<Vec<String>> {
+fn scalar(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Ok(vec![s.clone()]),
-        Value::Number(n) => Ok(vec![n.to_string()]),
-        Value::Bool(b) => Ok(vec![b.to_string()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| query_value(name, v).map(|mut v| v.remove(0)))
-            .collect(),
-        _ => Err(Error::invalid_input(format!(
-            "query parameter {name:?} must be a string, number, boolean or a list of them"
-        ))),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
+}
+
+/// The values of one query parameter: a scalar, or a list of scalars (one pair each).
+fn query_value(name: &str, value: &Value) -> Result<Vec<String>> {
+    let values = match value {
+        Value::Array(items) => items.iter().map(scalar).collect(),
+        other => scalar(other).map(|v| vec![v]),
+    };
+    values.ok_or_else(|| {
+        Error::invalid_input(format!(
+            "query parameter {} must be a string, number, boolean or a list of them",
+            quote_input(name)
+        ))
+    })
 }
 
 /// Builds the request of a Custom API call without sending it: everything the guard rails
@@ -224,7 +256,8 @@ pub fn build_custom_request(
             ));
         }
     };
-    let (path, query) = check_relative_url(relative_url)?;
+    let example = default_path.unwrap_or(EXAMPLE_PATH);
+    let (path, query) = check_relative_url_like(relative_url, example)?;
     let target = match &query {
         Some(q) => format!("{path}?{q}"),
         None => path,
@@ -232,17 +265,28 @@ pub fn build_custom_request(
     let mut request = connection.request(method, &target);
     if request.url().origin() != connection.base_url().origin() {
         return Err(Error::invalid_input(format!(
-            "relativeUrl {relative_url:?} leaves the connection's origin"
+            "relativeUrl {} leaves the connection's origin",
+            quote_input(relative_url)
         )));
     }
     if let Some(params) = &input.query {
         let mut pairs = Vec::new();
         for (name, value) in params {
+            if name.is_empty() {
+                return Err(Error::invalid_input("a query parameter has an empty name"));
+            }
             for v in query_value(name, value)? {
                 pairs.push((name.clone(), v));
             }
         }
         request = request.query(pairs);
+    }
+    let url_length = request.url().as_str().len();
+    if url_length > MAX_URL_BYTES {
+        return Err(Error::invalid_input(format!(
+            "the request URL would be {url_length} bytes, over the {MAX_URL_BYTES}-byte limit; \
+             send large values in the body"
+        )));
     }
     if let Some(body) = &input.body {
         request = match body {
@@ -254,10 +298,22 @@ pub fn build_custom_request(
             json => request.json(json)?,
         };
     }
+    let header_bytes: usize = input
+        .headers
+        .iter()
+        .flatten()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return Err(Error::invalid_input(format!(
+            "the headers add up to {header_bytes} bytes, over the {MAX_HEADER_BYTES}-byte limit"
+        )));
+    }
     for (name, value) in input.headers.iter().flatten() {
         if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(Error::invalid_input(format!(
-                "header {name} cannot be set by the caller: the connection supplies it"
+                "header {} cannot be set by the caller: the connection supplies it",
+                quote_input(name)
             )));
         }
         request = request.try_header(name, value)?;

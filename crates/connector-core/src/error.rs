@@ -6,6 +6,36 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// The most bytes of a caller's input an error message quotes (see [`quote_input`]).
+pub const QUOTE_LIMIT: usize = 200;
+
+/// Quotes a caller's input for an error message, as Rust's `{:?}` would, cut after about
+/// [`QUOTE_LIMIT`] bytes with an ellipsis and the input's whole length, so that a refused
+/// 100 KB value does not come back whole on stderr or in a log.
+///
+/// ```
+/// use connector_core::quote_input;
+///
+/// assert_eq!(quote_input("/api/v1/users"), r#""/api/v1/users""#);
+/// let long = "a".repeat(100_000);
+/// let quoted = quote_input(&long);
+/// assert!(quoted.len() < 240);
+/// assert!(quoted.ends_with("\"… (100000 bytes)"));
+/// ```
+pub fn quote_input(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        let start = quoted.len();
+        quoted.extend(c.escape_debug());
+        if quoted.len() > QUOTE_LIMIT {
+            quoted.truncate(start);
+            return format!("{quoted}\"… ({} bytes)", text.len());
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// What went wrong, as a stable machine-readable kind.
 ///
 /// The string form ([`ErrorKind::as_str`]) is part of the outside contract: the CLI prints it
@@ -56,21 +86,6 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Transport => "transport",
             ErrorKind::InvalidResponse => "invalid_response",
-        }
-    }
-
-    /// The exit code of the `connector` command line for this kind (DESIGN.md's contract):
-    /// 2 invalid input or configuration, 3 authentication or permission, 4 not found,
-    /// 5 rate limited, 6 another answer from the service, 7 transport, timeout or an
-    /// unreadable answer.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            ErrorKind::InvalidInput | ErrorKind::Configuration => 2,
-            ErrorKind::Authentication | ErrorKind::PermissionDenied => 3,
-            ErrorKind::NotFound => 4,
-            ErrorKind::RateLimited => 5,
-            ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Conflict => 6,
-            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::InvalidResponse => 7,
         }
     }
 
@@ -385,6 +400,20 @@ mod tests {
         assert_eq!(json["kind"], "not_found");
         assert_eq!(json["requestId"], "req-1");
         assert_eq!(json["attempts"], 1);
+    }
+
+    #[test]
+    fn quoted_inputs_are_cut_after_the_limit_on_a_character_boundary() {
+        assert_eq!(quote_input("a\"b\n"), r#""a\"b\n""#);
+        let short = "é".repeat(QUOTE_LIMIT / 2 - 1);
+        assert_eq!(quote_input(&short), format!("\"{short}\""));
+        let long = "é".repeat(QUOTE_LIMIT);
+        let quoted = quote_input(&long);
+        assert!(quoted.len() <= QUOTE_LIMIT + 30, "{quoted}");
+        assert!(quoted.ends_with(&format!("\"… ({} bytes)", long.len())));
+        // Escapes count at their printed length: control characters cannot blow it up.
+        let controls = "\u{1}".repeat(10_000);
+        assert!(quote_input(&controls).len() <= QUOTE_LIMIT + 30);
     }
 
     #[test]

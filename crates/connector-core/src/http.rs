@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Error, ErrorResponse, Result};
+use crate::error::{Error, ErrorResponse, Result, quote_input};
 
 /// One HTTP request, before credentials are added.
 ///
@@ -80,10 +80,14 @@ impl Request {
 
     /// Sets a header from strings; refuses names and values that are not valid HTTP.
     pub fn try_header(mut self, name: &str, value: &str) -> Result<Request> {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid_input(format!("{name:?} is not a valid header name")))?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::invalid_input(format!("{} is not a valid header name", quote_input(name)))
+        })?;
         let value = HeaderValue::from_str(value).map_err(|_| {
-            Error::invalid_input(format!("the value of header {name} is not valid HTTP"))
+            Error::invalid_input(format!(
+                "the value of header {} is not valid HTTP",
+                quote_input(name.as_str())
+            ))
         })?;
         self.headers.insert(name, value);
         Ok(self)

@@ -8,9 +8,10 @@
 //!   flowing back into the limiter.
 //! - [`Error`]: one error type with a machine-readable [`ErrorKind`] and the facts a person
 //!   needs (status, the service's code, request id, attempts, retry-after).
-//! - [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions, their JSON form
-//!   with JSON Schemas, and lookup by id.
-//! - The [Custom API Action](custom): an authenticated raw call through the same pipeline,
+//! - [`ActionDef`] / [`Action`] / [`DynAction`] / [`Connector`] / [`Registry`]: typed actions
+//!   declared by an id, a name, a description and one async function; their JSON form with
+//!   JSON Schemas; and lookup by id.
+//! - The [Custom API Action](CustomApiAction): an authenticated raw call through the same pipeline,
 //!   with guard rails that keep it on the connection's origin.
 //!
 //! A connector plugs in a [`Profile`] of small parts (limiter keys, feedback reader,
@@ -37,10 +38,10 @@
 #![deny(missing_docs)]
 
 mod action;
-mod action_def;
 mod auth;
 mod clock;
 mod connection;
+mod connection_settings;
 mod custom;
 mod error;
 mod headers;
@@ -50,10 +51,9 @@ mod pipeline;
 mod retry;
 
 pub use action::{
-    Action, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env, HasConnection,
-    Registry, Session, Setting, parse_input, schema_of,
+    Action, ActionDef, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env,
+    HasConnection, Registry, Session, Setting, parse_input, schema_of,
 };
-pub use action_def::ActionDef;
 pub use auth::{
     AssertionSigner, Authenticator, ClientAuth, ClientCredentials, NoAuth, StaticToken,
 };
@@ -64,10 +64,10 @@ pub use connection::{
     Connection, ConnectionBuilder, Timeouts, USER_AGENT, is_loopback, parse_base_url, path_segment,
 };
 pub use custom::{
-    CustomApiAction, CustomApiInput, CustomApiOutput, build_custom_request, check_relative_url,
-    custom_api_call,
+    CustomApiAction, CustomApiInput, CustomApiOutput, MAX_HEADER_BYTES, MAX_URL_BYTES,
+    build_custom_request, check_relative_url, custom_api_call,
 };
-pub use error::{Error, ErrorKind, ErrorResponse, Result};
+pub use error::{Error, ErrorKind, ErrorResponse, QUOTE_LIMIT, Result, quote_input};
 pub use headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 pub use limiter::{

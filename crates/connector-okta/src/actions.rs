@@ -1,458 +1,200 @@
-//! The connector's actions (cards): their inputs, outputs and [`Action`] implementations.
-//!
-//! Each action calls the typed method of the same name on [`Okta`], so Rust code and the
-//! JSON form (CLI, workflow engines) take exactly the same path.
+//! The connector's one table: its settings, its actions (each an [`ActionDef`] over the
+//! typed method of the same name, so Rust code and the JSON form take the same path) and
+//! the prose of its reference page. The group actions are generated from Okta's OpenAPI
+//! document; their definitions come from [`generated::actions`] and are listed here.
 
-use async_trait::async_trait;
-use connector_core::secrecy::SecretString;
-use connector_core::{Action, Error, Result};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use connector_core::{ActionDef, ConnectorDef, ConnectorDocs, CustomApiAction, ErrorKind, Setting};
 
 use crate::client::Okta;
-use crate::roles::{HELP_DESK_ADMIN, RoleAssignment};
-use crate::users::{User, UserProfile};
+use crate::generated;
+use crate::model::{
+    AddUserToAdminRoleInput, CreateUserInput, ListUserRolesInput, ListUserRolesOutput,
+    ReadUserInput, RemoveUserFromAdminRoleInput, SearchUsersInput, SearchUsersOutput,
+};
 
-fn yes() -> bool {
-    true
-}
+/// What `OKTA_SCOPES` says about itself; its default is [`DEFAULT_SCOPES`](crate::DEFAULT_SCOPES) (a test keeps
+/// the two in step).
+const SCOPES_DESCRIPTION: &str = "The OAuth scopes to ask for, space- or comma-separated (default: \
+    okta.users.manage okta.users.read okta.roles.manage okta.roles.read okta.groups.manage \
+    okta.groups.read).";
 
-fn help_desk_admin() -> String {
-    HELP_DESK_ADMIN.to_owned()
-}
+/// What the Custom API Action says about itself on an Okta connection.
+const CUSTOM_API_DESCRIPTION: &str = "Sends any Okta management API request (method, relativeUrl such as \
+    /api/v1/users/00u1/roles, query, headers, body) with the connection's credentials, through the same \
+    retries and rate limits. The URL must stay on the org; Authorization and Host cannot be set.";
 
-/// The input of `create-user`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct CreateUserInput {
-    /// The profile: `login` (required), `email`, `firstName`, `lastName`, and any other
-    /// attribute of the org's profile schema, such as a custom `role`.
-    pub profile: UserProfile,
-    /// Activate the user at once (default true); false leaves the user `STAGED`.
-    #[serde(default = "yes")]
-    pub activate: bool,
-    /// An initial password (optional; it must meet the org's password policy).
-    #[serde(default)]
-    #[schemars(with = "Option<String>", extend("writeOnly" = true))]
-    pub password: Option<SecretString>,
-}
-
-impl CreateUserInput {
-    /// A user with this profile, to be activated, with no password.
-    pub fn new(profile: UserProfile) -> CreateUserInput {
-        CreateUserInput {
-            profile,
-            activate: true,
-            password: None,
-        }
-    }
-
-    /// Activates the user at once, or not (`STAGED`).
-    pub fn with_activate(mut self, activate: bool) -> CreateUserInput {
-        self.activate = activate;
-        self
-    }
-
-    /// Sets an initial password.
-    pub fn with_password(mut self, password: impl Into<String>) -> CreateUserInput {
-        self.password = Some(SecretString::from(password.into()));
-        self
-    }
-}
-
-/// The input of `read-user`.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ReadUserInput {
-    /// The user's id (`00u...`) or login (`jane@acme.com`).
-    pub id: String,
-}
-
-impl ReadUserInput {
-    /// The user with this id or login.
-    pub fn new(id: impl Into<String>) -> ReadUserInput {
-        ReadUserInput { id: id.into() }
-    }
-}
-
-/// The input of `search-users`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct SearchUsersInput {
-    /// An Okta search expression, such as `profile.role eq "Support"` (operators `eq`,
-    /// `sw`, `co`, `gt`, `ge`, `lt`, `le`, with `and`/`or`; property names are
-    /// case-sensitive). Without one, every user is listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<String>,
-    /// The page size, 1 to 200 (Okta's default when omitted, or `max` when smaller).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 200))]
-    pub limit: Option<u32>,
-    /// Stop after this many users (default: every page).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub max: Option<u64>,
-}
-
-impl SearchUsersInput {
-    /// Every user of the org.
-    pub fn all() -> SearchUsersInput {
-        SearchUsersInput::default()
-    }
-
-    /// The users matching an Okta search expression (`profile.role eq "Support"`).
-    pub fn matching(search: impl Into<String>) -> SearchUsersInput {
-        SearchUsersInput {
-            search: Some(search.into()),
-            ..SearchUsersInput::default()
-        }
-    }
-
-    /// Sets the page size (1 to 200).
-    pub fn with_limit(mut self, limit: u32) -> SearchUsersInput {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Stops after this many users.
-    pub fn with_max(mut self, max: u64) -> SearchUsersInput {
-        self.max = Some(max);
-        self
-    }
-}
-
-/// The output of `search-users`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchUsersOutput {
-    /// The users found, across every page (at most `max`).
-    pub users: Vec<User>,
-}
-
-/// The input of `add-user-to-admin-role`.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct AddUserToAdminRoleInput {
-    /// The user's id (`00u...`).
-    pub user_id: String,
-    /// The standard role type to assign (default `HELP_DESK_ADMIN`): `ORG_ADMIN`,
-    /// `APP_ADMIN`, `USER_ADMIN`, `GROUP_MEMBERSHIP_ADMIN`, `READ_ONLY_ADMIN`,
-    /// `REPORT_ADMIN`, `API_ACCESS_MANAGEMENT_ADMIN`, `WORKFLOWS_ADMIN`, ...
-    #[serde(default = "help_desk_admin")]
-    pub role_type: String,
-}
-
-impl AddUserToAdminRoleInput {
-    /// Assign `role_type` to the user.
-    pub fn new(
-        user_id: impl Into<String>,
-        role_type: impl Into<String>,
-    ) -> AddUserToAdminRoleInput {
-        AddUserToAdminRoleInput {
-            user_id: user_id.into(),
-            role_type: role_type.into(),
-        }
-    }
-}
-
-/// The output of `add-user-to-admin-role`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct AddUserToAdminRoleOutput {
-    /// The user's id.
-    pub user_id: String,
-    /// The role type.
-    pub role_type: String,
-    /// The role assignment's id (what unassigning needs); null only when the role was
-    /// already assigned and the assignment could not be found again (Okta's lists are
-    /// eventually consistent).
-    pub assignment_id: Option<String>,
-    /// The assignment's status (`ACTIVE`), when known.
-    pub status: Option<String>,
-    /// True when the user already had the role (Okta answered `E0000090`): nothing changed.
-    pub already_assigned: bool,
-}
-
-/// The input of `list-user-roles`.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct ListUserRolesInput {
-    /// The user's id (`00u...`).
-    pub user_id: String,
-}
-
-impl ListUserRolesInput {
-    /// The roles of this user.
-    pub fn new(user_id: impl Into<String>) -> ListUserRolesInput {
-        ListUserRolesInput {
-            user_id: user_id.into(),
-        }
-    }
-}
-
-/// The output of `list-user-roles`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ListUserRolesOutput {
-    /// The user's role assignments.
-    pub roles: Vec<RoleAssignment>,
-}
-
-/// The input of `remove-user-from-admin-role`: `roleType` or `assignmentId`, not both.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[non_exhaustive]
-pub struct RemoveUserFromAdminRoleInput {
-    /// The user's id (`00u...`).
-    pub user_id: String,
-    /// The role type to remove (`HELP_DESK_ADMIN`); its assignment is looked up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_type: Option<String>,
-    /// The role assignment's id, as `add-user-to-admin-role` or `list-user-roles` give it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment_id: Option<String>,
-}
-
-impl RemoveUserFromAdminRoleInput {
-    /// Remove the user's assignment of this role type.
-    pub fn by_role_type(
-        user_id: impl Into<String>,
-        role_type: impl Into<String>,
-    ) -> RemoveUserFromAdminRoleInput {
-        RemoveUserFromAdminRoleInput {
-            user_id: user_id.into(),
-            role_type: Some(role_type.into()),
-            assignment_id: None,
-        }
-    }
-
-    /// Remove the user's assignment with this id.
-    pub fn by_assignment_id(
-        user_id: impl Into<String>,
-        assignment_id: impl Into<String>,
-    ) -> RemoveUserFromAdminRoleInput {
-        RemoveUserFromAdminRoleInput {
-            user_id: user_id.into(),
-            role_type: None,
-            assignment_id: Some(assignment_id.into()),
-        }
-    }
-
-    /// Which role the input names; `invalid_input` unless exactly one of `roleType` and
-    /// `assignmentId` is given.
-    pub fn role(&self) -> Result<RoleToRemove> {
-        match (&self.role_type, &self.assignment_id) {
-            (Some(role_type), None) => Ok(RoleToRemove::Type(role_type.clone())),
-            (None, Some(id)) => Ok(RoleToRemove::AssignmentId(id.clone())),
-            (Some(_), Some(_)) => Err(Error::invalid_input(
-                "give roleType or assignmentId, not both",
-            )),
-            (None, None) => Err(Error::invalid_input(
-                "give roleType (such as HELP_DESK_ADMIN) or assignmentId",
-            )),
-        }
-    }
-}
-
-/// Which role assignment to remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RoleToRemove {
-    /// Every assignment of this role type (one, for the standard roles).
-    Type(String),
-    /// The assignment with this id.
-    AssignmentId(String),
-}
-
-/// The output of `remove-user-from-admin-role`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct RemoveUserFromAdminRoleOutput {
-    /// The user's id.
-    pub user_id: String,
-    /// True when an assignment was removed; false when the user did not hold the role type.
-    pub removed: bool,
-}
-
-/// `create-user`: creates (and by default activates) a user.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CreateUser;
-
-#[async_trait]
-impl Action<Okta> for CreateUser {
-    type Input = CreateUserInput;
-    type Output = User;
-
-    fn id(&self) -> &'static str {
-        "create-user"
-    }
-
-    fn name(&self) -> &'static str {
-        "Create User"
-    }
-
-    fn description(&self) -> &'static str {
+/// The Okta connector: its settings, its actions and a constructor from the environment
+/// ([`Okta::from_env`]), for registries such as the `connector` command line.
+///
+/// Actions: `create-user`, `read-user`, `search-users`, `add-user-to-admin-role`,
+/// `list-user-roles`, `remove-user-from-admin-role`, the group actions generated from Okta's
+/// OpenAPI document (`list-groups`, `create-group`, `read-group`, `add-user-to-group`,
+/// `remove-user-from-group`, `list-group-members`), `custom-api-action`.
+///
+/// ```
+/// use connector_core::Connector;
+///
+/// let okta = connector_okta::connector();
+/// assert_eq!(okta.id(), "okta");
+/// assert!(okta.actions().iter().any(|a| a.id == "add-user-to-admin-role"));
+/// ```
+pub fn connector() -> ConnectorDef<Okta> {
+    ConnectorDef::new(
+        "okta",
+        "Okta",
+        "Okta management API: create, read and search users; assign, list and remove admin roles; \
+         list, create and read groups and manage their members; any other call through the Custom \
+         API Action.",
+        Okta::from_env,
+    )
+    .setting(Setting {
+        name: "OKTA_ORG_URL",
+        aliases: &["OKTA_CLIENT_ORGURL"],
+        secret: false,
+        description: "The org's URL, such as https://acme.okta.com (https required except for loopback hosts).",
+    })
+    .setting(Setting {
+        name: "OKTA_API_TOKEN",
+        aliases: &["OKTA_CLIENT_TOKEN"],
+        secret: true,
+        description: "An API token, sent as SSWS. Either this or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY.",
+    })
+    .setting(Setting {
+        name: "OKTA_CLIENT_ID",
+        aliases: &[],
+        secret: false,
+        description: "The client id of an OAuth 2.0 service app using private_key_jwt (with OKTA_PRIVATE_KEY).",
+    })
+    .setting(Setting {
+        name: "OKTA_PRIVATE_KEY",
+        aliases: &[],
+        secret: true,
+        description: "The service app's private key: PEM text (RSA, or P-256 EC in PKCS#8) or @path to a PEM file.",
+    })
+    .setting(Setting {
+        name: "OKTA_SCOPES",
+        aliases: &[],
+        secret: false,
+        description: SCOPES_DESCRIPTION,
+    })
+    .setting(Setting {
+        name: "OKTA_KEY_ID",
+        aliases: &[],
+        secret: false,
+        description: "Optional: the kid of the private key, when the service app has several keys.",
+    })
+    .with_docs(docs())
+    .action(ActionDef::new(
+        "create-user",
+        "Create User",
         "Creates a user with a profile (login, email, names and any custom attribute such as role), \
-         activated unless activate is false, with an optional initial password. Returns the Okta user."
-    }
-
-    async fn run(&self, okta: &Okta, input: CreateUserInput) -> Result<User> {
-        okta.create_user(input).await
-    }
-}
-
-/// `read-user`: reads a user by id or login.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReadUser;
-
-#[async_trait]
-impl Action<Okta> for ReadUser {
-    type Input = ReadUserInput;
-    type Output = User;
-
-    fn id(&self) -> &'static str {
-        "read-user"
-    }
-
-    fn name(&self) -> &'static str {
-        "Read User"
-    }
-
-    fn description(&self) -> &'static str {
-        "Reads a user by id or login. Returns the Okta user with its profile, custom attributes included."
-    }
-
-    async fn run(&self, okta: &Okta, input: ReadUserInput) -> Result<User> {
-        okta.read_user(&input.id).await
-    }
-}
-
-/// `search-users`: searches users with an Okta expression, across pages.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SearchUsers;
-
-#[async_trait]
-impl Action<Okta> for SearchUsers {
-    type Input = SearchUsersInput;
-    type Output = SearchUsersOutput;
-
-    fn id(&self) -> &'static str {
-        "search-users"
-    }
-
-    fn name(&self) -> &'static str {
-        "Search Users"
-    }
-
-    fn description(&self) -> &'static str {
+         activated unless activate is false, with an optional initial password. Returns the Okta user.",
+        |okta: Okta, input: CreateUserInput| async move { okta.create_user(input).await },
+    ))
+    .action(ActionDef::new(
+        "read-user",
+        "Read User",
+        "Reads a user by id or login. Returns the Okta user with its profile, custom attributes included.",
+        |okta: Okta, input: ReadUserInput| async move { okta.read_user(&input.id).await },
+    ))
+    .action(ActionDef::new(
+        "search-users",
+        "Search Users",
         "Searches users with an Okta search expression (profile.role eq \"Support\"), following the \
-         next links of every page until the list ends or max users are found."
-    }
-
-    async fn run(&self, okta: &Okta, input: SearchUsersInput) -> Result<SearchUsersOutput> {
-        Ok(SearchUsersOutput {
-            users: okta.search_users(&input).await?,
-        })
-    }
-}
-
-/// `add-user-to-admin-role`: assigns a standard admin role, idempotently.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AddUserToAdminRole;
-
-#[async_trait]
-impl Action<Okta> for AddUserToAdminRole {
-    type Input = AddUserToAdminRoleInput;
-    type Output = AddUserToAdminRoleOutput;
-
-    fn id(&self) -> &'static str {
-        "add-user-to-admin-role"
-    }
-
-    fn name(&self) -> &'static str {
-        "Add User to Admin Role"
-    }
-
-    fn description(&self) -> &'static str {
+         next links of every page until the list ends or max users are found.",
+        |okta: Okta, input: SearchUsersInput| async move {
+            let users = okta.search_users(&input).await?;
+            Ok(SearchUsersOutput { users })
+        },
+    ))
+    .action(ActionDef::new(
+        "add-user-to-admin-role",
+        "Add User to Admin Role",
         "Assigns a standard admin role (default HELP_DESK_ADMIN) to a user. A role the user already \
-         has is not an error: the output says alreadyAssigned and gives the existing assignment's id."
-    }
-
-    async fn run(
-        &self,
-        okta: &Okta,
-        input: AddUserToAdminRoleInput,
-    ) -> Result<AddUserToAdminRoleOutput> {
-        okta.add_user_to_admin_role(&input.user_id, &input.role_type)
-            .await
-    }
-}
-
-/// `list-user-roles`: lists a user's admin role assignments.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ListUserRoles;
-
-#[async_trait]
-impl Action<Okta> for ListUserRoles {
-    type Input = ListUserRolesInput;
-    type Output = ListUserRolesOutput;
-
-    fn id(&self) -> &'static str {
-        "list-user-roles"
-    }
-
-    fn name(&self) -> &'static str {
-        "List User Roles"
-    }
-
-    fn description(&self) -> &'static str {
-        "Lists the admin roles assigned to a user, with each assignment's id, type and status."
-    }
-
-    async fn run(&self, okta: &Okta, input: ListUserRolesInput) -> Result<ListUserRolesOutput> {
-        Ok(ListUserRolesOutput {
-            roles: okta.list_user_roles(&input.user_id).await?,
-        })
-    }
-}
-
-/// `remove-user-from-admin-role`: unassigns an admin role by type or assignment id.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RemoveUserFromAdminRole;
-
-#[async_trait]
-impl Action<Okta> for RemoveUserFromAdminRole {
-    type Input = RemoveUserFromAdminRoleInput;
-    type Output = RemoveUserFromAdminRoleOutput;
-
-    fn id(&self) -> &'static str {
-        "remove-user-from-admin-role"
-    }
-
-    fn name(&self) -> &'static str {
-        "Remove User from Admin Role"
-    }
-
-    fn description(&self) -> &'static str {
+         has is not an error: the output says alreadyAssigned and gives the existing assignment's id.",
+        |okta: Okta, input: AddUserToAdminRoleInput| async move {
+            okta.add_user_to_admin_role(&input.user_id, &input.role_type).await
+        },
+    ))
+    .action(ActionDef::new(
+        "list-user-roles",
+        "List User Roles",
+        "Lists the admin roles assigned to a user, with each assignment's id, type and status.",
+        |okta: Okta, input: ListUserRolesInput| async move {
+            let roles = okta.list_user_roles(&input.user_id).await?;
+            Ok(ListUserRolesOutput { roles })
+        },
+    ))
+    .action(ActionDef::new(
+        "remove-user-from-admin-role",
+        "Remove User from Admin Role",
         "Unassigns an admin role from a user, by role type (the assignment is looked up) or by \
-         assignment id. A role type the user does not hold gives removed: false."
-    }
+         assignment id. A role type the user does not hold gives removed: false.",
+        |okta: Okta, input: RemoveUserFromAdminRoleInput| async move {
+            let role = input.role()?;
+            okta.remove_user_from_admin_role(&input.user_id, role).await
+        },
+    ))
+    .action(generated::actions::list_groups())
+    .action(generated::actions::create_group())
+    .action(generated::actions::read_group())
+    .action(generated::actions::add_user_to_group())
+    .action(generated::actions::remove_user_from_group())
+    .action(generated::actions::list_group_members())
+    .action(CustomApiAction::new(CUSTOM_API_DESCRIPTION, None))
+}
 
-    async fn run(
-        &self,
-        okta: &Okta,
-        input: RemoveUserFromAdminRoleInput,
-    ) -> Result<RemoveUserFromAdminRoleOutput> {
-        let role = input.role()?;
-        okta.remove_user_from_admin_role(&input.user_id, role).await
-    }
+/// The prose of the connector's generated reference page.
+fn docs() -> ConnectorDocs {
+    ConnectorDocs::new(
+        "Automates identity chores in an Okta org: create users with custom profile attributes, \
+         read and search them, manage their standard admin roles, and manage groups and their \
+         members (actions generated from Okta's OpenAPI document). The help-desk template \
+         (`connector_okta::help_desk`, and `connector serve` for Okta event hooks) gives \
+         `HELP_DESK_ADMIN` to every user created with `role = Support`, through the Custom API \
+         Action as the product's template does.",
+        "Either an API token (`Authorization: SSWS <token>`; the token acts with its admin's \
+         permissions), or OAuth 2.0 for a service app with `private_key_jwt`: the connector signs \
+         a fresh client assertion (RS256 or ES256) for each token request to \
+         `<org>/oauth2/v1/token`, caches the access token and refreshes it a minute before it \
+         expires, one refresh shared by concurrent calls, and once more after a 401. The actions \
+         need the scopes `okta.users.manage`, `okta.users.read`, `okta.roles.manage`, \
+         `okta.roles.read`, `okta.groups.manage` and `okta.groups.read` (the default of \
+         `OKTA_SCOPES`), granted to the app, and the app needs an admin role that allows them.",
+    )
+    .limitation(
+        "Rate limits: every answer's `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (measured \
+         against the answer's `Date`, not the local clock) feed a limiter with one key per \
+         endpoint bucket (method and path family, per org: `GET|POST /api/v1/users`, \
+         `GET /api/v1/users/{id}`, `/api/v1/users/{id}/roles`, ...), which spreads what is left \
+         of a bucket evenly up to its reset so that 429s are rare. Until a bucket's first answer \
+         tells its limit, calls to it go one at a time.",
+    )
+    .limitation(
+        "Concurrency: at most 75 requests in flight per org by default (Okta's limit; 35 on free \
+         orgs: lower it with `OktaBuilder::concurrency`).",
+    )
+    .limitation(
+        "A 429 waits until `X-Rate-Limit-Reset` (plus one second, as Okta advises) when that \
+         ends within the retry window; retries carry `X-Okta-Retry-For` (the first attempt's \
+         `X-Okta-Request-Id`) and `X-Okta-Retry-Count`, as Okta's SDKs send.",
+    )
+    .limitation(
+        "Pagination follows each `Link: rel=\"next\"` URL exactly as given and refuses one that \
+         points to another origin; `search-users` stops at `max`. Search results are eventually \
+         consistent: a user just created may not be found at once.",
+    )
+    .limitation(
+        "`create-user` is not idempotent: if its answer is lost, a retry would create nothing but \
+         fail with `E0000001` (login already exists), so a lost POST is reported, not replayed. \
+         `add-user-to-admin-role` is idempotent: `E0000090` (already assigned) is a success with \
+         `alreadyAssigned: true`.",
+    )
+    .error("E0000001 (400)", ErrorKind::InvalidInput, "the input was refused; the causes (such as `login: An object with this field already exists`) are in the message")
+    .error("E0000004 / E0000011 (401)", ErrorKind::Authentication, "the token is invalid, expired or revoked")
+    .error("E0000006 (403)", ErrorKind::PermissionDenied, "the token's admin or the app's scopes do not allow the call")
+    .error("E0000007 (404)", ErrorKind::NotFound, "no user or role assignment has that id or login")
+    .error("E0000090 (409)", ErrorKind::Conflict, "the role is already assigned (a success for `add-user-to-admin-role`)")
+    .error("E0000047 (429)", ErrorKind::RateLimited, "the bucket stayed spent through the retries, or its reset is more than a minute away")
+    .error("5xx", ErrorKind::Upstream, "Okta failed; 503 and 504 are retried first (`unavailable`)")
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use connector_core::secrecy::{ExposeSecret, SecretString};
 use connector_core::{
-    ClientAuth, ClientCredentials, Clock, Connection, DryRunLog, Env, Error, HasConnection, Limit,
-    MemoryLimiter, RateLimiter, Result, RetryPolicy, StaticToken, Timeouts, TokioClock,
+    ClientAuth, ClientCredentials, Connection, ConnectionBuilder, Env, Error, HasConnection, Limit,
+    LimiterBackend, LimiterSpec, MemoryLimiter, Result, StaticToken,
 };
 
 use crate::jwt::PrivateKeyJwt;
@@ -20,6 +20,8 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "okta.users.read",
     "okta.roles.manage",
     "okta.roles.read",
+    "okta.groups.manage",
+    "okta.groups.read",
 ];
 
 /// Okta's default cap on requests in flight per org.
@@ -79,17 +81,25 @@ enum Credentials {
 }
 
 /// Builds an [`Okta`] client. Start with [`Okta::builder`].
+///
+/// Besides Okta's own settings (credentials, key id, concurrency), the builder has the
+/// connection's: [`retry_policy`](OktaBuilder::retry_policy),
+/// [`limiter`](OktaBuilder::limiter), [`timeouts`](OktaBuilder::timeouts),
+/// [`clock`](OktaBuilder::clock), ... and [`connection`](OktaBuilder::connection) for any
+/// other. A limiter given here sees the keys described in [`OktaProfile`]: configure a
+/// `Limit::Concurrency` for `okta-concurrency:*` on it if it should cap requests in flight.
+/// As with the default limiter, a bucket not yet heard from admits one request at a time
+/// until its first answer.
 pub struct OktaBuilder {
+    connection: ConnectionBuilder,
     org_url: String,
     credentials: Option<Credentials>,
     key_id: Option<String>,
-    retry_policy: RetryPolicy,
-    limiter: Option<Arc<dyn RateLimiter>>,
-    clock: Option<Arc<dyn Clock>>,
+    limiter_backend: Option<Arc<dyn LimiterBackend>>,
     concurrency: usize,
-    timeouts: Timeouts,
-    dry_run: Option<DryRunLog>,
 }
+
+connector_core::connection_settings!(OktaBuilder, connection);
 
 impl fmt::Debug for OktaBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -103,10 +113,7 @@ impl fmt::Debug for OktaBuilder {
         f.debug_struct("OktaBuilder")
             .field("org_url", &self.org_url)
             .field("credentials", &credentials)
-            .field("retry_policy", &self.retry_policy)
             .field("concurrency", &self.concurrency)
-            .field("timeouts", &self.timeouts)
-            .field("dry_run", &self.dry_run.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -133,16 +140,22 @@ impl Okta {
     /// # }
     /// ```
     pub fn builder(org_url: impl Into<String>) -> OktaBuilder {
+        let org_url = org_url.into();
+        // The profile goes in first, so that rules added to the builder go ahead of it. A
+        // URL that does not parse is reported by `build`.
+        let origin = match connector_core::parse_base_url(&org_url) {
+            Ok(url) => url.origin().ascii_serialization(),
+            Err(_) => org_url.clone(),
+        };
         OktaBuilder {
-            org_url: org_url.into(),
+            connection: Connection::builder(&origin)
+                .profile(OktaProfile::for_org(&origin).into_profile())
+                .user_agent_product(PRODUCT),
+            org_url,
             credentials: None,
             key_id: None,
-            retry_policy: RetryPolicy::default(),
-            limiter: None,
-            clock: None,
+            limiter_backend: None,
             concurrency: DEFAULT_CONCURRENCY,
-            timeouts: Timeouts::default(),
-            dry_run: None,
         }
     }
 
@@ -219,6 +232,9 @@ impl Okta {
         if let Some(log) = env.dry_run() {
             builder = builder.dry_run(log);
         }
+        if let Some(backend) = env.limiter_backend() {
+            builder = builder.limiter_backend(backend);
+        }
         Ok(builder)
     }
 
@@ -285,26 +301,12 @@ impl OktaBuilder {
         self
     }
 
-    /// Sets the retry policy (default: 3 retries within a minute on 429, 503 and 504).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> OktaBuilder {
-        self.retry_policy = policy;
-        self
-    }
-
-    /// Uses this rate limiter instead of the default in-memory one (for example a limiter
-    /// shared by several workers spending one org's budget). It sees the keys described
-    /// in [`OktaProfile`]; configure a `Limit::Concurrency` for `okta-concurrency:*` on it
-    /// if it should cap requests in flight. As with the default limiter, a bucket not yet
-    /// heard from admits one request at a time until its first answer.
-    pub fn limiter(mut self, limiter: Arc<dyn RateLimiter>) -> OktaBuilder {
-        self.limiter = Some(limiter);
-        self
-    }
-
-    /// Uses another clock for waits, retries, token expiry and assertion times (tests use
-    /// `ManualClock`, which never sleeps for real).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> OktaBuilder {
-        self.clock = Some(clock);
+    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
+    /// spending the org's budget) from the client's [`LimiterSpec`]: namespace
+    /// `okta:<origin>`, the org's concurrency cap on `okta-concurrency:*`, bucket limits
+    /// learned from the answers. An explicit [`limiter`](OktaBuilder::limiter) wins.
+    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> OktaBuilder {
+        self.limiter_backend = Some(backend);
         self
     }
 
@@ -315,39 +317,27 @@ impl OktaBuilder {
         self
     }
 
-    /// Sets the time limits of each attempt and of each call.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> OktaBuilder {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Records requests in `log` instead of sending them (`--dry-run`); credentials are
-    /// masked and no token is requested.
-    pub fn dry_run(mut self, log: DryRunLog) -> OktaBuilder {
-        self.dry_run = Some(log);
-        self
-    }
-
     /// Builds the client. Fails with `configuration` on a bad org URL (`https` is required
     /// except for loopback hosts), missing credentials or an unusable private key.
     pub fn build(self) -> Result<Okta> {
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock));
         let base = connector_core::parse_base_url(&self.org_url)?;
         let origin = base.origin().ascii_serialization();
-        let limiter = self.limiter.unwrap_or_else(|| {
-            Arc::new(MemoryLimiter::new().with_clock(clock.clone()).with_limit(
+        let clock = self.connection.current_clock();
+        let spec = LimiterSpec::new(format!("okta:{origin}"))
+            .with_clock(clock.clone())
+            .with_limit(
                 format!("{CONCURRENCY_KEY_PREFIX}*"),
                 Limit::Concurrency(self.concurrency),
-            ))
-        });
-        let mut connection = Connection::builder(&origin)
-            .profile(OktaProfile::for_org(&origin).into_profile())
-            .limiter(Arc::new(LearningGate::new(limiter)))
-            .retry_policy(self.retry_policy)
-            .timeouts(self.timeouts)
-            .clock(clock.clone())
-            .user_agent_product(PRODUCT);
-        connection = match self.credentials {
+            );
+        let limiter = match (self.connection.current_limiter(), &self.limiter_backend) {
+            (Some(limiter), _) => limiter,
+            (None, Some(backend)) => backend.limiter(spec)?,
+            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
+        };
+        let connection = self
+            .connection
+            .limiter(Arc::new(LearningGate::new(limiter)));
+        let connection = match self.credentials {
             None => {
                 return Err(Error::configuration(
                     "no credentials: give an API token (OKTA_API_TOKEN) or an OAuth client id and private key \
@@ -388,9 +378,6 @@ impl OktaBuilder {
                 connection.auth(source)
             }
         };
-        if let Some(log) = self.dry_run {
-            connection = connection.dry_run(Some(log));
-        }
         Ok(Okta {
             connection: connection.build()?,
         })

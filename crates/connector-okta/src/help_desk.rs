@@ -26,8 +26,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::client::Okta;
+use crate::model::HELP_DESK_ADMIN;
 use crate::profile::ROLE_ALREADY_ASSIGNED;
-use crate::roles::HELP_DESK_ADMIN;
 
 /// The template's parameters: which profile attribute, which value, which role.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -219,7 +219,9 @@ async fn oauth_from_env_asks_for_the_default_scopes_or_those_given() {
             "okta.users.manage",
             "okta.users.read",
             "okta.roles.manage",
-            "okta.roles.read"
+            "okta.roles.read",
+            "okta.groups.manage",
+            "okta.groups.read"
         ]
     );
 }
@@ -296,8 +298,19 @@ fn describe_gives_each_action_s_schemas_and_the_settings() {
     assert_eq!(okta.name(), "Okta");
     assert!(!okta.description().is_empty());
     for action in okta.actions() {
-        for schema in [&action.input_schema, &action.output_schema] {
-            assert_eq!(schema["type"], "object", "{}: {schema}", action.id);
+        assert_eq!(
+            action.input_schema["type"], "object",
+            "{}: {}",
+            action.id, action.input_schema
+        );
+        // The generated list actions give Okta's answer as it is: the list, across pages.
+        let output = &action.output_schema;
+        match output["type"].as_str() {
+            Some("object") => {}
+            Some("array") if action.id.starts_with("list-group") => {
+                assert!(output["items"].is_object(), "{}: {output}", action.id);
+            }
+            _ => panic!("{}: {output}", action.id),
         }
     }
     let org = okta
@@ -312,6 +325,25 @@ fn describe_gives_each_action_s_schemas_and_the_settings() {
         .find(|s| s.name == "OKTA_API_TOKEN")
         .unwrap();
     assert_eq!(token.aliases, ["OKTA_CLIENT_TOKEN"]);
+}
+
+#[test]
+fn the_default_scopes_cover_the_group_actions_and_the_setting_names_them_all() {
+    for scope in ["okta.groups.read", "okta.groups.manage"] {
+        assert!(DEFAULT_SCOPES.contains(&scope), "{scope}");
+    }
+    let scopes = connector()
+        .settings()
+        .into_iter()
+        .find(|s| s.name == "OKTA_SCOPES")
+        .unwrap();
+    let listed = scopes
+        .description
+        .split(|c: char| c.is_whitespace() || c == ')' || c == '(')
+        .filter(|w| w.starts_with("okta."))
+        .map(|w| w.trim_end_matches('.'))
+        .collect::<Vec<_>>();
+    assert_eq!(listed, DEFAULT_SCOPES, "{}", scopes.description);
 }
 
 #[tokio::test]

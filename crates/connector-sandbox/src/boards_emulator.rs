@@ -73,6 +73,8 @@ async fn stats(State(admin): State<AdminState>) -> Response<Body> {
         "pointsSpent": s.points_spent,
         "maxWindowPoints": s.max_window_points,
         "boardsCreated": s.boards_created,
+        "idempotentReplays": s.idempotent_replays,
+        "idempotencyConflicts": s.idempotency_conflicts,
     }))
     .into_response()
 }

@@ -414,7 +414,7 @@ async fn roles_of_an_unknown_user_are_404() {
 // ---------------------------------------------------------------- tokens
 
 #[tokio::test]
-async fn ssws_token_is_checked_on_every_call() {
+async fn ssws_token_is_checked_on_every_call_with_or_without_the_space() {
     let okta = okta_with(OktaConfig::default().with_api_token("00fixed-token")).await;
     assert_eq!(okta.api_token(), "00fixed-token");
     let http = http();
@@ -423,6 +423,8 @@ async fn ssws_token_is_checked_on_every_call() {
         None,
         Some("SSWS wrong"),
         Some("SSWS "),
+        Some("SSWS"),
+        Some("SSWS00fixed-tokenx"),
         Some("Bearer nope"),
         Some("Basic abc"),
     ] {
@@ -438,13 +440,20 @@ async fn ssws_token_is_checked_on_every_call() {
         assert_eq!(error["errorSummary"], "Invalid token provided");
         assert_eq!(error["errorCauses"], json!([]));
     }
-    let ok = http
-        .get(&url)
-        .header("Authorization", "SSWS 00fixed-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
+    // Okta's Python SDK sends the token right after the scheme, and Okta accepts that.
+    for auth in [
+        "SSWS 00fixed-token",
+        "SSWS00fixed-token",
+        "ssws  00fixed-token",
+    ] {
+        let ok = http
+            .get(&url)
+            .header("Authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200, "{auth}");
+    }
     // The default token is random: `00` and 40 URL-safe characters.
     let random = okta_with(OktaConfig::default()).await;
     assert_eq!(random.api_token().len(), 42);
@@ -735,6 +744,10 @@ mod oauth {
             response.json::<Value>().await.unwrap()["errorCode"],
             "E0000006"
         );
+        // Groups need a groups scope, as on Okta: reading them with users and roles scopes
+        // only is refused too.
+        let (status, error) = bearer_get(&okta, access, "/api/v1/groups").await;
+        assert_eq!((status, &error["errorCode"]), (403, &json!("E0000006")));
     }
 
     #[tokio::test]

@@ -78,10 +78,32 @@ pub(crate) fn tests(
         auth = config.tests.authorization,
         pairs = env_pairs.join(", "),
     );
+    listed(&mut out, plans, krate);
     for plan in plans {
         test(&mut out, doc, plan);
     }
     Ok(out)
+}
+
+/// The test that the connector's hand-written action table lists every generated action.
+fn listed(out: &mut String, plans: &[Plan], krate: &str) {
+    let expected: Vec<String> = plans
+        .iter()
+        .map(|p| format!("({:?}, {:?})", p.op.action_id, p.method))
+        .collect();
+    let _ = write!(
+        out,
+        "\n/// The connector's action table (`src/actions.rs`) lists every generated action.\n\
+         #[test]\nfn the_action_table_lists_every_generated_action() {{\n\
+         \x20   let listed: Vec<String> = {krate}::connector().actions().into_iter().map(|a| a.id).collect();\n\
+         \x20   for (id, definition) in [{expected}] {{\n\
+         \x20       assert!(\n\
+         \x20           listed.iter().any(|a| a == id),\n\
+         \x20           \"{{id}} is generated but not in the connector's table: add \\\n\
+         \x20            `.action(generated::actions::{{definition}}())` to src/actions.rs\"\n\
+         \x20       );\n    }}\n}}\n",
+        expected = expected.join(", "),
+    );
 }
 
 fn test(out: &mut String, doc: &Document, plan: &Plan) {

@@ -1,13 +1,18 @@
 //! `cargo xtask new-connector`: a new connector crate that builds, tests and documents
-//! itself from the first minute.
+//! itself from the first minute, laid out as the shipped connectors are (`model/`, `api/`,
+//! `actions.rs`, `client.rs`), with its actions as `ActionDef`s and the connection's
+//! settings (retry policy, limiter, timeouts, clock) on its builder. With `--openapi`, the
+//! actions are generated from the service's OpenAPI document ([`OpenApiSource`]).
 
+mod example;
 mod openapi;
+mod render;
 mod templates;
 
 use std::path::Path;
 
 pub use openapi::{OpenApiSource, server_origin};
-use templates::{CARGO_TOML, LIB_RS, README, TESTS_RS, render};
+use render::render;
 
 /// How the new connector authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,16 +170,14 @@ pub fn new_connector(root: &Path, options: &Options) -> Result<String, String> {
     )
     .ok_or("cannot find the registry chain in crates/connector-cli/src/lib.rs")?;
 
-    let mut files = vec![
-        ("Cargo.toml".to_owned(), render(CARGO_TOML, &n, options)),
-        ("README.md".to_owned(), render(README, &n, options)),
-        ("src/lib.rs".to_owned(), render(LIB_RS, &n, options)),
-        ("tests/actions.rs".to_owned(), render(TESTS_RS, &n, options)),
-    ];
-    if options.openapi.is_some() {
-        for (path, contents) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
-            *contents = crate::openapi::rustfmt(contents).map_err(|e| format!("{path}: {e}"))?;
-        }
+    let mut files: Vec<(String, String)> = templates::files(options.openapi.is_some())
+        .iter()
+        .map(|(path, template)| ((*path).to_owned(), render(template, &n, options)))
+        .collect();
+    // Formatted as `cargo fmt` would, like the generated files: the new crate passes
+    // `cargo fmt --check` from the start.
+    for (path, contents) in files.iter_mut().filter(|(p, _)| p.ends_with(".rs")) {
+        *contents = crate::openapi::rustfmt(contents).map_err(|e| format!("{path}: {e}"))?;
     }
     files.extend(generated);
     for (path, contents) in &files {
@@ -201,7 +204,12 @@ fn insert_after_last(text: &str, prefix: &str, line: &str, section: &str) -> Opt
     let start = text.find(section)?;
     let mut offset = start;
     let mut insert_at = None;
-    for l in text[start..].split_inclusive('\n') {
+    for (i, l) in text[start..].split_inclusive('\n').enumerate() {
+        // The section ends where the next table begins (`[dev-dependencies]` after
+        // `[dependencies]`).
+        if i > 0 && l.trim_start().starts_with('[') {
+            break;
+        }
         if l.trim_start().starts_with(prefix) {
             insert_at = Some(offset + l.len());
         }

@@ -14,8 +14,19 @@ pub struct OpenApiSource {
     pub document: PathBuf,
     /// The `operationId`s to expose, in order.
     pub operations: Vec<String>,
-    /// The actions they become: (id, name), known once the document is read.
-    pub(super) actions: Vec<(String, String)>,
+    /// The actions they become, known once the document is read.
+    pub(super) actions: Vec<GeneratedAction>,
+}
+
+/// An action generated for the new crate, as its README and action table name it.
+#[derive(Debug, Clone)]
+pub(super) struct GeneratedAction {
+    /// The action id (`list-pets`).
+    pub(super) id: String,
+    /// The display name (`List Pets`).
+    pub(super) name: String,
+    /// The function in `generated::actions` that defines it (`list_pets`).
+    pub(super) function: String,
 }
 
 impl OpenApiSource {
@@ -87,7 +98,11 @@ pub(super) fn prepare(
     let mut with_actions = source.clone();
     with_actions.actions = ops
         .iter()
-        .map(|o| (o.action_id.clone(), o.name.clone()))
+        .map(|o| GeneratedAction {
+            id: o.action_id.clone(),
+            name: o.name.clone(),
+            function: openapi::action_function(o),
+        })
         .collect();
     let text = std::fs::read_to_string(&source.document)
         .map_err(|e| format!("cannot read {}: {e}", source.document.display()))?;
@@ -133,7 +148,8 @@ fn config_text(config: &Config) -> String {
     let mut out = String::from(
         "# The actions generated from the service's OpenAPI document by `cargo xtask codegen`\n\
          # (into src/generated/ and tests/openapi_actions.rs). Change this file, then run\n\
-         # `cargo xtask codegen`; `cargo xtask codegen --check` fails while they disagree.\n\n",
+         # `cargo xtask codegen`; `cargo xtask codegen --check` fails while they disagree.\n\
+         # The table in src/actions.rs lists each generated action (`generated::actions::*`).\n\n",
     );
     out.push_str(&format!(
         "document = {:?}\nclient = {:?}\n\n[tests]\nenv = {{ ",

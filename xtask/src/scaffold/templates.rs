@@ -1,86 +1,33 @@
-//! The files of a new connector crate, as templates.
+//! The files of a new connector, with `{{...}}` placeholders that `render` fills. The layout
+//! is the one both shipped connectors follow: `model/` (types), `api/` (typed methods),
+//! `actions.rs` (the table of actions), `client.rs` (the client and its builder). Sections
+//! marked `{{#example}}` are the example action's, `{{#openapi}}` the generated actions'.
 
-use super::{Auth, Names, Options};
+use super::example;
 
-pub(super) fn render(template: &str, n: &Names, options: &Options) -> String {
-    let (auth_method, auth_doc_example, auth_from_env, auth_settings, auth_test_builder, auth_test_header, auth_docs) = match options.auth {
-        Auth::Header | Auth::Bearer => {
-            let (ctor, header) = if options.auth == Auth::Header {
-                ("raw", "tok-123")
-            } else {
-                ("bearer", "Bearer tok-123")
-            };
-            (
-                format!(
-                    "    /// Authenticates with an API token.\n    pub fn api_token(mut self, token: impl Into<String>) -> Self {{\n        self.auth = Some(Arc::new(StaticToken::{ctor}(token)));\n        self\n    }}\n"
-                ),
-                ".api_token(\"...\")".to_owned(),
-                format!("        builder = builder.api_token(env.require(\"{0}_API_TOKEN\", \"the API token\")?);\n", n.upper),
-                format!("        .setting(Setting {{\n            name: \"{0}_API_TOKEN\",\n            aliases: &[],\n            secret: true,\n            description: \"The API token.\",\n        }})\n", n.upper),
-                ".api_token(\"tok-123\")".to_owned(),
-                header.to_owned(),
-                "An API token, sent in the `Authorization` header.".to_owned(),
-            )
-        }
-        Auth::Basic => (
-            "    /// Authenticates with a user name and password (HTTP Basic).\n    pub fn basic(mut self, user: &str, password: impl Into<String>) -> Self {\n        self.auth = Some(Arc::new(StaticToken::basic(user, password)));\n        self\n    }\n".to_owned(),
-            ".basic(\"user\", \"...\")".to_owned(),
-            format!("        builder = builder.basic(\n            env.require(\"{0}_USERNAME\", \"the user name\")?,\n            env.require(\"{0}_PASSWORD\", \"the password\")?,\n        );\n", n.upper),
-            format!("        .setting(Setting {{\n            name: \"{0}_USERNAME\",\n            aliases: &[],\n            secret: false,\n            description: \"The user name.\",\n        }})\n        .setting(Setting {{\n            name: \"{0}_PASSWORD\",\n            aliases: &[],\n            secret: true,\n            description: \"The password.\",\n        }})\n", n.upper),
-            ".basic(\"user\", \"tok-123\")".to_owned(),
-            "Basic dXNlcjp0b2stMTIz".to_owned(),
-            "HTTP Basic with a user name and password.".to_owned(),
-        ),
-        Auth::OAuthClientCredentials => (
-            "    /// Authenticates with OAuth 2.0 client credentials (`client_secret_post`).\n    pub fn client_credentials(\n        mut self,\n        token_url: &str,\n        client_id: &str,\n        client_secret: impl Into<String>,\n        scopes: &[&str],\n    ) -> Result<Self> {\n        let source = ClientCredentials::new(\n            token_url,\n            client_id,\n            scopes.iter().copied(),\n            ClientAuth::Secret(SecretString::from(client_secret.into())),\n        )?;\n        self.auth = Some(Arc::new(source));\n        Ok(self)\n    }\n".to_owned(),
-            ".client_credentials(\"https://auth.example.com/token\", \"client\", \"...\", &[\"read\"])?".to_owned(),
-            format!("        let scopes: Vec<&str> = env.get(\"{0}_SCOPES\").unwrap_or(\"\").split_whitespace().collect();\n        builder = builder.client_credentials(\n            env.require(\"{0}_TOKEN_URL\", \"the OAuth token URL\")?,\n            env.require(\"{0}_CLIENT_ID\", \"the OAuth client id\")?,\n            env.require(\"{0}_CLIENT_SECRET\", \"the OAuth client secret\")?,\n            &scopes,\n        )?;\n", n.upper),
-            format!("        .setting(Setting {{\n            name: \"{0}_TOKEN_URL\",\n            aliases: &[],\n            secret: false,\n            description: \"The OAuth 2.0 token URL.\",\n        }})\n        .setting(Setting {{\n            name: \"{0}_CLIENT_ID\",\n            aliases: &[],\n            secret: false,\n            description: \"The OAuth client id.\",\n        }})\n        .setting(Setting {{\n            name: \"{0}_CLIENT_SECRET\",\n            aliases: &[],\n            secret: true,\n            description: \"The OAuth client secret.\",\n        }})\n        .setting(Setting {{\n            name: \"{0}_SCOPES\",\n            aliases: &[],\n            secret: false,\n            description: \"Space-separated scopes (optional).\",\n        }})\n", n.upper),
-            "\n        .client_credentials(token_url, \"client\", \"s3cret\", &[\"read\"])\n        .unwrap()".to_owned(),
-            "Bearer tok-123".to_owned(),
-            "OAuth 2.0 client credentials: the token is fetched, cached and refreshed before it expires.".to_owned(),
-        ),
-    };
-    let imports = match options.auth {
-        Auth::OAuthClientCredentials => {
-            "use connector_core::secrecy::SecretString;\nuse connector_core::{ClientAuth, ClientCredentials};\n"
-        }
-        _ => "use connector_core::StaticToken;\n",
-    };
-    let template = sections(template, "example", options.openapi.is_none());
-    let template = sections(&template, "openapi", options.openapi.is_some());
-    let openapi_actions: String = options
-        .openapi
-        .iter()
-        .flat_map(|o| &o.actions)
-        .map(|(id, name)| format!("- `{id}`: {name} (generated).\n"))
-        .collect();
-    template
-        .replace("{{openapi_actions}}", &openapi_actions)
-        .replace("{{id}}", &n.id)
-        .replace("{{snake}}", &n.snake)
-        .replace("{{Pascal}}", &n.pascal)
-        .replace("{{UPPER}}", &n.upper)
-        .replace("{{Title}}", &n.title)
-        .replace("{{base_url}}", &options.base_url)
-        .replace("{{auth_imports}}", imports)
-        .replace("{{auth_method}}", &auth_method)
-        .replace("{{auth_doc_example}}", &auth_doc_example)
-        .replace("{{auth_from_env}}", &auth_from_env)
-        .replace("{{auth_settings}}", &auth_settings)
-        .replace("{{auth_test_builder}}", &auth_test_builder)
-        .replace("{{auth_test_header}}", &auth_test_header)
-        .replace("{{auth_docs}}", &auth_docs)
-        .replace(
-            "{{oauth}}",
-            if options.auth == Auth::OAuthClientCredentials {
-                "true"
-            } else {
-                "false"
-            },
-        )
+/// The files of a new crate (path in the crate, template): with `--openapi`, the actions
+/// come from `src/generated/` instead of the example's `model/` and `api/`.
+pub(super) fn files(openapi: bool) -> Vec<(&'static str, &'static str)> {
+    let mut files = vec![
+        ("Cargo.toml", CARGO_TOML),
+        ("README.md", README),
+        ("src/lib.rs", LIB_RS),
+        ("src/client.rs", CLIENT_RS),
+        ("src/actions.rs", ACTIONS_RS),
+        ("tests/actions.rs", TESTS_RS),
+    ];
+    if !openapi {
+        files.extend([
+            ("src/model/mod.rs", example::MODEL_MOD_RS),
+            ("src/model/items.rs", example::MODEL_ITEMS_RS),
+            ("src/api/mod.rs", example::API_MOD_RS),
+            ("src/api/items.rs", example::API_ITEMS_RS),
+        ]);
+    }
+    files
 }
 
+/// `Cargo.toml`.
 pub(super) const CARGO_TOML: &str = r#"[package]
 name = "connector-{{id}}"
 description = "{{Title}} connector for the connectors toolkit"
@@ -95,33 +42,45 @@ readme = "README.md"
 
 [dependencies]
 connector-core.workspace = true
-async-trait.workspace = true
 serde.workspace = true
 serde_json.workspace = true
 schemars.workspace = true
 
 [dev-dependencies]
-# ManualClock for the tests.
 connector-core = { workspace = true, features = ["test-util"] }
 httpmock.workspace = true
 tokio.workspace = true
-{{#openapi}}spec-check.workspace = true
+{{#openapi}}# The generated tests validate each request against the OpenAPI document.
+spec-check.workspace = true
 {{/openapi}}
 [lints]
 workspace = true
 "#;
 
+/// `README.md`.
 pub(super) const README: &str = r#"# connector-{{id}}
 
 The {{Title}} connector: typed actions over the {{Title}} API ({{base_url}}) on
 `connector-core`'s pipeline (auth, rate limiting, retries, errors, the Custom API Action).
 
 {{#example}}Scaffolded by `cargo xtask new-connector`. Replace the example action `get-item` with the
-API's own, then run `cargo test -p connector-{{id}}` and `cargo xtask codegen`.{{/example}}{{#openapi}}Scaffolded by `cargo xtask new-connector --openapi`: the actions are generated from the
+API's own, then run `cargo test -p connector-{{id}}` and `cargo xtask codegen`.
+{{/example}}{{#openapi}}Scaffolded by `cargo xtask new-connector --openapi`: the actions are generated from the
 service's OpenAPI document (`openapi.yaml` or `openapi.json` here) by `cargo xtask codegen`,
 for the operations `openapi.toml` lists, into `src/generated/` and `tests/openapi_actions.rs`.
-Add an operation to `openapi.toml` and run `cargo xtask codegen` (twice: the second run
-documents the new action).{{/openapi}}
+To add one, list it in `openapi.toml`, run `cargo xtask codegen`, add its definition
+(`generated::actions::<operation>()`) to the table in `src/actions.rs`, and run
+`cargo xtask codegen` again to document it.
+{{/openapi}}
+## Layout
+
+{{#example}}- `src/model/`: the service's types and the actions' inputs and outputs, one file per API area.
+- `src/api/`: typed methods on the client, one file per API area.
+{{/example}}{{#openapi}}- `src/generated/`: generated, do not edit: the document's types, the actions' inputs, the
+  typed methods and the actions' definitions.
+{{/openapi}}- `src/actions.rs`: the connector's table: settings, docs, and each action as an `ActionDef`.
+- `src/client.rs`: the client and its builder (credentials here; retry policy, limiter,
+  timeouts and clock come from the connection's settings).
 
 ## Settings
 
@@ -134,8 +93,16 @@ documents the new action).{{/openapi}}
 {{/example}}{{openapi_actions}}- `custom-api-action`: any authenticated call on the service's origin.
 "#;
 
+/// `src/lib.rs`.
 pub(super) const LIB_RS: &str = r#"//! The {{Title}} connector: typed actions over the {{Title}} API on connector-core's pipeline.
 //!
+//! - [`{{Pascal}}`]: the client, built with [`{{Pascal}}::builder`] from the credentials and
+//!   the connection's own settings (retry policy, limiter, timeouts, clock).
+{{#example}}//! - Typed methods ([`{{Pascal}}::get_item`]) and the same operations as actions for the CLI
+//!   and workflow engines ([`connector()`]).
+{{/example}}{{#openapi}}//! - Typed methods generated from the service's OpenAPI document ([`generated`]) and the
+//!   same operations as actions for the CLI and workflow engines ([`connector()`]).
+{{/openapi}}//!
 //! ```no_run
 //! # async fn example() -> connector_core::Result<()> {
 //! use connector_{{snake}}::{{Pascal}};
@@ -148,18 +115,26 @@ pub(super) const LIB_RS: &str = r#"//! The {{Title}} connector: typed actions ov
 //! # }
 //! ```
 
+mod actions;
+{{#example}}mod api;
+{{/example}}mod client;
+{{#openapi}}pub mod generated;
+{{/openapi}}{{#example}}mod model;
+{{/example}}
+pub use actions::connector;
+pub use client::{{{Pascal}}, {{Pascal}}Builder};
+{{#example}}pub use model::{GetItemInput, Item};
+{{/example}}"#;
+
+/// `src/client.rs`.
+pub(super) const CLIENT_RS: &str = r#"//! The {{Title}} client and its builder.
+
 use std::sync::Arc;
 
-{{#example}}use async_trait::async_trait;
-{{/example}}{{auth_imports}}use connector_core::{
-    {{#example}}Action, {{/example}}Authenticator, Clock, Connection, ConnectorDef, ConnectorDocs, CustomApiAction, DryRunLog, Env,
-    ErrorKind, HasConnection, {{#example}}Method, {{/example}}Result, Setting, {{#example}}path_segment, schemars,{{/example}}
+{{auth_imports}}use connector_core::{
+    Authenticator, Connection, ConnectionBuilder, Env, Error, HasConnection, Result,
 };
-{{#example}}use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-{{/example}}{{#openapi}}
-pub mod generated;
-{{/openapi}}
+
 /// A client of the {{Title}} API: cheap to clone, safe to share between tasks.
 #[derive(Clone, Debug)]
 pub struct {{Pascal}} {
@@ -172,42 +147,26 @@ impl HasConnection for {{Pascal}} {
     }
 }
 
-/// Builds a [`{{Pascal}}`] client.
+/// Builds a [`{{Pascal}}`] client: the credentials, plus the connection's own settings
+/// ([`retry_policy`]({{Pascal}}Builder::retry_policy), [`limiter`]({{Pascal}}Builder::limiter),
+/// [`timeouts`]({{Pascal}}Builder::timeouts), [`clock`]({{Pascal}}Builder::clock), ... and
+/// [`connection`]({{Pascal}}Builder::connection) for any other).
 pub struct {{Pascal}}Builder {
-    base_url: String,
+    connection: ConnectionBuilder,
     auth: Option<Arc<dyn Authenticator>>,
-    clock: Option<Arc<dyn Clock>>,
-    dry_run: Option<DryRunLog>,
 }
+
+connector_core::connection_settings!({{Pascal}}Builder, connection);
 
 impl {{Pascal}}Builder {
 {{auth_method}}
-    /// Uses another clock for retry waits (tests).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Records requests instead of sending them.
-    pub fn dry_run(mut self, log: Option<DryRunLog>) -> Self {
-        self.dry_run = log;
-        self
-    }
-
     /// Builds the client; fails on a bad base URL or missing credentials.
     pub fn build(self) -> Result<{{Pascal}}> {
-        let auth = self.auth.ok_or_else(|| {
-            connector_core::Error::configuration("set the {{Title}} credentials on the builder")
-        })?;
-        let mut builder = Connection::builder(&self.base_url)
-            .auth_arc(auth)
-            .user_agent_product(concat!("connector-{{id}}/", env!("CARGO_PKG_VERSION")))
-            .dry_run(self.dry_run);
-        if let Some(clock) = self.clock {
-            builder = builder.clock(clock);
-        }
+        let auth = self
+            .auth
+            .ok_or_else(|| Error::configuration("set the {{Title}} credentials on the builder"))?;
         Ok({{Pascal}} {
-            connection: builder.build()?,
+            connection: self.connection.auth_arc(auth).build()?,
         })
     }
 }
@@ -216,85 +175,41 @@ impl {{Pascal}} {
     /// Starts building a client for the API at `base_url`.
     pub fn builder(base_url: impl Into<String>) -> {{Pascal}}Builder {
         {{Pascal}}Builder {
-            base_url: base_url.into(),
+            connection: Connection::builder(&base_url.into())
+                .user_agent_product(concat!("connector-{{id}}/", env!("CARGO_PKG_VERSION"))),
             auth: None,
-            clock: None,
-            dry_run: None,
         }
     }
 
-    /// A client from the environment (`{{UPPER}}_BASE_URL` and the credentials' variables).
+    /// A client from the environment (`{{UPPER}}_BASE_URL` and the credentials' variables);
+    /// with the environment's dry-run log, it records requests instead of sending them.
     pub fn from_env(env: &Env) -> Result<{{Pascal}}> {
         let mut builder =
-            {{Pascal}}::builder(env.get("{{UPPER}}_BASE_URL").unwrap_or("{{base_url}}")).dry_run(env.dry_run());
+            {{Pascal}}::builder(env.get("{{UPPER}}_BASE_URL").unwrap_or("{{base_url}}"));
+        if let Some(log) = env.dry_run() {
+            builder = builder.dry_run(log);
+        }
 {{auth_from_env}}        builder.build()
     }
-{{#example}}
-    /// Reads one item by id (`GET /items/{id}`).
-    ///
-    /// ```no_run
-    /// # async fn example(client: connector_{{snake}}::{{Pascal}}) -> connector_core::Result<()> {
-    /// let item = client.get_item("42").await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn get_item(&self, id: &str) -> Result<Item> {
-        let path = format!("/items/{}", path_segment(id));
-        self.connection
-            .send_json(self.connection.request(Method::GET, &path))
-            .await
-    }
-{{/example}}}
-{{#example}}
-/// The input of `get-item`.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GetItemInput {
-    /// The item's id.
-    pub id: String,
 }
+"#;
 
-/// An item, as the API returns it.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Item {
-    /// The item's id.
-    pub id: String,
-    /// Every other field the API returned.
-    #[serde(flatten)]
-    pub fields: Map<String, Value>,
-}
+/// `src/actions.rs`.
+pub(super) const ACTIONS_RS: &str = r#"//! The connector's table: its settings, its docs and its actions, each an `ActionDef` over
+//! the typed method of the same name{{#openapi}} (the generated ones defined in
+//! [`generated::actions`]){{/openapi}}.
 
-/// `get-item`: reads one item by id.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GetItem;
+use connector_core::{
+    {{#example}}ActionDef, {{/example}}ConnectorDef, ConnectorDocs, CustomApiAction, ErrorKind, Setting,
+};
 
-#[async_trait]
-impl Action<{{Pascal}}> for GetItem {
-    type Input = GetItemInput;
-    type Output = Item;
-
-    fn id(&self) -> &'static str {
-        "get-item"
-    }
-
-    fn name(&self) -> &'static str {
-        "Get Item"
-    }
-
-    fn description(&self) -> &'static str {
-        "Reads one item by id."
-    }
-
-    async fn run(&self, client: &{{Pascal}}, input: GetItemInput) -> Result<Item> {
-        client.get_item(&input.id).await
-    }
-}
-
-{{/example}}
+use crate::client::{{Pascal}};
+{{#example}}use crate::model::GetItemInput;
+{{/example}}{{#openapi}}use crate::generated;
+{{/openapi}}
 /// The connector: its actions, settings and docs, for the registry.
 pub fn connector() -> ConnectorDef<{{Pascal}}> {
-    {{#openapi}}generated::register({{/openapi}}ConnectorDef::new(
+    ConnectorDef::new(
         "{{id}}",
         "{{Title}}",
         "Typed actions over the {{Title}} API.",
@@ -310,26 +225,33 @@ pub fn connector() -> ConnectorDef<{{Pascal}}> {
         ConnectorDocs::new("The {{Title}} connector.", "{{auth_docs}}")
             .error("404", ErrorKind::NotFound, "the item does not exist"),
     )
-{{#example}}    .action(GetItem)
-{{/example}}    .action(CustomApiAction::new(
+{{#example}}    .action(ActionDef::new(
+        "get-item",
+        "Get Item",
+        "Reads one item by id.",
+        |client: {{Pascal}}, input: GetItemInput| async move { client.get_item(&input.id).await },
+    ))
+{{/example}}{{openapi_table}}    .action(CustomApiAction::new(
         "Makes an authenticated request to any path of the {{Title}} API.",
         None,
-    )){{#openapi}}){{/openapi}}
+    ))
 }
 "#;
 
-pub(super) const TESTS_RS: &str = r#"//! Request shapes of the {{Title}} connector's actions.
+/// `tests/actions.rs`.
+pub(super) const TESTS_RS: &str = r#"//! Request shapes of the {{Title}} connector's actions, and its connection's settings.
 
-use connector_{{snake}}::{{Pascal}};
-use connector_core::{{{#example}}ErrorKind, {{/example}}ManualClock};
+use connector_{{snake}}::{{{Pascal}}, {{Pascal}}Builder};
+use connector_core::{ErrorKind, ManualClock, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::json;
 use std::sync::Arc;
 
-async fn client(server: &MockServer) -> {{Pascal}} {
+/// A builder for the mock server, with credentials and a clock that never sleeps for real.
+async fn builder(server: &MockServer) -> {{Pascal}}Builder {
     let oauth = {{oauth}};
     let builder = {{Pascal}}::builder(server.base_url()).clock(Arc::new(ManualClock::new()));
-    let builder = if oauth {
+    if oauth {
         server
             .mock_async(|when, then| {
                 when.method(POST).path("/token");
@@ -340,12 +262,15 @@ async fn client(server: &MockServer) -> {{Pascal}} {
         builder_with_auth(builder, &format!("{}/token", server.base_url()))
     } else {
         builder_with_auth(builder, "")
-    };
-    builder.build().unwrap()
+    }
+}
+
+async fn client(server: &MockServer) -> {{Pascal}} {
+    builder(server).await.build().unwrap()
 }
 
 #[allow(unused_variables)]
-fn builder_with_auth(builder: connector_{{snake}}::{{Pascal}}Builder, token_url: &str) -> connector_{{snake}}::{{Pascal}}Builder {
+fn builder_with_auth(builder: {{Pascal}}Builder, token_url: &str) -> {{Pascal}}Builder {
     builder{{auth_test_builder}}
 }
 
@@ -380,7 +305,44 @@ async fn a_missing_item_is_not_found_and_not_retried() {
     assert_eq!(error.kind(), ErrorKind::NotFound);
     mock.assert_calls_async(1).await;
 }
+
+#[tokio::test]
+async fn a_409_is_not_retried_by_default() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items/busy");
+            then.status(409).json_body(json!({"error": "busy"}));
+        })
+        .await;
+    let error = client(&server).await.get_item("busy").await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Conflict);
+    mock.assert_calls_async(1).await;
+}
 {{/example}}
+#[tokio::test]
+async fn a_custom_retry_policy_retries_a_409() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items/busy");
+            then.status(409).json_body(json!({"error": "busy"}));
+        })
+        .await;
+    let policy = RetryPolicy::default()
+        .with_retry_statuses([409])
+        .with_max_retries(1);
+    let client = builder(&server).await.retry_policy(policy).build().unwrap();
+    let error = connector_{{snake}}::connector()
+        .run(&client, "custom-api-action", json!({"method": "GET", "relativeUrl": "/items/busy"}))
+        .await
+        .unwrap_err();
+    // The first attempt and one retry reached the service; then the 409 is reported.
+    mock.assert_calls_async(2).await;
+    assert_eq!(error.kind(), ErrorKind::Conflict);
+    assert_eq!(error.attempts(), 2);
+}
+
 #[tokio::test]
 async fn the_custom_api_action_runs_through_the_registry() {
     let server = MockServer::start_async().await;
@@ -400,22 +362,22 @@ async fn the_custom_api_action_runs_through_the_registry() {
     assert_eq!(output["statusCode"], 200);
     assert_eq!(output["body"]["ok"], true);
 }
-"#;
 
-/// Keeps the `{{#name}}...{{/name}}` sections of a template (without the markers), or drops them.
-fn sections(template: &str, name: &str, keep: bool) -> String {
-    let (open, close) = (format!("{{{{#{name}}}}}"), format!("{{{{/{name}}}}}"));
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find(&open) {
-        out.push_str(&rest[..start]);
-        let inner = &rest[start + open.len()..];
-        let end = inner.find(&close).unwrap_or(inner.len());
-        if keep {
-            out.push_str(&inner[..end]);
-        }
-        rest = &inner[(end + close.len()).min(inner.len())..];
-    }
-    out.push_str(rest);
-    out
+{{#example}}#[tokio::test]
+async fn get_item_runs_through_the_registry_as_json() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/items/7");
+            then.status(200).json_body(json!({"id": "7"}));
+        })
+        .await;
+    let c = client(&server).await;
+    let output = connector_{{snake}}::connector()
+        .run(&c, "get-item", json!({"id": "7"}))
+        .await
+        .unwrap();
+    mock.assert_calls_async(1).await;
+    assert_eq!(output["id"], "7");
 }
+{{/example}}"#;

@@ -9,7 +9,7 @@ use super::{Clock, Sleep};
 /// Virtual time for concurrent tasks that do real I/O: a discrete-event simulation.
 ///
 /// Time moves only when every registered worker task is asleep, straight to the earliest
-/// wake-up. [`ManualClock`] moves time at each sleep, so while one task's request is on the
+/// wake-up. [`ManualClock`](super::ManualClock) moves time at each sleep, so while one task's request is on the
 /// wire the others' sleeps would run the clock far ahead; tokio's paused clock likewise
 /// jumps whenever the runtime waits on I/O. Neither can say "no time passes while a request
 /// is in flight", which is what a rate-limit test over a loopback socket needs.

@@ -57,7 +57,7 @@ pub struct ConnectionBuilder {
     base_url: Result<Url>,
     auth: Arc<dyn Authenticator>,
     profile: Profile,
-    limiter: Arc<dyn RateLimiter>,
+    limiter: Option<Arc<dyn RateLimiter>>,
     policy: RetryPolicy,
     timeouts: Timeouts,
     max_response_bytes: usize,
@@ -81,6 +81,13 @@ impl fmt::Debug for ConnectionBuilder {
 }
 
 impl ConnectionBuilder {
+    /// Sets the base URL (a connector's builder sets it when it builds, from its own
+    /// settings such as an org URL).
+    pub fn base_url(mut self, base_url: &str) -> Self {
+        self.base_url = parse_base_url(base_url);
+        self
+    }
+
     /// Sets the credentials.
     pub fn auth(mut self, auth: impl Authenticator + 'static) -> Self {
         self.auth = Arc::new(auth);
@@ -112,8 +119,14 @@ impl ConnectionBuilder {
 
     /// Sets the rate limiter (default: none).
     pub fn limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
-        self.limiter = limiter;
+        self.limiter = Some(limiter);
         self
+    }
+
+    /// The rate limiter set so far; `None` when none was (a connector's builder then puts
+    /// in its default limiter; a connection built without one does not limit).
+    pub fn current_limiter(&self) -> Option<Arc<dyn RateLimiter>> {
+        self.limiter.clone()
     }
 
     /// Sets the retry policy (default: [`RetryPolicy::default`]).
@@ -198,7 +211,7 @@ impl ConnectionBuilder {
                 base_url,
                 auth: self.auth,
                 profile: self.profile,
-                limiter: self.limiter,
+                limiter: self.limiter.unwrap_or_else(|| Arc::new(Unlimited)),
                 policy: self.policy,
                 timeouts: self.timeouts,
                 max_response_bytes: self.max_response_bytes,
@@ -263,7 +276,7 @@ impl Connection {
             base_url: parse_base_url(base_url),
             auth: Arc::new(NoAuth),
             profile: Profile::plain(),
-            limiter: Arc::new(Unlimited),
+            limiter: None,
             policy: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             max_response_bytes: 32 * 1024 * 1024,

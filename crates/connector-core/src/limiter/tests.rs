@@ -301,7 +301,7 @@ async fn callers_are_admitted_in_arrival_order_within_a_window_of_their_fair_tur
     };
     for (i, at) in &admitted {
         let fair = fair(*i);
-        let off = if *at > fair { *at - fair } else { fair - *at };
+        let off = at.abs_diff(fair);
         assert!(
             off <= window,
             "caller {i} admitted at {at:?}, fair turn {fair:?}"

@@ -30,8 +30,8 @@ impl crate::Okta {
     /// Creates a group of type `OKTA_GROUP` with a `profile` (`name`, `description`).
     ///
     /// `POST /api/v1/groups`
-    pub async fn add_group(&self, input: &AddGroupInput) -> Result<Group> {
-        let request = add_group_request(connector_core::HasConnection::connection(self), input)?;
+    pub async fn create_group(&self, input: &CreateGroupInput) -> Result<Group> {
+        let request = create_group_request(connector_core::HasConnection::connection(self), input)?;
         connector_core::HasConnection::connection(self)
             .send_json(request)
             .await
@@ -40,8 +40,8 @@ impl crate::Okta {
     /// Reads a group by its id (`00g...`).
     ///
     /// `GET /api/v1/groups/{groupId}`
-    pub async fn get_group(&self, input: &GetGroupInput) -> Result<Group> {
-        let request = get_group_request(connector_core::HasConnection::connection(self), input)?;
+    pub async fn read_group(&self, input: &ReadGroupInput) -> Result<Group> {
+        let request = read_group_request(connector_core::HasConnection::connection(self), input)?;
         connector_core::HasConnection::connection(self)
             .send_json(request)
             .await
@@ -50,9 +50,9 @@ impl crate::Okta {
     /// Adds a user to a group of type `OKTA_GROUP` (`groupId`, `userId`). Adding a member again is not an error.
     ///
     /// `PUT /api/v1/groups/{groupId}/users/{userId}`
-    pub async fn assign_user_to_group(&self, input: &AssignUserToGroupInput) -> Result<NoContent> {
+    pub async fn add_user_to_group(&self, input: &AddUserToGroupInput) -> Result<NoContent> {
         let request =
-            assign_user_to_group_request(connector_core::HasConnection::connection(self), input)?;
+            add_user_to_group_request(connector_core::HasConnection::connection(self), input)?;
         let response = connector_core::HasConnection::connection(self)
             .send(request)
             .await?;
@@ -64,14 +64,12 @@ impl crate::Okta {
     /// Removes a user from a group of type `OKTA_GROUP` (`groupId`, `userId`).
     ///
     /// `DELETE /api/v1/groups/{groupId}/users/{userId}`
-    pub async fn unassign_user_from_group(
+    pub async fn remove_user_from_group(
         &self,
-        input: &UnassignUserFromGroupInput,
+        input: &RemoveUserFromGroupInput,
     ) -> Result<NoContent> {
-        let request = unassign_user_from_group_request(
-            connector_core::HasConnection::connection(self),
-            input,
-        )?;
+        let request =
+            remove_user_from_group_request(connector_core::HasConnection::connection(self), input)?;
         let response = connector_core::HasConnection::connection(self)
             .send(request)
             .await?;
@@ -84,17 +82,17 @@ impl crate::Okta {
     ///
     /// `GET /api/v1/groups/{groupId}/users`
     /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
-    pub async fn list_group_users(&self, input: &ListGroupUsersInput) -> Result<Vec<User>> {
-        self.list_group_users_pages(input)?.collect_all().await
+    pub async fn list_group_members(&self, input: &ListGroupMembersInput) -> Result<Vec<User>> {
+        self.list_group_members_pages(input)?.collect_all().await
     }
 
     /// The pages of `list-group-members`, fetched as they are read.
-    pub fn list_group_users_pages(
+    pub fn list_group_members_pages(
         &self,
-        input: &ListGroupUsersInput,
+        input: &ListGroupMembersInput,
     ) -> Result<crate::Pages<User>> {
         let request =
-            list_group_users_request(connector_core::HasConnection::connection(self), input)?;
+            list_group_members_request(connector_core::HasConnection::connection(self), input)?;
         Ok(crate::Pages::new(
             connector_core::HasConnection::connection(self).clone(),
             request,
@@ -136,7 +134,7 @@ fn list_groups_request(connection: &Connection, input: &ListGroupsInput) -> Resu
 }
 
 /// The first request of `create-group`.
-fn add_group_request(connection: &Connection, input: &AddGroupInput) -> Result<Request> {
+fn create_group_request(connection: &Connection, input: &CreateGroupInput) -> Result<Request> {
     let path = String::from("/api/v1/groups");
     let mut request = connection.request(Method::POST, &path);
     request = request.json(&input.body)?;
@@ -144,7 +142,7 @@ fn add_group_request(connection: &Connection, input: &AddGroupInput) -> Result<R
 }
 
 /// The first request of `read-group`.
-fn get_group_request(connection: &Connection, input: &GetGroupInput) -> Result<Request> {
+fn read_group_request(connection: &Connection, input: &ReadGroupInput) -> Result<Request> {
     let path = format!(
         "/api/v1/groups/{}",
         path_segment(&input.group_id.to_string())
@@ -154,9 +152,9 @@ fn get_group_request(connection: &Connection, input: &GetGroupInput) -> Result<R
 }
 
 /// The first request of `add-user-to-group`.
-fn assign_user_to_group_request(
+fn add_user_to_group_request(
     connection: &Connection,
-    input: &AssignUserToGroupInput,
+    input: &AddUserToGroupInput,
 ) -> Result<Request> {
     let path = format!(
         "/api/v1/groups/{}/users/{}",
@@ -168,9 +166,9 @@ fn assign_user_to_group_request(
 }
 
 /// The first request of `remove-user-from-group`.
-fn unassign_user_from_group_request(
+fn remove_user_from_group_request(
     connection: &Connection,
-    input: &UnassignUserFromGroupInput,
+    input: &RemoveUserFromGroupInput,
 ) -> Result<Request> {
     let path = format!(
         "/api/v1/groups/{}/users/{}",
@@ -182,9 +180,9 @@ fn unassign_user_from_group_request(
 }
 
 /// The first request of `list-group-members`.
-fn list_group_users_request(
+fn list_group_members_request(
     connection: &Connection,
-    input: &ListGroupUsersInput,
+    input: &ListGroupMembersInput,
 ) -> Result<Request> {
     let path = format!(
         "/api/v1/groups/{}/users",

@@ -28,7 +28,7 @@ pub struct ListGroupsInput {
     ///
     /// * Any group profile attribute, including imported app group profile attributes.
     /// * The top-level properties: `id`, `created`, `lastMembershipUpdated`, `lastUpdated`, and `type`.
-    /// * The [source](/openapi/okta-management/management/group/listgroups#group/listgroups/t=response&c=200&path=_links/source) of groups with type of `APP_GROUP`, accessed as `source.id`.
+    /// * The source of groups with type of `APP_GROUP`, accessed as `source.id`.
     ///
     /// You can also use the `sortBy` and `sortOrder` parameters.
     ///
@@ -75,16 +75,16 @@ pub struct ListGroupsInput {
 
 /// The input of `create-group` (`POST /api/v1/groups`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-pub struct AddGroupInput {
+pub struct CreateGroupInput {
     /// The request body: its fields are the input's own.
     #[serde(flatten)]
-    pub body: AddGroupBody,
+    pub body: CreateGroupBody,
 }
 
 /// The input of `read-group` (`GET /api/v1/groups/{groupId}`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GetGroupInput {
+pub struct ReadGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
     pub group_id: ::std::string::String,
@@ -93,7 +93,7 @@ pub struct GetGroupInput {
 /// The input of `add-user-to-group` (`PUT /api/v1/groups/{groupId}/users/{userId}`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AssignUserToGroupInput {
+pub struct AddUserToGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
     pub group_id: ::std::string::String,
@@ -105,7 +105,7 @@ pub struct AssignUserToGroupInput {
 /// The input of `remove-user-from-group` (`DELETE /api/v1/groups/{groupId}/users/{userId}`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UnassignUserFromGroupInput {
+pub struct RemoveUserFromGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
     pub group_id: ::std::string::String,
@@ -117,7 +117,7 @@ pub struct UnassignUserFromGroupInput {
 /// The input of `list-group-members` (`GET /api/v1/groups/{groupId}/users`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ListGroupUsersInput {
+pub struct ListGroupMembersInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
     pub group_id: ::std::string::String,

@@ -6,15 +6,6 @@
 // typify's output as it is: it spells paths in full and derives what it derives.
 #![allow(clippy::all, unreachable_pub)]
 
-///`AddGroupBody`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
-pub struct AddGroupBody {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub profile: ::std::option::Option<OktaUserGroupProfile>,
-    /// Every other field, as the service sent it.
-    #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
 ///Specifies the authentication provider that validates the user's password credential. The user's current provider is managed by the **Delegated Authentication** settings for your org. The provider object is **read-only**.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct AuthenticationProvider {
@@ -97,6 +88,15 @@ impl ::std::convert::TryFrom<::std::string::String> for AuthenticationProviderTy
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///`CreateGroupBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct CreateGroupBody {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<OktaUserGroupProfile>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///Algorithm used to generate the key. Only required for the PBKDF2 algorithm.
 #[derive(
@@ -263,7 +263,7 @@ pub struct GroupEmbeddedStats {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///[Discoverable resources](/openapi/okta-management/management/group/listgroups#group/listgroups/t=response&c=200&path=_links/source) related to the group
+///Discoverable resources related to the group
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct GroupLinks {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -667,7 +667,7 @@ impl ::std::convert::TryFrom<::std::string::String> for PasswordCredentialHashAl
         value.parse()
     }
 }
-///Specify a [password import inline hook](/openapi/okta-management/management/tags/inlinehook/createpasswordimportinlinehook) to trigger verification of the user's password the first time the user signs in. This allows an existing password to be imported into Okta directly from some other store.
+///Specify a password import inline hook to trigger verification of the user's password the first time the user signs in. This allows an existing password to be imported into Okta directly from some other store.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct PasswordCredentialHook {
     ///The type of password inline hook. Currently, must be set to default.
@@ -743,7 +743,7 @@ pub struct User {
     pub password_changed: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub profile: ::std::option::Option<UserProfile>,
-    ///The ID of the realm in which the user is residing. See [Realms](/openapi/okta-management/management/tags/realm).
+    ///The ID of the realm in which the user is residing. See Realms.
     #[serde(
         rename = "realmId",
         skip_serializing_if = "::std::option::Option::is_none"

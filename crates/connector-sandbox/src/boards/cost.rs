@@ -96,7 +96,7 @@ pub(crate) fn estimate(
 }
 
 /// The operation the engine runs, following the same rules.
-fn pick_operation<'a>(
+pub(super) fn pick_operation<'a>(
     doc: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {

@@ -22,13 +22,14 @@ use serde_json::{Map, Value, json};
 
 use super::context::{RequestCtx, Slot, Throttle};
 use super::cost::{self, MAX_DEPTH, MAX_FIELDS, Refusal};
+use super::idempotency;
 use super::schema::{self, BoardsSchema};
 use super::state::BoardsState;
 use super::version;
 
 #[derive(Clone)]
-struct App {
-    state: BoardsState,
+pub(super) struct App {
+    pub(super) state: BoardsState,
     schema: BoardsSchema,
 }
 
@@ -44,8 +45,8 @@ pub fn router(state: BoardsState) -> Router {
         schema: schema::build(),
     };
     Router::new()
-        .route("/v2", post(graphql))
-        .route("/v2/", post(graphql))
+        .route("/v2", post(idempotency::handle))
+        .route("/v2/", post(idempotency::handle))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(app)
 }
@@ -226,7 +227,8 @@ fn engine_error(error: &ServerError) -> Value {
     value
 }
 
-async fn graphql(
+/// The GraphQL endpoint itself, behind [`idempotency::handle`].
+pub(super) async fn graphql(
     State(app): State<App>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,

@@ -20,6 +20,10 @@
 //!   a `create_board` limit, all answered with 429, `Retry-After` and
 //!   `extensions.retry_in_seconds`. A window opens at the first call after the previous
 //!   one ended; time comes from `tokio::time`, so paused-clock tests can skip ahead.
+//! - **`Idempotency-Key`** on mutations: the first request with a key runs and its answer
+//!   is kept for 30 minutes per token and key; a repeat gets it again with
+//!   `Idempotency-Replayed: true` and no second side effect; a repeat while the first is
+//!   still running gets 409 `IDEMPOTENCY_CONFLICT` with `Retry-After: 1`.
 //!
 //! # What a query costs
 //!
@@ -55,6 +59,7 @@ mod config;
 mod context;
 mod cost;
 mod http;
+mod idempotency;
 mod limits;
 mod schema;
 mod state;

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use super::config::BoardsConfig;
 use super::context::{BudgetReport, Throttle};
+use super::idempotency::IdempotencyCache;
 use super::limits::WindowedLimit;
 use super::store::Store;
 
@@ -34,6 +35,10 @@ pub struct BoardsStats {
     pub max_window_points: u64,
     /// Boards created through `create_board`.
     pub boards_created: u64,
+    /// Mutations answered from the `Idempotency-Key` cache (`Idempotency-Replayed: true`).
+    pub idempotent_replays: u64,
+    /// Mutations answered 409 `IDEMPOTENCY_CONFLICT` (their key's first request was running).
+    pub idempotency_conflicts: u64,
 }
 
 impl BoardsStats {
@@ -58,6 +63,8 @@ struct Inner {
     stats: BoardsStats,
     closed_windows: VecDeque<u64>,
     max_closed_window: u64,
+    idempotency: IdempotencyCache,
+    latency: Duration,
 }
 
 impl Inner {
@@ -76,6 +83,8 @@ impl Inner {
             stats: BoardsStats::default(),
             closed_windows: VecDeque::new(),
             max_closed_window: 0,
+            idempotency: IdempotencyCache::default(),
+            latency: Duration::ZERO,
             config,
         }
     }
@@ -162,6 +171,32 @@ impl BoardsState {
             .reconfigure(limit.unwrap_or(u64::MAX), window);
     }
 
+    /// Makes every request to `/v2` take this long before it is handled (default: none),
+    /// so that tests can have requests in flight together.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The latency set with [`set_latency`](Self::set_latency).
+    pub(crate) fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    /// Reads or changes the `Idempotency-Key` cache.
+    pub(crate) fn idempotency<R>(&self, f: impl FnOnce(&mut IdempotencyCache) -> R) -> R {
+        f(&mut self.lock().idempotency)
+    }
+
+    /// Counts a replayed answer.
+    pub(crate) fn count_idempotent_replay(&self) {
+        self.lock().stats.idempotent_replays += 1;
+    }
+
+    /// Counts a 409 `IDEMPOTENCY_CONFLICT`.
+    pub(crate) fn count_idempotency_conflict(&self) {
+        self.lock().stats.idempotency_conflicts += 1;
+    }
+
     /// Adds `count` active members named `Sandbox User <id>` with emails
     /// `user<id>@example.com`; returns their ids.
     pub fn seed_users(&self, count: usize) -> Vec<String> {
@@ -192,7 +227,8 @@ impl BoardsState {
         stats
     }
 
-    /// Restores the seeded data, clears counters and open windows. Limits and costs set
+    /// Restores the seeded data, clears counters, open windows and kept `Idempotency-Key`
+    /// answers. Limits and costs set
     /// through the knobs stay as they are.
     pub fn reset(&self) {
         let mut inner = self.lock();
@@ -203,6 +239,7 @@ impl BoardsState {
         inner.stats = BoardsStats::default();
         inner.closed_windows.clear();
         inner.max_closed_window = 0;
+        inner.idempotency.clear();
     }
 
     /// Reads the data.

@@ -17,6 +17,7 @@
 mod admin;
 mod directory;
 mod error;
+mod event_hooks;
 mod groups;
 mod limits;
 mod oauth;
@@ -34,6 +35,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use event_hooks::{EventHook, EventHookStats};
 pub use limits::{Bucket, BucketStats};
 
 use crate::SandboxError;
@@ -75,6 +77,8 @@ pub struct OktaConfig {
     pub latency: Duration,
     /// Profile attributes a new user must have (default Okta's: login, email, firstName, lastName).
     pub required_profile_attributes: Vec<String>,
+    /// Where users created through the API are announced (default: nowhere).
+    pub event_hook: Option<EventHook>,
 }
 
 impl Default for OktaConfig {
@@ -92,6 +96,7 @@ impl Default for OktaConfig {
             required_profile_attributes: ["login", "email", "firstName", "lastName"]
                 .map(str::to_owned)
                 .to_vec(),
+            event_hook: None,
         }
     }
 }
@@ -138,6 +143,12 @@ impl OktaConfig {
     /// Time each admitted API call takes.
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// Announces users created through the API to this event hook.
+    pub fn with_event_hook(mut self, hook: EventHook) -> Self {
+        self.event_hook = Some(hook);
         self
     }
 
@@ -275,6 +286,7 @@ pub(crate) struct OktaState {
     settings: Mutex<Settings>,
     faults: Faults,
     front: Arc<Front>,
+    event_hooks: event_hooks::EventHooks,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -410,6 +422,7 @@ impl OktaEmulator {
             }),
             faults,
             front: front.clone(),
+            event_hooks: event_hooks::EventHooks::new(config.event_hook.clone()),
         });
         let router = routes::router(state.clone()).merge(admin::router(state.clone()));
         let server = Server::spawn(listener, router, front)?;

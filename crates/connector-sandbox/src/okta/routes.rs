@@ -140,6 +140,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The scopes of which a bearer token needs one, by operation.
 fn required_scopes(method: &Method, path: &str) -> &'static [&'static str] {
     let read_only = method == Method::GET || method == Method::HEAD;
+    if path == "/api/v1/groups" || path.starts_with("/api/v1/groups/") {
+        return if read_only {
+            &["okta.groups.read", "okta.groups.manage"]
+        } else {
+            &["okta.groups.manage"]
+        };
+    }
     match Bucket::classify(method, path) {
         Bucket::Roles if read_only => &["okta.roles.read", "okta.roles.manage"],
         Bucket::Roles => &["okta.roles.manage"],
@@ -164,6 +171,15 @@ fn bearer_challenge(
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer"))
 }
 
+/// The token of an `SSWS` credential, with or without the space: Okta accepts
+/// `SSWS<token>` too, which its Python SDK sends.
+fn ssws_credential(value: &str) -> Option<&str> {
+    let scheme = value.get(..4)?;
+    scheme
+        .eq_ignore_ascii_case("SSWS")
+        .then(|| value[4..].trim_start())
+}
+
 fn authorize(
     state: &OktaState,
     method: &Method,
@@ -175,10 +191,7 @@ fn authorize(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .trim();
-    let (scheme, credential) = value
-        .split_once(' ')
-        .map_or((value, ""), |(s, c)| (s, c.trim()));
-    if scheme.eq_ignore_ascii_case("SSWS") {
+    if let Some(credential) = ssws_credential(value) {
         return if !credential.is_empty()
             && constant_time_eq(credential.as_bytes(), state.api_token.as_bytes())
         {
@@ -187,6 +200,9 @@ fn authorize(
             Err(OktaError::invalid_token())
         };
     }
+    let (scheme, credential) = value
+        .split_once(' ')
+        .map_or((value, ""), |(s, c)| (s, c.trim()));
     if scheme.eq_ignore_ascii_case("Bearer") {
         let needed = required_scopes(method, path);
         let oauth = lock(&state.oauth);
@@ -444,6 +460,8 @@ async fn create_user(
         .get(index)
         .map(|u| u.to_json(&state.base_url, &state.user_type))
         .ok_or_else(|| OktaError::for_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    drop(dir);
+    state.event_hooks.user_created(&state.base_url, &user);
     Ok(json_response(StatusCode::OK, user))
 }
 

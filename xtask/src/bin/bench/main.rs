@@ -1,29 +1,36 @@
 //! `cargo xtask bench [--quick]`: the connectors against what people use today, side by
 //! side in one run (see `docs/performance.md`).
 //!
-//! 1. **overhead**: 20,000 GETs at concurrency 32 to a minimal local server, raw `reqwest`
-//!    against the full pipeline;
-//! 2. **okta**: rate-limit goodput against the policy of Okta's SDKs;
+//! 1. **overhead**: 20,000 GETs at concurrency 32 to a minimal local server: the full
+//!    pipeline beside raw `reqwest` (the floor), `reqwest` + `serde_json` decoding the same
+//!    type, and `reqwest-middleware` + `reqwest-retry` decoding it;
+//! 2. **okta**: rate-limit goodput against the policy of Okta's SDKs, latencies beside the
+//!    fair queue's;
 //! 3. **boards**: complexity-budget use against retry-on-429;
 //! 4. **pagination**: 100,000 users streamed or collected;
-//! 5. **cli**: the start of `connector list`.
+//! 5. **cli**: the start of `connector list`;
+//! 6. **redis**: one budget shared by 4 processes on Redis, against in-memory limiters.
+//! 7. **serve**: the flow runtime's intake and events-to-assignments (see `serve.rs`).
 //!
-//! Each scenario runs this project and its baseline alternately. The table goes to stdout,
+//! Each scenario runs this project and its baselines alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
 //! also rewrites the measured section of `docs/performance.md`.
 //!
 //! Hidden subcommands re-invoke this binary as a child process: `__serve-overhead` (the
-//! minimal server) and `__paginate stream|vec URL TOKEN` (one pagination variant, so that
-//! its peak memory is its own).
+//! minimal server), `__paginate stream|vec URL TOKEN` (one pagination variant, so that
+//! its peak memory is its own) and `__shared ...` (a worker process of the redis scenario).
 
 mod boards;
 mod cli;
+mod fair;
 mod goodput;
 mod measure;
 mod okta;
 mod overhead;
 mod pagination;
+mod redis;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,8 +39,22 @@ use std::time::{Duration, Instant};
 use measure::Machine;
 use report::Summary;
 
-const USAGE: &str = "usage: bench [--quick] [--only overhead,okta,boards,pagination,cli]";
-const SCENARIOS: [&str; 5] = ["overhead", "okta", "boards", "pagination", "cli"];
+/// Every scenario, in the order a run takes them. A scenario is a module with
+/// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
+/// `report::rows`.
+const SCENARIOS: [&str; 7] = [
+    "overhead",
+    "okta",
+    "boards",
+    "pagination",
+    "cli",
+    "redis",
+    "serve",
+];
+
+fn usage() -> String {
+    format!("usage: bench [--quick] [--only {}]", SCENARIOS.join(","))
+}
 
 /// How much of each scenario to run.
 #[derive(Debug, Clone)]
@@ -45,6 +66,7 @@ pub(crate) struct Plan {
     pub(crate) goodput_rounds: usize,
     pub(crate) pagination_rounds: usize,
     pub(crate) cli_runs: usize,
+    pub(crate) serve_events: usize,
 }
 
 impl Plan {
@@ -53,6 +75,7 @@ impl Plan {
             overhead_calls: 20_000,
             overhead_concurrency: 32,
             overhead_rounds: if quick { 2 } else { 6 },
+            serve_events: if quick { 500 } else { 2_000 },
             goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
             goodput_rounds: if quick { 1 } else { 2 },
             pagination_rounds: if quick { 1 } else { 2 },
@@ -66,6 +89,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("__serve-overhead") => overhead::serve(),
         Some("__paginate") => pagination::child(&args[1..]),
+        Some("__shared") => redis::child(&args[1..]),
         _ => bench(&args),
     };
     match result {
@@ -85,14 +109,14 @@ fn bench(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--quick" => quick = true,
             "--only" => {
-                let list = it.next().ok_or(USAGE)?;
+                let list = it.next().ok_or_else(usage)?;
                 let names: Vec<String> = list.split(',').map(str::to_owned).collect();
                 if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
-                    return Err(format!("unknown scenario {bad}\n{USAGE}"));
+                    return Err(format!("unknown scenario {bad}\n{}", usage()));
                 }
                 only = Some(names);
             }
-            _ => return Err(USAGE.to_owned()),
+            _ => return Err(usage()),
         }
     }
     let selected = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
@@ -111,26 +135,16 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut summary = Summary::default();
     let started = Instant::now();
     runtime.block_on(async {
-        if selected("overhead") {
-            stage("overhead", overhead::run(&plan, &mut summary)).await?;
-        }
-        if selected("okta") {
-            stage("okta", okta::run(&plan, &mut summary)).await?;
-        }
-        if selected("boards") {
-            stage("boards", boards::run(&plan, &mut summary)).await?;
-        }
-        if selected("pagination") {
-            stage("pagination", pagination::run(&plan, &mut summary)).await?;
+        for name in SCENARIOS.into_iter().filter(|n| selected(n)) {
+            let t = Instant::now();
+            eprintln!("{name}...");
+            scenario(name, &plan, &mut summary)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
+            eprintln!("{name} done in {:.1} s", t.elapsed().as_secs_f64());
         }
         Ok::<_, String>(())
     })?;
-    if selected("cli") {
-        let t = Instant::now();
-        eprintln!("cli start...");
-        cli::run(&plan, &mut summary)?;
-        eprintln!("cli start done in {:.1} s", t.elapsed().as_secs_f64());
-    }
     summary.set("quick", if quick { 1.0 } else { 0.0 });
     summary.set("cores", machine.cores as f64);
     summary.set("bench_seconds", started.elapsed().as_secs_f64().round());
@@ -163,12 +177,19 @@ fn bench(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-async fn stage(name: &str, run: impl Future<Output = Result<(), String>>) -> Result<(), String> {
-    let t = Instant::now();
-    eprintln!("{name}...");
-    run.await.map_err(|e| format!("{name}: {e}"))?;
-    eprintln!("{name} done in {:.1} s", t.elapsed().as_secs_f64());
-    Ok(())
+/// Runs one scenario of [`SCENARIOS`].
+async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), String> {
+    match name {
+        "overhead" => overhead::run(plan, summary).await,
+        "okta" => okta::run(plan, summary).await,
+        "boards" => boards::run(plan, summary).await,
+        "pagination" => pagination::run(plan, summary).await,
+        // Times child processes: nothing else runs on the runtime meanwhile.
+        "cli" => cli::run(plan, summary),
+        "redis" => redis::run(plan, summary).await,
+        "serve" => serve::run(plan.serve_events, summary).await,
+        other => Err(format!("no scenario {other}")),
+    }
 }
 
 /// The target folder this binary was built in (`…/target/release/bench` → `…/target`).

@@ -1,0 +1,103 @@
+//! The demo's runtime: `connector serve`'s runtime in-process, on a temporary SQLite store,
+//! receiving the sandbox's event hooks.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use connector_core::Error;
+use connector_core::secrecy::SecretString;
+use connector_okta::Okta;
+use connector_runtime::{
+    CancellationToken, HistoryQuery, Run, RuntimeConfig, Service, StopReport, Store, TempDb,
+};
+use connector_sandbox::Sandbox;
+use connector_sandbox::okta::EventHook;
+
+/// The runtime, serving in the background.
+pub(crate) struct Loop {
+    service: Service,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<StopReport>,
+    _db: TempDb,
+}
+
+fn random_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut text = String::new();
+    for i in 0..3u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        text.push_str(&format!("{:016x}", h.finish()));
+    }
+    text
+}
+
+impl Loop {
+    /// Starts the runtime on loopback and points the sandbox's event hook at it, each event
+    /// delivered twice (Okta delivers at least once).
+    pub(crate) async fn start(sandbox: &Sandbox, okta: Okta) -> Result<Loop, Error> {
+        let db = TempDb::new();
+        let store = Store::open(&db.url())
+            .await
+            .map_err(|e| Error::configuration(format!("cannot open the demo's store: {e}")))?;
+        let secret = random_secret();
+        let mut config = RuntimeConfig::new(SecretString::from(secret.clone()));
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.admin_listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.poll = Duration::from_millis(20);
+        let service = connector_cli::hooks::service(okta, store, config);
+        let started = connector_runtime::start(service.clone())
+            .await
+            .map_err(|e| Error::configuration(format!("cannot start the runtime: {e}")))?;
+        let url = format!("http://{}/okta/event-hook", started.hook_addr());
+        sandbox
+            .okta()
+            .set_event_hook(Some(EventHook::new(url, secret).deliver_twice(true)));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(started.serve(stop.clone()));
+        Ok(Loop {
+            service,
+            stop,
+            task,
+            _db: db,
+        })
+    }
+
+    /// Waits (at most 10 s) until the user's run is finished, and returns it.
+    pub(crate) async fn finished_run(&self, user_id: &str) -> Option<Run> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut query = HistoryQuery::newest(10);
+        query.user = Some(user_id.to_owned());
+        while Instant::now() < deadline {
+            if let Ok(page) = self.service.store().history(&query).await
+                && let Some(run) = page
+                    .runs
+                    .into_iter()
+                    .find(|r| r.state == connector_runtime::FINISHED)
+            {
+                return Some(run);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+
+    /// Every run in the store, oldest first.
+    pub(crate) async fn runs(&self) -> Vec<Run> {
+        let mut runs = self
+            .service
+            .store()
+            .history(&HistoryQuery::newest(100))
+            .await
+            .map(|p| p.runs)
+            .unwrap_or_default();
+        runs.reverse();
+        runs
+    }
+
+    /// Stops the runtime.
+    pub(crate) async fn stop(self) -> Option<StopReport> {
+        self.stop.cancel();
+        self.task.await.ok()
+    }
+}

@@ -1,0 +1,205 @@
+//! `connector serve` and `connector history`: options in, runtime out.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use connector_core::{Env, Error, ErrorKind};
+use connector_runtime::{
+    DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, RuntimeConfig, RuntimeError, Store,
+};
+
+use crate::{emit, fail};
+
+/// `connector serve`'s options.
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// The hook listener's address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The admin listener's address (Flow History, metrics); beyond loopback it needs
+    /// CONNECTOR_ADMIN_TOKEN.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    admin_listen: SocketAddr,
+    /// The store: sqlite://PATH or postgres://...
+    #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE)]
+    store: String,
+    /// Runs executed at once.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// Waits before each new try of a run that failed transiently (500ms, 20s, 1m, 2h, 1d).
+    #[arg(long, default_value = DEFAULT_BACKOFF)]
+    flow_backoff: String,
+    /// Seconds (or a duration) runs in flight may take to finish after SIGTERM or SIGINT.
+    #[arg(long, default_value = "20")]
+    grace: String,
+    /// Days of Flow History kept.
+    #[arg(long, default_value_t = 30)]
+    history_days: u32,
+    /// How long a claimed run stays claimed without a heartbeat (a killed process's runs
+    /// are taken over after this).
+    #[arg(long, default_value = "30s")]
+    lease: String,
+}
+
+fn usage(message: String) -> ExitCode {
+    fail(&Error::invalid_input(message))
+}
+
+fn open_failed(url: &str, e: impl std::fmt::Display) -> ExitCode {
+    fail(&Error::configuration(format!(
+        "cannot open the store {}: {e}",
+        connector_runtime::redact_url(url)
+    )))
+}
+
+pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
+    let env = Env::from_process();
+    // Replicas spend one rate budget when CONNECTOR_RATE_LIMIT_URL names a Redis server.
+    let (env, _shared) = match crate::limits::with_shared_limits(env.clone(), &env) {
+        Ok(pair) => pair,
+        Err(e) => return fail(&e),
+    };
+    let (secret, admin_token) = match connector_cli::hooks::secrets(&env) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let okta = match connector_okta::Okta::from_env(&env) {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let mut config = RuntimeConfig::new(secret);
+    config.listen = args.listen;
+    config.admin_listen = args.admin_listen;
+    config.workers = args.workers;
+    config.admin_token = admin_token;
+    config.history = std::time::Duration::from_secs(u64::from(args.history_days) * 86_400);
+    match (
+        connector_runtime::parse_backoff(&args.flow_backoff),
+        connector_runtime::parse_duration(&args.grace),
+        connector_runtime::parse_duration(&args.lease),
+    ) {
+        (Ok(backoff), Ok(grace), Ok(lease)) => {
+            config.backoff = backoff;
+            config.grace = grace;
+            config.lease = lease;
+        }
+        (Err(e), _, _) => return usage(format!("--flow-backoff: {e}")),
+        (_, Err(e), _) => return usage(format!("--grace: {e}")),
+        (_, _, Err(e)) => return usage(format!("--lease: {e}")),
+    }
+    if let Err(e) = config.validate() {
+        return fail(&Error::configuration(e.to_string()));
+    }
+    let store = match Store::open(&args.store).await {
+        Ok(s) => s,
+        Err(e) => return open_failed(&args.store, e),
+    };
+    let service = connector_cli::hooks::service(okta, store, config);
+    let started = match connector_runtime::start(service).await {
+        Ok(s) => s,
+        Err(RuntimeError::CredentialRefused(e)) => {
+            let variable = connector_cli::hooks::okta_credential_variable(&env);
+            let message = format!("okta refused the credential in {variable}: {}", e.message());
+            let kind = if e.kind() == ErrorKind::PermissionDenied {
+                e.kind()
+            } else {
+                ErrorKind::Authentication
+            };
+            return fail(&e.with_kind(kind).with_message(message));
+        }
+        Err(e) => return fail(&Error::configuration(e.to_string())),
+    };
+    eprintln!(
+        "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {})",
+        started.hook_addr(),
+        started.admin_addr(),
+        connector_runtime::redact_url(&args.store)
+    );
+    let report = started
+        .serve(connector_runtime::shutdown_on_signals())
+        .await;
+    eprintln!(
+        "connector serve: stopped; {} runs were in flight, {} put back, {} left queued for the next start",
+        report.in_flight, report.released, report.queued
+    );
+    ExitCode::SUCCESS
+}
+
+/// `connector history`'s options.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct HistoryArgs {
+    #[command(subcommand)]
+    action: Option<HistoryAction>,
+    /// The store: sqlite://PATH or postgres://...
+    #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE, global = true)]
+    store: String,
+    /// Only runs with this outcome (assigned, alreadyAssigned, skipped, retrying,
+    /// deadLettered) or state (queued, running).
+    #[arg(long)]
+    outcome: Option<String>,
+    /// Only runs about this user id.
+    #[arg(long)]
+    user: Option<String>,
+    /// At most this many runs, newest first.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Print JSON ({"runs":[...],"nextCursor":...}).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum HistoryAction {
+    /// Queue a dead-lettered run again (a running `connector serve` on the store runs it).
+    Rerun {
+        /// The run's id.
+        run_id: String,
+    },
+}
+
+pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
+    let store = match Store::open_existing(&args.store).await {
+        Ok(s) => s,
+        Err(e) => return open_failed(&args.store, e),
+    };
+    if let Some(HistoryAction::Rerun { run_id }) = &args.action {
+        return match store.rerun(run_id, now_ms()).await {
+            Ok(Rerun::Queued) => {
+                crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
+            }
+            Ok(Rerun::NotFound) => fail(&Error::new(
+                ErrorKind::NotFound,
+                format!("no run {run_id} in the store"),
+            )),
+            Ok(_) => fail(&Error::new(
+                ErrorKind::Conflict,
+                format!("run {run_id} is not dead-lettered; only those can be re-run"),
+            )),
+            Err(e) => open_failed(&args.store, e),
+        };
+    }
+    let mut query = HistoryQuery::newest(args.limit);
+    query.outcome = args.outcome.clone();
+    query.user = args.user.clone();
+    match store.history(&query).await {
+        Ok(page) if args.json => {
+            crate::print_json(&serde_json::to_value(&page).unwrap_or_default())
+        }
+        Ok(page) if page.runs.is_empty() => emit("no runs\n"),
+        Ok(page) => emit(&format!(
+            "Flow History ({} newest first)\n{}",
+            page.runs.len(),
+            connector_runtime::runs_as_text(&page.runs)
+        )),
+        Err(e) => open_failed(&args.store, e),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

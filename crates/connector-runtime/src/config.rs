@@ -1,0 +1,155 @@
+//! The runtime's settings and the small text formats they are written in on the command
+//! line (`--flow-backoff 1m,5m,30m,2h,12h`, `--grace 20`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::RuntimeError;
+
+/// The default retry schedule of whole runs: `1m,5m,30m,2h,12h`.
+pub const DEFAULT_BACKOFF: &str = "1m,5m,30m,2h,12h";
+
+/// Settings of a [`Service`](crate::Service) and of `connector serve`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RuntimeConfig {
+    /// The hook listener (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// The admin listener (default `127.0.0.1:9090`).
+    pub admin_listen: SocketAddr,
+    /// Runs executed at once by this process (default 8).
+    pub workers: usize,
+    /// Waits before the second, third, ... try of a run that failed transiently; a
+    /// transient failure past the schedule's end dead-letters the run.
+    pub backoff: Vec<Duration>,
+    /// How long runs in flight may take to finish after a shutdown signal (default 20 s).
+    pub grace: Duration,
+    /// Finished runs older than this are pruned (default 30 days).
+    pub history: Duration,
+    /// How long a claimed run stays claimed without a heartbeat (default 30 s): a process
+    /// killed mid-run releases its runs to the others (or to its next start) after this.
+    pub lease: Duration,
+    /// How often idle workers look for due runs (default 250 ms); new deliveries to this
+    /// process wake them at once.
+    pub poll: Duration,
+    /// How often the Okta credential is checked again for `/readyz` (default 60 s).
+    pub credential_check: Duration,
+    /// The event hook's `Authorization` value (`OKTA_EVENT_HOOK_SECRET`).
+    pub hook_secret: SecretString,
+    /// The admin token (`CONNECTOR_ADMIN_TOKEN`): required to bind the admin listener beyond
+    /// loopback, and then by every admin route but the probes.
+    pub admin_token: Option<SecretString>,
+}
+
+impl RuntimeConfig {
+    /// The defaults, with the hook's secret.
+    pub fn new(hook_secret: SecretString) -> RuntimeConfig {
+        RuntimeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            workers: 8,
+            backoff: parse_backoff(DEFAULT_BACKOFF).unwrap_or_default(),
+            grace: Duration::from_secs(20),
+            history: Duration::from_secs(30 * 24 * 3600),
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(250),
+            credential_check: Duration::from_secs(60),
+            hook_secret,
+            admin_token: None,
+        }
+    }
+
+    /// Checks what cannot work: no workers, an admin listener beyond loopback without a token.
+    pub fn validate(&self) -> Result<(), RuntimeError> {
+        if self.workers == 0 {
+            return Err(RuntimeError::Config("--workers must be at least 1".into()));
+        }
+        if self.lease < Duration::from_millis(100) {
+            return Err(RuntimeError::Config(
+                "--lease must be at least 100ms".into(),
+            ));
+        }
+        if !self.admin_listen.ip().is_loopback() && self.admin_token.is_none() {
+            return Err(RuntimeError::Config(format!(
+                "the admin listener {} is beyond loopback: set CONNECTOR_ADMIN_TOKEN \
+                 (every admin route then requires it) or listen on 127.0.0.1",
+                self.admin_listen
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Parses a duration: `500ms`, `20s`, `1m`, `2h`, `1d`, or a bare number of seconds.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(connector_runtime::parse_duration("1m"), Ok(Duration::from_secs(60)));
+/// assert_eq!(connector_runtime::parse_duration("20"), Ok(Duration::from_secs(20)));
+/// assert!(connector_runtime::parse_duration("soon").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 20s, 1m, 2h or 1d"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        "d" => number * 86_400.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (ms, s, m, h or d)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
+        return Err(format!("{text:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a retry schedule: durations separated by commas (`1m,5m,30m,2h,12h`); an empty
+/// text is no retry at all.
+///
+/// ```
+/// use std::time::Duration;
+/// let schedule = connector_runtime::parse_backoff("200ms,1s").unwrap();
+/// assert_eq!(schedule, [Duration::from_millis(200), Duration::from_secs(1)]);
+/// ```
+pub fn parse_backoff(text: &str) -> Result<Vec<Duration>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(parse_duration)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schedule_has_five_steps() {
+        let schedule = parse_backoff(DEFAULT_BACKOFF).unwrap();
+        assert_eq!(schedule.len(), 5);
+        assert_eq!(schedule[4], Duration::from_secs(12 * 3600));
+    }
+
+    #[test]
+    fn a_public_admin_listener_needs_a_token() {
+        let mut config = RuntimeConfig::new(SecretString::from("s"));
+        config.admin_listen = "0.0.0.0:9090".parse().unwrap();
+        assert!(config.validate().is_err());
+        config.admin_token = Some(SecretString::from("t"));
+        assert!(config.validate().is_ok());
+    }
+}

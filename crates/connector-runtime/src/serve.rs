@@ -1,0 +1,204 @@
+//! Running the runtime as a service: two listeners, the worker pool, the periodic chores,
+//! and a graceful shutdown threaded through one `CancellationToken`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::RuntimeError;
+use crate::service::Service;
+use crate::time::now_ms;
+use crate::{admin, intake, worker};
+
+/// How a service run ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StopReport {
+    /// Runs in flight when the shutdown began.
+    pub in_flight: usize,
+    /// Runs still in flight when the grace period ended, put back in the queue.
+    pub released: u64,
+    /// Runs left queued in the store for the next start.
+    pub queued: i64,
+}
+
+/// A runtime that checked its credential and bound its listeners, ready to [`serve`](Started::serve).
+#[derive(Debug)]
+pub struct Started {
+    service: Service,
+    hook: TcpListener,
+    admin: TcpListener,
+}
+
+/// Checks the settings and the credential (a refused one is an error: the service would
+/// fail every run), then binds both listeners.
+pub async fn start(service: Service) -> Result<Started, RuntimeError> {
+    service.config().validate()?;
+    service
+        .check_credential()
+        .await
+        .map_err(RuntimeError::CredentialRefused)?;
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| RuntimeError::Bind { addr, source })
+    };
+    let hook = bind(service.config().listen).await?;
+    let admin = bind(service.config().admin_listen).await?;
+    Ok(Started {
+        service,
+        hook,
+        admin,
+    })
+}
+
+/// A token cancelled on the first SIGTERM or SIGINT: the same signal to the program.
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutdown signal received");
+        cancel.cancel();
+    });
+    token
+}
+
+async fn chores(service: Service, stop: CancellationToken) {
+    let config = service.config().clone();
+    let mut credential = tokio::time::interval(config.credential_check);
+    let mut prune = tokio::time::interval(Duration::from_secs(3600));
+    credential.tick().await;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = credential.tick() => {
+                if let Err(e) = service.check_credential().await {
+                    tracing::error!(error = %e, "the service refused the credential; not ready");
+                }
+            }
+            _ = prune.tick() => {
+                let before = now_ms() - i64::try_from(config.history.as_millis()).unwrap_or(i64::MAX);
+                match service.store().prune(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(runs = n, "pruned runs past the history's retention"),
+                    Err(e) => tracing::warn!(error = %e, "cannot prune the history"),
+                }
+            }
+        }
+    }
+}
+
+impl Started {
+    /// The hook listener's address.
+    pub fn hook_addr(&self) -> SocketAddr {
+        self.hook
+            .local_addr()
+            .unwrap_or(self.service.config().listen)
+    }
+
+    /// The admin listener's address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin
+            .local_addr()
+            .unwrap_or(self.service.config().admin_listen)
+    }
+
+    /// Serves until `stop` is cancelled, then stops accepting (503), lets runs in flight
+    /// finish within the grace period, puts back the ones that did not, and returns.
+    pub async fn serve(self, stop: CancellationToken) -> StopReport {
+        let Started {
+            service,
+            hook,
+            admin,
+        } = self;
+        let listeners = CancellationToken::new();
+        let serve_on = |listener: TcpListener, router: axum::Router| {
+            let done = listeners.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(done.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "a listener stopped");
+                }
+            })
+        };
+        let hook_task = serve_on(hook, intake::router(service.clone()));
+        let admin_task = serve_on(admin, admin::router(service.clone()));
+        let tracker = TaskTracker::new();
+        let claiming = CancellationToken::new();
+        let pool = tokio::spawn(worker::pool(
+            service.clone(),
+            claiming.clone(),
+            tracker.clone(),
+        ));
+        let chores = tokio::spawn(chores(service.clone(), listeners.clone()));
+
+        stop.cancelled().await;
+        service.begin_shutdown();
+        claiming.cancel();
+        let _ = pool.await;
+        tracker.close();
+        let in_flight = tracker.len();
+        tracing::info!(
+            in_flight,
+            grace_s = service.config().grace.as_secs_f64(),
+            "stopping: deliveries answered 503, finishing runs in flight"
+        );
+        let mut report = StopReport {
+            in_flight,
+            ..StopReport::default()
+        };
+        if tokio::time::timeout(service.config().grace, tracker.wait())
+            .await
+            .is_err()
+        {
+            report.released = service.store().release(service.owner()).await.unwrap_or(0);
+            tracing::warn!(
+                released = report.released,
+                "grace period over: runs still in flight put back in the queue"
+            );
+        }
+        report.queued = service
+            .store()
+            .queue()
+            .await
+            .map(|(depth, _)| depth)
+            .unwrap_or(0);
+        tracing::info!(
+            in_flight = report.in_flight,
+            released = report.released,
+            queued = report.queued,
+            "stopped; queued runs run at the next start"
+        );
+        listeners.cancel();
+        let _ = chores.await;
+        for task in [hook_task, admin_task] {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+        service.store().close().await;
+        report
+    }
+}

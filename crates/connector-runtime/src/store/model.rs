@@ -1,0 +1,184 @@
+//! What the store gives back: runs as Flow History shows them, and pages of them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::event::Event;
+use crate::flow::Card;
+use crate::time::rfc3339;
+
+/// A run's state in the queue.
+pub const QUEUED: &str = "queued";
+/// Claimed by a worker.
+pub const RUNNING: &str = "running";
+/// Done: its outcome is final (until a re-run of a dead-lettered run).
+pub const FINISHED: &str = "finished";
+
+/// The outcome of a run that will be tried again.
+pub const RETRYING: &str = "retrying";
+/// The outcome of a run that failed for good.
+pub const DEAD_LETTERED: &str = "deadLettered";
+
+/// One run as Flow History shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Run {
+    /// The run's id.
+    pub run_id: String,
+    /// The event's `uuid` (or `<delivery eventId>#<index>`).
+    pub event_id: String,
+    /// The user the event is about.
+    pub user_id: Option<String>,
+    /// The flow's name.
+    pub flow: String,
+    /// `queued`, `running` or `finished`.
+    pub state: String,
+    /// `assigned`, `alreadyAssigned`, `skipped`, `retrying`, `deadLettered`; none before
+    /// the first try ends.
+    pub outcome: Option<String>,
+    /// Tries so far.
+    pub tries: u32,
+    /// When the event was accepted (RFC 3339).
+    pub queued_at: String,
+    /// When the last try started.
+    pub started_at: Option<String>,
+    /// When the run finished (or its last try ended).
+    pub finished_at: Option<String>,
+    /// When the next try is due, for a queued run.
+    pub next_try_at: Option<String>,
+    /// The last try's cards.
+    pub cards: Vec<Card>,
+    /// The outcome's details.
+    pub output: Option<Value>,
+    /// The last failure (`kind`, `message`, `status`, `code`, `requestId`).
+    pub error: Option<Value>,
+}
+
+/// A page of Flow History, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Page {
+    /// The runs.
+    pub runs: Vec<Run>,
+    /// Pass as `cursor` for the next page; none on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Which runs to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct HistoryQuery {
+    /// Only runs with this outcome (or this state: `queued`, `running`).
+    pub outcome: Option<String>,
+    /// Only runs about this user.
+    pub user: Option<String>,
+    /// At most this many (default 50, at most 500).
+    pub limit: Option<u32>,
+    /// Where the previous page ended.
+    pub cursor: Option<String>,
+}
+
+impl HistoryQuery {
+    /// The newest `limit` runs.
+    pub fn newest(limit: u32) -> HistoryQuery {
+        HistoryQuery {
+            limit: Some(limit),
+            ..HistoryQuery::default()
+        }
+    }
+
+    /// Only runs with this outcome.
+    pub fn with_outcome(mut self, outcome: impl Into<String>) -> HistoryQuery {
+        self.outcome = Some(outcome.into());
+        self
+    }
+}
+
+/// A run a worker claimed.
+#[derive(Clone, Debug)]
+pub(crate) struct Claimed {
+    pub run_id: String,
+    pub flow: String,
+    pub event: Event,
+    pub tries: u32,
+    pub schedule_from: u32,
+}
+
+/// The row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RunRow {
+    pub run_id: String,
+    pub event_key: String,
+    pub flow: String,
+    pub user_id: Option<String>,
+    pub state: String,
+    pub outcome: Option<String>,
+    pub tries: i64,
+    pub due_ms: i64,
+    pub created_ms: i64,
+    pub started_ms: Option<i64>,
+    pub finished_ms: Option<i64>,
+    pub cards: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+}
+
+impl RunRow {
+    pub(crate) fn into_run(self) -> Run {
+        let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+        Run {
+            next_try_at: (self.state == QUEUED).then(|| rfc3339(self.due_ms)),
+            run_id: self.run_id,
+            event_id: self.event_key,
+            user_id: self.user_id,
+            flow: self.flow,
+            state: self.state,
+            outcome: self.outcome,
+            tries: u32::try_from(self.tries).unwrap_or(0),
+            queued_at: rfc3339(self.created_ms),
+            started_at: self.started_ms.map(rfc3339),
+            finished_at: self.finished_ms.map(rfc3339),
+            cards: serde_json::from_str(&self.cards).unwrap_or_default(),
+            output: json(self.output),
+            error: json(self.error),
+        }
+    }
+}
+
+/// The row a claim returns.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimRow {
+    pub run_id: String,
+    pub flow: String,
+    pub event_key: String,
+    pub user_id: Option<String>,
+    pub event: String,
+    pub tries: i64,
+    pub schedule_from: i64,
+}
+
+impl ClaimRow {
+    pub(crate) fn into_claimed(self) -> Claimed {
+        let payload: Value = serde_json::from_str(&self.event).unwrap_or(Value::Null);
+        let event_type = payload
+            .get("eventType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Claimed {
+            run_id: self.run_id,
+            flow: self.flow,
+            event: Event {
+                key: self.event_key,
+                event_type,
+                user_id: self.user_id,
+                payload,
+            },
+            tries: u32::try_from(self.tries).unwrap_or(0),
+            schedule_from: u32::try_from(self.schedule_from).unwrap_or(0),
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The store's operations. Each is one statement or one short transaction, so a process
+//! killed at any point leaves the store consistent.
+
+use serde_json::Value;
+
+use super::model::{ClaimRow, FINISHED, QUEUED, RUNNING, RunRow};
+use super::{Claimed, HistoryQuery, Page, Pool, Run, Store, StoreError, on_pool};
+use crate::event::Event;
+use crate::flow::Flows;
+
+/// What an intake stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accepted {
+    /// Indices (in the delivery) of the events stored for the first time.
+    pub fresh: Vec<usize>,
+    /// Events already stored (redeliveries).
+    pub duplicates: usize,
+    /// Runs queued.
+    pub runs: usize,
+    /// Indices (in the delivery) of the events that queued at least one run.
+    pub started: Vec<usize>,
+}
+
+/// How a try ended, as the worker commits it.
+#[derive(Clone, Debug)]
+pub(crate) struct Completion {
+    /// `finished` or `queued` (a retry).
+    pub state: &'static str,
+    pub outcome: String,
+    pub due_ms: i64,
+    pub finished_ms: i64,
+    pub cards: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What a re-run request found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rerun {
+    /// Queued again.
+    Queued,
+    /// No such run.
+    NotFound,
+    /// The run is not dead-lettered (only those can be re-run).
+    NotDeadLettered,
+}
+
+const RUN_COLUMNS: &str = "run_id, event_key, flow, user_id, state, outcome, tries, due_ms, \
+     created_ms, started_ms, finished_ms, cards, output, error";
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn run_id() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let suffix: String = rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect();
+    format!("run_{suffix}")
+}
+
+impl Store {
+    /// Stores a delivery's events (skipping those seen before) and queues one run per event
+    /// and flow it triggers, in one transaction: when this returns `Ok`, nothing is lost.
+    pub async fn accept(
+        &self,
+        events: &[Event],
+        flows: &Flows,
+        now_ms: i64,
+    ) -> Result<Accepted, StoreError> {
+        let mut accepted = Accepted::default();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (index, event) in events.iter().enumerate() {
+                let inserted = sqlx::query(
+                    "INSERT INTO events (event_key, event_type, received_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (event_key) DO NOTHING",
+                )
+                .bind(&event.key)
+                .bind(&event.event_type)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    accepted.duplicates += 1;
+                    continue;
+                }
+                accepted.fresh.push(index);
+                let payload = event.payload.to_string();
+                let triggered = flows.triggered_by(&event.event_type);
+                if !triggered.is_empty() {
+                    accepted.started.push(index);
+                }
+                for flow in triggered {
+                    sqlx::query(
+                        "INSERT INTO runs (run_id, event_key, flow, user_id, event, state, due_ms, created_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                    )
+                    .bind(run_id())
+                    .bind(&event.key)
+                    .bind(&flow)
+                    .bind(&event.user_id)
+                    .bind(&payload)
+                    .bind(QUEUED)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    accepted.runs += 1;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(accepted)
+    }
+
+    /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
+    pub(crate) async fn claim(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let lock = match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
+             tries = tries + 1, started_ms = $3 \
+             WHERE run_id IN (SELECT run_id FROM runs \
+               WHERE (state = '{QUEUED}' AND due_ms <= $3) OR (state = '{RUNNING}' AND lease_until_ms < $3) \
+               ORDER BY due_ms LIMIT 1 {lock}) \
+             RETURNING run_id, flow, event_key, user_id, event, tries, schedule_from"
+        );
+        let row: Option<ClaimRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).fetch_optional(pool).await?
+        });
+        Ok(row.map(ClaimRow::into_claimed))
+    }
+
+    /// Extends `owner`'s lease on a run; false when another process holds it now.
+    pub(crate) async fn renew(
+        &self,
+        run_id: &str,
+        owner: &str,
+        lease_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET lease_until_ms = $1 WHERE run_id = $2 AND lease_owner = $3 AND state = '{RUNNING}'"
+        );
+        let done = on_pool!(self, pool => {
+            sqlx::query(&sql).bind(lease_until_ms).bind(run_id).bind(owner).execute(pool).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Commits a try's end, if `owner` still holds the run; false when it lost the lease (the
+    /// run is someone else's now and their commit counts).
+    pub(crate) async fn complete(
+        &self,
+        run_id: &str,
+        owner: &str,
+        c: &Completion,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, cards = $5, \
+             output = $6, error = $7, lease_owner = NULL, lease_until_ms = NULL \
+             WHERE run_id = $8 AND lease_owner = $9 AND state = '{RUNNING}'"
+        );
+        let done = on_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(c.state).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms).bind(&c.cards)
+                .bind(&c.output).bind(&c.error).bind(run_id).bind(owner)
+                .execute(pool).await?.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Puts `owner`'s unfinished runs back in the queue (a shutdown past its grace period):
+    /// the try they were in does not count.
+    pub(crate) async fn release(&self, owner: &str) -> Result<u64, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET state = '{QUEUED}', lease_owner = NULL, lease_until_ms = NULL, tries = tries - 1 \
+             WHERE lease_owner = $1 AND state = '{RUNNING}'"
+        );
+        Ok(
+            on_pool!(self, pool => sqlx::query(&sql).bind(owner).execute(pool).await?.rows_affected()),
+        )
+    }
+
+    /// Queues a dead-lettered run again, due now, with a fresh retry schedule.
+    pub async fn rerun(&self, run_id: &str, now_ms: i64) -> Result<Rerun, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET state = '{QUEUED}', due_ms = $1, schedule_from = tries, finished_ms = NULL \
+             WHERE run_id = $2 AND outcome = '{}' AND state = '{FINISHED}'",
+            super::DEAD_LETTERED
+        );
+        let done = on_pool!(self, pool => sqlx::query(&sql).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected());
+        if done == 1 {
+            return Ok(Rerun::Queued);
+        }
+        Ok(match self.run(run_id).await? {
+            Some(_) => Rerun::NotDeadLettered,
+            None => Rerun::NotFound,
+        })
+    }
+
+    /// One run.
+    pub async fn run(&self, run_id: &str) -> Result<Option<Run>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = $1");
+        let row: Option<RunRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(run_id).fetch_optional(pool).await?);
+        Ok(row.map(RunRow::into_run))
+    }
+
+    /// A page of runs, newest first.
+    pub async fn history(&self, query: &HistoryQuery) -> Result<Page, StoreError> {
+        let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
+        let mut clauses = Vec::new();
+        let mut binds = Vec::new();
+        let arg = |binds: &mut Vec<Bind>, bind: Bind| {
+            binds.push(bind);
+            format!("${}", binds.len())
+        };
+        if let Some(outcome) = query.outcome.as_deref().filter(|o| !o.is_empty()) {
+            let column = if outcome == QUEUED || outcome == RUNNING {
+                "state"
+            } else {
+                "outcome"
+            };
+            let p = arg(&mut binds, Bind::Text(outcome.to_owned()));
+            clauses.push(format!("{column} = {p}"));
+        }
+        if let Some(user) = query.user.as_deref().filter(|u| !u.is_empty()) {
+            let p = arg(&mut binds, Bind::Text(user.to_owned()));
+            clauses.push(format!("user_id = {p}"));
+        }
+        if let Some((created, id)) = query.cursor.as_deref().and_then(|c| c.split_once(':')) {
+            let created: i64 = created.parse().unwrap_or(i64::MAX);
+            let a = arg(&mut binds, Bind::Int(created));
+            let b = arg(&mut binds, Bind::Text(id.to_owned()));
+            clauses.push(format!(
+                "(created_ms < {a} OR (created_ms = {a} AND run_id < {b}))"
+            ));
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let p = arg(&mut binds, Bind::Int(limit + 1));
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY created_ms DESC, run_id DESC LIMIT {p}"
+        );
+        let mut rows: Vec<RunRow> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(&sql);
+            for bind in &binds {
+                q = match bind {
+                    Bind::Text(text) => q.bind(text.clone()),
+                    Bind::Int(n) => q.bind(*n),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(50));
+        let next_cursor = more
+            .then(|| {
+                rows.last()
+                    .map(|r| format!("{}:{}", r.created_ms, r.run_id))
+            })
+            .flatten();
+        Ok(Page {
+            runs: rows.into_iter().map(RunRow::into_run).collect(),
+            next_cursor,
+        })
+    }
+
+    /// Runs waiting (queued) and the time the oldest of them was accepted.
+    pub async fn queue(&self) -> Result<(i64, Option<i64>), StoreError> {
+        let sql = format!("SELECT COUNT(*), MIN(created_ms) FROM runs WHERE state = '{QUEUED}'");
+        let (depth, oldest): (i64, Option<i64>) =
+            on_pool!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
+        Ok((depth, oldest))
+    }
+
+    /// Counts of runs by state and outcome (`queued`, `running`, then finished outcomes).
+    pub async fn counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT CASE WHEN state = 'finished' THEN COALESCE(outcome, state) ELSE state END AS o, COUNT(*) \
+                   FROM runs GROUP BY o ORDER BY o";
+        let rows: Vec<(String, i64)> =
+            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Deletes finished runs and events older than `before_ms`; returns the runs deleted.
+    pub async fn prune(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let runs = format!(
+            "DELETE FROM runs WHERE state = '{FINISHED}' AND COALESCE(finished_ms, created_ms) < $1"
+        );
+        let events = "DELETE FROM events WHERE received_ms < $1 \
+                      AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_key = events.event_key)";
+        let deleted = on_pool!(self, pool => {
+            let deleted = sqlx::query(&runs).bind(before_ms).execute(pool).await?.rows_affected();
+            sqlx::query(events).bind(before_ms).execute(pool).await?;
+            deleted
+        });
+        Ok(deleted)
+    }
+
+    /// The cards, output and error of a run as JSON text for [`Completion`].
+    pub(crate) fn encode(value: &impl serde::Serialize) -> String {
+        serde_json::to_string(value).unwrap_or_else(|_| Value::Null.to_string())
+    }
+}

@@ -1,0 +1,207 @@
+//! Workers: claim a due run, run its flow, commit the outcome. A bounded pool (`workers`
+//! runs at once per process); a heartbeat renews the lease while a run is in flight; a
+//! transient failure queues the run again on the retry schedule; anything else, or the
+//! schedule's end, dead-letters it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use connector_core::{Error, ErrorKind};
+use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::flow::{CardError, RunContext};
+use crate::service::Service;
+use crate::store::{Claimed, Completion, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, Store};
+use crate::time::now_ms;
+
+/// Whether a failure of this kind is worth another try of the whole run.
+pub fn is_transient(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::RateLimited
+            | ErrorKind::Unavailable
+            | ErrorKind::Timeout
+            | ErrorKind::Transport
+            | ErrorKind::Upstream
+    )
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The pool: claims runs while there is room and the runtime is not stopping.
+pub(crate) async fn pool(service: Service, stop: CancellationToken, tracker: TaskTracker) {
+    let config = service.config();
+    let slots = Arc::new(Semaphore::new(config.workers));
+    loop {
+        let permit = tokio::select! {
+            () = stop.cancelled() => break,
+            permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+        };
+        if stop.is_cancelled() {
+            break;
+        }
+        let now = now_ms();
+        match service
+            .store()
+            .claim(service.owner(), now, now + ms(config.lease))
+            .await
+        {
+            Ok(Some(run)) => {
+                tracker.spawn(execute(service.clone(), run, permit));
+            }
+            Ok(None) => {
+                drop(permit);
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = service.wake().notified() => {}
+                    () = tokio::time::sleep(config.poll) => {}
+                }
+            }
+            Err(e) => {
+                drop(permit);
+                tracing::warn!(error = %e, "cannot claim a run; trying again");
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep(config.poll.max(Duration::from_millis(500))) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Renews the lease until `done` is cancelled.
+async fn heartbeat(
+    store: Store,
+    run_id: String,
+    owner: String,
+    lease: Duration,
+    done: CancellationToken,
+) {
+    let every = lease / 3;
+    loop {
+        tokio::select! {
+            () = done.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        match store.renew(&run_id, &owner, now_ms() + ms(lease)).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(run_id = %run_id, "lost the lease on a run; another process runs it");
+                return;
+            }
+            Err(e) => tracing::warn!(run_id = %run_id, error = %e, "cannot renew a lease"),
+        }
+    }
+}
+
+/// Runs one claimed run and commits how it ended.
+pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaphorePermit) {
+    let config = service.config();
+    let started = Instant::now();
+    let done = CancellationToken::new();
+    tokio::spawn(heartbeat(
+        service.store().clone(),
+        run.run_id.clone(),
+        service.owner().to_owned(),
+        config.lease,
+        done.clone(),
+    ));
+    let mut cx = RunContext::new(Some(service.metrics().clone()));
+    let result = match service.flows().get(&run.flow) {
+        Some(flow) => flow.run(&run.event, &mut cx).await,
+        None => Err(Error::configuration(format!(
+            "no flow named {:?} in this runtime",
+            run.flow
+        ))),
+    };
+    done.cancel();
+    let now = now_ms();
+    let cards = Store::encode(&cx.into_cards());
+    let retry_index = usize::try_from(
+        run.tries
+            .saturating_sub(run.schedule_from)
+            .saturating_sub(1),
+    )
+    .unwrap_or(usize::MAX);
+    let completion = match &result {
+        Ok(output) => Completion {
+            state: FINISHED,
+            outcome: output.outcome.clone(),
+            due_ms: now,
+            finished_ms: now,
+            cards,
+            output: Some(Store::encode(&connector_core::mask_secrets(&output.output))),
+            error: None,
+        },
+        Err(error) => {
+            let error_json = Some(Store::encode(&CardError::from_error(error)));
+            match config
+                .backoff
+                .get(retry_index)
+                .filter(|_| is_transient(error.kind()))
+            {
+                Some(wait) => Completion {
+                    state: QUEUED,
+                    outcome: RETRYING.to_owned(),
+                    due_ms: now + ms(*wait),
+                    finished_ms: now,
+                    cards,
+                    output: None,
+                    error: error_json,
+                },
+                None => Completion {
+                    state: FINISHED,
+                    outcome: DEAD_LETTERED.to_owned(),
+                    due_ms: now,
+                    finished_ms: now,
+                    cards,
+                    output: Some(Store::encode(&json!({"outcome": DEAD_LETTERED}))),
+                    error: error_json,
+                },
+            }
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let user = run.event.user_id.as_deref().unwrap_or("");
+    match service
+        .store()
+        .complete(&run.run_id, service.owner(), &completion)
+        .await
+    {
+        Ok(true) => {
+            service
+                .metrics()
+                .run(&run.flow, &completion.outcome, seconds);
+            match &result {
+                Ok(_) => tracing::info!(
+                    run_id = %run.run_id, event_id = %run.event.key, flow = %run.flow, user_id = %user,
+                    outcome = %completion.outcome, tries = run.tries, "run finished"
+                ),
+                Err(error) => tracing::warn!(
+                    run_id = %run.run_id, event_id = %run.event.key, flow = %run.flow, user_id = %user,
+                    outcome = %completion.outcome, tries = run.tries, error_kind = %error.kind(),
+                    error_code = error.code().unwrap_or(""), request_id = error.request_id().unwrap_or(""),
+                    error = %error, "run failed"
+                ),
+            }
+            if completion.state == QUEUED {
+                service.wake_later(Duration::from_millis(
+                    u64::try_from(completion.due_ms - now).unwrap_or(0),
+                ));
+            }
+        }
+        Ok(false) => tracing::warn!(
+            run_id = %run.run_id, event_id = %run.event.key,
+            "a try ended after its lease was lost; the other process's try counts"
+        ),
+        Err(e) => tracing::error!(
+            run_id = %run.run_id, event_id = %run.event.key, error = %e,
+            "cannot commit a run's outcome; it runs again when its lease expires"
+        ),
+    }
+}

@@ -1,0 +1,135 @@
+//! The runtime with a flow of its own (added in Rust, without touching the runtime) over
+//! real loopback HTTP: cards mask secrets in inputs and outputs, Flow History pages, and
+//! the outcome a flow returns is the run's.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connector_core::Result;
+use connector_core::secrecy::SecretString;
+use connector_runtime::{
+    CancellationToken, Event, Flow, FlowOutput, Flows, RunContext, RuntimeConfig, Service, Store,
+    TempDb,
+};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Tr0ub4dor&3-flow";
+
+/// A flow that "provisions" an account: its card's input carries a password.
+struct Provision;
+
+#[async_trait]
+impl Flow for Provision {
+    fn name(&self) -> &str {
+        "Provision"
+    }
+
+    fn triggered_by(&self, event_type: &str) -> bool {
+        event_type == "user.lifecycle.create"
+    }
+
+    async fn run(&self, event: &Event, cx: &mut RunContext) -> Result<FlowOutput> {
+        let input = json!({"login": event.user_id, "password": PASSWORD});
+        let output = cx
+            .card("local", "provision", "Local · Provision", input, async {
+                Ok(json!({"created": true, "credentials": {"password": PASSWORD}}))
+            })
+            .await?;
+        Ok(FlowOutput::new("provisioned", output))
+    }
+}
+
+async fn runtime(db: &TempDb) -> (Service, SocketAddr, SocketAddr, CancellationToken) {
+    let store = Store::open(&db.url()).await.unwrap();
+    let mut config = RuntimeConfig::new(SecretString::from("flow-hook-secret"));
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.admin_listen = "127.0.0.1:0".parse().unwrap();
+    config.poll = Duration::from_millis(20);
+    let service = Service::new(store, Flows::new().with(Provision), config);
+    let started = connector_runtime::start(service.clone()).await.unwrap();
+    let (hook, admin) = (started.hook_addr(), started.admin_addr());
+    let stop = CancellationToken::new();
+    tokio::spawn(started.serve(stop.clone()));
+    (service, hook, admin, stop)
+}
+
+#[tokio::test]
+async fn a_flow_added_in_rust_runs_and_its_cards_mask_passwords() {
+    let db = TempDb::new();
+    let (_service, hook, admin, stop) = runtime(&db).await;
+    let client = reqwest::Client::new();
+    let events: Vec<Value> = (0..7)
+        .map(|i| json!({"uuid": format!("p-{i}"), "eventType": "user.lifecycle.create", "target": [{"type": "User", "id": format!("00u{i}")}]}))
+        .collect();
+    let answer = client
+        .post(format!("http://{hook}/okta/event-hook"))
+        .header("authorization", "flow-hook-secret")
+        .json(&json!({"data": {"events": events}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let mut page = Value::Null;
+    for _ in 0..200 {
+        page = client
+            .get(format!(
+                "http://{admin}/history?outcome=provisioned&limit=5"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if page["nextCursor"].is_string() {
+            let rest: Value = client
+                .get(format!(
+                    "http://{admin}/history?outcome=provisioned&limit=5&cursor={}",
+                    page["nextCursor"].as_str().unwrap()
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if rest["runs"].as_array().unwrap().len() == 2 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(page["runs"].as_array().unwrap().len(), 5, "{page}");
+    let run = &page["runs"][0];
+    assert_eq!(run["flow"], "Provision");
+    assert_eq!(run["cards"][0]["input"]["password"], "****", "{run}");
+    assert_eq!(
+        run["cards"][0]["output"]["credentials"]["password"], "****",
+        "{run}"
+    );
+    let html = client
+        .get(format!(
+            "http://{admin}/runs/{}",
+            run["runId"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let all = client
+        .get(format!("http://{admin}/history?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [&html, &all] {
+        assert!(!text.contains(PASSWORD));
+    }
+    assert!(html.contains("Local · Provision"));
+    stop.cancel();
+}

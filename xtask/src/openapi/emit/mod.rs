@@ -1,0 +1,225 @@
+//! The generated module: input types, typed methods on the client, the actions'
+//! definitions. Each operation is named after its action (`create-group`: the input
+//! `CreateGroupInput`, the method `create_group`, the definition `actions::create_group()`),
+//! as the hand-written actions are.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+mod actions;
+mod api;
+mod inputs;
+
+use super::GENERATED_LINE;
+use super::config::Config;
+use super::document::{Document, Location, Operation};
+use super::names::{camel, pascal, snake};
+use super::types::Types;
+
+pub(crate) use actions::action_function;
+
+/// What the emitter decided for one operation (the tests use it too).
+pub(crate) struct Plan {
+    /// The operation.
+    pub(crate) op: Operation,
+    /// `list_groups`: the typed method, and the function in `actions` defining the action.
+    pub(crate) method: String,
+    /// `ListGroupsInput`.
+    pub(crate) input: String,
+    /// Fields of the input: (Rust name, JSON name, parameter index).
+    pub(crate) fields: Vec<(String, String, usize)>,
+    /// How the body sits in the input.
+    pub(crate) body: BodyField,
+    /// The output type (`Vec<Group>`, `NoContent`, ...).
+    pub(crate) output: String,
+    /// The item type of a paged list.
+    pub(crate) paged_item: Option<String>,
+    /// The Rust type of each parameter, in the operation's order.
+    pub(crate) param_types: Vec<String>,
+    /// The Rust type of the body.
+    pub(crate) body_type: Option<String>,
+}
+
+/// Where the request body is in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyField {
+    /// No body.
+    None,
+    /// The body's properties are the input's own (flattened).
+    Flattened,
+    /// A field `body`.
+    Field,
+}
+
+/// The module's files: (file name, contents before formatting).
+pub(crate) fn module(
+    config: &Config,
+    doc: &Document,
+    ops: Vec<Operation>,
+    document_name: &str,
+) -> Result<(Vec<(String, String)>, Vec<Plan>), String> {
+    let roots: Vec<&Value> = ops
+        .iter()
+        .flat_map(|op| {
+            op.params
+                .iter()
+                .map(|p| &p.schema)
+                .chain(op.body.iter().map(|b| &b.schema))
+                .chain(op.answer.schema.iter())
+        })
+        .collect();
+    let mut types = Types::new(doc, &roots)?;
+    let mut plans = Vec::new();
+    for op in ops {
+        plans.push(plan(config, doc, &mut types, op)?);
+    }
+    let client = format!("crate::{}", config.client);
+    let ids: Vec<String> = plans
+        .iter()
+        .map(|p| format!("`{}`", p.op.operation_id))
+        .collect();
+    let mut mod_rs = format!("{GENERATED_LINE}\n");
+    doc_comment(
+        &mut mod_rs,
+        &format!(
+            "Actions generated from `{document_name}` by `cargo xtask codegen`, for the operations \
+             the crate's `openapi.toml` lists ({}). Each has an input type, a typed method on \
+             [`{client}`] named after the action, and a definition in `actions` that the \
+             connector's action table lists.",
+            ids.join(", ")
+        ),
+    );
+    mod_rs.push_str(
+        "\npub(crate) mod actions;\nmod api;\nmod inputs;\npub mod types;\n\npub use inputs::{",
+    );
+    let exports: Vec<String> = plans
+        .iter()
+        .map(|p| p.input.clone())
+        .chain(["NoContent".to_owned()])
+        .collect();
+    let _ = writeln!(mod_rs, "{}}};", exports.join(", "));
+
+    let types_rs = format!(
+        "{GENERATED_LINE}\n//! The document's schemas that the generated actions use, as Rust types (by typify).\n\n\
+         // The document leaves some schemas and fields undescribed: their docs are what it says.\n\
+         #![allow(missing_docs)]\n\
+         // typify's output as it is: it spells paths in full and derives what it derives.\n\
+         #![allow(clippy::all, unreachable_pub)]\n\n{}",
+        types.render()?
+    );
+    let files = vec![
+        ("mod.rs".to_owned(), mod_rs),
+        ("types.rs".to_owned(), types_rs),
+        ("inputs.rs".to_owned(), inputs::inputs(&plans)),
+        ("api.rs".to_owned(), api::api(config, &plans)),
+        ("actions.rs".to_owned(), actions::actions(config, &plans)),
+    ];
+    Ok((files, plans))
+}
+
+fn plan(
+    config: &Config,
+    doc: &Document,
+    types: &mut Types<'_>,
+    op: Operation,
+) -> Result<Plan, String> {
+    let base = pascal(&op.action_id);
+    let mut fields = Vec::new();
+    for (i, p) in op.params.iter().enumerate() {
+        let rust = snake(&p.name);
+        if fields.iter().any(|(r, _, _)| r == &rust) {
+            return Err(format!(
+                "operation `{}`: two parameters are both `{}` in Rust",
+                op.operation_id, p.name
+            ));
+        }
+        fields.push((rust, camel(&p.name), i));
+    }
+    let body = match &op.body {
+        None => BodyField::None,
+        Some(b) => {
+            let names = doc.property_names(&b.schema);
+            let clash = names.iter().any(|n| fields.iter().any(|(_, j, _)| j == n));
+            if types.is_object(&b.schema) && !clash && b.required {
+                BodyField::Flattened
+            } else {
+                BodyField::Field
+            }
+        }
+    };
+    let paged = config.pagination.as_ref().is_some_and(|p| {
+        op.method == "GET"
+            && op
+                .params
+                .iter()
+                .any(|q| q.location == Location::Query && q.name == p.cursor)
+            && op
+                .answer
+                .schema
+                .as_ref()
+                .is_some_and(|s| doc.schema_kind(s) == "array")
+    });
+    let (output, paged_item) = match &op.answer.schema {
+        None => ("NoContent".to_owned(), None),
+        Some(schema) if paged => {
+            let items = doc.array_items(schema).cloned().unwrap_or(Value::Null);
+            let item = types.type_of(&items, &format!("{base}Item"))?;
+            (format!("Vec<{item}>"), Some(item))
+        }
+        Some(schema) => (types.type_of(schema, &format!("{base}Answer"))?, None),
+    };
+    // A parameter or body that needs a type of its own (an enum, an inline object) is named
+    // after the operation.
+    let mut param_types = Vec::new();
+    for p in &op.params {
+        let ty = types.type_of(&p.schema, &format!("{base}{}", pascal(&p.name)))?;
+        param_types.push(ty.replace(' ', ""));
+    }
+    let body_type = match &op.body {
+        Some(b) => Some(
+            types
+                .type_of(&b.schema, &format!("{base}Body"))?
+                .replace(' ', ""),
+        ),
+        None => None,
+    };
+    Ok(Plan {
+        method: action_function(&op),
+        input: format!("{base}Input"),
+        fields,
+        body,
+        output: output.replace(' ', ""),
+        paged_item,
+        param_types,
+        body_type,
+        op,
+    })
+}
+
+/// Writes `text` as `///` doc lines at `indent`.
+fn doc_lines(out: &mut String, text: &str, indent: &str) {
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {line}");
+        }
+    }
+}
+
+/// Writes `text` as `//!` lines of at most about 92 columns (rustfmt leaves comments as
+/// they are).
+fn doc_comment(out: &mut String, text: &str) {
+    let mut line = String::from("//!");
+    for word in text.split_whitespace() {
+        if line.len() + 1 + word.len() > 92 && line.len() > 3 {
+            let _ = writeln!(out, "{line}");
+            line = String::from("//!");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{line}");
+}
