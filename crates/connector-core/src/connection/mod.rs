@@ -216,7 +216,7 @@ impl ConnectionBuilder {
                 timeouts: self.timeouts,
                 max_response_bytes: self.max_response_bytes,
                 clock: self.clock,
-                user_agent: self.user_agent,
+                user_agent: HeaderValue::from_str(&self.user_agent).ok(),
                 default_headers: self.default_headers,
                 transport,
                 dry_run: self.dry_run,
@@ -240,7 +240,8 @@ pub(crate) struct Inner {
     pub(crate) timeouts: Timeouts,
     pub(crate) max_response_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) user_agent: String,
+    /// Made once at build: every attempt sets it.
+    pub(crate) user_agent: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) dry_run: Option<DryRunLog>,

@@ -159,8 +159,14 @@ impl Transport for ReqwestTransport {
             return Err(TransportFailure::TooLarge { limit: cap });
         }
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let url = response.url().clone();
+        if response.content_length().is_some() {
+            // A declared length within the cap (checked above) is read whole, without a
+            // copy; hyper stops at the declared length.
+            let body = response.bytes().await.map_err(|e| failure(&e))?;
+            return Ok(Response::from_parts(status, headers, body, url));
+        }
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
             if body.len() + chunk.len() > cap {
