@@ -144,8 +144,18 @@ impl OktaProfile {
     }
 }
 
-fn header_u64(response: &Response, name: &str) -> Option<u64> {
-    response.header(name)?.trim().parse().ok()
+/// The rate-limit headers, named once (every answer is read for them).
+const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+const DATE: HeaderName = HeaderName::from_static("date");
+
+fn header_str<'a>(response: &'a Response, name: &HeaderName) -> Option<&'a str> {
+    response.headers().get(name)?.to_str().ok()
+}
+
+fn header_u64(response: &Response, name: &HeaderName) -> Option<u64> {
+    header_str(response, name)?.trim().parse().ok()
 }
 
 impl OktaProfile {
@@ -172,11 +182,10 @@ impl OktaProfile {
         response: &Response,
         now: SystemTime,
     ) -> Vec<(LimitKey, Feedback)> {
-        let limit = header_u64(response, "x-rate-limit-limit");
-        let remaining = header_u64(response, "x-rate-limit-remaining");
-        let reset = response
-            .header("x-rate-limit-reset")
-            .and_then(|reset| delay_until_epoch_reset(reset, response.header("date"), now));
+        let limit = header_u64(response, &LIMIT);
+        let remaining = header_u64(response, &REMAINING);
+        let reset = header_str(response, &RESET)
+            .and_then(|reset| delay_until_epoch_reset(reset, header_str(response, &DATE), now));
         let mut feedback = Feedback::default();
         // A concurrency rejection reports limit 0 and remaining 0: nothing about the bucket.
         if limit != Some(0) {

@@ -143,6 +143,39 @@ impl ReqwestTransport {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
+        self.exchange(request).await
+    }
+}
+
+/// The transport a connection sends through: the default one called directly (no boxed
+/// future per attempt), or any other behind the trait.
+#[derive(Debug, Clone)]
+pub(crate) enum TransportChoice {
+    Default(ReqwestTransport),
+    Other(std::sync::Arc<dyn Transport>),
+}
+
+impl TransportChoice {
+    pub(crate) async fn send(
+        &self,
+        request: Outgoing,
+    ) -> std::result::Result<Response, TransportFailure> {
+        match self {
+            TransportChoice::Default(reqwest) => reqwest.exchange(request).await,
+            TransportChoice::Other(other) => other.send(request).await,
+        }
+    }
+
+    pub(crate) fn is_recording(&self) -> bool {
+        match self {
+            TransportChoice::Default(_) => false,
+            TransportChoice::Other(other) => other.is_recording(),
+        }
+    }
+}
+
+impl ReqwestTransport {
+    async fn exchange(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
         let cap = request.max_response_bytes;
         let mut builder = self
             .client
