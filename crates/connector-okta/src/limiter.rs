@@ -99,6 +99,9 @@ impl RateLimiter for LearningGate {
         // Feed the limiter first, so that requests let through by the gate see the limit.
         self.inner.observe(key, feedback, observation).await;
         let mut state = self.lock();
+        if state.learned.contains(key.name()) {
+            return;
+        }
         state.learned.insert(key.name().to_owned());
         if let Some(gate) = state.gates.remove(key.name()) {
             gate.close();

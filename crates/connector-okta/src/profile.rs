@@ -39,7 +39,27 @@ pub struct OktaProfile {
     /// The org's origin (`https://acme.okta.com`), formatted once: every request of a
     /// connection goes to it, and the limiter keys name it.
     origin: String,
+    /// The limiter keys of the org's buckets and of its concurrency cap, named once: every
+    /// request asks for two of them.
+    keys: Arc<OrgKeys>,
 }
+
+/// One org's limiter keys, made when the profile is.
+#[derive(Debug, Default)]
+struct OrgKeys {
+    buckets: Vec<(&'static str, LimitKey)>,
+    concurrency: Option<LimitKey>,
+}
+
+/// Every bucket [`OktaProfile::bucket`] names.
+const BUCKETS: [&str; 6] = [
+    "GET|POST /api/v1/users",
+    "GET /api/v1/users/{id}",
+    "POST|PUT|DELETE /api/v1/users/{id}",
+    "/api/v1/users/{id}/roles",
+    "/api/v1",
+    "other",
+];
 
 impl OktaProfile {
     /// The rate-limit bucket of a request: its method and path family, as Okta counts them.
@@ -84,8 +104,19 @@ impl OktaProfile {
 
     /// The profile of the org at `origin` (`https://acme.okta.com`).
     pub fn for_org(origin: &str) -> OktaProfile {
+        let origin = origin.trim_end_matches('/').to_owned();
+        let keys = OrgKeys {
+            buckets: BUCKETS
+                .iter()
+                .map(|bucket| (*bucket, LimitKey::quota(format!("okta:{origin} {bucket}"))))
+                .collect(),
+            concurrency: Some(LimitKey::concurrency(format!(
+                "{CONCURRENCY_KEY_PREFIX}{origin}"
+            ))),
+        };
         OktaProfile {
-            origin: origin.trim_end_matches('/').to_owned(),
+            origin,
+            keys: Arc::new(keys),
         }
     }
 
@@ -98,14 +129,33 @@ impl OktaProfile {
         )
     }
 
+    /// The limiter key of a request's bucket, made once per org and bucket.
+    fn bucket_limit_key(&self, request: &Request) -> LimitKey {
+        let bucket = OktaProfile::bucket(request.method(), request.url().path());
+        match self.keys.buckets.iter().find(|(b, _)| *b == bucket) {
+            Some((_, key)) => key.clone(),
+            None => LimitKey::quota(format!("okta:{} {bucket}", self.origin)),
+        }
+    }
+
     /// The limiter key of the org's concurrency cap: `okta-concurrency:<origin>`.
     pub fn concurrency_key(&self) -> String {
         format!("{CONCURRENCY_KEY_PREFIX}{}", self.origin)
     }
 }
 
-fn header_u64(response: &Response, name: &str) -> Option<u64> {
-    response.header(name)?.trim().parse().ok()
+/// The rate-limit headers, named once (every answer is read for them).
+const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+const DATE: HeaderName = HeaderName::from_static("date");
+
+fn header_str<'a>(response: &'a Response, name: &HeaderName) -> Option<&'a str> {
+    response.headers().get(name)?.to_str().ok()
+}
+
+fn header_u64(response: &Response, name: &HeaderName) -> Option<u64> {
+    header_str(response, name)?.trim().parse().ok()
 }
 
 impl OktaProfile {
@@ -114,11 +164,14 @@ impl OktaProfile {
     /// concurrency cap.
     pub fn limit_keys(&self, request: &Request) -> Vec<(LimitKey, u64)> {
         vec![
+            (self.bucket_limit_key(request), request.request_cost()),
             (
-                LimitKey::quota(self.bucket_key(request)),
-                request.request_cost(),
+                self.keys
+                    .concurrency
+                    .clone()
+                    .unwrap_or_else(|| LimitKey::concurrency(self.concurrency_key())),
+                1,
             ),
-            (LimitKey::concurrency(self.concurrency_key()), 1),
         ]
     }
 
@@ -129,11 +182,10 @@ impl OktaProfile {
         response: &Response,
         now: SystemTime,
     ) -> Vec<(LimitKey, Feedback)> {
-        let limit = header_u64(response, "x-rate-limit-limit");
-        let remaining = header_u64(response, "x-rate-limit-remaining");
-        let reset = response
-            .header("x-rate-limit-reset")
-            .and_then(|reset| delay_until_epoch_reset(reset, response.header("date"), now));
+        let limit = header_u64(response, &LIMIT);
+        let remaining = header_u64(response, &REMAINING);
+        let reset = header_str(response, &RESET)
+            .and_then(|reset| delay_until_epoch_reset(reset, header_str(response, &DATE), now));
         let mut feedback = Feedback::default();
         // A concurrency rejection reports limit 0 and remaining 0: nothing about the bucket.
         if limit != Some(0) {
@@ -143,7 +195,7 @@ impl OktaProfile {
         }
         // Feedback goes back even when empty: an answer without headers still tells the
         // limiter that the bucket has been tried (see the learning gate).
-        vec![(LimitKey::quota(self.bucket_key(request)), feedback)]
+        vec![(self.bucket_limit_key(request), feedback)]
     }
 
     /// The wait an answer asks for: `Retry-After` when present, else for a 429 the time
@@ -348,11 +400,22 @@ mod tests {
             (Method::GET, "/api/v1/groups", "/api/v1"),
             (Method::POST, "/oauth2/v1/token", "other"),
         ];
+        let profile = OktaProfile::for_org("https://acme.okta.com");
+        let connection = connector_core::Connection::builder("https://acme.okta.com")
+            .build()
+            .unwrap();
         for (method, path, bucket) in cases {
             assert_eq!(
                 OktaProfile::bucket(&method, path),
                 bucket,
                 "{method} {path}"
+            );
+            // Every bucket's key is made once, with the same name as `bucket_key`.
+            assert!(BUCKETS.contains(&bucket), "{bucket} is not in BUCKETS");
+            let request = connection.request(method.clone(), path);
+            assert_eq!(
+                profile.limit_keys(&request)[0].0.name(),
+                profile.bucket_key(&request)
             );
         }
     }

@@ -16,6 +16,7 @@ use crate::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response}
 use crate::limiter::{RateLimiter, Unlimited};
 use crate::pipeline::{
     Classifier, DryRunLog, Profile, RecordingTransport, ReqwestTransport, Transport,
+    TransportChoice,
 };
 use crate::retry::RetryPolicy;
 
@@ -199,10 +200,10 @@ impl ConnectionBuilder {
     /// Builds the connection; fails on a bad base URL.
     pub fn build(self) -> Result<Connection> {
         let base_url = self.base_url?;
-        let transport: Arc<dyn Transport> = match (self.dry_run.clone(), self.transport) {
-            (Some(log), _) => Arc::new(RecordingTransport::new(log)),
-            (None, Some(transport)) => transport,
-            (None, None) => Arc::new(ReqwestTransport::new(
+        let transport = match (self.dry_run.clone(), self.transport) {
+            (Some(log), _) => TransportChoice::Other(Arc::new(RecordingTransport::new(log))),
+            (None, Some(transport)) => TransportChoice::Other(transport),
+            (None, None) => TransportChoice::Default(ReqwestTransport::new(
                 self.timeouts.attempt.min(Duration::from_secs(10)),
             )?),
         };
@@ -216,7 +217,7 @@ impl ConnectionBuilder {
                 timeouts: self.timeouts,
                 max_response_bytes: self.max_response_bytes,
                 clock: self.clock,
-                user_agent: self.user_agent,
+                user_agent: HeaderValue::from_str(&self.user_agent).ok(),
                 default_headers: self.default_headers,
                 transport,
                 dry_run: self.dry_run,
@@ -240,9 +241,10 @@ pub(crate) struct Inner {
     pub(crate) timeouts: Timeouts,
     pub(crate) max_response_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) user_agent: String,
+    /// Made once at build: every attempt sets it.
+    pub(crate) user_agent: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
-    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) transport: TransportChoice,
     pub(crate) dry_run: Option<DryRunLog>,
 }
 

@@ -223,6 +223,9 @@ impl MemoryLimiter {
 
     fn semaphore(&self, key: &str, size: usize) -> Arc<Semaphore> {
         let mut sems = self.semaphores.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(semaphore) = sems.get(key) {
+            return semaphore.clone();
+        }
         sems.entry(key.to_owned())
             .or_insert_with(|| Arc::new(Semaphore::new(size.max(1))))
             .clone()
@@ -233,17 +236,26 @@ impl MemoryLimiter {
         self.queues.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn join_queue<'a>(&'a self, key: &'a str) -> Place<'a> {
+    /// Admits at once when nobody waits on the key and the bucket allows it (`None`: the
+    /// common case takes one lock, no ticket and wakes nobody); otherwise joins the queue.
+    fn admit_or_join<'a>(&'a self, key: &'a str, cost: u64) -> Option<Place<'a>> {
         let mut queues = self.lock_queues();
-        let queue = queues.entry(key.to_owned()).or_default();
+        let nobody_waits = queues.get(key).is_none_or(|q| q.waiting.is_empty());
+        if nobody_waits && self.try_admit(key, cost).is_ok() {
+            return None;
+        }
+        let queue = match queues.get_mut(key) {
+            Some(queue) => queue,
+            None => queues.entry(key.to_owned()).or_default(),
+        };
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
         queue.waiting.push_back(ticket);
-        Place {
+        Some(Place {
             limiter: self,
             key,
             ticket,
-        }
+        })
     }
 
     /// Admits the head of the queue if it may go now. `Ok(None)`: admitted; `Ok(Some(t))`:
@@ -254,7 +266,10 @@ impl MemoryLimiter {
         cost: u64,
     ) -> std::result::Result<Option<Instant>, Option<Instant>> {
         let mut queues = self.lock_queues();
-        let queue = queues.entry(place.key.to_owned()).or_default();
+        // A place's queue lives as long as the limiter: it was made when the place joined.
+        let Some(queue) = queues.get_mut(place.key) else {
+            return Err(None);
+        };
         if queue.waiting.front() != Some(&place.ticket) {
             return Err(queue.head_until);
         }
@@ -295,7 +310,9 @@ impl MemoryLimiter {
         // Arrival order: callers queue per key; only the head is admitted, the others sleep
         // until the head's expected turn (or until the queue or the feedback changes). Every
         // wait is a sleep on the injected clock, so simulated time sees every caller asleep.
-        let place = self.join_queue(key.name());
+        let Some(place) = self.admit_or_join(key.name(), cost) else {
+            return Ok(Permit::free().with_admitted_at(Some(clock.system_time())));
+        };
         loop {
             // Registered before looking, so that a change between the look and the sleep
             // still wakes this caller.

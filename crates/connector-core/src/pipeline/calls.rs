@@ -43,6 +43,11 @@ pub async fn record_calls<F: Future>(work: F) -> (F::Output, Vec<CallRecord>) {
     (output, records)
 }
 
+/// True inside [`record_calls`]: the pipeline names its calls only then.
+pub(crate) fn recording() -> bool {
+    CALLS.try_with(|_| ()).is_ok()
+}
+
 pub(crate) fn push(record: CallRecord) {
     let _ = CALLS.try_with(|calls| calls.lock().unwrap_or_else(|e| e.into_inner()).push(record));
 }

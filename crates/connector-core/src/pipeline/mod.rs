@@ -37,4 +37,5 @@ pub use parts::{
 };
 pub use profile::Profile;
 pub(crate) use send::send;
+pub(crate) use transport::TransportChoice;
 pub use transport::{Outgoing, ReqwestTransport, Transport, TransportFailure};

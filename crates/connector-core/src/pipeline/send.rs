@@ -38,8 +38,13 @@ pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
         status: None,
         request_id: None,
     };
-    let (method, path) = (request.method.to_string(), request.url.path().to_owned());
+    // Named up front (the request moves into the loop), and only when someone records.
+    let named =
+        calls::recording().then(|| (request.method.to_string(), request.url.path().to_owned()));
     let result = run(inner, request, &mut tally).await;
+    let Some((method, path)) = named else {
+        return result;
+    };
     calls::push(CallRecord {
         method,
         path,
@@ -248,8 +253,8 @@ fn headers_for(inner: &Inner, request: &Request) -> HeaderMap {
     for (name, value) in &request.headers {
         headers.insert(name.clone(), value.clone());
     }
-    if let Ok(ua) = HeaderValue::from_str(&inner.user_agent) {
-        headers.insert(reqwest::header::USER_AGENT, ua);
+    if let Some(ua) = &inner.user_agent {
+        headers.insert(reqwest::header::USER_AGENT, ua.clone());
     }
     headers
 }

@@ -143,6 +143,39 @@ impl ReqwestTransport {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
+        self.exchange(request).await
+    }
+}
+
+/// The transport a connection sends through: the default one called directly (no boxed
+/// future per attempt), or any other behind the trait.
+#[derive(Debug, Clone)]
+pub(crate) enum TransportChoice {
+    Default(ReqwestTransport),
+    Other(std::sync::Arc<dyn Transport>),
+}
+
+impl TransportChoice {
+    pub(crate) async fn send(
+        &self,
+        request: Outgoing,
+    ) -> std::result::Result<Response, TransportFailure> {
+        match self {
+            TransportChoice::Default(reqwest) => reqwest.exchange(request).await,
+            TransportChoice::Other(other) => other.send(request).await,
+        }
+    }
+
+    pub(crate) fn is_recording(&self) -> bool {
+        match self {
+            TransportChoice::Default(_) => false,
+            TransportChoice::Other(other) => other.is_recording(),
+        }
+    }
+}
+
+impl ReqwestTransport {
+    async fn exchange(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
         let cap = request.max_response_bytes;
         let mut builder = self
             .client
@@ -159,8 +192,14 @@ impl Transport for ReqwestTransport {
             return Err(TransportFailure::TooLarge { limit: cap });
         }
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let url = response.url().clone();
+        if response.content_length().is_some() {
+            // A declared length within the cap (checked above) is read whole, without a
+            // copy; hyper stops at the declared length.
+            let body = response.bytes().await.map_err(|e| failure(&e))?;
+            return Ok(Response::from_parts(status, headers, body, url));
+        }
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
             if body.len() + chunk.len() > cap {
