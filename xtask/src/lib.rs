@@ -1,8 +1,10 @@
 //! Project automation behind `cargo xtask` (matklad's convention).
 //!
 //! - `cargo xtask codegen [--check]`: connector reference pages, JSON Schemas and the
-//!   manifest, from the action registry.
-//! - `cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]`
+//!   manifest, from the action registry; the actions of connectors with an `openapi.toml`,
+//!   from their OpenAPI document ([`openapi`]).
+//! - `cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
+//!   [--openapi FILE --operations OP1,OP2,...]`
 //! - `cargo xtask bench [--quick] [--only SCENARIO,...]`: the benchmarks (`src/bin/bench`).
 //! - `cargo xtask ci`: what `.ci/run` runs (format, clippy, tests, codegen check, API docs,
 //!   `cargo package`, the scaffold round trip).

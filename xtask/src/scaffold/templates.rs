@@ -223,7 +223,7 @@ pub fn connector() -> ConnectorDef<{{Pascal}}> {
     })
 {{auth_settings}}    .with_docs(
         ConnectorDocs::new("The {{Title}} connector.", "{{auth_docs}}")
-            .error("404", ErrorKind::NotFound, "the item does not exist"),
+            .error("404", ErrorKind::NotFound, "{{#example}}the item{{/example}}{{#openapi}}what the request names{{/openapi}} does not exist"),
     )
 {{#example}}    .action(ActionDef::new(
         "get-item",

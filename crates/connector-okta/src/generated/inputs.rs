@@ -34,21 +34,21 @@ pub struct ListGroupsInput {
     ///
     /// Searches for groups can be filtered by the following operators: `sw`, `eq`, and `co`. You can only use `co` with these select profile attributes: `profile.name` and `profile.description`. See [Operators](https://developer.okta.com/docs/api/#operators).
     #[serde(rename = "search", default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<::std::string::String>,
+    pub search: Option<String>,
     /// Filter expression for groups. See [Filter](https://developer.okta.com/docs/api/#filter).
     ///
     /// Filtering supports the following limited number of properties: `id`, `type`, `lastUpdated`, and `lastMembershipUpdated`.
     ///
     /// > **Note:** All filters must be [URL encoded](https://developer.mozilla.org/en-US/docs/Glossary/Percent-encoding). For example, `filter=lastUpdated gt "2013-06-01T00:00:00.000Z"` is encoded as `filter=lastUpdated%20gt%20%222013-06-01T00:00:00.000Z%22`.  See [Special characters](https://developer.okta.com/docs/api/#special-characters).
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<::std::string::String>,
+    pub filter: Option<String>,
     /// Finds a group that matches the `name` property.
     /// > **Note:** Paging and searching are currently mutually exclusive. You can't page a query. The default limit for a query is 300 results. Query is intended for an auto-complete picker use case where users refine their search string to constrain the results.
     #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<::std::string::String>,
+    pub q: Option<String>,
     /// Specifies the pagination cursor for the next page of groups. The `after` cursor should be treated as an opaque value and obtained through the next link relation. See [Pagination](https://developer.okta.com/docs/api/#pagination).
     #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<::std::string::String>,
+    pub after: Option<String>,
     /// Specifies the number of group results in a page.
     ///
     /// Okta recommends using a specific value other than the default or maximum. If your request times out, retry your request with a smaller `limit` and [page the results](https://developer.okta.com/docs/api/#pagination).
@@ -60,13 +60,13 @@ pub struct ListGroupsInput {
     ///
     /// > **Note:** You can use the `stats` value to return the number of users within a group. This is listed as the `_embedded.stats.usersCount` value in the response. See this [Knowledge Base article](https://support.okta.com/help/s/article/Is-there-an-API-that-returns-the-number-of-users-in-a-group?language=en_US) for more information and an example.
     #[serde(rename = "expand", default, skip_serializing_if = "Option::is_none")]
-    pub expand: Option<::std::string::String>,
+    pub expand: Option<String>,
     /// Specifies the field to sort by (for search queries only). `sortBy` can be any single property, for example `sortBy=profile.name`. Groups with the same value for the `sortBy` property are ordered by `id`'. Use with `sortOrder` to control the order of results.
     #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
-    pub sort_by: Option<::std::string::String>,
+    pub sort_by: Option<String>,
     /// Specifies sort order: `asc` or `desc` (for search queries only). This parameter is ignored if `sortBy` isn't present.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
-    pub sort_order: Option<::std::string::String>,
+    pub sort_order: Option<String>,
     /// Stop after this many items (not sent: pages are read until then; default: every page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
@@ -87,7 +87,7 @@ pub struct CreateGroupInput {
 pub struct ReadGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
 }
 
 /// The input of `add-user-to-group` (`PUT /api/v1/groups/{groupId}/users/{userId}`).
@@ -96,10 +96,10 @@ pub struct ReadGroupInput {
 pub struct AddUserToGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
     /// ID of an existing Okta user
     #[serde(rename = "userId")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
 }
 
 /// The input of `remove-user-from-group` (`DELETE /api/v1/groups/{groupId}/users/{userId}`).
@@ -108,10 +108,10 @@ pub struct AddUserToGroupInput {
 pub struct RemoveUserFromGroupInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
     /// ID of an existing Okta user
     #[serde(rename = "userId")]
-    pub user_id: ::std::string::String,
+    pub user_id: String,
 }
 
 /// The input of `list-group-members` (`GET /api/v1/groups/{groupId}/users`).
@@ -120,10 +120,10 @@ pub struct RemoveUserFromGroupInput {
 pub struct ListGroupMembersInput {
     /// The `id` of the group
     #[serde(rename = "groupId")]
-    pub group_id: ::std::string::String,
+    pub group_id: String,
     /// The cursor to use for pagination. It is an opaque string that specifies your current location in the list and is obtained from the `Link` response header. See [Pagination](https://developer.okta.com/docs/api/#pagination) and [Link header](https://developer.okta.com/docs/api/#link-header).
     #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<::std::string::String>,
+    pub after: Option<String>,
     /// Specifies the number of user results in a page
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,

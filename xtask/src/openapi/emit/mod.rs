@@ -170,17 +170,15 @@ fn plan(
         Some(schema) => (types.type_of(schema, &format!("{base}Answer"))?, None),
     };
     // A parameter or body that needs a type of its own (an enum, an inline object) is named
-    // after the operation.
+    // after the action.
     let mut param_types = Vec::new();
     for p in &op.params {
         let ty = types.type_of(&p.schema, &format!("{base}{}", pascal(&p.name)))?;
-        param_types.push(ty.replace(' ', ""));
+        param_types.push(plain_type(&ty));
     }
     let body_type = match &op.body {
         Some(b) => Some(
-            types
-                .type_of(&b.schema, &format!("{base}Body"))?
-                .replace(' ', ""),
+            plain_type(&types.type_of(&b.schema, &format!("{base}Body"))?),
         ),
         None => None,
     };
@@ -189,12 +187,22 @@ fn plan(
         input: format!("{base}Input"),
         fields,
         body,
-        output: output.replace(' ', ""),
+        output: plain_type(&output),
         paged_item,
         param_types,
         body_type,
         op,
     })
+}
+
+/// A type as typify spells it (`::std::vec::Vec<::std::string::String>`) as a person would
+/// (`Vec<String>`): the prelude's names are in scope in the generated files.
+fn plain_type(ty: &str) -> String {
+    ty.replace(' ', "")
+        .replace("::std::string::String", "String")
+        .replace("::std::vec::Vec", "Vec")
+        .replace("::std::option::Option", "Option")
+        .replace("::serde_json::", "serde_json::")
 }
 
 /// Writes `text` as `///` doc lines at `indent`.
