@@ -12,6 +12,8 @@
 //! | `POST /api/v1/users/{userId}/roles` | 201 + role assignment; 409 `E0000090` if already assigned |
 //! | `GET /api/v1/users/{userId}/roles` | 200 + array |
 //! | `DELETE /api/v1/users/{userId}/roles/{roleAssignmentId}` | 204 |
+//! | `GET`/`POST /api/v1/groups`, `GET /api/v1/groups/{groupId}` | groups (`groups.rs`) |
+//! | `GET /api/v1/groups/{groupId}/users`, `PUT`/`DELETE .../users/{userId}` | memberships, 204 |
 //! | `POST /oauth2/v1/token` | client credentials with a signed client assertion |
 
 mod admin;

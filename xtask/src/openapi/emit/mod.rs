@@ -177,9 +177,9 @@ fn plan(
         param_types.push(plain_type(&ty));
     }
     let body_type = match &op.body {
-        Some(b) => Some(
-            plain_type(&types.type_of(&b.schema, &format!("{base}Body"))?),
-        ),
+        Some(b) => Some(plain_type(
+            &types.type_of(&b.schema, &format!("{base}Body"))?,
+        )),
         None => None,
     };
     Ok(Plan {
