@@ -122,6 +122,13 @@ fn petstore_operations_become_inputs_methods_actions_and_tests() {
         types.contains("pub tag: ::std::option::Option<::std::string::String>"),
         "{types}"
     );
+    // A description of several paragraphs is `///` lines: as a `/** */` block, rustfmt
+    // would indent it and rustdoc would read its second paragraph as a code block.
+    assert!(
+        types.contains("    ///A free-form tag.\n    ///\n    ///Several pets may share one."),
+        "{types}"
+    );
+    assert!(!types.contains("/**"), "{types}");
     let tests = &files["tests/openapi_actions.rs"];
     assert!(
         tests.contains("async fn show_pet_by_id_sends_the_documented_request()"),

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use serde_json::{Map, Value, json};
 use typify::{TypeSpace, TypeSpaceSettings};
 
@@ -178,7 +179,7 @@ impl<'a> Types<'a> {
 
     /// The source of every type added, formatted.
     pub fn render(&self) -> Result<String, String> {
-        let file: syn::File = syn::parse2(self.space.to_stream())
+        let file: syn::File = syn::parse2(doc_lines(self.space.to_stream()))
             .map_err(|e| format!("typify's output does not parse: {e}"))?;
         let text = prettyplease::unparse(&file);
         // typify documents the extra-fields map only in the schema; say it on the field.
@@ -186,5 +187,68 @@ impl<'a> Types<'a> {
             "    #[serde(flatten)]\n    pub extra:",
             "    /// Every other field, as the service sent it.\n    #[serde(flatten)]\n    pub extra:",
         ))
+    }
+}
+
+/// Splits every multi-line `#[doc = "..."]` into one attribute per line, so that the docs
+/// are printed as `///` lines. Printed as one `/** ... */` block instead, `rustfmt` indents
+/// its lines with the item, and rustdoc then reads the paragraphs after the first as
+/// indented code blocks.
+fn doc_lines(stream: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut tokens = stream.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(hash) if hash.as_char() == '#' => {
+                let lines = match tokens.peek() {
+                    Some(TokenTree::Group(attr)) if attr.delimiter() == Delimiter::Bracket => {
+                        doc_text(attr.stream()).filter(|text| text.contains('\n'))
+                    }
+                    _ => None,
+                };
+                match lines {
+                    Some(text) => {
+                        tokens.next();
+                        for line in text.split('\n') {
+                            let attr: TokenStream = [
+                                TokenTree::Ident(Ident::new("doc", Span::call_site())),
+                                TokenTree::Punct(Punct::new('=', Spacing::Alone)),
+                                TokenTree::Literal(Literal::string(line)),
+                            ]
+                            .into_iter()
+                            .collect();
+                            out.push(TokenTree::Punct(hash.clone()));
+                            out.push(TokenTree::Group(Group::new(Delimiter::Bracket, attr)));
+                        }
+                    }
+                    None => out.push(TokenTree::Punct(hash)),
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), doc_lines(group.stream()));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The text of an attribute's body when it is `doc = "..."`.
+fn doc_text(attr: TokenStream) -> Option<String> {
+    let mut tokens = attr.into_iter();
+    match (tokens.next(), tokens.next(), tokens.next(), tokens.next()) {
+        (
+            Some(TokenTree::Ident(name)),
+            Some(TokenTree::Punct(eq)),
+            Some(TokenTree::Literal(lit)),
+            None,
+        ) if name == "doc" && eq.as_char() == '=' => {
+            syn::parse2::<syn::LitStr>(TokenTree::Literal(lit).into())
+                .ok()
+                .map(|s| s.value())
+        }
+        _ => None,
     }
 }
