@@ -25,11 +25,15 @@ const BOARDS_TOKEN: &str = "boards-demo-token-S3cr3t-5ab1";
 /// The password the demo gives its first user.
 const DEMO_PASSWORD: &str = "Tr0ub4dor&3-demo";
 const CLIENT_ID: &str = "0oaLeakCheck";
-const SCOPES: [&str; 4] = [
+/// The scopes the app may be granted: the connector's defaults, which the runs from the
+/// environment ask for.
+const SCOPES: [&str; 6] = [
     "okta.users.manage",
     "okta.users.read",
     "okta.roles.manage",
     "okta.roles.read",
+    "okta.groups.manage",
+    "okta.groups.read",
 ];
 
 /// The parts of a secret worth looking for: the whole, and long pieces of it (a JWT's

@@ -760,6 +760,12 @@ fn the_connector_registers_every_action_with_camel_case_schemas() {
             "add-user-to-admin-role",
             "list-user-roles",
             "remove-user-from-admin-role",
+            "list-groups",
+            "create-group",
+            "read-group",
+            "add-user-to-group",
+            "remove-user-from-group",
+            "list-group-members",
             "custom-api-action"
         ]
     );

@@ -52,13 +52,16 @@ pub(crate) enum BodyField {
     Field,
 }
 
-/// The module's files: (file name, contents before formatting).
+/// Files: (file name, contents before formatting).
+pub(crate) type Files = Vec<(String, String)>;
+
+/// The module's files, and the plan of each operation.
 pub(crate) fn module(
     config: &Config,
     doc: &Document,
     ops: Vec<Operation>,
     document_name: &str,
-) -> Result<(Vec<(String, String)>, Vec<Plan>), String> {
+) -> Result<(Files, Vec<Plan>), String> {
     let roots: Vec<&Value> = ops
         .iter()
         .flat_map(|op| {
