@@ -248,9 +248,13 @@ async fn admit(
     Ok(permits)
 }
 
-fn headers_for(inner: &Inner, request: &Request) -> HeaderMap {
+fn headers_for(inner: &Inner, request: &Request, recording: bool) -> HeaderMap {
     let mut headers = inner.default_headers.clone();
     for (name, value) in &request.headers {
+        // The dependency mark is for the recording only; it never goes on the wire.
+        if !recording && name == DEPENDS_HEADER {
+            continue;
+        }
         headers.insert(name.clone(), value.clone());
     }
     if let Some(ua) = &inner.user_agent {
@@ -266,10 +270,7 @@ async fn attempt(
     deadline: Instant,
     recording: bool,
 ) -> std::result::Result<Response, TransportFailure> {
-    let mut headers = headers_for(inner, request);
-    if !recording {
-        headers.remove(DEPENDS_HEADER);
-    }
+    let mut headers = headers_for(inner, request, recording);
     if let Some(secret) = authorization {
         let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
             TransportFailure::Connect("the credential is not a valid header value".into())
