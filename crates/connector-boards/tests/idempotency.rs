@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 /// The `Idempotency-Key` of every request the mock saw, in order.
 type Keys = Arc<Mutex<Vec<Option<String>>>>;
 
+/// One canned answer: status, extra headers, JSON body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, Value);
+
 fn board() -> Value {
     json!({ "id": "77", "name": "Onboarding", "board_kind": "public", "state": "active" })
 }
@@ -48,11 +51,7 @@ fn any_answer() -> Value {
 
 /// Answers POST /v2 with `answers` in turn (the last one again once they run out) and
 /// records each request's `Idempotency-Key`.
-async fn recording<'a>(
-    server: &'a MockServer,
-    keys: &Keys,
-    answers: Vec<(u16, Vec<(&'static str, &'static str)>, Value)>,
-) -> Mock<'a> {
+async fn recording<'a>(server: &'a MockServer, keys: &Keys, answers: Vec<Answer>) -> Mock<'a> {
     let (keys, next) = (keys.clone(), AtomicU32::new(0));
     server
         .mock_async(move |when, then| {
@@ -241,7 +240,7 @@ async fn a_mutation_that_never_gets_an_answer_is_retried_then_says_its_outcome_i
     );
 }
 
-fn conflict() -> (u16, Vec<(&'static str, &'static str)>, Value) {
+fn conflict() -> Answer {
     (
         409,
         vec![("retry-after", "1")],
