@@ -13,7 +13,7 @@ use crate::model::{
 
 const CUSTOM_API_DESCRIPTION: &str = "Sends any GraphQL document to the boards service with the connection's token, \
      through the same retries and rate limits: POST to /v2 (the default relativeUrl) with body {\"query\", \"variables\"}. \
-     An API-Version header in the input wins over the connection's version.";
+     It sends the client's API-Version unless the input has one, and an Idempotency-Key with a mutation unless the input has one.";
 
 /// The Custom API Action of the boards connector: POST to `/v2` by default.
 pub const CUSTOM_API_ACTION: CustomApiAction =
@@ -50,7 +50,13 @@ fn docs() -> ConnectorDocs {
     )
     .limitation(
         "An HTTP 200 carrying `errors[]` is a failure and is not retried. GraphQL reads (queries) \
-         are repeated after a lost answer although they are sent as POST; mutations are not.",
+         are repeated after a lost answer although they are sent as POST. Every mutation carries an \
+         `Idempotency-Key` (one per call, the same on its retries; the Custom API Action adds one to \
+         a mutation unless the input has one), so it is repeated after a dropped connection or a \
+         timeout and the service answers the repeat from its cache (`Idempotency-Replayed: true`) \
+         without acting twice; a 409 `IDEMPOTENCY_CONFLICT` (the first attempt still running) is \
+         retried after its `Retry-After`. A mutation whose every attempt lost its answer fails with \
+         `outcomeUnknown`: check (read-board, list-boards) before running it again.",
     )
     .limitation(
         "API versions: the connector pins `2026-10` (current as of 2026-11). The service serves a \
@@ -71,6 +77,7 @@ fn docs() -> ConnectorDocs {
     .error("RecordInvalidException", ErrorKind::InvalidInput, "the service refused the values (422)")
     .error("Parse error on ...", ErrorKind::InvalidInput, "a Custom API document does not parse")
     .error("DeleteLastGroupException", ErrorKind::Conflict, "a board must keep one group")
+    .error("IDEMPOTENCY_CONFLICT", ErrorKind::Conflict, "a request with the same Idempotency-Key was still running through every retry")
     .error("COMPLEXITY_BUDGET_EXHAUSTED", ErrorKind::RateLimited, "the budget stayed spent through 3 retries, or its reset is past the minute")
     .error("DAILY_LIMIT_EXCEEDED", ErrorKind::RateLimited, "the account's daily call limit is spent; not retried")
     .error("401", ErrorKind::Authentication, "the token was refused; check BOARDS_API_TOKEN")

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use connector_core::{
     Connection, ConnectionBuilder, Env, Error, HasConnection, HeaderName, HeaderValue, Limit,
-    LimiterBackend, LimiterSpec, MemoryLimiter, Result, StaticToken,
+    LimiterBackend, LimiterSpec, MemoryLimiter, Method, Request, Result, StaticToken,
 };
 
 use crate::cost::CostBook;
+use crate::idempotency;
 use crate::profile::BoardsProfile;
 
 /// The service's endpoint.
@@ -69,6 +70,21 @@ impl fmt::Debug for Boards {
 impl HasConnection for Boards {
     fn connection(&self) -> &Connection {
         &self.connection
+    }
+
+    /// The Custom API Action's request, as the typed calls send theirs: this client's
+    /// `API-Version` unless the caller set one, and on a GraphQL mutation an
+    /// `Idempotency-Key` unless the caller gave one (either makes it safe to retry).
+    fn prepare_custom_request(&self, mut request: Request) -> Request {
+        if !request.headers().contains_key(api_version_header()) {
+            request
+                .headers_mut()
+                .insert(api_version_header(), self.api_version.clone());
+        }
+        if request.method() == Method::POST && idempotency::is_mutation_request(&request) {
+            request = idempotency::keyed(request);
+        }
+        request
     }
 }
 

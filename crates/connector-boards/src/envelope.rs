@@ -191,7 +191,7 @@ fn class_of_code(code: &str) -> Option<Class> {
         | "InvalidVersionException"
         | "GRAPHQL_VALIDATION_FAILED"
         | "BAD_USER_INPUT" => Class::InvalidInput,
-        "DeleteLastGroupException" => Class::Conflict,
+        "DeleteLastGroupException" | "IDEMPOTENCY_CONFLICT" => Class::Conflict,
         // Other ids of the same family (`InvalidItemIdException`, `InvalidWorkspaceIdException`).
         c if c.starts_with("Invalid") && c.ends_with("IdException") => Class::NotFound,
         // The GraphQL engine's static validation codes are camelCase (`undefinedField`,

@@ -35,7 +35,9 @@ mod api;
 mod client;
 mod cost;
 mod envelope;
+mod errors;
 pub mod graphql;
+mod idempotency;
 mod model;
 mod profile;
 

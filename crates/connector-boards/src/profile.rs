@@ -1,19 +1,20 @@
 //! What the boards service does differently from plain HTTP, plugged into core's pipeline:
 //! limiter keys, feedback from the `complexity` report, classification of GraphQL answers
-//! (an HTTP 200 can be a failure) and errors in the service's three shapes.
+//! (an HTTP 200 can be a failure, a 409 `IDEMPOTENCY_CONFLICT` is worth waiting for) and
+//! errors in the service's three shapes (see `errors`).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::{
-    AttemptContext, Error, ErrorKind, Feedback, LimitKey, Profile, Request, Response, RetryReason,
-    TransportFailure, Verdict, standard_error, standard_retry_after,
+    AttemptContext, Feedback, LimitKey, Profile, Request, Response, RetryReason, TransportFailure,
+    Verdict, standard_retry_after,
 };
 use serde_json::Value;
 
-use crate::envelope::{Class, Envelope, ServiceError};
-use crate::graphql;
+use crate::envelope::{Class, Envelope};
+use crate::{errors, graphql, idempotency};
 
 /// What a call sent without a known document (the Custom API Action, [`Boards::graphql`])
 /// is charged against the complexity budget until the answer says what it cost: the
@@ -171,9 +172,10 @@ impl BoardsProfile {
         out
     }
 
-    /// The pipeline's parts for this token: the keys and feedback above, three rules ahead
-    /// of the defaults (limits reported in the body, a 200 with `errors[]`, transport
-    /// failures of queries), the service's three error shapes, and its request id.
+    /// The pipeline's parts for this token: the keys and feedback above, four rules ahead
+    /// of the defaults (transport failures of queries, a 409 `IDEMPOTENCY_CONFLICT` retried
+    /// after its `Retry-After`, a 200 with `errors[]`, limits reported in the body), the
+    /// service's three error shapes, and its request id.
     pub fn into_profile(self) -> Profile {
         let boards = Arc::new(self);
         let (keys, feedback) = (boards.clone(), boards);
@@ -182,9 +184,10 @@ impl BoardsProfile {
             .with_limit_keys(move |request: &Request| keys.limit_keys(request))
             .with_feedback(move |ctx: &AttemptContext<'_>| feedback.feedback(ctx))
             .with_rule(retry_queries_on_transport_failures)
+            .with_rule(idempotency::retry_conflicts)
             .with_rule(fail_answers_with_errors)
             .with_rule(limits_in_the_body)
-            .with_errors(boards_error)
+            .with_errors(errors::boards_error)
             .with_request_id(|ctx: &AttemptContext<'_>| {
                 envelope(ctx)
                     .request_id
@@ -195,7 +198,7 @@ impl BoardsProfile {
 }
 
 /// The answer's envelope, read once per attempt from the body parsed once.
-fn envelope(context: &AttemptContext<'_>) -> Arc<Envelope> {
+pub(crate) fn envelope(context: &AttemptContext<'_>) -> Arc<Envelope> {
     context.view(|ctx| match ctx.json() {
         Some(Value::Object(root)) => Envelope::from_object(root),
         _ => Envelope::default(),
@@ -230,7 +233,9 @@ fn fail_answers_with_errors(context: &AttemptContext<'_>) -> Option<Verdict> {
 }
 
 /// A query is safe to repeat whatever its method (GraphQL sends reads as POST); a mutation
-/// or an unknown document is left to the defaults (retried only when it surely never left).
+/// or an unknown document is left to the defaults, which repeat it when its request is
+/// marked repeatable (a mutation carrying an `Idempotency-Key`) and otherwise only when it
+/// surely never left.
 fn retry_queries_on_transport_failures(context: &AttemptContext<'_>) -> Option<Verdict> {
     let failure = context.failure()?;
     let is_query = context
@@ -244,85 +249,6 @@ fn retry_queries_on_transport_failures(context: &AttemptContext<'_>) -> Option<V
             TransportFailure::Timeout(_) | TransportFailure::Broken(_)
         ))
     .then(|| Verdict::retry(RetryReason::Transport))
-}
-
-/// The service's error in any of its three shapes, or the status's own error.
-fn boards_error(context: &AttemptContext<'_>, response: &Response) -> Error {
-    let envelope = envelope(context);
-    let status = response.status();
-    let operation = context.request().operation_name().unwrap_or("the call");
-    let Some((primary, class)) = envelope.primary() else {
-        let error = standard_error(response);
-        return match status {
-            401 => error.with_message(
-                "the boards service refused the token (401 unauthorized); check BOARDS_API_TOKEN",
-            ),
-            429 => error.with_message(format!(
-                "the boards service refused {operation}: rate limit reached (429); make fewer concurrent calls"
-            )),
-            _ => error,
-        };
-    };
-    let kind = match class {
-        Class::ComplexityLimit | Class::RateLimit | Class::DailyLimit => ErrorKind::RateLimited,
-        Class::NotFound => ErrorKind::NotFound,
-        Class::PermissionDenied => ErrorKind::PermissionDenied,
-        Class::InvalidInput => ErrorKind::InvalidInput,
-        Class::Conflict => ErrorKind::Conflict,
-        Class::Other if status == 401 => ErrorKind::Authentication,
-        Class::Other => match primary.status_code.filter(|s| *s >= 400) {
-            Some(code) => ErrorKind::from_status(code),
-            None if status >= 400 => ErrorKind::from_status(status),
-            None => ErrorKind::Upstream,
-        },
-    };
-    let mut error = Error::new(
-        kind,
-        message(operation, kind, class, &envelope.errors, primary),
-    );
-    if let Some(code) = &primary.code {
-        error = error.with_code(code.clone());
-    }
-    if let Some(id) = &envelope.request_id {
-        error = error.with_request_id(id.clone());
-    }
-    if let Some(wait) = primary.retry_in {
-        error = error.with_retry_after(wait);
-    }
-    error
-}
-
-fn message(
-    operation: &str,
-    kind: ErrorKind,
-    class: Class,
-    errors: &[ServiceError],
-    primary: &ServiceError,
-) -> String {
-    let mut said: Vec<&str> = Vec::new();
-    for text in
-        std::iter::once(primary.message.as_str()).chain(errors.iter().map(|e| e.message.as_str()))
-    {
-        if !text.is_empty() && !said.contains(&text) {
-            said.push(text);
-        }
-    }
-    let said = if said.is_empty() {
-        "no message".to_owned()
-    } else {
-        said.join("; ")
-    };
-    let advice = match (class, kind) {
-        (Class::ComplexityLimit, _) => {
-            "; wait for the budget to refill, make fewer concurrent calls, or set the connection's complexity budget to the account's (1,000,000 on trial accounts)"
-        }
-        (Class::RateLimit, _) => "; make fewer concurrent calls",
-        (Class::DailyLimit, _) => "; the account's daily call limit is spent, try again tomorrow",
-        (Class::PermissionDenied, _) => "; the token's user needs access to this resource",
-        (_, ErrorKind::Authentication) => "; check BOARDS_API_TOKEN",
-        _ => "",
-    };
-    format!("the boards service refused {operation}: {said}{advice}")
 }
 
 /// One item of the IETF draft `RateLimit` header the service sends

@@ -431,7 +431,7 @@ fn service_codes_map_to_error_kinds() {
 }
 
 #[test]
-fn lost_answers_are_retried_for_queries_but_not_for_mutations() {
+fn lost_answers_are_retried_for_queries_and_keyed_mutations_only() {
     let profile = Hooks::of("t");
     let policy = RetryPolicy::default();
     let now = SystemTime::now();
@@ -451,6 +451,18 @@ fn lost_answers_are_retried_for_queries_but_not_for_mutations() {
         profile.classify(&request(None), Err(&broken), &policy, now),
         Verdict::Fail
     );
+    // A mutation carrying an Idempotency-Key is marked repeatable: the key makes a repeat
+    // harmless.
+    let keyed = request(Some("create_board"))
+        .repeatable(true)
+        .changes_state();
+    assert!(matches!(
+        profile.classify(&keyed, Err(&broken), &policy, now),
+        Verdict::Retryable {
+            reason: RetryReason::Transport,
+            ..
+        }
+    ));
     let refused = TransportFailure::Connect("refused".into());
     assert!(matches!(
         profile.classify(&request(Some("create_board")), Err(&refused), &policy, now),

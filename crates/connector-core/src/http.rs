@@ -25,6 +25,7 @@ pub struct Request {
     pub(crate) cost: u64,
     pub(crate) operation: Option<String>,
     pub(crate) repeatable: Option<bool>,
+    pub(crate) changes_state: bool,
 }
 
 impl fmt::Debug for Request {
@@ -52,6 +53,7 @@ impl Request {
             cost: 1,
             operation: None,
             repeatable: None,
+            changes_state: false,
         }
     }
 
@@ -131,6 +133,15 @@ impl Request {
         self
     }
 
+    /// Marks the request as one that changes something at the service although it is safe
+    /// to repeat within this call (a mutation carrying an idempotency key). When the call
+    /// ends without an answer after an attempt that may have reached the service, its error
+    /// says the outcome is unknown, as for any write: a new call would not share the key.
+    pub fn changes_state(mut self) -> Request {
+        self.changes_state = true;
+        self
+    }
+
     /// Marks the request as built from an earlier answer (an id read from it): a dry run,
     /// which has no real answers, lists it with `"dependsOnAnswer": true`.
     pub fn depends_on_answer(mut self) -> Request {
@@ -174,6 +185,13 @@ impl Request {
     /// The operation name, if set.
     pub fn operation_name(&self) -> Option<&str> {
         self.operation.as_deref()
+    }
+
+    /// True when a lost answer leaves the caller not knowing whether the request took
+    /// effect: a request that is not safe to repeat, or one marked
+    /// [`changes_state`](Request::changes_state).
+    pub fn is_write(&self) -> bool {
+        self.changes_state || !self.is_idempotent()
     }
 
     /// True for methods that are safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS, TRACE).

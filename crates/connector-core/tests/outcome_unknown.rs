@@ -76,3 +76,20 @@ async fn a_post_marked_repeatable_is_retried_like_a_read() {
     assert!(!error.outcome_unknown());
     assert!(error.attempts() > 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_repeatable_write_is_retried_yet_its_lost_answer_is_an_unknown_outcome() {
+    let silent = Arc::new(Silent::default());
+    let conn = connection(&silent);
+    // A mutation carrying an idempotency key: repeating it within the call is harmless,
+    // but a new call would act again, so the caller must know the outcome is unknown.
+    let request = conn
+        .request(Method::POST, "/v2")
+        .repeatable(true)
+        .changes_state();
+    let error = conn.send(request).await.unwrap_err();
+    assert!(error.attempts() > 1, "retried: {error}");
+    assert_eq!(silent.sent.load(Ordering::SeqCst), error.attempts());
+    assert!(error.outcome_unknown(), "{error}");
+    assert_eq!(error.to_json()["outcomeUnknown"], true);
+}

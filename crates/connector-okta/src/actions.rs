@@ -88,7 +88,10 @@ pub fn connector() -> ConnectorDef<Okta> {
         "create-user",
         "Create User",
         "Creates a user with a profile (login, email, names and any custom attribute such as role), \
-         activated unless activate is false, with an optional initial password. Returns the Okta user.",
+         activated unless activate is false, with an optional initial password. Returns the Okta user. \
+         When the answer is lost (dropped connection, timeout), the user is read back by login: it is \
+         returned when its profile holds what was sent, and a different profile under the login is a \
+         conflict.",
         |okta: Okta, input: CreateUserInput| async move { okta.create_user(input).await },
     ))
     .action(ActionDef::new(

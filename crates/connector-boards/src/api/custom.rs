@@ -1,6 +1,6 @@
 //! Any call to the service: the Custom API Action's typed form.
 
-use connector_core::{CustomApiInput, CustomApiOutput, HasConnection, Result};
+use connector_core::{CustomApiInput, CustomApiOutput, Result};
 
 use crate::client::Boards;
 
@@ -9,8 +9,10 @@ pub const CUSTOM_API_DEFAULT_PATH: &str = "/v2";
 
 impl Boards {
     /// Sends a raw request on the connection's origin with its token (the Custom API
-    /// Action): `POST /v2` unless the input says otherwise; an `API-Version` header in the
-    /// input wins over the client's.
+    /// Action): `POST /v2` unless the input says otherwise. It carries this client's
+    /// `API-Version` (the one [`with_api_version`](Boards::with_api_version) chose) unless
+    /// the input has one; a mutation carries a fresh `Idempotency-Key`, kept across its
+    /// retries, unless the input has one.
     ///
     /// ```no_run
     /// use connector_core::CustomApiInput;
@@ -28,7 +30,6 @@ impl Boards {
     /// # }
     /// ```
     pub async fn custom_api_call(&self, input: CustomApiInput) -> Result<CustomApiOutput> {
-        connector_core::custom_api_call(self.connection(), &input, Some(CUSTOM_API_DEFAULT_PATH))
-            .await
+        connector_core::custom_api_call_for(self, &input, Some(CUSTOM_API_DEFAULT_PATH)).await
     }
 }

@@ -7,14 +7,16 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Boards, api_version_header};
 use crate::envelope::Envelope;
-use crate::graphql::Document;
+use crate::graphql::{Document, OperationKind};
+use crate::idempotency::{self, IDEMPOTENCY_REPLAYED};
 use crate::profile::UNKNOWN_CALL_ESTIMATE;
 
 impl Boards {
     /// Sends any GraphQL document with its variables through the same pipeline (auth,
     /// limiter, retries, error mapping) and returns its `data`. Until the answer reports
     /// its cost (select `complexity { query after reset_in_x_seconds }`), the call is
-    /// charged [`UNKNOWN_CALL_ESTIMATE`] points.
+    /// charged [`UNKNOWN_CALL_ESTIMATE`] points. A mutation carries a fresh
+    /// `Idempotency-Key`, kept across its retries.
     ///
     /// ```no_run
     /// # async fn example(boards: connector_boards::Boards) -> connector_core::Result<()> {
@@ -27,13 +29,17 @@ impl Boards {
     /// ```
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value> {
         let body = json!({ "query": query, "variables": variables });
-        let request = self
+        let mut request = self
             .connection
             .request(Method::POST, &self.endpoint)
             .json(&body)?
             .header(api_version_header(), self.api_version.clone())
             .cost(UNKNOWN_CALL_ESTIMATE);
+        if idempotency::is_mutation_document(query) {
+            request = idempotency::keyed(request);
+        }
         let mut response = self.connection.send(request).await?;
+        note_replay(&response);
         let mut root = body_object(&mut response)?;
         Ok(root.remove("data").unwrap_or(Value::Null))
     }
@@ -54,13 +60,16 @@ impl Boards {
         let _probe = self.costs.probe(document, items).await;
         let estimate = self.costs.estimate(document, items);
         let body = json!({ "query": document.text, "variables": variables });
-        let request = self
+        let mut request = self
             .connection
             .request(Method::POST, &self.endpoint)
             .json(&body)?
             .header(api_version_header(), self.api_version.clone())
             .cost(estimate)
             .operation(document.root_field);
+        if document.kind == OperationKind::Mutation {
+            request = idempotency::keyed(request);
+        }
         let mut response = match self.connection.send(request).await {
             Ok(response) => response,
             Err(error) => {
@@ -79,6 +88,7 @@ impl Boards {
                 return Err(error);
             }
         };
+        note_replay(&response);
         let mut root = body_object(&mut response)?;
         let envelope = Envelope::from_object(&root);
         let charged = envelope.complexity.and_then(|c| c.query);
@@ -115,6 +125,20 @@ impl Boards {
             request_id: envelope.request_id,
             attempts: response.attempts(),
         })
+    }
+}
+
+/// Says in the log when the service answered from its `Idempotency-Key` cache: an earlier
+/// attempt of this call ran and its answer, lost on the way, is the one returned.
+fn note_replay(response: &Response) {
+    if response
+        .header(IDEMPOTENCY_REPLAYED)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        tracing::info!(
+            attempts = response.attempts(),
+            "the boards service replayed the answer of an earlier attempt with the same Idempotency-Key"
+        );
     }
 }
 

@@ -13,11 +13,19 @@ use serde_json::Value;
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::http::Request;
 
 /// A client that owns a [`Connection`] (what the Custom API Action needs).
 pub trait HasConnection {
     /// The connection.
     fn connection(&self) -> &Connection;
+
+    /// Adjusts a Custom API request once the guard rails have passed it, before it is sent:
+    /// a connector adds here what its own calls carry (an API version, an idempotency key
+    /// on writes). The default sends the request as built.
+    fn prepare_custom_request(&self, request: Request) -> Request {
+        request
+    }
 }
 
 impl HasConnection for Connection {

@@ -72,6 +72,10 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
     let mut retries: u32 = 0;
     let mut refreshed = false;
     let mut first_request_id: Option<String> = None;
+    // Whether an attempt failed after the request may have reached the service: a write
+    // retried after a lost answer has an unknown outcome even if a later attempt never
+    // connected.
+    let mut may_have_acted = false;
     loop {
         let authorization = if recording {
             // A dry run shows the credential's scheme and asks for no token.
@@ -85,6 +89,10 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
         let attempts = tally.attempts;
         let started = *first_sent.get_or_insert_with(|| inner.clock.now());
         let outcome = attempt(inner, &request, authorization.as_ref(), deadline, recording).await;
+        may_have_acted |= matches!(
+            outcome,
+            Err(TransportFailure::Timeout(_) | TransportFailure::Broken(_))
+        );
         let admitted: Vec<_> = permits.iter().map(Permit::admitted_at).collect();
         drop(permits);
         let now = inner.clock.system_time();
@@ -143,7 +151,7 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                     );
                     continue;
                 }
-                return Err(final_error(inner, &context, attempts));
+                return Err(final_error(inner, &context, attempts, may_have_acted));
             }
             Verdict::Retryable { reason, after } => {
                 let elapsed = inner.clock.now().saturating_duration_since(started);
@@ -172,11 +180,12 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                     }
                     RetryDecision::RetryAfter(delay) => {
                         tracing::info!(attempt = attempts, %reason, "giving up: the wait would pass the call's deadline");
-                        return Err(final_error(inner, &context, attempts).with_retry_after(delay));
+                        return Err(final_error(inner, &context, attempts, may_have_acted)
+                            .with_retry_after(delay));
                     }
                     RetryDecision::GiveUp(why) => {
                         tracing::info!(attempt = attempts, %reason, why = ?why, "giving up");
-                        let error = final_error(inner, &context, attempts);
+                        let error = final_error(inner, &context, attempts, may_have_acted);
                         return Err(match why {
                             GiveUpReason::WaitPastWindow(wait) => error
                                 .with_kind(ErrorKind::RateLimited)
@@ -190,7 +199,7 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                 }
             }
             Verdict::Unauthorized | Verdict::Fail => {
-                return Err(final_error(inner, &context, attempts));
+                return Err(final_error(inner, &context, attempts, may_have_acted));
             }
         }
     }
@@ -248,9 +257,13 @@ async fn admit(
     Ok(permits)
 }
 
-fn headers_for(inner: &Inner, request: &Request) -> HeaderMap {
+fn headers_for(inner: &Inner, request: &Request, recording: bool) -> HeaderMap {
     let mut headers = inner.default_headers.clone();
     for (name, value) in &request.headers {
+        // The dependency mark is for the recording only; it never goes on the wire.
+        if !recording && name == DEPENDS_HEADER {
+            continue;
+        }
         headers.insert(name.clone(), value.clone());
     }
     if let Some(ua) = &inner.user_agent {
@@ -266,10 +279,7 @@ async fn attempt(
     deadline: Instant,
     recording: bool,
 ) -> std::result::Result<Response, TransportFailure> {
-    let mut headers = headers_for(inner, request);
-    if !recording {
-        headers.remove(DEPENDS_HEADER);
-    }
+    let mut headers = headers_for(inner, request, recording);
     if let Some(secret) = authorization {
         let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
             TransportFailure::Connect("the credential is not a valid header value".into())
@@ -292,7 +302,12 @@ async fn attempt(
     }
 }
 
-fn final_error(inner: &Inner, context: &AttemptContext<'_>, attempts: u32) -> Error {
+fn final_error(
+    inner: &Inner,
+    context: &AttemptContext<'_>,
+    attempts: u32,
+    may_have_acted: bool,
+) -> Error {
     match (context.response(), context.failure()) {
         (Some(response), _) => {
             let mut error = inner.profile.error(context, response);
@@ -314,11 +329,7 @@ fn final_error(inner: &Inner, context: &AttemptContext<'_>, attempts: u32) -> Er
         }
         (None, Some(failure)) => {
             let error = failure.to_error().with_attempts(attempts);
-            let may_have_acted = matches!(
-                failure,
-                TransportFailure::Timeout(_) | TransportFailure::Broken(_)
-            );
-            if may_have_acted && !context.request().is_idempotent() {
+            if may_have_acted && context.request().is_write() {
                 let message = format!(
                     "{}; the {} may have taken effect: check before repeating it",
                     error.message(),

@@ -3,6 +3,7 @@
 
 mod custom;
 mod pages;
+mod recover;
 mod roles;
 mod users;
 

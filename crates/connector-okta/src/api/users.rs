@@ -16,6 +16,12 @@ impl Okta {
     /// Creates a user (`POST /api/v1/users?activate=...`), activated unless the input says
     /// otherwise, with the initial password when one is given.
     ///
+    /// When the answer is lost (the connection broke or the attempt timed out after the
+    /// request left), the user is read back by login: a user whose profile holds every field
+    /// sent is returned (the log says the answer was recovered); one with another profile
+    /// is a `conflict` naming the login; if the read-back fails, the error keeps
+    /// `outcome_unknown` and says to check with `read-user` and the login.
+    ///
     /// ```no_run
     /// use connector_okta::{CreateUserInput, UserProfile};
     ///
@@ -40,20 +46,22 @@ impl Okta {
             .request(Method::POST, "/api/v1/users")
             .query([("activate", if input.activate { "true" } else { "false" })])
             .json(&body)?;
-        self.connection().send_json(request).await.map_err(|e| {
-            // Okta names the field, not the value: say which login is taken, so that a
-            // create retried after a lost answer reports the existing user clearly.
-            if e.code() == Some("E0000001") && e.message().contains("already exists") {
+        match self.connection().send_json(request).await {
+            Ok(user) => Ok(user),
+            // The POST may have created the user: read it back by login rather than leave
+            // the caller to find out (or to fail on a retry with "already exists").
+            Err(e) if e.outcome_unknown() => self.recover_created_user(&input, e).await,
+            // Okta names the field, not the value: say which login is taken.
+            Err(e) if e.code() == Some("E0000001") && e.message().contains("already exists") => {
                 let message = format!(
                     "login {} is already taken: {}",
                     input.profile.login,
                     e.message()
                 );
-                e.with_message(message)
-            } else {
-                e
+                Err(e.with_message(message))
             }
-        })
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads a user by id (`00u...`) or login (`GET /api/v1/users/{idOrLogin}`).

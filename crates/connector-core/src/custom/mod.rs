@@ -8,6 +8,8 @@
 //! `invalid_input` with no attempt made. Refusals quote at most about
 //! [`QUOTE_LIMIT`](crate::QUOTE_LIMIT) bytes of what the caller gave.
 
+mod relative_url;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -15,10 +17,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use relative_url::check_relative_url;
+use relative_url::{EXAMPLE_PATH, check_relative_url_like};
+
 use crate::action::{Action, HasConnection};
 use crate::connection::Connection;
 use crate::error::{Error, Result, quote_input};
-use crate::http::{HeaderValue, Method, Request};
+use crate::http::{HeaderValue, Method, Request, Response};
 
 /// The input of the Custom API Action.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -64,9 +69,6 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// The most bytes of caller headers (names and values) the Custom API Action sends.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 
-/// The path in refusals' "such as ..." when the connector has no default path.
-const EXAMPLE_PATH: &str = "/api/v1/users";
-
 /// Headers a caller may not set: the connection owns them, or they frame the message.
 const RESERVED_HEADERS: &[&str] = &[
     "authorization",
@@ -81,116 +83,6 @@ const RESERVED_HEADERS: &[&str] = &[
     "keep-alive",
     "cookie",
 ];
-
-/// Checks a caller's `relativeUrl` and returns its path and query.
-///
-/// Refused, as `invalid_input`: anything not starting with a single `/` (absolute URLs,
-/// scheme-relative `//host`, bare paths), backslashes, control characters (CR, LF, NUL, ...),
-/// whitespace, fragments, `@` before the path (userinfo tricks), dot segments (`/../`,
-/// `/./`) in plain or percent-encoded form, encoded slashes and backslashes (`%2f`, `%5c`),
-/// encoded control characters, and malformed percent escapes.
-pub fn check_relative_url(relative_url: &str) -> Result<(String, Option<String>)> {
-    check_relative_url_like(relative_url, EXAMPLE_PATH)
-}
-
-/// [`check_relative_url`], with the connector's own path as the example in refusals.
-fn check_relative_url_like(relative_url: &str, example: &str) -> Result<(String, Option<String>)> {
-    let refuse = |why: &str| {
-        Err(Error::invalid_input(format!(
-            "relativeUrl {} is refused: {why}; give a path from the origin's root such as {example}",
-            quote_input(relative_url)
-        )))
-    };
-    if relative_url.is_empty() {
-        return refuse("it is empty");
-    }
-    if relative_url.len() > MAX_URL_BYTES {
-        return refuse(&format!(
-            "it is longer than the {MAX_URL_BYTES}-byte limit on URLs"
-        ));
-    }
-    if relative_url
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace())
-    {
-        return refuse("it contains control characters or whitespace");
-    }
-    if relative_url.contains('\\') {
-        return refuse("it contains a backslash");
-    }
-    if !relative_url.starts_with('/') {
-        return refuse("it must start with /");
-    }
-    if relative_url.starts_with("//") {
-        return refuse("a scheme-relative URL (//host) would leave the origin");
-    }
-    if relative_url.contains('#') {
-        return refuse("it contains a fragment");
-    }
-    let (path, query) = match relative_url.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (relative_url, None),
-    };
-    if path.contains('@')
-        && path
-            .split('/')
-            .nth(1)
-            .is_some_and(|s| s.contains('@') && s.contains(':'))
-    {
-        return refuse("it looks like userinfo");
-    }
-    if path.contains(':') && path.split('/').nth(1).is_some_and(|s| s.contains(':')) {
-        return refuse("its first segment contains a colon");
-    }
-    // Decode the path once and look at what a server (or a proxy that decodes) would see.
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(b) => {
-                    if b == b'/' || b == b'\\' {
-                        return refuse("it contains an encoded slash or backslash");
-                    }
-                    if b < 0x20 || b == 0x7f {
-                        return refuse("it contains an encoded control character");
-                    }
-                    if b == b'%' {
-                        return refuse("it contains a double-encoded escape");
-                    }
-                    decoded.push(b);
-                    i += 3;
-                }
-                None => return refuse("it contains a malformed percent escape"),
-            }
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let decoded = String::from_utf8_lossy(&decoded);
-    if decoded
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
-        return refuse("it contains a dot segment (/../ or /./)");
-    }
-    if let Some(q) = query
-        && q.bytes().any(|b| b == b'%')
-        && q.split('%').skip(1).any(|rest| {
-            rest.get(..2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .is_none_or(|b| b < 0x20 || b == 0x7f)
-        })
-    {
-        return refuse("its query contains a malformed escape or an encoded control character");
-    }
-    Ok((path.to_owned(), query.map(str::to_owned)))
-}
 
 fn parse_method(method: Option<&str>, default: &Method) -> Result<Method> {
     let Some(raw) = method else {
@@ -331,11 +223,34 @@ pub async fn custom_api_call(
 ) -> Result<CustomApiOutput> {
     let request = build_custom_request(connection, input, default_path)?;
     let response = connection.send(request).await?;
-    Ok(CustomApiOutput {
-        status_code: response.status(),
-        headers: response.headers_json(),
-        body: response.body_value(),
-    })
+    Ok(CustomApiOutput::from_response(&response))
+}
+
+/// [`custom_api_call`] for a client: the request is built on the client's connection and
+/// passed through [`HasConnection::prepare_custom_request`] before it is sent.
+pub async fn custom_api_call_for<C: HasConnection + ?Sized>(
+    client: &C,
+    input: &CustomApiInput,
+    default_path: Option<&str>,
+) -> Result<CustomApiOutput> {
+    let connection = client.connection();
+    let request = build_custom_request(connection, input, default_path)?;
+    let response = connection
+        .send(client.prepare_custom_request(request))
+        .await?;
+    Ok(CustomApiOutput::from_response(&response))
+}
+
+impl CustomApiOutput {
+    /// The output for an answer: its status, its headers (those that may carry credentials
+    /// left out) and its body.
+    pub fn from_response(response: &Response) -> CustomApiOutput {
+        CustomApiOutput {
+            status_code: response.status(),
+            headers: response.headers_json(),
+            body: response.body_value(),
+        }
+    }
 }
 
 /// The Custom API Action as a typed action, for any client that has a [`Connection`].
@@ -377,6 +292,6 @@ impl<C: HasConnection + Send + Sync + 'static> Action<C> for CustomApiAction {
     }
 
     async fn run(&self, client: &C, input: CustomApiInput) -> Result<CustomApiOutput> {
-        custom_api_call(client.connection(), &input, self.default_path).await
+        custom_api_call_for(client, &input, self.default_path).await
     }
 }
