@@ -88,7 +88,7 @@ fn advice(class: Class, error: &ServiceError) -> &'static str {
         (Class::DailyLimit, _) => "; the account's daily call limit is spent, try again tomorrow",
         (Class::PermissionDenied, _) => "; the token's user needs access to this resource",
         (Class::Conflict, Some(CONFLICT_CODE)) => {
-            "; a request with the same Idempotency-Key was still running: try again shortly"
+            "; a request with the same Idempotency-Key was still running: look for its result (read-board, list-boards) before running this again, since a new run sends a new key"
         }
         _ => "",
     }

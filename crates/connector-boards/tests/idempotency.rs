@@ -301,6 +301,10 @@ async fn a_conflict_that_outlasts_the_retries_is_a_conflict_error_that_says_why(
     assert_eq!(error.code(), Some("IDEMPOTENCY_CONFLICT"));
     assert_eq!(error.attempts(), 4, "{error}");
     assert!(error.message().contains("Idempotency-Key"), "{error}");
+    assert!(
+        !error.outcome_unknown(),
+        "every attempt was answered: {error}"
+    );
     assert_eq!(mock.calls_async().await, 4);
     assert!(
         clock
@@ -309,6 +313,30 @@ async fn a_conflict_that_outlasts_the_retries_is_a_conflict_error_that_says_why(
             .filter(|s| **s == Duration::from_secs(1))
             .count()
             >= 3
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_after_a_lost_answer_says_the_outcome_is_unknown_and_to_look_before_rerunning() {
+    let server = MockServer::start_async().await;
+    let keys = Keys::default();
+    let mock = recording(&server, &keys, vec![conflict()]).await;
+    // The first attempt reached the service and lost its answer; every retry then hears
+    // that the first is still running.
+    let (boards, _) = losing_client(&server, 1, TransportFailure::Broken("reset".into()));
+
+    let error = boards.archive_board("77").await.unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Conflict, "{error}");
+    assert_eq!(error.code(), Some("IDEMPOTENCY_CONFLICT"));
+    assert!(error.outcome_unknown(), "{error}");
+    assert!(error.message().contains("may have taken effect"), "{error}");
+    assert!(error.message().contains("list-boards"), "{error}");
+    assert_eq!(mock.calls_async().await, 4);
+    let seen = keys_seen(&keys);
+    assert!(
+        seen.iter().all(|k| k.is_some() && *k == seen[0]),
+        "{seen:?}"
     );
 }
 

@@ -82,9 +82,13 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
             let masked = inner.auth.masked();
             (!masked.is_empty()).then(|| SecretString::from(masked))
         } else {
-            authorize(inner, deadline, tally.attempts).await?
+            authorize(inner, deadline, tally.attempts)
+                .await
+                .map_err(|e| unknown_if(e, may_have_acted, &request))?
         };
-        let permits = admit(inner, &keys, deadline, tally).await?;
+        let permits = admit(inner, &keys, deadline, tally)
+            .await
+            .map_err(|e| unknown_if(e, may_have_acted, &request))?;
         tally.attempts += 1;
         let attempts = tally.attempts;
         let started = *first_sent.get_or_insert_with(|| inner.clock.now());
@@ -325,24 +329,33 @@ fn final_error(
                 Some(json) => json.clone(),
                 None => response.body_text_value(),
             };
-            error.with_attempts(attempts).with_response(kept)
+            let error = error.with_attempts(attempts).with_response(kept);
+            // An earlier attempt of this write lost its answer: whatever the last answer
+            // says, the first may have acted (a 409 for its key even proves it arrived).
+            unknown_if(error, may_have_acted, context.request())
         }
-        (None, Some(failure)) => {
-            let error = failure.to_error().with_attempts(attempts);
-            if may_have_acted && context.request().is_write() {
-                let message = format!(
-                    "{}; the {} may have taken effect: check before repeating it",
-                    error.message(),
-                    context.request().method
-                );
-                error.with_message(message).with_outcome_unknown()
-            } else {
-                error
-            }
-        }
+        (None, Some(failure)) => unknown_if(
+            failure.to_error().with_attempts(attempts),
+            may_have_acted,
+            context.request(),
+        ),
         (None, None) => {
             Error::invalid_response("an attempt ended with neither an answer nor a failure")
                 .with_attempts(attempts)
         }
     }
+}
+
+/// Marks the error of a write whose outcome is unknown (an attempt lost its answer after the
+/// request may have reached the service) and says so in its message.
+fn unknown_if(error: Error, may_have_acted: bool, request: &Request) -> Error {
+    if !may_have_acted || !request.is_write() || error.outcome_unknown() {
+        return error;
+    }
+    let message = format!(
+        "{}; the {} may have taken effect: check before repeating it",
+        error.message(),
+        request.method
+    );
+    error.with_message(message).with_outcome_unknown()
 }
