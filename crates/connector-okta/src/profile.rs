@@ -33,7 +33,7 @@ pub(crate) const CONCURRENCY_KEY_PREFIX: &str = "okta-concurrency:";
 ///   `X-Okta-Retry-Count: <n>`, as Okta's SDKs send.
 /// - **Errors** come from `errorCode`, `errorSummary` and `errorCauses`; a body of any
 ///   other shape (HTML, empty, plain text) still yields an error of the status's kind.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OktaProfile {
     /// The org's origin (`https://acme.okta.com`), formatted once: every request of a
@@ -45,10 +45,17 @@ pub struct OktaProfile {
 }
 
 /// One org's limiter keys, made when the profile is.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct OrgKeys {
     buckets: Vec<(&'static str, LimitKey)>,
-    concurrency: Option<LimitKey>,
+    concurrency: LimitKey,
+}
+
+impl Default for OktaProfile {
+    /// The profile of an org with an empty origin (keys `okta: <bucket>`).
+    fn default() -> OktaProfile {
+        OktaProfile::for_org("")
+    }
 }
 
 /// Every bucket [`OktaProfile::bucket`] names.
@@ -110,9 +117,7 @@ impl OktaProfile {
                 .iter()
                 .map(|bucket| (*bucket, LimitKey::quota(format!("okta:{origin} {bucket}"))))
                 .collect(),
-            concurrency: Some(LimitKey::concurrency(format!(
-                "{CONCURRENCY_KEY_PREFIX}{origin}"
-            ))),
+            concurrency: LimitKey::concurrency(format!("{CONCURRENCY_KEY_PREFIX}{origin}")),
         };
         OktaProfile {
             origin,
@@ -122,11 +127,7 @@ impl OktaProfile {
 
     /// The limiter key of a request's bucket: `okta:<origin> <bucket>`.
     pub fn bucket_key(&self, request: &Request) -> String {
-        format!(
-            "okta:{} {}",
-            self.origin,
-            OktaProfile::bucket(request.method(), request.url().path())
-        )
+        self.bucket_limit_key(request).name().to_owned()
     }
 
     /// The limiter key of a request's bucket, made once per org and bucket.
@@ -140,7 +141,7 @@ impl OktaProfile {
 
     /// The limiter key of the org's concurrency cap: `okta-concurrency:<origin>`.
     pub fn concurrency_key(&self) -> String {
-        format!("{CONCURRENCY_KEY_PREFIX}{}", self.origin)
+        self.keys.concurrency.name().to_owned()
     }
 }
 
@@ -165,13 +166,7 @@ impl OktaProfile {
     pub fn limit_keys(&self, request: &Request) -> Vec<(LimitKey, u64)> {
         vec![
             (self.bucket_limit_key(request), request.request_cost()),
-            (
-                self.keys
-                    .concurrency
-                    .clone()
-                    .unwrap_or_else(|| LimitKey::concurrency(self.concurrency_key())),
-                1,
-            ),
+            (self.keys.concurrency.clone(), 1),
         ]
     }
 
@@ -410,13 +405,12 @@ mod tests {
                 bucket,
                 "{method} {path}"
             );
-            // Every bucket's key is made once, with the same name as `bucket_key`.
+            // Every bucket's key is made once, named `okta:<origin> <bucket>`.
             assert!(BUCKETS.contains(&bucket), "{bucket} is not in BUCKETS");
             let request = connection.request(method.clone(), path);
-            assert_eq!(
-                profile.limit_keys(&request)[0].0.name(),
-                profile.bucket_key(&request)
-            );
+            let named = format!("okta:https://acme.okta.com {bucket}");
+            assert_eq!(profile.limit_keys(&request)[0].0.name(), named);
+            assert_eq!(profile.bucket_key(&request), named);
         }
     }
 
