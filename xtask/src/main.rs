@@ -257,9 +257,10 @@ fn ci() -> Result<(), String> {
             "-p",
             "xtask",
             "--test",
-            "scaffold",
+            "xtask",
             "--",
             "--ignored",
+            "scaffold::",
         ])
     })?;
     println!(

@@ -64,7 +64,7 @@ impl Runner<'_> {
     fn progress(&self, title: &str) {
         if self.progress {
             let n = self.history.cards.len() + 1;
-            eprint!("\r\x1b[2K[{n:>2}/{STEPS}] {title} …");
+            err!("\r\x1b[2K[{n:>2}/{STEPS}] {title} …");
             let _ = std::io::stderr().flush();
         }
     }
@@ -359,7 +359,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         str_at(&archived, "/state") == Some("archived"),
     );
     if progress {
-        eprint!("\r\x1b[2K");
+        err!("\r\x1b[2K");
     }
     let mut history = runner.history;
     // The second copy of each event may still be on its way.

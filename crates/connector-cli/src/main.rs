@@ -26,6 +26,33 @@
 //! `CONNECTOR_RATE_LIMIT_FAIL=closed` fails calls rather than fall back to in-process limits
 //! while Redis is away).
 
+/// `println!` that never panics: a reader that went away (`connector ... | head`) ends the
+/// output quietly, and the command keeps its own exit code.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics, even when standard error is closed.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics, even when standard error is closed.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stderr = std::io::stderr();
+        let _ = write!(stderr, $($arg)*);
+        let _ = stderr.flush();
+    }};
+}
+
 mod demo;
 mod demo_loop;
 mod demo_render;
@@ -124,7 +151,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "{}",
                 error_json(&Error::configuration(format!(
                     "cannot start the runtime: {e}"
@@ -183,6 +210,9 @@ fn init_tracing(default: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(term::ansi(&std::io::stderr()))
         .with_target(true)
+        // A closed stderr must not turn into a panic: the subscriber would report its own
+        // failed write with `eprintln!`.
+        .log_internal_errors(false)
         .try_init();
 }
 
@@ -191,7 +221,7 @@ fn error_json(error: &Error) -> Value {
 }
 
 pub(crate) fn fail(error: &Error) -> ExitCode {
-    eprintln!("{}", error_json(error));
+    errln!("{}", error_json(error));
     ExitCode::from(connector_cli::exit_code(error.kind()))
 }
 
@@ -206,7 +236,7 @@ pub(crate) fn emit(text: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cannot write to standard output: {e}");
+            errln!("cannot write to standard output: {e}");
             ExitCode::from(1)
         }
     }

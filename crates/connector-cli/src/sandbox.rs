@@ -32,7 +32,7 @@ pub(crate) async fn serve(
 ) -> ExitCode {
     let mut config = config_from_env();
     if let Some(hook) = event_hook {
-        println!(
+        outln!(
             "# Users created through the API are announced to the event hook {}",
             hook.url
         );
@@ -49,19 +49,19 @@ pub(crate) async fn serve(
             )));
         }
     };
-    println!("# The sandbox is serving. Paste these lines into another shell:");
-    println!("{}", sandbox.env_exports());
-    println!(
+    outln!("# The sandbox is serving. Paste these lines into another shell:");
+    outln!("{}", sandbox.env_exports());
+    outln!(
         "# Then, for example: connector run okta search-users --input '{{\"search\":\"status eq \\\"ACTIVE\\\"\"}}'"
     );
-    println!(
+    outln!(
         "# Fault injection and limits: {}/__sandbox/ and {}/__sandbox/ (see the connector-sandbox README).",
         sandbox.okta().base_url(),
         sandbox.boards().base_url()
     );
-    println!("# Ctrl-C stops it.");
+    outln!("# Ctrl-C stops it.");
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("cannot wait for Ctrl-C ({e}); stopping");
+        errln!("cannot wait for Ctrl-C ({e}); stopping");
     }
     sandbox.shutdown().await;
     ExitCode::SUCCESS

@@ -40,6 +40,14 @@ pub(crate) struct ServeArgs {
     /// are taken over after this).
     #[arg(long, default_value = "30s")]
     lease: String,
+    /// Open connections across both listeners; at the cap the oldest connection without a
+    /// request in progress is closed. Lowered to fit the descriptor limit.
+    #[arg(long, default_value_t = connector_runtime::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// A host name the admin listener answers to besides its address (repeatable); other
+    /// Host headers get 421.
+    #[arg(long = "admin-host", value_name = "NAME")]
+    admin_hosts: Vec<String>,
 }
 
 fn usage(message: String) -> ExitCode {
@@ -73,6 +81,8 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
     config.admin_listen = args.admin_listen;
     config.workers = args.workers;
     config.admin_token = admin_token;
+    config.admin_hosts = args.admin_hosts.clone();
+    config.limits.max_connections = args.max_connections;
     config.history = std::time::Duration::from_secs(u64::from(args.history_days) * 86_400);
     match (
         connector_runtime::parse_backoff(&args.flow_backoff),
@@ -110,7 +120,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         }
         Err(e) => return fail(&Error::configuration(e.to_string())),
     };
-    eprintln!(
+    errln!(
         "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {})",
         started.hook_addr(),
         started.admin_addr(),
@@ -119,32 +129,39 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
     let report = started
         .serve(connector_runtime::shutdown_on_signals())
         .await;
-    eprintln!(
+    errln!(
         "connector serve: stopped; {} runs were in flight, {} put back, {} left queued for the next start",
-        report.in_flight, report.released, report.queued
+        report.in_flight,
+        report.released,
+        report.queued
     );
     ExitCode::SUCCESS
 }
 
-/// `connector history`'s options.
+/// `connector history`'s options. They may stand before or after `rerun`.
 #[derive(Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct HistoryArgs {
     #[command(subcommand)]
     action: Option<HistoryAction>,
     /// The store: sqlite://PATH or postgres://...
     #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE, global = true)]
     store: String,
-    /// Only runs with this outcome (assigned, alreadyAssigned, skipped, retrying,
-    /// deadLettered) or state (queued, running).
+    /// Only runs with this outcome (each flow's own; the template's are assigned,
+    /// alreadyAssigned and skipped; also retrying and deadLettered).
     #[arg(long)]
     outcome: Option<String>,
+    /// Only runs in this state.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(connector_runtime::STATES))]
+    state: Option<String>,
     /// Only runs about this user id.
     #[arg(long)]
     user: Option<String>,
-    /// At most this many runs, newest first.
-    #[arg(long, default_value_t = 20)]
+    /// At most this many runs, newest first (1 to 500).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
+    /// Start after this point: the `nextCursor` of the previous page.
+    #[arg(long)]
+    cursor: Option<String>,
     /// Print JSON ({"runs":[...],"nextCursor":...}).
     #[arg(long)]
     json: bool,
@@ -165,36 +182,68 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         Err(e) => return open_failed(&args.store, e),
     };
     if let Some(HistoryAction::Rerun { run_id }) = &args.action {
+        let shown = connector_core::quote_input(run_id);
         return match store.rerun(run_id, now_ms()).await {
             Ok(Rerun::Queued) => {
                 crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
             }
             Ok(Rerun::NotFound) => fail(&Error::new(
                 ErrorKind::NotFound,
-                format!("no run {run_id} in the store"),
+                format!("no run {shown} in the store"),
             )),
             Ok(_) => fail(&Error::new(
                 ErrorKind::Conflict,
-                format!("run {run_id} is not dead-lettered; only those can be re-run"),
+                format!("run {shown} is not dead-lettered; only those can be re-run"),
             )),
             Err(e) => open_failed(&args.store, e),
         };
     }
     let mut query = HistoryQuery::newest(args.limit);
     query.outcome = args.outcome.clone();
+    query.state = args.state.clone();
     query.user = args.user.clone();
-    match store.history(&query).await {
-        Ok(page) if args.json => {
-            crate::print_json(&serde_json::to_value(&page).unwrap_or_default())
+    query.cursor = args.cursor.clone();
+    let page = match store.history(&query).await {
+        Ok(page) => page,
+        Err(e) => return open_failed(&args.store, e),
+    };
+    if let (Some(outcome), true) = (&args.outcome, page.runs.is_empty()) {
+        // Outcomes are each flow's own: an unknown one is no mistake, but say what there is.
+        let held: Vec<String> = store
+            .counts()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(o, _)| o)
+            .filter(|o| o != "queued" && o != "running")
+            .collect();
+        if !held.contains(outcome) {
+            errln!(
+                "no run has the outcome {}; the store holds: {}",
+                connector_core::quote_input(outcome),
+                if held.is_empty() {
+                    "none yet".to_owned()
+                } else {
+                    held.join(", ")
+                }
+            );
         }
-        Ok(page) if page.runs.is_empty() => emit("no runs\n"),
-        Ok(page) => emit(&format!(
-            "Flow History ({} newest first)\n{}",
-            page.runs.len(),
-            connector_runtime::runs_as_text(&page.runs)
-        )),
-        Err(e) => open_failed(&args.store, e),
     }
+    if args.json {
+        return crate::print_json(&serde_json::to_value(&page).unwrap_or_default());
+    }
+    if page.runs.is_empty() {
+        return emit("no runs\n");
+    }
+    let mut text = format!(
+        "Flow History ({} newest first)\n{}",
+        page.runs.len(),
+        connector_runtime::runs_as_text(&page.runs)
+    );
+    if let Some(next) = &page.next_cursor {
+        text.push_str(&format!("older runs: --cursor {next}\n"));
+    }
+    emit(&text)
 }
 
 fn now_ms() -> i64 {

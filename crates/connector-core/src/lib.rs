@@ -78,9 +78,10 @@ pub use limiter::{
 pub use pipeline::body_parses_on_this_thread;
 pub use pipeline::{
     AttemptContext, CallRecord, Classifier, DRY_RUN_HEADER, DryRunLog, ErrorMapper, FeedbackReader,
-    LimitKeys, Outgoing, Profile, RecordedRequest, RecordingTransport, RequestIdReader,
-    ReqwestTransport, RetryDecorator, Transport, TransportFailure, classify_transport,
-    default_verdict, mask_secrets, record_calls, standard_error, standard_retry_after,
+    LimitKeys, MAX_URL_PART, Outgoing, Profile, RecordedRequest, RecordingTransport,
+    RequestIdReader, ReqwestTransport, RetryDecorator, Transport, TransportFailure,
+    classify_transport, default_verdict, mask_secrets, record_calls, standard_error,
+    standard_retry_after,
 };
 pub use retry::{GiveUpReason, RetryDecision, RetryPolicy, RetryReason, Verdict};
 

@@ -19,6 +19,8 @@ pub(crate) struct Observed {
     pub limiter_wait: Duration,
     /// The status of each exchange (`None`: no answer).
     pub statuses: Vec<Option<u16>>,
+    /// The status of each attempt on the wire, retries included (`None`: no answer).
+    pub attempt_statuses: Vec<Option<u16>>,
 }
 
 impl Observed {
@@ -34,6 +36,10 @@ impl Observed {
             rate_limited: records.iter().map(|r| r.rate_limited).sum(),
             limiter_wait: records.iter().map(|r| r.limiter_wait).sum(),
             statuses: records.iter().map(|r| r.status).collect(),
+            attempt_statuses: records
+                .iter()
+                .flat_map(|r| r.attempt_statuses.iter().copied())
+                .collect(),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::RuntimeError;
+use crate::listener::ListenerLimits;
 
 /// The default retry schedule of whole runs: `1m,5m,30m,2h,12h`.
 pub const DEFAULT_BACKOFF: &str = "1m,5m,30m,2h,12h";
@@ -41,6 +42,14 @@ pub struct RuntimeConfig {
     /// The admin token (`CONNECTOR_ADMIN_TOKEN`): required to bind the admin listener beyond
     /// loopback, and then by every admin route but the probes.
     pub admin_token: Option<SecretString>,
+    /// Host names the admin listener answers to besides its own address (`--admin-host`);
+    /// any other `Host` gets 421, so a name rebound to this machine reaches nothing.
+    pub admin_hosts: Vec<String>,
+    /// Timeouts for slow clients and the cap on open connections of both listeners.
+    pub limits: ListenerLimits,
+    /// How long the intake waits for the store before answering 503 (default 1 s: Okta
+    /// gives up on a delivery after 3 s), and `/readyz` for its answer.
+    pub store_wait: Duration,
 }
 
 impl RuntimeConfig {
@@ -58,6 +67,9 @@ impl RuntimeConfig {
             credential_check: Duration::from_secs(60),
             hook_secret,
             admin_token: None,
+            admin_hosts: Vec::new(),
+            limits: ListenerLimits::default(),
+            store_wait: Duration::from_secs(1),
         }
     }
 
@@ -70,6 +82,21 @@ impl RuntimeConfig {
             return Err(RuntimeError::Config(
                 "--lease must be at least 100ms".into(),
             ));
+        }
+        if self.limits.max_connections == 0 {
+            return Err(RuntimeError::Config(
+                "--max-connections must be at least 1".into(),
+            ));
+        }
+        if let Some(bad) = self.admin_hosts.iter().find(|h| {
+            h.is_empty()
+                || !h
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        }) {
+            return Err(RuntimeError::Config(format!(
+                "--admin-host {bad:?} is not a host name"
+            )));
         }
         if !self.admin_listen.ip().is_loopback() && self.admin_token.is_none() {
             return Err(RuntimeError::Config(format!(

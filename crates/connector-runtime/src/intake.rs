@@ -5,8 +5,8 @@
 //! delivers it again. Events are de-duplicated on their `uuid` by the store's unique key.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,11 +14,16 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::event::{Malformed, parse_delivery};
+use crate::listener::body::{BodyError, read_limited};
+use crate::secret::secret_matches;
 use crate::service::Service;
 use crate::time::now_ms;
 
 /// The largest delivery accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The trigger label of Okta's event hook in `connector_deliveries_total`.
+const TRIGGER: &str = "okta_event";
 
 fn problem(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
@@ -32,7 +37,15 @@ pub(crate) fn probes() -> Router<Service> {
 }
 
 async fn readyz(State(service): State<Service>) -> Response {
-    match service.ready().await {
+    let wait = service.config().store_wait;
+    let ready = match tokio::time::timeout(wait, service.ready()).await {
+        Ok(ready) => ready,
+        Err(_) => Err(format!(
+            "the store did not answer within {} ms",
+            wait.as_millis()
+        )),
+    };
+    match ready {
         Ok(()) => "ready".into_response(),
         Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response(),
     }
@@ -43,11 +56,34 @@ pub fn router(service: Service) -> Router {
     Router::new()
         .route("/okta/event-hook", get(verify).post(deliver))
         .merge(probes())
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(service)
 }
 
-async fn verify(headers: HeaderMap) -> Response {
+/// Whether the request carries the hook's secret, decided from the headers alone.
+fn authorized(service: &Service, headers: &HeaderMap) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    secret_matches(
+        given,
+        service.config().hook_secret.expose_secret().as_bytes(),
+    )
+}
+
+fn unauthorized() -> Response {
+    problem(
+        StatusCode::UNAUTHORIZED,
+        "the Authorization header does not match the hook's secret",
+    )
+}
+
+/// Okta's one-time verification: the same `Authorization` check as a delivery.
+async fn verify(State(service): State<Service>, headers: HeaderMap) -> Response {
+    if !authorized(&service, &headers) {
+        service.metrics().delivery(TRIGGER, "unauthorized");
+        return unauthorized();
+    }
     match headers
         .get("x-okta-verification-challenge")
         .and_then(|v| v.to_str().ok())
@@ -60,15 +96,6 @@ async fn verify(headers: HeaderMap) -> Response {
     }
 }
 
-/// Compares in time independent of where the strings differ.
-pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    let mut diff = given.len() ^ expected.len();
-    for (i, b) in expected.iter().enumerate() {
-        diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ b);
-    }
-    diff == 0
-}
-
 fn unavailable(message: &str) -> Response {
     let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, message);
     response
@@ -77,31 +104,43 @@ fn unavailable(message: &str) -> Response {
     response
 }
 
-async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes) -> Response {
+/// A delivery: the secret is checked before any body byte is read; the body is read
+/// within the listener's body deadline and [`MAX_BODY_BYTES`]; its events are committed
+/// before the 200, or the answer is 503 within the store's wait.
+async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Body) -> Response {
     let metrics = service.metrics().clone();
-    let given = headers
-        .get("authorization")
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    if !same_secret(
-        given,
-        service.config().hook_secret.expose_secret().as_bytes(),
-    ) {
-        metrics.delivery("unauthorized");
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "the Authorization header does not match the hook's secret",
-        );
+    if !authorized(&service, &headers) {
+        metrics.delivery(TRIGGER, "unauthorized");
+        return unauthorized();
     }
     if service.is_stopping() {
-        metrics.delivery("unavailable");
+        metrics.delivery(TRIGGER, "unavailable");
         return unavailable("shutting down; deliver again later");
     }
+    let body =
+        match read_limited(body, &headers, MAX_BODY_BYTES, service.config().limits.body).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                metrics.delivery(TRIGGER, "too_large");
+                return problem(StatusCode::PAYLOAD_TOO_LARGE, "a delivery is at most 1 MiB");
+            }
+            Err(BodyError::Timeout) => {
+                metrics.delivery(TRIGGER, "timeout");
+                return problem(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the body did not arrive in time",
+                );
+            }
+            Err(BodyError::Broken) => {
+                metrics.delivery(TRIGGER, "malformed");
+                return problem(StatusCode::BAD_REQUEST, "the body was cut short");
+            }
+        };
     // The answer lists the users whose events started a run.
     let events = match parse_delivery(&body) {
         Ok(events) => events,
         Err(malformed) => {
-            metrics.delivery("malformed");
+            metrics.delivery(TRIGGER, "malformed");
             tracing::warn!(bytes = body.len(), reason = %malformed, "malformed delivery refused");
             let message = match malformed {
                 Malformed::NotJson => "the body is not JSON".to_owned(),
@@ -110,14 +149,20 @@ async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes
             return problem(StatusCode::BAD_REQUEST, &message);
         }
     };
-    match service
-        .store()
-        .accept(&events, service.flows(), now_ms())
-        .await
-    {
-        Ok(accepted) => {
-            metrics.delivery("accepted");
-            metrics.events(accepted.fresh.len(), accepted.duplicates);
+    let wait = service.config().store_wait;
+    let stored = tokio::time::timeout(
+        wait,
+        service.store().accept(&events, service.flows(), now_ms()),
+    )
+    .await;
+    match stored {
+        Ok(Ok(accepted)) => {
+            let result = if accepted.fresh.is_empty() && accepted.duplicates > 0 {
+                "duplicate"
+            } else {
+                "accepted"
+            };
+            metrics.delivery(TRIGGER, result);
             if accepted.duplicates > 0 {
                 tracing::info!(
                     duplicates = accepted.duplicates,
@@ -137,9 +182,19 @@ async fn deliver(State(service): State<Service>, headers: HeaderMap, body: Bytes
                 .collect();
             axum::Json(json!({ "accepted": users })).into_response()
         }
-        Err(e) => {
-            metrics.delivery("unavailable");
+        Ok(Err(e)) => {
+            metrics.delivery(TRIGGER, "unavailable");
             tracing::error!(error = %e, events = events.len(), "cannot store a delivery; answered 503");
+            unavailable("the store cannot take the delivery now; deliver again later")
+        }
+        Err(_) => {
+            // The commit may still land: the events' uuids make the redelivery a duplicate.
+            metrics.delivery(TRIGGER, "unavailable");
+            tracing::error!(
+                wait_ms = wait.as_millis() as u64,
+                events = events.len(),
+                "the store did not take a delivery in time; answered 503"
+            );
             unavailable("the store cannot take the delivery now; deliver again later")
         }
     }

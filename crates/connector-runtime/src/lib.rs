@@ -38,8 +38,10 @@ mod event;
 mod flow;
 mod help_desk;
 pub mod intake;
+mod listener;
 mod metrics;
 mod render;
+mod secret;
 mod serve;
 mod service;
 mod store;
@@ -50,13 +52,14 @@ pub use config::{DEFAULT_BACKOFF, RuntimeConfig, parse_backoff, parse_duration};
 pub use event::{Event, Malformed, parse_delivery};
 pub use flow::{Card, CardError, Flow, FlowOutput, Flows, RunContext};
 pub use help_desk::{HELP_DESK_FLOW, HelpDeskFlow};
-pub use metrics::Metrics;
-pub use render::runs_as_text;
-pub use serve::{Started, StopReport, shutdown_on_signals, start};
+pub use listener::{DEFAULT_MAX_CONNECTIONS, DESCRIPTOR_RESERVE, ListenerLimits};
+pub use metrics::{Exposition, Metrics, to_classic_text};
+pub use render::{printable, runs_as_text};
+pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service, okta_credential_check};
 pub use store::{
     Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING,
-    RUNNING, Rerun, Run, Store, StoreError, TempDb, redact_url,
+    RUNNING, Rerun, Run, STATES, Store, StoreError, TempDb, redact_url,
 };
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;

@@ -1,5 +1,7 @@
 //! Prometheus metrics (the `prometheus-client` crate), named as Prometheus asks: units in
-//! the name, `_total` for counters (the crate adds the suffix).
+//! the name, `_total` for counters (the crate adds the suffix). `/metrics` answers the
+//! classic text format 0.0.4 unless the scraper asks for OpenMetrics ([`Exposition`]);
+//! the crate writes OpenMetrics, and [`to_classic_text`] turns it into 0.0.4.
 
 use std::sync::atomic::AtomicU64;
 
@@ -30,12 +32,11 @@ fn seconds_histogram() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     deliveries: Family<Labels, Counter>,
-    events: Family<Labels, Counter>,
     runs: Family<Labels, Counter>,
     run_duration: Family<Labels, Histogram, fn() -> Histogram>,
     queue_depth: Gauge,
     oldest_queued: Gauge<f64, AtomicU64>,
-    api_calls: Family<Labels, Counter>,
+    api_attempts: Family<Labels, Counter>,
     api_retries: Family<Labels, Counter>,
     api_429: Family<Labels, Counter>,
     limiter_wait: Family<Labels, Histogram, fn() -> Histogram>,
@@ -53,12 +54,11 @@ impl Metrics {
         let mut registry = Registry::with_prefix("connector");
         let m = Metrics {
             deliveries: Family::default(),
-            events: Family::default(),
             runs: Family::default(),
             run_duration: Family::new_with_constructor(seconds_histogram),
             queue_depth: Gauge::default(),
             oldest_queued: Gauge::default(),
-            api_calls: Family::default(),
+            api_attempts: Family::default(),
             api_retries: Family::default(),
             api_429: Family::default(),
             limiter_wait: Family::new_with_constructor(seconds_histogram),
@@ -66,13 +66,8 @@ impl Metrics {
         };
         registry.register(
             "deliveries",
-            "Event-hook deliveries by answer (accepted, malformed, unauthorized, unavailable)",
+            "Deliveries by trigger and result (accepted, duplicate, unauthorized, malformed, too_large, timeout, unavailable)",
             m.deliveries.clone(),
-        );
-        registry.register(
-            "events",
-            "Events delivered, by result (accepted, duplicate)",
-            m.events.clone(),
         );
         registry.register(
             "runs",
@@ -95,9 +90,9 @@ impl Metrics {
             m.oldest_queued.clone(),
         );
         registry.register(
-            "api_calls",
-            "API exchanges by connector, action and status",
-            m.api_calls.clone(),
+            "api_attempts",
+            "API attempts on the wire by connector, action and status (none: no answer), retries included",
+            m.api_attempts.clone(),
         );
         registry.register(
             "api_retries",
@@ -117,22 +112,12 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
-    /// A delivery answered (`accepted`, `malformed`, `unauthorized`, `unavailable`).
-    pub fn delivery(&self, answer: &str) {
+    /// A delivery to `trigger` answered with `result` (`accepted`, `duplicate`,
+    /// `unauthorized`, `malformed`, `too_large`, `timeout`, `unavailable`).
+    pub fn delivery(&self, trigger: &str, result: &str) {
         self.deliveries
-            .get_or_create(&labels(&[("answer", answer)]))
+            .get_or_create(&labels(&[("trigger", trigger), ("result", result)]))
             .inc();
-    }
-
-    /// Events stored and redeliveries seen.
-    pub fn events(&self, accepted: usize, duplicates: usize) {
-        let add = |result: &str, n: usize| {
-            self.events
-                .get_or_create(&labels(&[("result", result)]))
-                .inc_by(n as u64);
-        };
-        add("accepted", accepted);
-        add("duplicate", duplicates);
     }
 
     /// A try of a run ended with this outcome.
@@ -152,9 +137,9 @@ impl Metrics {
     }
 
     pub(crate) fn observe_calls(&self, connector: &str, action: &str, observed: &Observed) {
-        for status in &observed.statuses {
+        for status in &observed.attempt_statuses {
             let status = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
-            self.api_calls
+            self.api_attempts
                 .get_or_create(&labels(&[
                     ("connector", connector),
                     ("action", action),
@@ -174,12 +159,147 @@ impl Metrics {
             .observe(observed.limiter_wait.as_secs_f64());
     }
 
-    /// The Prometheus text exposition.
+    /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut text = String::new();
         if encode(&mut text, &self.registry).is_err() {
             text.clear();
         }
         text
+    }
+
+    /// The exposition a scraper asked for with `accept`: OpenMetrics when it names
+    /// `application/openmetrics-text`, the classic text format 0.0.4 otherwise.
+    pub fn encode_for(&self, accept: Option<&str>) -> (Exposition, String) {
+        let format = Exposition::negotiate(accept);
+        let text = self.encode();
+        match format {
+            Exposition::OpenMetrics => (format, text),
+            Exposition::Classic => (format, to_classic_text(&text)),
+        }
+    }
+}
+
+/// The two text formats of `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Exposition {
+    /// Prometheus' classic text format, version 0.0.4 (the default).
+    Classic,
+    /// OpenMetrics 1.0.0 text.
+    OpenMetrics,
+}
+
+impl Exposition {
+    /// The format for an `Accept` header.
+    pub fn negotiate(accept: Option<&str>) -> Exposition {
+        let asks_openmetrics = accept.is_some_and(|accept| {
+            accept.split(',').any(|part| {
+                let mut params = part.split(';').map(str::trim);
+                let media = params.next().unwrap_or("");
+                let refused = params.any(|p| {
+                    p.strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
+            })
+        });
+        if asks_openmetrics {
+            Exposition::OpenMetrics
+        } else {
+            Exposition::Classic
+        }
+    }
+
+    /// The answer's `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Exposition::Classic => "text/plain; version=0.0.4; charset=utf-8",
+            Exposition::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+/// Turns OpenMetrics text into the classic 0.0.4 format: a counter's family takes its
+/// samples' `_total` name in `# HELP` and `# TYPE` (else the classic parser types them
+/// `unknown`), `# UNIT` and `# EOF` go. Label values, numbers and histograms are written
+/// the same way in both.
+pub fn to_classic_text(openmetrics: &str) -> String {
+    let mut counters = std::collections::HashSet::new();
+    for line in openmetrics.lines() {
+        if let Some(name) = line
+            .strip_prefix("# TYPE ")
+            .and_then(|rest| rest.strip_suffix(" counter"))
+        {
+            counters.insert(name.to_owned());
+        }
+    }
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let meta = line
+            .strip_prefix("# TYPE ")
+            .map(|rest| ("# TYPE ", rest))
+            .or_else(|| line.strip_prefix("# HELP ").map(|rest| ("# HELP ", rest)));
+        if let Some((prefix, rest)) = meta {
+            let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            if counters.contains(name) {
+                out.push_str(prefix);
+                out.push_str(name);
+                out.push_str("_total ");
+                out.push_str(tail);
+                out.push('\n');
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrapers_get_classic_text_unless_they_ask_for_openmetrics() {
+        assert_eq!(Exposition::negotiate(None), Exposition::Classic);
+        assert_eq!(
+            Exposition::negotiate(Some("text/plain")),
+            Exposition::Classic
+        );
+        assert_eq!(
+            Exposition::negotiate(Some(
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+            )),
+            Exposition::OpenMetrics
+        );
+        assert_eq!(
+            Exposition::negotiate(Some("application/openmetrics-text;q=0, text/plain")),
+            Exposition::Classic
+        );
+    }
+
+    #[test]
+    fn counters_keep_their_type_in_the_classic_text() {
+        let metrics = Metrics::new();
+        metrics.delivery("okta_event", "too_large");
+        let (format, text) = metrics.encode_for(Some("text/plain"));
+        assert_eq!(format, Exposition::Classic);
+        assert!(
+            text.contains("# TYPE connector_deliveries_total counter\n"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "connector_deliveries_total{trigger=\"okta_event\",result=\"too_large\"} 1\n"
+        ));
+        assert!(!text.contains("# EOF"));
+        let (_, open) = metrics.encode_for(Some("application/openmetrics-text"));
+        assert!(open.contains("# TYPE connector_deliveries counter\n"));
+        assert!(open.ends_with("# EOF\n"));
     }
 }

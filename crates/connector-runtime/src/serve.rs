@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::RuntimeError;
+use crate::listener::{self, ConnectionTable};
 use crate::service::Service;
 use crate::time::now_ms;
 use crate::{admin, intake, worker};
@@ -55,34 +56,87 @@ pub async fn start(service: Service) -> Result<Started, RuntimeError> {
     })
 }
 
-/// A token cancelled on the first SIGTERM or SIGINT: the same signal to the program.
+/// A token cancelled on the first SIGTERM or SIGINT (the same signal to the program). A
+/// second signal while stopping exits the process at once with [`EXIT_ON_SECOND_SIGNAL`]:
+/// runs still in flight are not committed, and their leases expire so that the next start
+/// (or another replica) runs them again.
 pub fn shutdown_on_signals() -> CancellationToken {
     let token = CancellationToken::new();
     let cancel = token.clone();
     tokio::spawn(async move {
+        let Some(mut signals) = Signals::new() else {
+            return;
+        };
+        signals.next().await;
+        tracing::info!("shutdown signal received; a second one exits at once");
+        cancel.cancel();
+        signals.next().await;
+        tracing::warn!(
+            "second shutdown signal: exiting now; runs in flight run again when their leases expire"
+        );
+        std::process::exit(EXIT_ON_SECOND_SIGNAL);
+    });
+    token
+}
+
+/// The exit code after a second SIGTERM or SIGINT (128 + SIGINT, as shells report it).
+pub const EXIT_ON_SECOND_SIGNAL: i32 = 130;
+
+/// SIGTERM and SIGINT as one stream.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Option<Signals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
+            let term = signal(SignalKind::terminate()).ok();
+            let int = signal(SignalKind::interrupt()).ok();
+            if term.is_none() && int.is_none() {
+                return None;
+            }
+            Some(Signals { term, int })
+        }
+        #[cfg(not(unix))]
+        {
+            Some(Signals {})
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match &mut self.term {
+                    Some(s) => {
+                        s.recv().await;
                     }
+                    None => std::future::pending().await,
                 }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
+            };
+            let int = async {
+                match &mut self.int {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
                 }
+            };
+            tokio::select! {
+                () = term => {}
+                () = int => {}
             }
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
         }
-        tracing::info!("shutdown signal received");
-        cancel.cancel();
-    });
-    token
+    }
 }
 
 async fn chores(service: Service, stop: CancellationToken) {
@@ -134,19 +188,26 @@ impl Started {
             admin,
         } = self;
         let listeners = CancellationToken::new();
+        let table = ConnectionTable::new(service.config().limits.clone());
+        if table.cap() < service.config().limits.max_connections {
+            tracing::warn!(
+                cap = table.cap(),
+                asked = service.config().limits.max_connections,
+                "the descriptor limit lowers the connection cap"
+            );
+        }
         let serve_on = |listener: TcpListener, router: axum::Router| {
-            let done = listeners.clone();
-            tokio::spawn(async move {
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(done.cancelled_owned())
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "a listener stopped");
-                }
-            })
+            tokio::spawn(listener::serve(
+                listener,
+                router,
+                table.clone(),
+                listeners.clone(),
+                Duration::from_secs(2),
+            ))
         };
         let hook_task = serve_on(hook, intake::router(service.clone()));
-        let admin_task = serve_on(admin, admin::router(service.clone()));
+        let admin_bound = admin.local_addr().unwrap_or(service.config().admin_listen);
+        let admin_task = serve_on(admin, admin::router_on(service.clone(), admin_bound));
         let tracker = TaskTracker::new();
         let claiming = CancellationToken::new();
         let pool = tokio::spawn(worker::pool(
@@ -196,7 +257,7 @@ impl Started {
         listeners.cancel();
         let _ = chores.await;
         for task in [hook_task, admin_task] {
-            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
         }
         service.store().close().await;
         report

@@ -91,12 +91,36 @@ async fn heartbeat(
         match store.renew(&run_id, &owner, now_ms() + ms(lease)).await {
             Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(run_id = %run_id, "lost the lease on a run; another process runs it");
+                // The try may have ended (and cleared the lease) while this renewal was on
+                // its way: only another owner on the row means the run was taken.
+                if !done.is_cancelled() {
+                    warn_if_taken(&store, &run_id, &owner).await;
+                }
                 return;
             }
             Err(e) => tracing::warn!(run_id = %run_id, error = %e, "cannot renew a lease"),
         }
     }
+}
+
+/// Warns that the lease was lost only when the store names another owner of the run.
+async fn warn_if_taken(store: &Store, run_id: &str, owner: &str) {
+    match store.lease_owner(run_id).await {
+        Ok(Some(other)) if other != owner => tracing::warn!(
+            run_id = %run_id, other = %other,
+            "lost the lease on a run; another process runs it"
+        ),
+        Ok(_) => tracing::debug!(run_id = %run_id, "the lease ended with the try"),
+        Err(e) => tracing::debug!(run_id = %run_id, error = %e, "cannot read a run's lease"),
+    }
+}
+
+/// The wait before the next try of a run that failed transiently: the flow's backoff, and
+/// never sooner than the retry-after the error carries.
+fn next_try_wait(backoff: Duration, error: &Error) -> Duration {
+    error
+        .retry_after()
+        .map_or(backoff, |asked| backoff.max(asked))
 }
 
 /// Runs one claimed run and commits how it ended.
@@ -148,7 +172,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                 Some(wait) => Completion {
                     state: QUEUED,
                     outcome: RETRYING.to_owned(),
-                    due_ms: now + ms(*wait),
+                    due_ms: now + ms(next_try_wait(*wait, error)),
                     finished_ms: now,
                     cards,
                     output: None,
@@ -195,13 +219,43 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                 ));
             }
         }
-        Ok(false) => tracing::warn!(
-            run_id = %run.run_id, event_id = %run.event.key,
-            "a try ended after its lease was lost; the other process's try counts"
-        ),
+        Ok(false) => match service.store().lease_owner(&run.run_id).await {
+            Ok(Some(other)) if other != service.owner() => tracing::warn!(
+                run_id = %run.run_id, event_id = %run.event.key, other = %other,
+                "a try ended after its lease was lost; the other process's try counts"
+            ),
+            _ => tracing::info!(
+                run_id = %run.run_id, event_id = %run.event.key,
+                "a try ended after its lease expired; the run is queued for another try"
+            ),
+        },
         Err(e) => tracing::error!(
             run_id = %run.run_id, event_id = %run.event.key, error = %e,
             "cannot commit a run's outcome; it runs again when its lease expires"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_never_comes_sooner_than_the_error_asks() {
+        let asked = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_retry_after(Duration::from_secs(120));
+        assert_eq!(
+            next_try_wait(Duration::from_secs(1), &asked),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            next_try_wait(Duration::from_secs(300), &asked),
+            Duration::from_secs(300)
+        );
+        let plain = Error::new(ErrorKind::Unavailable, "down");
+        assert_eq!(
+            next_try_wait(Duration::from_secs(1), &plain),
+            Duration::from_secs(1)
+        );
     }
 }

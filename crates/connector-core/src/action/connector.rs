@@ -125,7 +125,8 @@ async fn run_action<C: Send + Sync>(
 ) -> Result<Value> {
     let found = actions.iter().find(|a| a.id() == action).ok_or_else(|| {
         Error::invalid_input(format!(
-            "connector {connector} has no action {action:?}; its actions are: {}",
+            "connector {connector} has no action {}; its actions are: {}",
+            crate::error::quote_input(action),
             actions
                 .iter()
                 .map(|a| a.id())

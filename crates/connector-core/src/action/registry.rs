@@ -46,7 +46,8 @@ impl Registry {
                 Error::new(
                     ErrorKind::InvalidInput,
                     format!(
-                        "unknown connector {id:?}; known connectors: {}",
+                        "unknown connector {}; known connectors: {}",
+                        crate::error::quote_input(id),
                         self.connectors
                             .iter()
                             .map(|c| c.id())
@@ -64,7 +65,8 @@ impl Registry {
         let ids: Vec<String> = actions.iter().map(|a| a.id.clone()).collect();
         actions.into_iter().find(|a| a.id == action).ok_or_else(|| {
             Error::invalid_input(format!(
-                "connector {connector} has no action {action:?}; its actions are: {}",
+                "connector {connector} has no action {}; its actions are: {}",
+                crate::error::quote_input(action),
                 ids.join(", ")
             ))
         })

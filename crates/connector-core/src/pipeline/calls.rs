@@ -28,6 +28,8 @@ pub struct CallRecord {
     pub limiter_wait: Duration,
     /// The service's request id of the last answer.
     pub request_id: Option<String>,
+    /// Each attempt's status in order (`None`: no answer), retries included.
+    pub attempt_statuses: Vec<Option<u16>>,
 }
 
 tokio::task_local! {

@@ -141,26 +141,32 @@ impl Transport for RecordingTransport {
     }
 }
 
-/// Masks the values of JSON keys that hold secrets (`password`, `secret`, `token`,
-/// `assertion`, ...), at any depth: a dry run shows the request's shape, never a credential.
+/// Masks the values of JSON keys that hold secrets, at any depth: a dry run, Flow History
+/// and logs show a request's shape, never a credential.
+///
+/// A key holds a secret when, lowercased with `_` and `-` removed, it ends in `password`,
+/// `token`, `secret`, `authorization`, `apikey`, `privatekey` or `assertion`
+/// (`activationToken`, `access_token`, `client_secret`; not `passwordChanged`). Only
+/// strings are masked, as `"****"`, including every string inside a secret-named object
+/// (`"password": {"value": "..."}`); `null`, numbers and booleans stay as they are.
+///
+/// ```
+/// use serde_json::json;
+/// let masked = connector_core::mask_secrets(&json!({
+///     "access_token": "abc", "passwordChanged": null, "credentials": {"password": {"value": "p"}},
+///     "recoveryToken": null,
+/// }));
+/// assert_eq!(masked, json!({
+///     "access_token": "****", "passwordChanged": null, "credentials": {"password": {"value": "****"}},
+///     "recoveryToken": null,
+/// }));
+/// ```
 pub fn mask_secrets(value: &Value) -> Value {
-    const SECRET_KEYS: &[&str] = &[
-        "password",
-        "secret",
-        "token",
-        "assertion",
-        "authorization",
-        "apikey",
-        "api_key",
-    ];
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    if SECRET_KEYS.iter().any(|s| lower.contains(s)) && !v.is_object() {
-                        (k.clone(), Value::from("****"))
-                    } else if SECRET_KEYS.iter().any(|s| lower.contains(s)) {
+                    if is_secret_name(k) {
                         (k.clone(), mask_all(v))
                     } else {
                         (k.clone(), mask_secrets(v))
@@ -173,15 +179,34 @@ pub fn mask_secrets(value: &Value) -> Value {
     }
 }
 
-/// Masks every scalar inside a secret-named object (`"password": {"value": "..."}`).
+/// Whether a JSON key or header name names a secret (see [`mask_secrets`]).
+fn is_secret_name(name: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "password",
+        "token",
+        "secret",
+        "authorization",
+        "apikey",
+        "privatekey",
+        "assertion",
+    ];
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    ENDINGS.iter().any(|ending| folded.ends_with(ending))
+}
+
+/// Masks every string inside a secret-named value; other scalars stay.
 fn mask_all(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_all(v))).collect())
         }
         Value::Array(items) => Value::Array(items.iter().map(mask_all).collect()),
-        Value::Null => Value::Null,
-        _ => Value::from("****"),
+        Value::String(_) => Value::from("****"),
+        other => other.clone(),
     }
 }
 

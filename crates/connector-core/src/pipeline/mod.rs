@@ -23,6 +23,7 @@ mod parts;
 mod profile;
 mod send;
 mod transport;
+mod url_check;
 
 pub use calls::{CallRecord, record_calls};
 pub use context::AttemptContext;
@@ -39,3 +40,4 @@ pub use profile::Profile;
 pub(crate) use send::send;
 pub(crate) use transport::TransportChoice;
 pub use transport::{Outgoing, ReqwestTransport, Transport, TransportFailure};
+pub use url_check::MAX_URL_PART;

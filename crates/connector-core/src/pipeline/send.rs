@@ -27,6 +27,8 @@ struct Tally {
     limiter_wait: Duration,
     status: Option<u16>,
     request_id: Option<String>,
+    /// Each attempt's status, kept only when the call is recorded.
+    per_attempt: Option<Vec<Option<u16>>>,
 }
 
 pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
@@ -37,11 +39,18 @@ pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
         limiter_wait: Duration::ZERO,
         status: None,
         request_id: None,
+        per_attempt: None,
     };
     // Named up front (the request moves into the loop), and only when someone records.
     let named =
         calls::recording().then(|| (request.method.to_string(), request.url.path().to_owned()));
-    let result = run(inner, request, &mut tally).await;
+    if named.is_some() {
+        tally.per_attempt = Some(Vec::new());
+    }
+    let result = match super::url_check::check_url(&request.url) {
+        Ok(()) => run(inner, request, &mut tally).await,
+        Err(refused) => Err(refused),
+    };
     let Some((method, path)) = named else {
         return result;
     };
@@ -54,6 +63,7 @@ pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
         duration: inner.clock.now().saturating_duration_since(tally.started),
         limiter_wait: tally.limiter_wait,
         request_id: tally.request_id,
+        attempt_statuses: tally.per_attempt.unwrap_or_default(),
     });
     result
 }
@@ -101,6 +111,9 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
         drop(permits);
         let now = inner.clock.system_time();
         let context = AttemptContext::new(&request, outcome.as_ref(), &inner.policy, now, attempts);
+        if let Some(per_attempt) = &mut tally.per_attempt {
+            per_attempt.push(outcome.as_ref().ok().map(|r| r.status()));
+        }
         if let Ok(response) = &outcome {
             tally.status = Some(response.status());
             if response.status() == 429 {

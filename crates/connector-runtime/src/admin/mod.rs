@@ -7,32 +7,51 @@
 //! | `GET /history` | `{"runs":[...],"nextCursor":...}` (`?outcome=&user=&limit=&cursor=`) |
 //! | `GET /history/{runId}` | one run |
 //! | `POST /history/{runId}/rerun` | queues a dead-lettered run again (a form post gets 303 to its page) |
-//! | `GET /metrics` | Prometheus text |
-//! | `GET /healthz`, `GET /readyz` | the probes, without a token |
+//! | `GET /metrics` | Prometheus text 0.0.4, or OpenMetrics when `Accept` asks for it |
+//! | `GET /healthz`, `GET /readyz` | the probes, without a token and for any `Host` |
 //!
-//! With an admin token configured, every route but the probes needs it, as
+//! Every other route answers only to its own `Host` (the bound address, `localhost` when
+//! bound to loopback, any IP literal when bound to an unspecified address, or an
+//! `--admin-host` name; 421 otherwise), so that a DNS name rebound to this machine reaches
+//! nothing. With an admin token configured, every route but the probes needs it, as
 //! `Authorization: Bearer <token>` or as the password of Basic authentication (so that a
-//! browser asks for it).
+//! browser asks for it). A POST passes with the Bearer token, with the page's CSRF token in
+//! its form, or (no admin token set) with `X-Requested-By: connector`; anything else, and
+//! anything a browser marks as coming from another origin, gets 403. Every answer forbids
+//! framing (`Content-Security-Policy: frame-ancestors 'none'`, `X-Frame-Options: DENY`).
 
+mod csrf;
+mod guard;
 mod pages;
 
+use std::net::SocketAddr;
+
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::body::Body;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use base64::Engine;
-use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::intake::{probes, same_secret};
+use crate::intake::probes;
+use crate::listener::body::read_limited;
 use crate::service::Service;
 use crate::store::{HistoryQuery, Rerun};
 use crate::time::now_ms;
+use guard::{Guard, Proof};
 
-/// The admin listener's routes.
+/// The admin listener's routes, for a listener bound to `config().admin_listen`.
 pub fn router(service: Service) -> Router {
+    let bound = service.config().admin_listen;
+    router_on(service, bound)
+}
+
+/// The admin listener's routes, for a listener bound to `bound` (its `Host` check).
+pub fn router_on(service: Service, bound: SocketAddr) -> Router {
+    let config = service.config();
+    let guard = Guard::new(bound, &config.admin_hosts, config.admin_token.as_ref());
     let guarded = Router::new()
         .route("/", get(pages::index))
         .route("/runs/{run_id}", get(pages::run))
@@ -40,43 +59,9 @@ pub fn router(service: Service) -> Router {
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(
-            service.clone(),
-            require_token,
-        ));
+        .layer(Extension(guard.clone()))
+        .layer(middleware::from_fn_with_state(guard, guard::check));
     guarded.merge(probes()).with_state(service)
-}
-
-fn token_of(headers: &HeaderMap) -> Option<Vec<u8>> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    if let Some(token) = value.strip_prefix("Bearer ") {
-        return Some(token.trim().as_bytes().to_vec());
-    }
-    let basic = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(basic.trim())
-        .ok()?;
-    let colon = decoded.iter().position(|&b| b == b':')?;
-    Some(decoded[colon + 1..].to_vec())
-}
-
-async fn require_token(State(service): State<Service>, request: Request, next: Next) -> Response {
-    if let Some(expected) = &service.config().admin_token {
-        let given = token_of(request.headers()).unwrap_or_default();
-        if !same_secret(&given, expected.expose_secret().as_bytes()) {
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(json!({"error": "the admin routes need CONNECTOR_ADMIN_TOKEN as a Bearer token"})),
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"connector admin\""),
-            );
-            return response;
-        }
-    }
-    next.run(request).await
 }
 
 fn store_failed(e: impl std::fmt::Display) -> Response {
@@ -107,29 +92,40 @@ async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Resp
     }
 }
 
+/// The largest form a POST may carry (a CSRF token).
+const MAX_FORM_BYTES: usize = 4 * 1024;
+
 async fn rerun(
     State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
+    Extension(proof): Extension<Proof>,
     Path(run_id): Path<String>,
     headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    let header_is = |name: header::HeaderName, part: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains(part))
-    };
-    if header_is(
-        header::HeaderName::from_static("sec-fetch-site"),
-        "cross-site",
-    ) {
-        return (
-            StatusCode::FORBIDDEN,
-            axum::Json(json!({"error": "cross-site re-run refused"})),
-        )
-            .into_response();
+    if let Some(why) = guard::cross_site(&headers) {
+        return guard::forbidden(why);
     }
-    let from_form = header_is(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        || header_is(header::ACCEPT, "text/html");
+    let action = format!("/history/{run_id}/rerun");
+    let from_form = !guard::post_allowed_by_headers(&guard, proof, &headers);
+    if from_form {
+        // Only a form of one of this listener's pages carries the token of this action.
+        let Ok(form) =
+            read_limited(body, &headers, MAX_FORM_BYTES, service.config().limits.body).await
+        else {
+            return guard::forbidden("a re-run needs the page's form or the admin token");
+        };
+        let token = url::form_urlencoded::parse(&form)
+            .find(|(name, _)| name == csrf::FIELD)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        if !guard.csrf.check(&action, &token) {
+            return guard::forbidden(
+                "a re-run needs the page's form (its CSRF token), the admin token as a Bearer token, \
+                 or X-Requested-By: connector",
+            );
+        }
+    }
     match service.store().rerun(&run_id, now_ms()).await {
         Ok(Rerun::Queued) => {
             tracing::info!(run_id = %run_id, "dead-lettered run queued again");
@@ -158,14 +154,9 @@ async fn rerun(
     }
 }
 
-async fn metrics(State(service): State<Service>) -> Response {
+async fn metrics(State(service): State<Service>, headers: HeaderMap) -> Response {
     service.refresh_queue_metrics().await;
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        service.metrics().encode(),
-    )
-        .into_response()
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let (format, text) = service.metrics().encode_for(accept);
+    ([(header::CONTENT_TYPE, format.content_type())], text).into_response()
 }

@@ -1,11 +1,13 @@
 //! Flow History as server-rendered HTML (maud: typed templates, escaped by default). No
 //! JavaScript: filters are links, the re-run button is a form.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use super::csrf;
+use super::guard::Guard;
 use crate::flow::Card;
 use crate::service::Service;
 use crate::store::{DEAD_LETTERED, HistoryQuery, Run};
@@ -61,10 +63,13 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-fn rerun_button(run: &Run) -> Markup {
+/// The re-run form of a dead-lettered run, with the CSRF token of its action.
+fn rerun_button(run: &Run, guard: &Guard) -> Markup {
+    let action = format!("/history/{}/rerun", run.run_id);
     html! {
         @if run.outcome.as_deref() == Some(DEAD_LETTERED) && run.state == "finished" {
-            form method="post" action={ "/history/" (run.run_id) "/rerun" } {
+            form method="post" action=(action) {
+                input type="hidden" name=(csrf::FIELD) value=(guard.csrf.token(&action));
                 button type="submit" id="rerun" { "Re-run" }
             }
         }
@@ -73,6 +78,7 @@ fn rerun_button(run: &Run) -> Markup {
 
 pub(super) async fn index(
     State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
     Query(query): Query<HistoryQuery>,
 ) -> Response {
     let page_of_runs = match service.store().history(&query).await {
@@ -110,7 +116,7 @@ pub(super) async fn index(
                             td { (run.tries) }
                             td { (run.started_at.as_deref().unwrap_or("")) }
                             td { (run.finished_at.as_deref().unwrap_or("")) }
-                            td { (rerun_button(run)) }
+                            td { (rerun_button(run, &guard)) }
                         }
                     }
                 }
@@ -142,7 +148,11 @@ fn card(index: usize, card: &Card) -> Markup {
     }
 }
 
-pub(super) async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Response {
+pub(super) async fn run(
+    State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
+    Path(run_id): Path<String>,
+) -> Response {
     let run = match service.store().run(&run_id).await {
         Ok(Some(run)) => run,
         Ok(None) => {
@@ -178,7 +188,7 @@ pub(super) async fn run(State(service): State<Service>, Path(run_id): Path<Strin
                 dt { "finished" } dd { (run.finished_at.as_deref().unwrap_or("")) }
                 @if let Some(next) = &run.next_try_at { dt { "next try" } dd { (next) } }
             }
-            (rerun_button(&run))
+            (rerun_button(&run, &guard))
             @if let Some(error) = &run.error { h2 { "Last error" } pre class="error" { (pretty(error)) } }
             h2 { "Cards" }
             table id="cards" {

@@ -16,7 +16,9 @@ use sqlx::sqlite::{
 };
 
 pub(crate) use model::Claimed;
-pub use model::{DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run};
+pub use model::{
+    DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run, STATES,
+};
 pub(crate) use queries::Completion;
 pub use queries::{Accepted, Rerun};
 pub use temp::TempDb;

@@ -19,6 +19,9 @@ pub const RETRYING: &str = "retrying";
 /// The outcome of a run that failed for good.
 pub const DEAD_LETTERED: &str = "deadLettered";
 
+/// The states `?state=` and `connector history --state` take.
+pub const STATES: &[&str] = &[QUEUED, RUNNING, RETRYING, FINISHED, DEAD_LETTERED];
+
 /// One run as Flow History shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,6 +76,8 @@ pub struct Page {
 pub struct HistoryQuery {
     /// Only runs with this outcome (or this state: `queued`, `running`).
     pub outcome: Option<String>,
+    /// Only runs in this state: `queued`, `running`, `retrying`, `finished`, `deadLettered`.
+    pub state: Option<String>,
     /// Only runs about this user.
     pub user: Option<String>,
     /// At most this many (default 50, at most 500).
@@ -88,6 +93,18 @@ impl HistoryQuery {
             limit: Some(limit),
             ..HistoryQuery::default()
         }
+    }
+
+    /// Only runs in this state.
+    pub fn with_state(mut self, state: impl Into<String>) -> HistoryQuery {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Where the previous page ended (its `nextCursor`).
+    pub fn with_cursor(mut self, cursor: impl Into<String>) -> HistoryQuery {
+        self.cursor = Some(cursor.into());
+        self
     }
 
     /// Only runs with this outcome.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::model::{ClaimRow, FINISHED, QUEUED, RUNNING, RunRow};
+use super::model::{ClaimRow, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, RUNNING, RunRow};
 use super::{Claimed, HistoryQuery, Page, Pool, Run, Store, StoreError, on_pool};
 use crate::event::Event;
 use crate::flow::Flows;
@@ -160,6 +160,15 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// The process holding a run's lease now, if any.
+    pub(crate) async fn lease_owner(&self, run_id: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT lease_owner FROM runs WHERE run_id = $1";
+        let owner: Option<(Option<String>,)> = on_pool!(self, pool =>
+            sqlx::query_as(sql).bind(run_id).fetch_optional(pool).await?
+        );
+        Ok(owner.and_then(|(owner,)| owner))
+    }
+
     /// Commits a try's end, if `owner` still holds the run; false when it lost the lease (the
     /// run is someone else's now and their commit counts).
     pub(crate) async fn complete(
@@ -236,6 +245,23 @@ impl Store {
             };
             let p = arg(&mut binds, Bind::Text(outcome.to_owned()));
             clauses.push(format!("{column} = {p}"));
+        }
+        if let Some(state) = query.state.as_deref().filter(|s| !s.is_empty()) {
+            // The queue's states are finer than its column: a retrying run is queued with
+            // the outcome `retrying`, a dead-lettered one finished with `deadLettered`.
+            let clause = match state {
+                RETRYING => format!("(state = '{QUEUED}' AND outcome = '{RETRYING}')"),
+                QUEUED => format!("(state = '{QUEUED}' AND COALESCE(outcome, '') <> '{RETRYING}')"),
+                DEAD_LETTERED => format!("(state = '{FINISHED}' AND outcome = '{DEAD_LETTERED}')"),
+                FINISHED => {
+                    format!("(state = '{FINISHED}' AND COALESCE(outcome, '') <> '{DEAD_LETTERED}')")
+                }
+                other => {
+                    let p = arg(&mut binds, Bind::Text(other.to_owned()));
+                    format!("state = {p}")
+                }
+            };
+            clauses.push(clause);
         }
         if let Some(user) = query.user.as_deref().filter(|u| !u.is_empty()) {
             let p = arg(&mut binds, Bind::Text(user.to_owned()));

@@ -1,0 +1,29 @@
+//! The integration tests of `connector-cli`, one binary with a module per area: a single
+//! link of the dependency graph instead of one per file.
+
+mod browser_support;
+mod common;
+mod pg_support;
+mod serve_support;
+
+mod cli;
+mod cli_custom_checks;
+mod cli_edges;
+mod cli_input;
+mod cli_okta_groups;
+mod e2e_boards;
+mod e2e_demo;
+mod e2e_lost_answers;
+mod e2e_okta;
+mod e2e_okta_groups;
+mod e2e_template;
+mod hooks;
+mod hostile_admin;
+mod hostile_listeners;
+mod python_sdk;
+mod secrets_trace;
+mod serve_admin;
+mod serve_browser;
+mod serve_crash;
+mod serve_postgres;
+mod shared_limits;

@@ -1,0 +1,6 @@
+//! The integration tests of `xtask`, one binary with a module per area: a single
+//! link of the dependency graph instead of one per file.
+
+mod codegen;
+mod openapi;
+mod scaffold;
