@@ -6,9 +6,10 @@
 //! connector run <connector> <action> [--input JSON | --input @FILE | --input -] [--dry-run]
 //! connector sandbox [--okta-port N] [--boards-port N] [--event-hook URL --event-hook-secret S]
 //! connector demo
-//! connector serve [--listen ADDR] [--admin-listen ADDR] [--store URL] [--workers N]
-//!                 [--flow-backoff LIST] [--grace SECS] [--history-days N]
-//! connector history [--store URL] [--outcome O] [--limit N] [--json]
+//! connector serve [--listen ADDR] [--admin-listen ADDR] [--admin-host NAME] [--store URL]
+//!                 [--workers N] [--flow-backoff LIST] [--grace SECS] [--history-days N]
+//!                 [--max-connections N]
+//! connector history [--store URL] [--outcome O] [--state S] [--limit N] [--cursor C] [--json]
 //! connector history rerun RUN_ID [--store URL]
 //! ```
 //!
@@ -221,8 +222,40 @@ fn error_json(error: &Error) -> Value {
 }
 
 pub(crate) fn fail(error: &Error) -> ExitCode {
-    errln!("{}", error_json(error));
+    errln!("{}", json_without_controls(&error_json(error).to_string()));
     ExitCode::from(connector_cli::exit_code(error.kind()))
+}
+
+/// JSON text with DEL and the C1 controls written as `\u` escapes too (serde_json escapes
+/// only C0): the same JSON value, and nothing in a service's message can drive the
+/// terminal that shows it.
+fn json_without_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 12);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_json_escapes_every_control_character_and_stays_the_same_value() {
+        let error = Error::invalid_input("a\u{9b}2J b\u{7f} c\u{1b}[31m");
+        let text = json_without_controls(&error_json(&error).to_string()).into_owned();
+        assert!(!text.chars().any(char::is_control), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, error_json(&error));
+    }
 }
 
 /// Writes to stdout; a reader that went away (`connector list | head`) is not an error.

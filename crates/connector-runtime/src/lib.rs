@@ -36,6 +36,7 @@ mod calls;
 mod config;
 mod event;
 mod flow;
+pub mod flows;
 mod help_desk;
 pub mod intake;
 mod listener;

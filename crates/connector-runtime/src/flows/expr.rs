@@ -1,0 +1,337 @@
+//! Expressions and templates: MiniJinja, with builtins but no loader (nothing reads files,
+//! the environment or the network), bounded by fuel, with missing fields as `none`.
+//!
+//! - A bare expression (`if`, `for_each`, `filter`, `assign` entries) is compiled with
+//!   `compile_expression`.
+//! - Any other string is a template. One holding exactly one `{{ expr }}` and nothing else
+//!   takes the expression's JSON type; others render as text, and a missing field or a
+//!   `null` in them fails (so no request is sent with `none` in it).
+
+use std::collections::BTreeSet;
+
+use minijinja::{Environment, UndefinedBehavior, Value as Mj};
+use serde_json::Value;
+
+/// Instructions one expression or template may execute.
+pub const FUEL: u64 = 100_000;
+
+/// The largest rendered value (1 MiB of JSON).
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
+/// Why an expression or template failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExprError {
+    /// What, naming the expression.
+    pub message: String,
+}
+
+impl std::fmt::Display for ExprError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn fail(message: String) -> ExprError {
+    ExprError { message }
+}
+
+/// The sandboxed MiniJinja environment of flows.
+pub struct Expressions {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Expressions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Expressions")
+    }
+}
+
+impl Default for Expressions {
+    fn default() -> Self {
+        Expressions::new()
+    }
+}
+
+/// How a string input is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Kind<'a> {
+    /// No `{{` or `{%`: taken as it is.
+    Literal,
+    /// Exactly one `{{ expr }}` and nothing else: the expression's JSON value.
+    Whole(&'a str),
+    /// Text with template parts.
+    Text,
+}
+
+pub(crate) fn kind(text: &str) -> Kind<'_> {
+    if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+        return Kind::Literal;
+    }
+    let trimmed = text.trim();
+    if let Some(inner) = trimmed
+        .strip_prefix("{{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+        && !inner.contains("{{")
+        && !inner.contains("}}")
+        && !trimmed.contains("{%")
+    {
+        return Kind::Whole(inner.trim());
+    }
+    Kind::Text
+}
+
+/// The `{{ expr }}` parts of a text template.
+fn parts(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        found.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+impl Expressions {
+    /// The environment: builtins, chainable undefined values, fuel, no loader.
+    pub fn new() -> Expressions {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_fuel(Some(FUEL));
+        env.set_recursion_limit(64);
+        Expressions { env }
+    }
+
+    /// Checks an expression's syntax; returns the names it reads (`steps.user.output.id`).
+    pub fn check_expression(&self, source: &str) -> Result<BTreeSet<String>, ExprError> {
+        let expr = self
+            .env
+            .compile_expression(source)
+            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
+        Ok(expr.undeclared_variables(true).into_iter().collect())
+    }
+
+    /// Checks a template's syntax; returns the names it reads.
+    pub fn check_template(&self, source: &str) -> Result<BTreeSet<String>, ExprError> {
+        match kind(source) {
+            Kind::Literal => Ok(BTreeSet::new()),
+            Kind::Whole(expr) => self.check_expression(expr),
+            Kind::Text => {
+                let template = self
+                    .env
+                    .template_from_str(source)
+                    .map_err(|e| fail(format!("{source:?} is not a template: {}", short(&e))))?;
+                Ok(template.undeclared_variables(true).into_iter().collect())
+            }
+        }
+    }
+
+    /// Evaluates a bare expression against `scope`.
+    pub fn eval(&self, source: &str, scope: &Value) -> Result<Value, ExprError> {
+        let expr = self
+            .env
+            .compile_expression(source)
+            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
+        let value = expr
+            .eval(Mj::from_serialize(scope))
+            .map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))?;
+        to_json(&value, source)
+    }
+
+    /// Evaluates an expression as a condition (Jinja truthiness).
+    pub fn truthy(&self, source: &str, scope: &Value) -> Result<bool, ExprError> {
+        let expr = self
+            .env
+            .compile_expression(source)
+            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
+        let value = expr
+            .eval(Mj::from_serialize(scope))
+            .map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))?;
+        Ok(value.is_true())
+    }
+
+    /// Renders every string inside `value` as a template against `scope`.
+    pub fn render(&self, value: &Value, scope: &Value) -> Result<Value, ExprError> {
+        let rendered = self.render_inner(value, scope)?;
+        let size = serde_json::to_string(&rendered).map_or(0, |t| t.len());
+        if size > MAX_RENDERED_BYTES {
+            return Err(fail(format!(
+                "the rendered value is {size} bytes, over the 1 MiB limit"
+            )));
+        }
+        Ok(rendered)
+    }
+
+    /// Renders for a dry run, which has no answers: a part that reads a missing answer
+    /// becomes a placeholder named after its last field (`:id`), as core's dry run marks
+    /// requests built from an earlier answer.
+    pub fn render_placeholders(&self, value: &Value, scope: &Value) -> Value {
+        match value {
+            Value::String(text) => match kind(text) {
+                Kind::Literal => value.clone(),
+                Kind::Whole(expr) => match self.eval(expr, scope) {
+                    Ok(Value::Null) | Err(_) => Value::String(placeholder(expr)),
+                    Ok(v) => v,
+                },
+                Kind::Text => {
+                    let mut out = text.clone();
+                    for part in parts(text) {
+                        let shown = match self.eval(part, scope) {
+                            Ok(Value::String(s)) => s,
+                            Ok(Value::Null) | Err(_) => placeholder(part),
+                            Ok(other) => other.to_string(),
+                        };
+                        for form in [format!("{{{{ {part} }}}}"), format!("{{{{{part}}}}}")] {
+                            out = out.replace(&form, &shown);
+                        }
+                    }
+                    Value::String(out)
+                }
+            },
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.render_placeholders(item, scope))
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_placeholders(v, scope)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn render_inner(&self, value: &Value, scope: &Value) -> Result<Value, ExprError> {
+        match value {
+            Value::String(text) => self.render_string(text, scope),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| self.render_inner(item, scope))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.render_inner(v, scope)?)))
+                .collect::<Result<serde_json::Map<_, _>, ExprError>>()
+                .map(Value::Object),
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn render_string(&self, text: &str, scope: &Value) -> Result<Value, ExprError> {
+        match kind(text) {
+            Kind::Literal => Ok(Value::String(text.to_owned())),
+            Kind::Whole(expr) => self.eval(expr, scope),
+            Kind::Text => {
+                // A missing field or `null` in text fails: find which part, to name it.
+                for part in parts(text) {
+                    if self.eval(part, scope)?.is_null() {
+                        return Err(fail(format!(
+                            "{{{{ {part} }}}} is missing or null in the text {text:?}"
+                        )));
+                    }
+                }
+                let rendered = self
+                    .env
+                    .render_str(text, Mj::from_serialize(scope))
+                    .map_err(|e| fail(format!("{text:?} failed: {}", short(&e))))?;
+                Ok(Value::String(rendered))
+            }
+        }
+    }
+}
+
+/// `:id` for `steps.user.output.id`.
+fn placeholder(expr: &str) -> String {
+    let last = expr
+        .rsplit(['.', '[', ']', ' ', '\''])
+        .find(|p| !p.is_empty())
+        .unwrap_or("answer");
+    format!(":{last}")
+}
+
+/// A MiniJinja value as JSON: undefined is `null`.
+fn to_json(value: &Mj, source: &str) -> Result<Value, ExprError> {
+    if value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    serde_json::to_value(value)
+        .map_err(|e| fail(format!("{source:?} gave a value that is not JSON: {e}")))
+}
+
+/// MiniJinja's message without its debug info.
+fn short(error: &minijinja::Error) -> String {
+    let mut text = error.kind().to_string();
+    if let Some(detail) = error.detail() {
+        text.push_str(": ");
+        text.push_str(detail);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn scope() -> Value {
+        json!({"event": {"target": [{"id": "00u1", "alternateId": "ada@example.com"}], "n": 3}})
+    }
+
+    #[test]
+    fn one_whole_expression_keeps_its_type_and_text_is_rendered() {
+        let x = Expressions::new();
+        let input = json!({"id": "{{ event.target[0].id }}", "n": "{{ event.n }}", "t": "user {{ event.n + 1 }}", "k": "plain"});
+        assert_eq!(
+            x.render(&input, &scope()).unwrap(),
+            json!({"id": "00u1", "n": 3, "t": "user 4", "k": "plain"})
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_null_whole_and_an_error_in_text() {
+        let x = Expressions::new();
+        assert_eq!(
+            x.render(&json!("{{ event.nope.deeper }}"), &scope())
+                .unwrap(),
+            Value::Null
+        );
+        let e = x
+            .render(&json!("/users/{{ event.nope }}/roles"), &scope())
+            .unwrap_err();
+        assert!(e.message.contains("{{ event.nope }}"), "{e}");
+    }
+
+    #[test]
+    fn expressions_name_what_they_read_and_refuse_bad_syntax() {
+        let x = Expressions::new();
+        let names = x
+            .check_expression("steps.user.output.profile.role != 'Support'")
+            .unwrap();
+        assert!(
+            names.iter().any(|n| n.starts_with("steps.user")),
+            "{names:?}"
+        );
+        assert!(x.check_expression("steps.user.output ==").is_err());
+        assert!(x.check_template("{{ unclosed").is_err());
+    }
+
+    #[test]
+    fn nothing_reads_files_and_endless_work_runs_out_of_fuel() {
+        let x = Expressions::new();
+        assert!(
+            x.render(&json!("{% include '/etc/passwd' %}"), &scope())
+                .is_err()
+        );
+        let endless =
+            "{% for i in range(1000000) %}{% for j in range(1000000) %}x{% endfor %}{% endfor %}";
+        let e = x.render(&json!(endless), &scope()).unwrap_err();
+        assert!(
+            e.message.contains("fuel") || e.message.contains("range"),
+            "{e}"
+        );
+    }
+}

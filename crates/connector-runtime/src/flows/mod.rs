@@ -1,0 +1,74 @@
+//! Flows as data: YAML (or JSON) files of cards and control steps, validated before
+//! anything runs, and run step by step with each result committed before the next.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`model`] | the file's format, as Rust types (also its JSON Schema) |
+//! | `source` | YAML text to a JSON value with the place of every part |
+//! | `validate` | every mistake of a file, at its `file:line:col` |
+//! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
+//! | `engine` | running the steps of a try against a [`Catalog`] and a [`Journal`] |
+//!
+//! The engine knows steps, not services: a card is an action id that the [`Catalog`]
+//! (the command line's registry of connectors) runs.
+//!
+//! ```
+//! use connector_runtime::flows::{Catalog, validate};
+//! # struct NoCards;
+//! # #[async_trait::async_trait]
+//! # impl Catalog for NoCards {
+//! #     fn input_schema(&self, _card: &str) -> Option<serde_json::Value> { None }
+//! #     async fn run(&self, _: &str, _: Option<&str>, _: serde_json::Value) -> connector_core::Result<serde_json::Value> { unreachable!() }
+//! # }
+//! let text = "name: hello\ntrigger: { manual: {} }\nsteps:\n  - id: done\n    return: { outcome: greeted, output: { to: '{{ event.name }}' } }\n";
+//! let flow = validate("hello.yaml", text, &NoCards).unwrap();
+//! assert_eq!(flow.name(), "hello");
+//! let errors = validate("bad.yaml", "name: Bad Name\ntrigger: { manual: {} }\nsteps: []\nextra: 1\n", &NoCards).unwrap_err();
+//! assert_eq!(errors.len(), 2);
+//! assert_eq!(errors[0].to_string(), "bad.yaml:1:7: flow name \"Bad Name\" must be [a-z0-9-]+");
+//! ```
+
+mod engine;
+mod expr;
+pub mod model;
+mod source;
+mod validate;
+
+use serde_json::Value;
+
+pub use engine::{
+    COMPLETED, Ending, Journal, MemoryJournal, StepError, StepRecord, StepStatus, Try, run_try,
+    subject,
+};
+pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
+pub use model::{FlowFile, flow_schema};
+pub use source::{Located, Pos, SyntaxError, parse};
+pub use validate::{Diagnostic, Flow, validate};
+
+/// The cards a flow may use: their input schemas (for validation) and how to run them.
+/// The command line implements it over its registry of connectors.
+#[async_trait::async_trait]
+pub trait Catalog: Send + Sync {
+    /// The input JSON Schema of `card` (`okta.read-user`); `None` when there is no such card.
+    fn input_schema(&self, card: &str) -> Option<Value>;
+
+    /// Words for an unknown card: which cards exist.
+    fn known_cards_hint(&self, card: &str) -> String {
+        let _ = card;
+        "cards are <connector>.<action>, as `connector list` shows them".to_owned()
+    }
+
+    /// Why a step may not use the connection `name` for `card`; `None` when it may.
+    fn connection_error(&self, name: &str, card: &str) -> Option<String> {
+        let _ = card;
+        Some(format!("no connection named {name:?}"))
+    }
+
+    /// Runs `card` with `input` (on the connection `connection`, or the environment's).
+    async fn run(
+        &self,
+        card: &str,
+        connection: Option<&str>,
+        input: Value,
+    ) -> connector_core::Result<Value>;
+}

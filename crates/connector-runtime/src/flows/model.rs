@@ -1,0 +1,212 @@
+//! The flow file's format: its Rust types are the one source for parsing, validation and
+//! the JSON Schema editors use (`docs/schemas/flow.schema.json`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A flow: a trigger and a list of steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FlowFile {
+    /// `[a-z0-9-]+`, unique among the loaded flows; Flow History and `?flow=` use it.
+    pub name: String,
+    /// What the flow does, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What starts a run (exactly one kind).
+    pub trigger: Trigger,
+    /// A template over `event`: what Flow History shows as the run's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The whole run's retry schedule (default: `--flow-backoff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<FlowRetry>,
+    /// The steps, run in order.
+    pub steps: Vec<Step>,
+}
+
+/// What starts a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// Deliveries to `/okta/event-hook`: one run per event of a listed type.
+    OktaEvent(OktaEventTrigger),
+    /// A cron schedule.
+    Schedule(ScheduleTrigger),
+    /// `POST /flows/{name}/runs`.
+    Http(Empty),
+    /// Only `connector flow run`.
+    Manual(Empty),
+}
+
+/// An Okta event hook trigger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OktaEventTrigger {
+    /// Event types (`user.lifecycle.create`).
+    pub types: Vec<String>,
+    /// An expression over `event`: only events for which it is true start a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+/// A schedule trigger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ScheduleTrigger {
+    /// 5-field crontab (minute hour day-of-month month day-of-week).
+    pub cron: String,
+    /// An IANA time zone (default UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// A trigger without settings (`http: {}`, `manual: {}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// A flow's retry schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FlowRetry {
+    /// Waits before each new try (`1m`, `5m`, ...).
+    pub backoff: Vec<String>,
+}
+
+/// One step: exactly one of `card`, `assign`, `for_each` (with a `card`), `return`, `fail`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Step {
+    /// `[a-z0-9_]+`, unique in the flow; later steps read `steps.<id>`.
+    pub id: String,
+    /// An expression: the step runs only when it is true (else it is `skipped`).
+    #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// A card: `<connector>.<action>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
+    /// The card's input; strings are templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
+    /// A named connection from the connections file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// Retries of transient errors on top of the pipeline's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<CardRetry>,
+    /// What an error of the card means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<OnError>,
+    /// Names and expressions: the step's output is that object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<BTreeMap<String, String>>,
+    /// An expression giving a list: the card runs once per item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<String>,
+    /// The item's name in the loop's expressions (default `item`).
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub as_name: Option<String>,
+    /// Items run at once (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// Ends the run with an outcome.
+    #[serde(rename = "return", default, skip_serializing_if = "Option::is_none")]
+    pub return_: Option<ReturnSpec>,
+    /// Ends the run as failed (permanent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<FailSpec>,
+}
+
+/// A card's own retries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CardRetry {
+    /// Tries in all (at least 1).
+    pub attempts: u32,
+    /// Waits between tries (`500ms`, `2s`); the last repeats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backoff: Vec<String>,
+}
+
+/// What an error of a card means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum OnError {
+    /// `continue`: the step is `continued`, its `error` readable, the run goes on.
+    Continue(ContinueWord),
+    /// Handlers, first match wins; no match fails the run.
+    Handlers(Vec<Handler>),
+}
+
+/// The word `continue`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinueWord {
+    /// Go on with the next step.
+    Continue,
+}
+
+/// One `on_error` handler: `{if, then}` or `{if, return}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Handler {
+    /// An expression over `error` (and the run's names); none matches every error.
+    #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// `continue` or `fail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub then: Option<Then>,
+    /// Ends the run with an outcome.
+    #[serde(rename = "return", default, skip_serializing_if = "Option::is_none")]
+    pub return_: Option<ReturnSpec>,
+}
+
+/// What a matching handler does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Then {
+    /// Go on with the next step.
+    Continue,
+    /// Fail the run by the error's kind (transient kinds: the flow's backoff).
+    Fail,
+}
+
+/// `return: {outcome, output}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ReturnSpec {
+    /// The run's outcome (`assigned`, `skipped`, ...).
+    pub outcome: String,
+    /// The run's output; strings are templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+}
+
+/// `fail: {message}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FailSpec {
+    /// Why; a template.
+    pub message: String,
+}
+
+/// The JSON Schema of a flow file.
+pub fn flow_schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(FlowFile)).unwrap_or(Value::Null)
+}

@@ -1,0 +1,450 @@
+//! Checking a flow file before anything runs, like a compiler: every error of the file,
+//! each at its own `file:line:col`, never the first one only.
+//!
+//! - the file's shape against the format's JSON Schema (unknown keys, wrong types,
+//!   missing keys), from the Rust types in [`model`](super::model);
+//! - names: the flow's (`[a-z0-9-]+`) and each step's (`[a-z0-9_]+`, unique);
+//! - each step is exactly one kind; cards exist in the [`Catalog`];
+//! - expressions and templates parse, and read only names in scope: `event`, `run`,
+//!   `steps.<id>` of an earlier step, `error` inside `on_error`, the loop's item;
+//! - the literal parts of a card's input match the card's input schema.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::Catalog;
+use super::expr::{Expressions, Kind, kind};
+use super::model::{FlowFile, flow_schema};
+use super::source::{Located, Pos, parse, pointer_part};
+
+/// One mistake in a flow file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// The file, as given.
+    pub file: String,
+    /// Where in it.
+    pub pos: Pos,
+    /// What is wrong and why.
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.pos, self.message)
+    }
+}
+
+/// A flow that passed validation.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// Its definition.
+    pub def: Arc<FlowFile>,
+    /// The file it came from.
+    pub file: String,
+    /// Its text, as stored with each run (a run keeps the definition it started with).
+    pub source: String,
+}
+
+impl Flow {
+    /// The flow's name.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    doc: &'a Located,
+    catalog: &'a dyn Catalog,
+    exprs: &'a Expressions,
+    errors: Vec<Diagnostic>,
+}
+
+/// Names MiniJinja provides itself, which an expression may call.
+const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop"];
+
+fn is_name(text: &str, extra: char) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == extra)
+}
+
+impl Checker<'_> {
+    fn at_value(&mut self, pointer: &str, message: String) {
+        let pos = self.doc.value_pos(pointer);
+        self.push(pos, message);
+    }
+
+    fn at_key(&mut self, pointer: &str, message: String) {
+        let pos = self.doc.key_pos(pointer);
+        self.push(pos, message);
+    }
+
+    fn push(&mut self, pos: Pos, message: String) {
+        self.errors.push(Diagnostic {
+            file: self.file.to_owned(),
+            pos,
+            message,
+        });
+    }
+
+    fn shape(&mut self) {
+        let schema = flow_schema();
+        let Ok(validator) = jsonschema::validator_for(&schema) else {
+            self.push(
+                Pos::default(),
+                "the flow format's schema does not compile".into(),
+            );
+            return;
+        };
+        for error in validator.iter_errors(&self.doc.value) {
+            let pointer = error.instance_path().to_string();
+            match error.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    for key in unexpected {
+                        self.at_key(
+                            &format!("{pointer}/{}", pointer_part(key)),
+                            format!("unknown key {key:?}"),
+                        );
+                    }
+                }
+                // The step and handler kinds are checked below with clearer words.
+                jsonschema::error::ValidationErrorKind::AnyOf { .. }
+                | jsonschema::error::ValidationErrorKind::OneOfNotValid { .. }
+                    if pointer.contains("/on_error") =>
+                {
+                    self.at_value(
+                        &pointer,
+                        "on_error is `continue` or a list of handlers `{if, then: continue|fail}` or `{if, return}`".into(),
+                    );
+                }
+                _ => self.at_value(&pointer, error.to_string()),
+            }
+        }
+    }
+
+    /// Checks an expression (bare) or a template; `scope` says which names it may read.
+    fn expression(&mut self, pointer: &str, source: &str, bare: bool, scope: &Scope<'_>) {
+        let names = if bare {
+            self.exprs.check_expression(source)
+        } else {
+            self.exprs.check_template(source)
+        };
+        match names {
+            Err(e) => self.at_value(pointer, e.message),
+            Ok(names) => {
+                for name in names {
+                    if let Some(why) = scope.refuses(&name) {
+                        self.at_value(pointer, why);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every string inside `value` is a template.
+    fn templates(&mut self, pointer: &str, value: &Value, scope: &Scope<'_>) {
+        match value {
+            Value::String(text) => self.expression(pointer, text, false, scope),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.templates(&format!("{pointer}/{i}"), item, scope);
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.templates(&format!("{pointer}/{}", pointer_part(k)), v, scope);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn steps(&mut self) {
+        let Some(steps) = self.doc.value.get("steps").and_then(Value::as_array) else {
+            return;
+        };
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (index, step) in steps.iter().enumerate() {
+            let at = format!("/steps/{index}");
+            let Some(step) = step.as_object() else {
+                continue;
+            };
+            let id = step.get("id").and_then(Value::as_str).unwrap_or("");
+            if !id.is_empty() {
+                if !is_name(id, '_') {
+                    self.at_value(
+                        &format!("{at}/id"),
+                        format!("step id {id:?} must be [a-z0-9_]+"),
+                    );
+                }
+                if let Some(first) = seen.get(id) {
+                    self.at_value(
+                        &format!("{at}/id"),
+                        format!("step id {id:?} is already used by step {}", first + 1),
+                    );
+                } else {
+                    seen.insert(id.to_owned(), index);
+                }
+            }
+            let earlier: BTreeSet<&str> = steps[..index]
+                .iter()
+                .filter_map(|s| s.get("id").and_then(Value::as_str))
+                .collect();
+            let kinds: Vec<&str> = ["card", "assign", "return", "fail"]
+                .into_iter()
+                .filter(|k| step.contains_key(*k))
+                .collect();
+            match kinds.len() {
+                0 => self.at_value(&at, format!("step {id:?} has no kind: give one of card, assign, for_each with a card, return, fail")),
+                1 => {}
+                _ => self.at_value(&at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
+            }
+            if step.contains_key("for_each") && !step.contains_key("card") {
+                self.at_key(
+                    &format!("{at}/for_each"),
+                    "for_each runs a card: give `card` and `input`".into(),
+                );
+            }
+            let base = Scope {
+                earlier: &earlier,
+                item: None,
+                error: false,
+            };
+            if let Some(Value::String(cond)) = step.get("if") {
+                self.expression(&format!("{at}/if"), cond, true, &base);
+            }
+            let item = step.get("for_each").map(|_| {
+                step.get("as")
+                    .and_then(Value::as_str)
+                    .unwrap_or("item")
+                    .to_owned()
+            });
+            if let Some(Value::String(list)) = step.get("for_each") {
+                self.expression(&format!("{at}/for_each"), list, true, &base);
+            }
+            let in_loop = Scope {
+                earlier: &earlier,
+                item: item.as_deref(),
+                error: false,
+            };
+            if let Some(Value::String(card)) = step.get("card") {
+                self.card(&at, card, step.get("input"), &in_loop);
+                if let Some(Value::String(connection)) = step.get("connection")
+                    && let Some(why) = self.catalog.connection_error(connection, card)
+                {
+                    self.at_value(&format!("{at}/connection"), why);
+                }
+            } else if step.contains_key("input") {
+                self.at_key(
+                    &format!("{at}/input"),
+                    "input belongs to a card step".into(),
+                );
+            }
+            if let Some(Value::Object(assign)) = step.get("assign") {
+                for (name, expr) in assign {
+                    if let Value::String(expr) = expr {
+                        self.expression(
+                            &format!("{at}/assign/{}", pointer_part(name)),
+                            expr,
+                            true,
+                            &base,
+                        );
+                    }
+                }
+            }
+            if let Some(output) = step.get("return").and_then(|r| r.get("output")) {
+                self.templates(&format!("{at}/return/output"), output, &base);
+            }
+            if let Some(Value::String(message)) = step.get("fail").and_then(|f| f.get("message")) {
+                self.expression(&format!("{at}/fail/message"), message, false, &base);
+            }
+            if let Some(Value::Array(handlers)) = step.get("on_error") {
+                let on_error = Scope {
+                    earlier: &earlier,
+                    item: item.as_deref(),
+                    error: true,
+                };
+                for (h, handler) in handlers.iter().enumerate() {
+                    let hat = format!("{at}/on_error/{h}");
+                    if let Some(Value::String(cond)) = handler.get("if") {
+                        self.expression(&format!("{hat}/if"), cond, true, &on_error);
+                    }
+                    match (
+                        handler.get("then").is_some(),
+                        handler.get("return").is_some(),
+                    ) {
+                        (true, true) => {
+                            self.at_value(&hat, "a handler has `then` or `return`, not both".into())
+                        }
+                        (false, false) => self.at_value(
+                            &hat,
+                            "a handler needs `then: continue|fail` or `return`".into(),
+                        ),
+                        _ => {}
+                    }
+                    if let Some(output) = handler.get("return").and_then(|r| r.get("output")) {
+                        self.templates(&format!("{hat}/return/output"), output, &on_error);
+                    }
+                }
+            }
+        }
+    }
+
+    fn card(&mut self, at: &str, card: &str, input: Option<&Value>, scope: &Scope<'_>) {
+        let Some(schema) = self.catalog.input_schema(card) else {
+            self.at_value(
+                &format!("{at}/card"),
+                format!(
+                    "unknown card {card:?}: {}",
+                    self.catalog.known_cards_hint(card)
+                ),
+            );
+            return;
+        };
+        let Some(input) = input else { return };
+        self.templates(&format!("{at}/input"), input, scope);
+        let Ok(validator) = jsonschema::validator_for(&schema) else {
+            return;
+        };
+        let templated = templated_pointers(input, "");
+        for error in validator.iter_errors(input) {
+            let inner = error.instance_path().to_string();
+            if templated
+                .iter()
+                .any(|t| inner == *t || inner.starts_with(&format!("{t}/")))
+            {
+                continue;
+            }
+            if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+                error.kind()
+            {
+                for key in unexpected {
+                    self.at_key(
+                        &format!("{at}/input{inner}/{}", pointer_part(key)),
+                        format!("{card} takes no input {key:?}"),
+                    );
+                }
+                continue;
+            }
+            self.at_value(
+                &format!("{at}/input{inner}"),
+                format!("{card} input: {error}"),
+            );
+        }
+    }
+}
+
+/// Pointers (inside an input) of the strings that are templates: checked when rendered.
+fn templated_pointers(value: &Value, pointer: &str) -> Vec<String> {
+    match value {
+        Value::String(text) if kind(text) != Kind::Literal => vec![pointer.to_owned()],
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| templated_pointers(v, &format!("{pointer}/{i}")))
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| templated_pointers(v, &format!("{pointer}/{}", pointer_part(k))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The names an expression may read where it stands.
+struct Scope<'a> {
+    earlier: &'a BTreeSet<&'a str>,
+    item: Option<&'a str>,
+    error: bool,
+}
+
+impl Scope<'_> {
+    fn refuses(&self, name: &str) -> Option<String> {
+        let mut parts = name.split('.');
+        let root = parts.next().unwrap_or("");
+        match root {
+            "event" | "run" => None,
+            "error" if self.error => None,
+            "steps" => match parts.next() {
+                None => None,
+                Some(id) if self.earlier.contains(id) => None,
+                Some(id) => Some(format!("steps.{id} is not a step defined before this one")),
+            },
+            _ if Some(root) == self.item => None,
+            _ if GLOBALS.contains(&root) => None,
+            "error" => Some("`error` is only readable inside on_error".into()),
+            other => Some(format!(
+                "{other:?} is not in scope (event, steps.<id>, run{}{})",
+                if self.error { ", error" } else { "" },
+                self.item.map(|i| format!(", {i}")).unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// Validates one flow file's text; `Err` holds every mistake.
+pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, Vec<Diagnostic>> {
+    let doc = match parse(text) {
+        Ok(doc) => doc,
+        Err(errors) => {
+            return Err(errors
+                .into_iter()
+                .map(|e| Diagnostic {
+                    file: file.to_owned(),
+                    pos: e.pos,
+                    message: e.message,
+                })
+                .collect());
+        }
+    };
+    let exprs = Expressions::new();
+    let mut checker = Checker {
+        file,
+        doc: &doc,
+        catalog,
+        exprs: &exprs,
+        errors: Vec::new(),
+    };
+    checker.shape();
+    if let Some(Value::String(name)) = doc.value.get("name")
+        && !is_name(name, '-')
+    {
+        checker.at_value("/name", format!("flow name {name:?} must be [a-z0-9-]+"));
+    }
+    let events_only = Scope {
+        earlier: &BTreeSet::new(),
+        item: None,
+        error: false,
+    };
+    if let Some(Value::String(subject)) = doc.value.get("subject") {
+        checker.expression("/subject", subject, false, &events_only);
+    }
+    if let Some(Value::String(filter)) = doc.value.pointer("/trigger/okta_event/filter") {
+        checker.expression("/trigger/okta_event/filter", filter, true, &events_only);
+    }
+    checker.steps();
+    let mut errors = checker.errors;
+    if errors.is_empty() {
+        match serde_json::from_value::<FlowFile>(doc.value.clone()) {
+            Ok(def) => {
+                return Ok(Flow {
+                    def: Arc::new(def),
+                    file: file.to_owned(),
+                    source: text.to_owned(),
+                });
+            }
+            Err(e) => errors.push(Diagnostic {
+                file: file.to_owned(),
+                pos: Pos::default(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    errors.sort();
+    errors.dedup();
+    Err(errors)
+}

@@ -1,0 +1,4 @@
+//! The integration tests of `connector-runtime`, one binary with a module per area.
+
+mod engine;
+mod flows;
