@@ -11,6 +11,7 @@
 //! assert!(registry.connector("okta").is_ok());
 //! ```
 
+pub mod cards;
 mod exit;
 
 use connector_core::Registry;

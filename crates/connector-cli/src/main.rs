@@ -57,6 +57,7 @@ macro_rules! err {
 mod demo;
 mod demo_loop;
 mod demo_render;
+mod flow_cmd;
 mod limits;
 
 mod sandbox;
@@ -136,6 +137,11 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Print the Flow History from the store, or re-run a dead-lettered run.
     History(serve_cmd::HistoryArgs),
+    /// Flows as data: validate flow files, list them, run one in this process.
+    Flow {
+        #[command(subcommand)]
+        command: flow_cmd::FlowCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -198,6 +204,7 @@ fn main() -> ExitCode {
             Command::Demo => demo::run().await,
             Command::Serve(args) => serve_cmd::serve(args).await,
             Command::History(args) => serve_cmd::history(args).await,
+            Command::Flow { command } => flow_cmd::run(command).await,
         }
     })
 }
@@ -242,20 +249,6 @@ fn json_without_controls(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_json_escapes_every_control_character_and_stays_the_same_value() {
-        let error = Error::invalid_input("a\u{9b}2J b\u{7f} c\u{1b}[31m");
-        let text = json_without_controls(&error_json(&error).to_string()).into_owned();
-        assert!(!text.chars().any(char::is_control), "{text}");
-        let back: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, error_json(&error));
-    }
 }
 
 /// Writes to stdout; a reader that went away (`connector list | head`) is not an error.
@@ -333,36 +326,42 @@ fn describe(registry: &Registry, connector: &str, action: Option<&str>) -> ExitC
 
 /// Reads `--input`: JSON text, `@FILE`, or `-` for standard input.
 fn read_input(input: Option<&str>) -> Result<Value, Error> {
-    let text = match input {
+    read_json_object(input, "input")
+}
+
+/// Reads a JSON object given as text, `@FILE`, or `-` for standard input (`what` names it
+/// in messages: `input`, `event`); none is `{}`.
+pub(crate) fn read_json_object(arg: Option<&str>, what: &str) -> Result<Value, Error> {
+    let text = match arg {
         None => return Ok(json!({})),
         Some("-") => {
             let mut text = String::new();
             std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                Error::invalid_input(format!("cannot read the input from standard input: {e}"))
+                Error::invalid_input(format!("cannot read the {what} from standard input: {e}"))
             })?;
             text
         }
         Some(path) if path.starts_with('@') => {
             std::fs::read_to_string(&path[1..]).map_err(|e| {
-                Error::invalid_input(format!("cannot read the input file {}: {e}", &path[1..]))
+                Error::invalid_input(format!("cannot read the {what} file {}: {e}", &path[1..]))
             })?
         }
         Some(text) => text.to_owned(),
     };
-    parse_input(&text)
+    parse_object(&text, what)
 }
 
-/// The input as a JSON object: a UTF-8 byte-order mark (as some editors write) is skipped;
+/// The text as a JSON object: a UTF-8 byte-order mark (as some editors write) is skipped;
 /// empty input, text that is not JSON and JSON that is not an object are refused.
-fn parse_input(text: &str) -> Result<Value, Error> {
+fn parse_object(text: &str, what: &str) -> Result<Value, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(Error::invalid_input(
-            "the input is empty: give a JSON object, such as {\"id\": \"00u1\"}",
-        ));
+        return Err(Error::invalid_input(format!(
+            "the {what} is empty: give a JSON object, such as {{\"id\": \"00u1\"}}"
+        )));
     }
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid_input(format!("the input is not valid JSON: {e}")))?;
+        .map_err(|e| Error::invalid_input(format!("the {what} is not valid JSON: {e}")))?;
     if value.is_object() {
         return Ok(value);
     }
@@ -374,7 +373,7 @@ fn parse_input(text: &str) -> Result<Value, Error> {
         _ => "null",
     };
     Err(Error::invalid_input(format!(
-        "the input must be a JSON object, such as {{\"id\": \"00u1\"}}, not {found}"
+        "the {what} must be a JSON object, such as {{\"id\": \"00u1\"}}, not {found}"
     )))
 }
 
@@ -417,5 +416,19 @@ async fn run(
     match result {
         Ok(output) => print_json(&output),
         Err(e) => fail(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_json_escapes_every_control_character_and_stays_the_same_value() {
+        let error = Error::invalid_input("a\u{9b}2J b\u{7f} c\u{1b}[31m");
+        let text = json_without_controls(&error_json(&error).to_string()).into_owned();
+        assert!(!text.chars().any(char::is_control), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, error_json(&error));
     }
 }

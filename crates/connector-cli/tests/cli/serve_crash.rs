@@ -113,7 +113,14 @@ async fn sigterm_lets_runs_in_flight_finish_and_keeps_the_queued_ones_for_the_re
     .await;
     assert!(running, "three runs were never in flight:\n{}", serve.log());
     serve.term();
-    // While it drains, the hook refuses new work with 503 (Okta delivers it again later).
+    // Once the signal is taken (the log says so), the hook refuses new work with 503 while
+    // it drains (Okta delivers it again later). A delivery racing the signal may still be
+    // stored, so this waits for the runtime to say it stopped accepting.
+    let stopping = eventually(Duration::from_secs(5), || async {
+        serve.log().contains("stopping: deliveries answered 503")
+    })
+    .await;
+    assert!(stopping, "{}", serve.log());
     let refused = eventually(Duration::from_secs(3), || async {
         deliver(
             &client,

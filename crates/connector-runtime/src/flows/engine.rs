@@ -324,7 +324,9 @@ impl Runner<'_, '_> {
                     .map_err(expr_error)?
             };
             if !taken {
-                self.commit(self.record(step, StepStatus::Skipped)).await?;
+                let mut record = self.record(step, StepStatus::Skipped);
+                record.depends_on_answer = unknown;
+                self.commit(record).await?;
                 self.remember(&step.id, StepStatus::Skipped, None, None);
                 return Ok(None);
             }
@@ -387,7 +389,7 @@ impl Runner<'_, '_> {
         if step.for_each.is_some() {
             return self.for_each(step, card).await;
         }
-        let (end, mut record) = self.card(step, card, &[], None).await;
+        let (end, mut record) = self.card(step, card, &[], None, false).await;
         self.finish_card(step, end, &mut record).await
     }
 
@@ -435,6 +437,7 @@ impl Runner<'_, '_> {
         card: &str,
         extra: &[(&str, Value)],
         item: Option<usize>,
+        item_unknown: bool,
     ) -> (CardEnd, StepRecord) {
         let started = Instant::now();
         let mut record = self.record(step, StepStatus::Succeeded);
@@ -442,7 +445,8 @@ impl Runner<'_, '_> {
         let scope = self.scope(extra);
         let template = step.input.clone().unwrap_or_else(|| json!({}));
         let dry = self.attempt.dry_run;
-        record.depends_on_answer = dry && value_reads_answers(self.exprs, &template);
+        record.depends_on_answer =
+            dry && (item_unknown || value_reads_answers(self.exprs, &template));
         let rendered = if record.depends_on_answer {
             Ok(self.exprs.render_placeholders(&template, &scope))
         } else {
@@ -458,6 +462,9 @@ impl Runner<'_, '_> {
         record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let end = match outcome {
             Ok(output) => CardEnd::Output(output),
+            // A dry run stops a card where it needs a real answer: its requests so far are
+            // listed, and the flow goes on to list the next cards.
+            Err(error) if dry && error.is_dry_run_stop() => CardEnd::Output(Value::Null),
             Err(error) => self.on_error(step, error, extra),
         };
         (end, record)
@@ -547,28 +554,28 @@ impl Runner<'_, '_> {
     async fn for_each(&mut self, step: &Step, card: &str) -> Result<Option<Ending>, Error> {
         let list_expr = step.for_each.as_deref().unwrap_or("[]");
         let name = step.as_name.clone().unwrap_or_else(|| "item".to_owned());
-        let items: Vec<Value> =
-            if self.attempt.dry_run && reads_answers(self.exprs, list_expr, true) {
-                // The list comes from an answer a dry run does not have: the card is listed once.
-                vec![Value::Null]
-            } else {
-                match self
-                    .exprs
-                    .eval(list_expr, &self.scope(&[]))
-                    .map_err(expr_error)?
-                {
-                    Value::Array(items) => items,
-                    Value::Null => Vec::new(),
-                    other => {
-                        return Err(Error::invalid_input(format!(
-                            "for_each of step {} gave {}, not a list",
-                            step.id,
-                            kind_of(&other)
-                        ))
-                        .with_attempts(0));
-                    }
+        let unknown = self.attempt.dry_run && reads_answers(self.exprs, list_expr, true);
+        let items: Vec<Value> = if unknown {
+            // The list comes from an answer a dry run does not have: the card is listed once.
+            vec![Value::Null]
+        } else {
+            match self
+                .exprs
+                .eval(list_expr, &self.scope(&[]))
+                .map_err(expr_error)?
+            {
+                Value::Array(items) => items,
+                Value::Null => Vec::new(),
+                other => {
+                    return Err(Error::invalid_input(format!(
+                        "for_each of step {} gave {}, not a list",
+                        step.id,
+                        kind_of(&other)
+                    ))
+                    .with_attempts(0));
                 }
-            };
+            }
+        };
         let done: BTreeMap<usize, StepRecord> = self
             .attempt
             .done
@@ -591,7 +598,7 @@ impl Runner<'_, '_> {
         let mut runs = futures_util::stream::iter(pending.map(|(i, item)| {
             let extra = [(name.as_str(), item.clone())];
             async move {
-                let (end, record) = this.card(step, card, &extra, Some(i)).await;
+                let (end, record) = this.card(step, card, &extra, Some(i), unknown).await;
                 (i, end, record)
             }
         }))

@@ -8,6 +8,7 @@
 //! | `validate` | every mistake of a file, at its `file:line:col` |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
 //! | `engine` | running the steps of a try against a [`Catalog`] and a [`Journal`] |
+//! | `once` | one try in this process, reported as Flow History shows a run ([`run_once`]) |
 //!
 //! The engine knows steps, not services: a card is an action id that the [`Catalog`]
 //! (the command line's registry of connectors) runs.
@@ -31,6 +32,7 @@
 mod engine;
 mod expr;
 pub mod model;
+mod once;
 mod source;
 mod validate;
 
@@ -42,6 +44,7 @@ pub use engine::{
 };
 pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
 pub use model::{FlowFile, flow_schema};
+pub use once::{RunView, run_once};
 pub use source::{Located, Pos, SyntaxError, parse};
 pub use validate::{Diagnostic, Flow, validate};
 

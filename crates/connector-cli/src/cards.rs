@@ -1,0 +1,154 @@
+//! The cards flows can use: every action of every registered connector, by
+//! `<connector>.<action>`, on the connection the environment describes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use connector_core::{DryRunLog, Env, Error, RecordedRequest, Registry, Session};
+use connector_runtime::flows::Catalog;
+use serde_json::Value;
+
+/// The registry's actions as flow cards; connections are made on first use, so that
+/// validating a flow needs no credential.
+pub struct Cards {
+    registry: Registry,
+    env: Env,
+    sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
+    dry_run: Option<DryRunLog>,
+    recorded: std::sync::Mutex<Vec<(String, Value, Vec<RecordedRequest>)>>,
+}
+
+impl std::fmt::Debug for Cards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cards").finish_non_exhaustive()
+    }
+}
+
+impl Cards {
+    /// The cards of `registry`, connected with `env` when they run.
+    pub fn new(registry: Registry, env: Env) -> Cards {
+        Cards {
+            registry,
+            env,
+            sessions: tokio::sync::Mutex::new(HashMap::new()),
+            dry_run: None,
+            recorded: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Keeps, per card run, the requests `log` recorded (a dry run's `env` records into it).
+    pub fn recording(mut self, log: DryRunLog) -> Cards {
+        self.dry_run = Some(log);
+        self
+    }
+
+    /// In a dry run: each card run (card, input) with the requests it would send, in order.
+    /// Card runs at once (a `for_each` with `concurrency` above 1) may share requests.
+    pub fn recorded(&self) -> Vec<(String, Value, Vec<RecordedRequest>)> {
+        self.recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The display name of a card (`Okta · Read User`), for people.
+    pub fn title(&self, card: &str) -> String {
+        let Some((connector, action)) = card.split_once('.') else {
+            return card.to_owned();
+        };
+        match (
+            self.registry.connector(connector),
+            self.registry.action(connector, action),
+        ) {
+            (Ok(c), Ok(a)) => format!("{} · {}", c.name(), a.name),
+            _ => card.to_owned(),
+        }
+    }
+
+    async fn session(&self, connector: &str) -> Result<Arc<dyn Session>, Error> {
+        let mut sessions = self.sessions.lock().await;
+        if let Some(session) = sessions.get(connector) {
+            return Ok(session.clone());
+        }
+        let session: Arc<dyn Session> =
+            Arc::from(self.registry.connector(connector)?.connect(&self.env)?);
+        sessions.insert(connector.to_owned(), session.clone());
+        Ok(session)
+    }
+}
+
+#[async_trait::async_trait]
+impl Catalog for Cards {
+    fn input_schema(&self, card: &str) -> Option<Value> {
+        let (connector, action) = card.split_once('.')?;
+        self.registry
+            .action(connector, action)
+            .ok()
+            .map(|a| a.input_schema)
+    }
+
+    fn known_cards_hint(&self, card: &str) -> String {
+        let connector = card.split_once('.').map_or(card, |(c, _)| c);
+        match self.registry.connector(connector) {
+            Ok(c) => format!(
+                "{connector}'s cards are {}",
+                c.actions()
+                    .iter()
+                    .map(|a| format!("{connector}.{}", a.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(_) => format!(
+                "cards are <connector>.<action>; the connectors are {}",
+                self.registry
+                    .connectors()
+                    .iter()
+                    .map(|c| c.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    fn connection_error(&self, name: &str, _card: &str) -> Option<String> {
+        Some(format!(
+            "no connection named {name:?}: this version runs every card on its connector's \
+             connection from the environment (OKTA_*, BOARDS_*); remove `connection`"
+        ))
+    }
+
+    async fn run(
+        &self,
+        card: &str,
+        _connection: Option<&str>,
+        input: Value,
+    ) -> connector_core::Result<Value> {
+        let (connector, action) = card.split_once('.').ok_or_else(|| {
+            Error::invalid_input(format!(
+                "{} is not a card id (<connector>.<action>)",
+                connector_core::quote_input(card)
+            ))
+        })?;
+        let Some(log) = &self.dry_run else {
+            return self.session(connector).await?.run(action, input).await;
+        };
+        let before = log.requests().len();
+        let result = self
+            .session(connector)
+            .await?
+            .run(action, input.clone())
+            .await;
+        let requests = log.requests().split_off(before.min(log.requests().len()));
+        self.recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((card.to_owned(), input, requests));
+        result
+    }
+}
+
+/// The template flow shipped in the binary: "Add User to Admin Role".
+pub const TEMPLATE_FLOW: (&str, &str) = (
+    "add-user-to-admin-role.yaml",
+    include_str!("../flows/add-user-to-admin-role.yaml"),
+);

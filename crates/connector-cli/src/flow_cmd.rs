@@ -1,0 +1,294 @@
+//! `connector flow validate|list|run`: flow files checked, listed and run in this process.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use connector_cli::cards::{Cards, TEMPLATE_FLOW};
+use connector_core::{DryRunLog, Env, Error};
+use connector_runtime::flows::{Diagnostic, Flow, run_once, validate};
+use serde_json::{Value, json};
+
+use crate::{fail, print_json};
+
+/// `connector flow`'s subcommands.
+#[derive(Subcommand)]
+pub(crate) enum FlowCommand {
+    /// Check flow files (or folders of them): every error of every file, as
+    /// file:line:col; exit 2 if any.
+    Validate {
+        /// Files, or folders whose *.yaml, *.yml and *.json files are read.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List the flows of a folder (default: the template built into this binary).
+    List {
+        /// The folder of flow files.
+        #[arg(long)]
+        flows: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a flow once in this process and print the run as Flow History shows it; exit 0
+    /// when it ends with an outcome, else by the error's kind.
+    Run {
+        /// The flow file.
+        file: PathBuf,
+        /// The trigger's payload: JSON text, @FILE, or - for standard input (default {}).
+        #[arg(long)]
+        event: Option<String>,
+        /// List every card's requests and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub(crate) async fn run(command: FlowCommand) -> ExitCode {
+    match command {
+        FlowCommand::Validate { paths } => validate_paths(&paths),
+        FlowCommand::List { flows, json } => list(flows.as_deref(), json),
+        FlowCommand::Run {
+            file,
+            event,
+            dry_run,
+        } => run_file(&file, event.as_deref(), dry_run).await,
+    }
+}
+
+/// The flow files a path names: the file, or a folder's `*.yaml`, `*.yml` and `*.json`.
+fn files_of(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        Error::invalid_input(format!("cannot read the folder {}: {e}", path.display()))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn cards() -> Cards {
+    Cards::new(connector_cli::registry(), Env::from_process())
+}
+
+/// Reads and validates every file; every mistake of every file, or the flows.
+fn load(paths: &[PathBuf], cards: &Cards) -> Result<Vec<Flow>, Vec<Diagnostic>> {
+    let mut flows = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let files = match files_of(path) {
+            Ok(files) => files,
+            Err(e) => {
+                errors.push(Diagnostic {
+                    file: path.display().to_string(),
+                    pos: Default::default(),
+                    message: e.message().to_owned(),
+                });
+                continue;
+            }
+        };
+        for file in files {
+            let name = file.display().to_string();
+            match std::fs::read_to_string(&file) {
+                Ok(text) => match validate(&name, &text, cards) {
+                    Ok(flow) => flows.push(flow),
+                    Err(mut found) => errors.append(&mut found),
+                },
+                Err(e) => errors.push(Diagnostic {
+                    file: name,
+                    pos: Default::default(),
+                    message: format!("cannot read the file: {e}"),
+                }),
+            }
+        }
+    }
+    let mut names: Vec<(&str, &str)> = Vec::new();
+    for flow in &flows {
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == flow.name()) {
+            errors.push(Diagnostic {
+                file: flow.file.clone(),
+                pos: connector_runtime::flows::Pos { line: 1, col: 1 },
+                message: format!("the flow name {:?} is already used by {first}", flow.name()),
+            });
+        } else {
+            names.push((flow.name(), &flow.file));
+        }
+    }
+    if errors.is_empty() {
+        Ok(flows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn report(errors: &[Diagnostic]) -> ExitCode {
+    for error in errors {
+        errln!("{}", connector_runtime::printable(&error.to_string()));
+    }
+    errln!(
+        "{} error{} in flow files",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    ExitCode::from(2)
+}
+
+fn validate_paths(paths: &[PathBuf]) -> ExitCode {
+    match load(paths, &cards()) {
+        Ok(flows) => {
+            for flow in &flows {
+                outln!(
+                    "ok  {}  ({}, {} steps)",
+                    flow.file,
+                    flow.name(),
+                    flow.def.steps.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => report(&errors),
+    }
+}
+
+/// The flows of `--flows DIR`, or the template built into the binary.
+pub(crate) fn flows_or_template(
+    dir: Option<&Path>,
+    cards: &Cards,
+) -> Result<Vec<Flow>, Vec<Diagnostic>> {
+    match dir {
+        Some(dir) => load(&[dir.to_owned()], cards),
+        None => {
+            let (file, text) = TEMPLATE_FLOW;
+            validate(&format!("(built in) {file}"), text, cards).map(|flow| vec![flow])
+        }
+    }
+}
+
+fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
+    let flows = match flows_or_template(dir, &cards()) {
+        Ok(flows) => flows,
+        Err(errors) => return report(&errors),
+    };
+    let described: Vec<Value> = flows
+        .iter()
+        .map(|flow| {
+            json!({
+                "name": flow.name(),
+                "description": flow.def.description,
+                "trigger": flow.def.trigger,
+                "steps": flow.def.steps.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+                "file": flow.file,
+            })
+        })
+        .collect();
+    if as_json {
+        return print_json(&json!({ "flows": described }));
+    }
+    let mut text = String::new();
+    for flow in &flows {
+        let trigger = serde_json::to_value(&flow.def.trigger)
+            .ok()
+            .and_then(|t| t.as_object().and_then(|o| o.keys().next().cloned()))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{:<32} {:<11} {} steps  {}\n",
+            flow.name(),
+            trigger,
+            flow.def.steps.len(),
+            flow.def.description.as_deref().unwrap_or("")
+        ));
+    }
+    crate::emit(&text)
+}
+
+async fn run_file(file: &Path, event: Option<&str>, dry_run: bool) -> ExitCode {
+    let event = match crate::read_json_object(event, "event") {
+        Ok(event) => event,
+        Err(e) => return fail(&e),
+    };
+    let log = DryRunLog::new();
+    let mut env = Env::from_process();
+    if dry_run {
+        env = env.with_dry_run(log.clone());
+    }
+    let from = env.clone();
+    let (env, shared) = match crate::limits::with_shared_limits(env, &from) {
+        Ok(pair) => pair,
+        Err(e) => return fail(&e),
+    };
+    let mut cards = Cards::new(connector_cli::registry(), env);
+    if dry_run {
+        cards = cards.recording(log.clone());
+    }
+    let flow = match load(&[file.to_owned()], &cards) {
+        Ok(mut flows) if flows.len() == 1 => flows.remove(0),
+        Ok(_) => {
+            return fail(&Error::invalid_input(format!(
+                "{} holds no single flow: give one flow file",
+                file.display()
+            )));
+        }
+        Err(errors) => return report(&errors),
+    };
+    let run = run_once(&flow, &event, &cards, dry_run).await;
+    shared.flush().await;
+    let mut shown = serde_json::to_value(&run).unwrap_or(Value::Null);
+    if dry_run && let Value::Object(map) = &mut shown {
+        map.insert("dryRun".into(), Value::Bool(true));
+        attach_requests(map, cards.recorded());
+    }
+    let printed = print_json(&shown);
+    match (&run.outcome, &run.failure) {
+        (Some(_), None) => printed,
+        (_, Some(error)) => ExitCode::from(connector_cli::exit_code(error.kind())),
+        (None, None) => ExitCode::from(1),
+    }
+}
+
+/// A dry run's output: each card step with the requests it would send (marked
+/// `dependsOnAnswer` when its input uses an earlier answer), and all of them in order.
+fn attach_requests(
+    run: &mut serde_json::Map<String, Value>,
+    mut recorded: Vec<(String, Value, Vec<connector_core::RecordedRequest>)>,
+) {
+    let mut all = Vec::new();
+    if let Some(Value::Array(steps)) = run.get_mut("steps") {
+        for step in steps.iter_mut() {
+            let (Some(card), Some(input)) = (step["card"].as_str(), step.get("input")) else {
+                continue;
+            };
+            let Some(at) = recorded
+                .iter()
+                .position(|(c, i, _)| c == card && connector_core::mask_secrets(i) == *input)
+            else {
+                continue;
+            };
+            let (_, _, requests) = recorded.remove(at);
+            let depends = step["dependsOnAnswer"] == Value::Bool(true);
+            let requests: Vec<Value> = requests
+                .iter()
+                .map(|r| {
+                    let mut shown = serde_json::to_value(r).unwrap_or(Value::Null);
+                    if depends && let Value::Object(map) = &mut shown {
+                        map.insert("dependsOnAnswer".into(), Value::Bool(true));
+                    }
+                    shown
+                })
+                .collect();
+            all.extend(requests.iter().cloned());
+            step["requests"] = Value::Array(requests);
+        }
+    }
+    run.insert("requests".into(), Value::Array(all));
+}
