@@ -51,20 +51,6 @@ impl Cards {
             .clone()
     }
 
-    /// The display name of a card (`Okta · Read User`), for people.
-    pub fn title(&self, card: &str) -> String {
-        let Some((connector, action)) = card.split_once('.') else {
-            return card.to_owned();
-        };
-        match (
-            self.registry.connector(connector),
-            self.registry.action(connector, action),
-        ) {
-            (Ok(c), Ok(a)) => format!("{} · {}", c.name(), a.name),
-            _ => card.to_owned(),
-        }
-    }
-
     async fn session(&self, connector: &str) -> Result<Arc<dyn Session>, Error> {
         let mut sessions = self.sessions.lock().await;
         if let Some(session) = sessions.get(connector) {
@@ -79,6 +65,20 @@ impl Cards {
 
 #[async_trait::async_trait]
 impl Catalog for Cards {
+    /// The display name of a card (`Okta · Read User`), for people.
+    fn title(&self, card: &str) -> String {
+        let Some((connector, action)) = card.split_once('.') else {
+            return card.to_owned();
+        };
+        match (
+            self.registry.connector(connector),
+            self.registry.action(connector, action),
+        ) {
+            (Ok(c), Ok(a)) => format!("{} · {}", c.name(), a.name),
+            _ => card.to_owned(),
+        }
+    }
+
     fn input_schema(&self, card: &str) -> Option<Value> {
         let (connector, action) = card.split_once('.')?;
         self.registry

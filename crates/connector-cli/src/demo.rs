@@ -198,7 +198,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         progress,
     };
 
-    let runtime = crate::demo_loop::Loop::start(sandbox, Okta::from_env(&env)?).await?;
+    let runtime = crate::demo_loop::Loop::start(sandbox, &env).await?;
     inject_one_429(sandbox);
 
     // Test Flow: Create Okta User; the event hook starts the template in the runtime.
@@ -228,7 +228,7 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
     );
     // The sandbox announced the user to the runtime's event hook; the runtime ran the
     // template (through one 429 on the role call, retried by the pipeline).
-    let ada_run = runtime.finished_run(&ada_id).await;
+    let ada_run = runtime.finished_run("ada.lovelace@example.com").await;
     runner.check(
         "the event hook's run assigns HELP_DESK_ADMIN to the Support user",
         ada_run.as_ref().and_then(|r| r.outcome.as_deref()) == Some("assigned"),
@@ -273,7 +273,9 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
         )
         .await;
     let grace_id = str_at(&grace, "/id").unwrap_or_default().to_owned();
-    let grace_run = runtime.finished_run(&grace_id).await;
+    let grace_run = runtime
+        .finished_run(str_at(&grace, "/profile/login").unwrap_or_default())
+        .await;
     runner.check(
         "the event hook's run skips the Engineering user",
         grace_run.as_ref().and_then(|r| r.outcome.as_deref()) == Some("skipped"),
@@ -375,8 +377,8 @@ pub(crate) async fn scenario(sandbox: &Sandbox, progress: bool) -> Result<Histor
     let retried = history
         .runs
         .iter()
-        .flat_map(|r| &r.cards)
-        .any(|c| c.action == "custom-api-action" && c.attempts == 2);
+        .flat_map(|r| &r.steps)
+        .any(|s| s.card.as_deref() == Some("okta.custom-api-action") && s.attempts == 2);
     history.checks.push(Check {
         what: "the role call answered 429 once shows 2 attempts in the runtime's history"
             .to_owned(),

@@ -4,9 +4,11 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use connector_core::Error;
+use std::sync::Arc;
+
+use connector_cli::cards::Cards;
 use connector_core::secrecy::SecretString;
-use connector_okta::Okta;
+use connector_core::{Env, Error};
 use connector_runtime::{
     CancellationToken, HistoryQuery, Run, RuntimeConfig, Service, StopReport, Store, TempDb,
 };
@@ -35,7 +37,7 @@ fn random_secret() -> String {
 impl Loop {
     /// Starts the runtime on loopback and points the sandbox's event hook at it, each event
     /// delivered twice (Okta delivers at least once).
-    pub(crate) async fn start(sandbox: &Sandbox, okta: Okta) -> Result<Loop, Error> {
+    pub(crate) async fn start(sandbox: &Sandbox, env: &Env) -> Result<Loop, Error> {
         let db = TempDb::new();
         let store = Store::open(&db.url())
             .await
@@ -45,7 +47,14 @@ impl Loop {
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.admin_listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.poll = Duration::from_millis(20);
-        let service = connector_cli::hooks::service(okta, store, config);
+        let cards = Arc::new(Cards::new(connector_cli::registry(), env.clone()));
+        let template = connector_cli::hooks::template(cards.as_ref()).map_err(|errors| {
+            Error::configuration(format!(
+                "the built-in template does not validate: {}",
+                errors.first().map(ToString::to_string).unwrap_or_default()
+            ))
+        })?;
+        let service = connector_cli::hooks::service(vec![template], cards, env, store, config)?;
         let started = connector_runtime::start(service.clone())
             .await
             .map_err(|e| Error::configuration(format!("cannot start the runtime: {e}")))?;
@@ -63,11 +72,12 @@ impl Loop {
         })
     }
 
-    /// Waits (at most 10 s) until the user's run is finished, and returns it.
-    pub(crate) async fn finished_run(&self, user_id: &str) -> Option<Run> {
+    /// Waits (at most 10 s) until the run about `subject` (the user's login) is finished,
+    /// and returns it.
+    pub(crate) async fn finished_run(&self, subject: &str) -> Option<Run> {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut query = HistoryQuery::newest(10);
-        query.user = Some(user_id.to_owned());
+        query.subject = Some(subject.to_owned());
         while Instant::now() < deadline {
             if let Ok(page) = self.service.store().history(&query).await
                 && let Some(run) = page

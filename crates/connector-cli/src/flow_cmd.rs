@@ -132,7 +132,7 @@ fn load(paths: &[PathBuf], cards: &Cards) -> Result<Vec<Flow>, Vec<Diagnostic>> 
     }
 }
 
-fn report(errors: &[Diagnostic]) -> ExitCode {
+pub(crate) fn report(errors: &[Diagnostic]) -> ExitCode {
     for error in errors {
         errln!("{}", connector_runtime::printable(&error.to_string()));
     }

@@ -1,13 +1,17 @@
-//! `connector serve`'s wiring: the Okta connection, the store and the help-desk flow handed
-//! to the runtime (`connector-runtime`), which holds the logic: durable intake of event-hook
-//! deliveries, workers, retries, Flow History and metrics.
+//! `connector serve`'s wiring: the flows (files, or the template built in), the cards they
+//! call (the registry's connectors, on the environment's connections), the store and the
+//! credential check, handed to the runtime (`connector-runtime`), which holds the logic:
+//! durable intake of event-hook deliveries, workers, retries, Flow History and metrics.
+
+use std::sync::Arc;
 
 use connector_core::secrecy::SecretString;
 use connector_core::{Env, Error};
 use connector_okta::Okta;
-use connector_runtime::{
-    Flows, HelpDeskFlow, RuntimeConfig, Service, Store, okta_credential_check,
-};
+use connector_runtime::flows::{Catalog, Diagnostic, Flow, validate};
+use connector_runtime::{CredentialCheck, Flows, RuntimeConfig, Service, Store};
+
+use crate::cards::{Cards, TEMPLATE_FLOW};
 
 pub use connector_runtime::intake::{MAX_BODY_BYTES, router};
 
@@ -36,9 +40,60 @@ pub fn secrets(env: &Env) -> Result<(SecretString, Option<SecretString>), Error>
     Ok((SecretString::from(secret), admin))
 }
 
-/// A runtime running the help-desk template on `okta` over `store`, checking the
-/// credential with one cheap call.
-pub fn service(okta: Okta, store: Store, config: RuntimeConfig) -> Service {
-    let flows = Flows::new().with(HelpDeskFlow::new(okta.clone()));
-    Service::new(store, flows, config).with_credential_check(okta_credential_check(okta))
+/// The credential check for an Okta org: `GET /api/v1/users?limit=1`.
+pub fn okta_credential_check(okta: Okta) -> CredentialCheck {
+    Arc::new(move || {
+        let okta = okta.clone();
+        Box::pin(async move {
+            let input = connector_core::CustomApiInput {
+                method: Some("GET".to_owned()),
+                relative_url: Some("/api/v1/users?limit=1".to_owned()),
+                ..connector_core::CustomApiInput::default()
+            };
+            connector_core::custom_api_call(okta.connection(), &input, None)
+                .await
+                .map(|_| ())
+        })
+    })
+}
+
+/// The template flow, validated against `cards`.
+pub fn template(cards: &dyn Catalog) -> Result<Flow, Vec<Diagnostic>> {
+    let (file, text) = TEMPLATE_FLOW;
+    validate(&format!("(built in) {file}"), text, cards)
+}
+
+/// Whether any of `flows` calls an Okta card.
+pub fn uses_okta(flows: &[Flow]) -> bool {
+    flows.iter().any(|flow| {
+        flow.def
+            .steps
+            .iter()
+            .any(|s| s.card.as_deref().is_some_and(|c| c.starts_with("okta.")))
+    })
+}
+
+/// A runtime running `flows` over `store`, with the cards of the registry on `env`'s
+/// connections, checking the Okta credential with one cheap call when a flow uses Okta.
+pub fn service(
+    flows: Vec<Flow>,
+    cards: Arc<Cards>,
+    env: &Env,
+    store: Store,
+    config: RuntimeConfig,
+) -> Result<Service, Error> {
+    let check = if uses_okta(&flows) {
+        Some(okta_credential_check(Okta::from_env(env)?))
+    } else {
+        None
+    };
+    let mut set = Flows::new(cards);
+    for flow in flows {
+        set = set.with(flow);
+    }
+    let service = Service::new(store, set, config);
+    Ok(match check {
+        Some(check) => service.with_credential_check(check),
+        None => service,
+    })
 }

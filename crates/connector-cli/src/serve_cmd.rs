@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use connector_core::{Env, Error, ErrorKind};
 use connector_runtime::{
-    DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, RuntimeConfig, RuntimeError, Store,
+    DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, Resume, RuntimeConfig, RuntimeError, Store,
 };
 
 use crate::{emit, fail};
@@ -14,6 +14,10 @@ use crate::{emit, fail};
 /// `connector serve`'s options.
 #[derive(Args)]
 pub(crate) struct ServeArgs {
+    /// A folder of flow files (*.yaml, *.yml, *.json) to run; default: the template built
+    /// into the binary ("Add User to Admin Role").
+    #[arg(long)]
+    flows: Option<std::path::PathBuf>,
     /// The hook listener's address.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -68,12 +72,19 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
+    let cards = std::sync::Arc::new(connector_cli::cards::Cards::new(
+        connector_cli::registry(),
+        env.clone(),
+    ));
+    let flows = match crate::flow_cmd::flows_or_template(args.flows.as_deref(), &cards) {
+        Ok(flows) => flows,
+        Err(errors) => {
+            errln!("connector serve: refusing to start: the flows are not valid");
+            return crate::flow_cmd::report(&errors);
+        }
+    };
     let (secret, admin_token) = match connector_cli::hooks::secrets(&env) {
         Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let okta = match connector_okta::Okta::from_env(&env) {
-        Ok(o) => o,
         Err(e) => return fail(&e),
     };
     let mut config = RuntimeConfig::new(secret);
@@ -105,7 +116,11 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return open_failed(&args.store, e),
     };
-    let service = connector_cli::hooks::service(okta, store, config);
+    let flow_names: Vec<String> = flows.iter().map(|f| f.name().to_owned()).collect();
+    let service = match connector_cli::hooks::service(flows, cards, &env, store, config) {
+        Ok(service) => service,
+        Err(e) => return fail(&e),
+    };
     let started = match connector_runtime::start(service).await {
         Ok(s) => s,
         Err(RuntimeError::CredentialRefused(e)) => {
@@ -121,10 +136,11 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(&Error::configuration(e.to_string())),
     };
     errln!(
-        "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {})",
+        "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {}; flows: {})",
         started.hook_addr(),
         started.admin_addr(),
-        connector_runtime::redact_url(&args.store)
+        connector_runtime::redact_url(&args.store),
+        flow_names.join(", ")
     );
     let report = started
         .serve(connector_runtime::shutdown_on_signals())
@@ -153,9 +169,18 @@ pub(crate) struct HistoryArgs {
     /// Only runs in this state.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(connector_runtime::STATES))]
     state: Option<String>,
-    /// Only runs about this user id.
+    /// Only runs of this flow.
     #[arg(long)]
-    user: Option<String>,
+    flow: Option<String>,
+    /// Only runs whose subject holds this text.
+    #[arg(long)]
+    subject: Option<String>,
+    /// Only runs queued at or after this time (RFC 3339, 2026-12-01T00:00:00Z).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only runs queued before this time (RFC 3339).
+    #[arg(long)]
+    until: Option<String>,
     /// At most this many runs, newest first (1 to 500).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
     limit: u32,
@@ -169,8 +194,14 @@ pub(crate) struct HistoryArgs {
 
 #[derive(Subcommand)]
 enum HistoryAction {
-    /// Queue a dead-lettered run again (a running `connector serve` on the store runs it).
+    /// Start a new run from the same event as RUN_ID (any run), linked by rerunOf, with
+    /// the definition that run started with (a running `connector serve` runs it).
     Rerun {
+        /// The run's id.
+        run_id: String,
+    },
+    /// Go on with a dead-lettered run from its failed step (a new try of the same run).
+    Resume {
         /// The run's id.
         run_id: String,
     },
@@ -181,27 +212,46 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return open_failed(&args.store, e),
     };
-    if let Some(HistoryAction::Rerun { run_id }) = &args.action {
-        let shown = connector_core::quote_input(run_id);
-        return match store.rerun(run_id, now_ms()).await {
-            Ok(Rerun::Queued) => {
-                crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
-            }
-            Ok(Rerun::NotFound) => fail(&Error::new(
-                ErrorKind::NotFound,
-                format!("no run {shown} in the store"),
-            )),
-            Ok(_) => fail(&Error::new(
-                ErrorKind::Conflict,
-                format!("run {shown} is not dead-lettered; only those can be re-run"),
-            )),
-            Err(e) => open_failed(&args.store, e),
-        };
+    match &args.action {
+        Some(HistoryAction::Rerun { run_id }) => {
+            let shown = connector_core::quote_input(run_id);
+            return match store.rerun(run_id, None, now_ms()).await {
+                Ok(Rerun::Queued { run_id: new_id }) => crate::print_json(
+                    &serde_json::json!({"runId": new_id, "rerunOf": run_id, "state": "queued"}),
+                ),
+                Ok(_) => fail(&Error::new(
+                    ErrorKind::NotFound,
+                    format!("no run {shown} in the store"),
+                )),
+                Err(e) => open_failed(&args.store, e),
+            };
+        }
+        Some(HistoryAction::Resume { run_id }) => {
+            let shown = connector_core::quote_input(run_id);
+            return match store.resume(run_id, now_ms()).await {
+                Ok(Resume::Queued) => {
+                    crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
+                }
+                Ok(Resume::NotFound) => fail(&Error::new(
+                    ErrorKind::NotFound,
+                    format!("no run {shown} in the store"),
+                )),
+                Ok(_) => fail(&Error::new(
+                    ErrorKind::Conflict,
+                    format!("run {shown} is not dead-lettered; only those can be resumed"),
+                )),
+                Err(e) => open_failed(&args.store, e),
+            };
+        }
+        None => {}
     }
     let mut query = HistoryQuery::newest(args.limit);
     query.outcome = args.outcome.clone();
     query.state = args.state.clone();
-    query.user = args.user.clone();
+    query.flow = args.flow.clone();
+    query.subject = args.subject.clone();
+    query.since = args.since.clone();
+    query.until = args.until.clone();
     query.cursor = args.cursor.clone();
     let page = match store.history(&query).await {
         Ok(page) => page,

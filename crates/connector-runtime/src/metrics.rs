@@ -34,6 +34,8 @@ pub struct Metrics {
     deliveries: Family<Labels, Counter>,
     runs: Family<Labels, Counter>,
     run_duration: Family<Labels, Histogram, fn() -> Histogram>,
+    steps: Family<Labels, Counter>,
+    step_duration: Family<Labels, Histogram, fn() -> Histogram>,
     queue_depth: Gauge,
     oldest_queued: Gauge<f64, AtomicU64>,
     api_attempts: Family<Labels, Counter>,
@@ -56,6 +58,8 @@ impl Metrics {
             deliveries: Family::default(),
             runs: Family::default(),
             run_duration: Family::new_with_constructor(seconds_histogram),
+            steps: Family::default(),
+            step_duration: Family::new_with_constructor(seconds_histogram),
             queue_depth: Gauge::default(),
             oldest_queued: Gauge::default(),
             api_attempts: Family::default(),
@@ -78,6 +82,16 @@ impl Metrics {
             "run_duration_seconds",
             "Duration of a run's try, by flow",
             m.run_duration.clone(),
+        );
+        registry.register(
+            "steps",
+            "Steps committed, by flow, step and status (succeeded, failed, skipped, continued)",
+            m.steps.clone(),
+        );
+        registry.register(
+            "step_duration_seconds",
+            "Duration of a step, by flow and step",
+            m.step_duration.clone(),
         );
         registry.register(
             "queue_depth",
@@ -127,6 +141,26 @@ impl Metrics {
             .inc();
         self.run_duration
             .get_or_create(&labels(&[("flow", flow)]))
+            .observe(seconds);
+    }
+
+    /// A step was committed with this status.
+    pub fn step(&self, flow: &str, step: &str, status: crate::flows::StepStatus, seconds: f64) {
+        let status = match status {
+            crate::flows::StepStatus::Succeeded => "succeeded",
+            crate::flows::StepStatus::Failed => "failed",
+            crate::flows::StepStatus::Skipped => "skipped",
+            crate::flows::StepStatus::Continued => "continued",
+        };
+        self.steps
+            .get_or_create(&labels(&[
+                ("flow", flow),
+                ("step", step),
+                ("status", status),
+            ]))
+            .inc();
+        self.step_duration
+            .get_or_create(&labels(&[("flow", flow), ("step", step)]))
             .observe(seconds);
     }
 

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::flows::StepStatus;
 use crate::store::Run;
 
 /// `text` with every control character (C0, DEL, C1: what a terminal would act on, such
@@ -41,8 +42,8 @@ fn compact(value: &Value, limit: usize) -> String {
     printable(&text).into_owned()
 }
 
-/// One line per run (outcome, tries, user, event, finished), then its cards indented:
-/// title, attempts, time, input, output or error.
+/// One line per run (outcome, tries, subject, event, finished), then every try's steps
+/// indented: id, card, status, attempts, time, input, output or error.
 pub fn runs_as_text(runs: &[Run]) -> String {
     let mut out = String::new();
     for run in runs {
@@ -50,41 +51,64 @@ pub fn runs_as_text(runs: &[Run]) -> String {
         let mark = match run.outcome.as_deref() {
             _ if failed => "✘",
             Some("retrying") => "↻",
-            Some(_) if run.state == "finished" => "✔",
+            Some(_) if run.finished_at.is_some() => "✔",
             _ => "…",
         };
         out.push_str(&format!(
-            "  {mark} {}  {:<15} {} tr{}  user {}  event {}  {}\n",
+            "  {mark} {}  {:<15} {} tr{}  {}  event {}  {}\n",
             printable(&run.run_id),
             printable(run.outcome.as_deref().unwrap_or(&run.state)),
             run.tries,
             if run.tries == 1 { "y" } else { "ies" },
-            printable(run.user_id.as_deref().unwrap_or("-")),
+            printable(run.subject.as_deref().unwrap_or("-")),
             printable(&run.event_id),
             run.finished_at
                 .as_deref()
                 .or(run.next_try_at.as_deref())
                 .unwrap_or("")
         ));
-        out.push_str(&format!("      flow: {}\n", printable(&run.flow)));
+        out.push_str(&format!("      flow: {}", printable(&run.flow)));
+        if let Some(of) = &run.rerun_of {
+            out.push_str(&format!("  (re-run of {})", printable(of)));
+        }
+        out.push('\n');
         if let Some(output) = &run.output {
             out.push_str(&format!("      output: {}\n", compact(output, 200)));
         }
-        for (i, card) in run.cards.iter().enumerate() {
-            out.push_str(&format!(
-                "      {}. {} {:<42} {} attempt{}  {:.1} ms\n",
-                i + 1,
-                if card.error.is_some() { "✘" } else { "✔" },
-                printable(&card.title),
-                card.attempts,
-                if card.attempts == 1 { "" } else { "s" },
-                card.duration_ms
-            ));
-            out.push_str(&format!("         input:  {}\n", compact(&card.input, 200)));
-            if let Some(output) = &card.output {
+        for step in &run.steps {
+            let status = match step.status {
+                StepStatus::Succeeded => "✔",
+                StepStatus::Failed => "✘",
+                StepStatus::Skipped => "–",
+                StepStatus::Continued => "↷",
+            };
+            let name = match step.item {
+                Some(item) => format!("{}[{item}]", step.id),
+                None => step.id.clone(),
+            };
+            match &step.card {
+                Some(card) => out.push_str(&format!(
+                    "      try {} {status} {:<20} {:<34} {} attempt{}  {:.1} ms\n",
+                    step.try_no,
+                    printable(&name),
+                    printable(card),
+                    step.attempts,
+                    if step.attempts == 1 { "" } else { "s" },
+                    step.duration_ms
+                )),
+                None => out.push_str(&format!(
+                    "      try {} {status} {}\n",
+                    step.try_no,
+                    printable(&name)
+                )),
+            }
+            if let Some(input) = &step.input {
+                out.push_str(&format!("         input:  {}\n", compact(input, 200)));
+            }
+            if let Some(output) = &step.output {
                 out.push_str(&format!("         output: {}\n", compact(output, 200)));
             }
-            if let Some(error) = &card.error {
+            if let Some(error) = &step.error {
                 out.push_str(&format!(
                     "         error:  {} {} {} {} (request id {})\n",
                     printable(&error.kind),
@@ -95,7 +119,7 @@ pub fn runs_as_text(runs: &[Run]) -> String {
                 ));
             }
         }
-        if let (Some(error), true) = (&run.error, run.cards.iter().all(|c| c.error.is_none())) {
+        if let (Some(error), true) = (&run.error, run.steps.iter().all(|c| c.error.is_none())) {
             out.push_str(&format!("      error: {}\n", compact(error, 200)));
         }
     }

@@ -19,23 +19,6 @@ use crate::store::Store;
 pub type CredentialCheck =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = connector_core::Result<()>> + Send>> + Send + Sync>;
 
-/// The credential check for an Okta org: `GET /api/v1/users?limit=1`.
-pub fn okta_credential_check(okta: connector_okta::Okta) -> CredentialCheck {
-    Arc::new(move || {
-        let okta = okta.clone();
-        Box::pin(async move {
-            let input = connector_core::CustomApiInput {
-                method: Some("GET".to_owned()),
-                relative_url: Some("/api/v1/users?limit=1".to_owned()),
-                ..connector_core::CustomApiInput::default()
-            };
-            connector_core::custom_api_call(okta.connection(), &input, None)
-                .await
-                .map(|_| ())
-        })
-    })
-}
-
 const CREDENTIAL_UNKNOWN: u8 = 0;
 const CREDENTIAL_ACCEPTED: u8 = 1;
 const CREDENTIAL_REFUSED: u8 = 2;

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connector_core::{Error, ErrorKind};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::flow::{CardError, RunContext};
+use crate::config::parse_duration;
+use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
 use crate::service::Service;
 use crate::store::{Claimed, Completion, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, Store};
 use crate::time::now_ms;
@@ -123,7 +124,53 @@ fn next_try_wait(backoff: Duration, error: &Error) -> Duration {
         .map_or(backoff, |asked| backoff.max(asked))
 }
 
-/// Runs one claimed run and commits how it ended.
+/// Step results committed to the store, under the run's lease.
+struct StoreJournal {
+    store: Store,
+    run_id: String,
+    owner: String,
+}
+
+#[async_trait::async_trait]
+impl Journal for StoreJournal {
+    async fn commit(&self, record: &StepRecord) -> Result<(), String> {
+        match self
+            .store
+            .append_step(&self.run_id, &self.owner, record)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the run's lease was lost".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// The flow a claimed run runs: the definition it started with (by hash), else the loaded
+/// flow of its name.
+async fn flow_of(service: &Service, run: &Claimed) -> Result<Flow, Error> {
+    if let Some(hash) = &run.definition_hash {
+        if let Some(flow) = service.flows().by_hash(hash) {
+            return Ok(flow.clone());
+        }
+        if let Ok(Some(source)) = service.store().definition(hash).await {
+            let file = format!("(stored definition of {})", run.flow);
+            return crate::flows::validate(&file, &source, service.flows().catalog().as_ref())
+                .map_err(|errors| {
+                    Error::configuration(format!(
+                        "the definition run {} started with no longer validates: {}",
+                        run.run_id,
+                        errors.first().map(ToString::to_string).unwrap_or_default()
+                    ))
+                });
+        }
+    }
+    service.flows().get(&run.flow).cloned().ok_or_else(|| {
+        Error::configuration(format!("no flow named {:?} in this runtime", run.flow))
+    })
+}
+
+/// Runs one claimed run's next try and commits how it ended.
 pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaphorePermit) {
     let config = service.config();
     let started = Instant::now();
@@ -135,37 +182,82 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         config.lease,
         done.clone(),
     ));
-    let mut cx = RunContext::new(Some(service.metrics().clone()));
-    let result = match service.flows().get(&run.flow) {
-        Some(flow) => flow.run(&run.event, &mut cx).await,
-        None => Err(Error::configuration(format!(
-            "no flow named {:?} in this runtime",
-            run.flow
-        ))),
+    let flow = flow_of(&service, &run).await;
+    let committed = service.store().steps(&run.run_id).await;
+    let journal = StoreJournal {
+        store: service.store().clone(),
+        run_id: run.run_id.clone(),
+        owner: service.owner().to_owned(),
+    };
+    let (ending, backoff) = match (&flow, committed) {
+        (Ok(flow), Ok(committed)) => {
+            let ending = run_try(
+                Try {
+                    flow,
+                    event: &run.event,
+                    run_id: &run.run_id,
+                    try_no: run.tries,
+                    done: &committed,
+                    dry_run: false,
+                    metrics: Some(service.metrics()),
+                },
+                service.flows().catalog().as_ref(),
+                &journal,
+            )
+            .await;
+            let backoff = flow
+                .def
+                .retry
+                .as_ref()
+                .map(|r| {
+                    r.backoff
+                        .iter()
+                        .filter_map(|w| parse_duration(w).ok())
+                        .collect()
+                })
+                .unwrap_or_else(|| config.backoff.clone());
+            (ending, backoff)
+        }
+        (Err(e), _) => (
+            Ending::Failed(Error::new(e.kind(), e.message().to_owned())),
+            config.backoff.clone(),
+        ),
+        (_, Err(e)) => (
+            Ending::Failed(Error::new(
+                ErrorKind::Unavailable,
+                format!("cannot read the run's steps: {e}"),
+            )),
+            config.backoff.clone(),
+        ),
     };
     done.cancel();
     let now = now_ms();
-    let cards = Store::encode(&cx.into_cards());
     let retry_index = usize::try_from(
         run.tries
             .saturating_sub(run.schedule_from)
             .saturating_sub(1),
     )
     .unwrap_or(usize::MAX);
-    let completion = match &result {
-        Ok(output) => Completion {
-            state: FINISHED,
-            outcome: output.outcome.clone(),
-            due_ms: now,
-            finished_ms: now,
-            cards,
-            output: Some(Store::encode(&connector_core::mask_secrets(&output.output))),
-            error: None,
-        },
-        Err(error) => {
-            let error_json = Some(Store::encode(&CardError::from_error(error)));
-            match config
-                .backoff
+    let finished = |outcome: String, output: Option<Value>, error: Option<String>| Completion {
+        state: FINISHED,
+        outcome,
+        due_ms: now,
+        finished_ms: now,
+        output: output.map(|o| Store::encode(&connector_core::mask_secrets(&o))),
+        error,
+    };
+    let failure = match &ending {
+        Ending::Failed(error) => Some(error),
+        _ => None,
+    };
+    let completion = match &ending {
+        Ending::Returned { outcome, output } => {
+            finished(outcome.clone(), Some(output.clone()), None)
+        }
+        Ending::Completed => finished(COMPLETED.to_owned(), None, None),
+        Ending::Failed(error) => {
+            let error_json = Some(Store::encode(&StepError::from_error(error)));
+            match backoff
                 .get(retry_index)
                 .filter(|_| is_transient(error.kind()))
             {
@@ -174,24 +266,19 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     outcome: RETRYING.to_owned(),
                     due_ms: now + ms(next_try_wait(*wait, error)),
                     finished_ms: now,
-                    cards,
                     output: None,
                     error: error_json,
                 },
-                None => Completion {
-                    state: FINISHED,
-                    outcome: DEAD_LETTERED.to_owned(),
-                    due_ms: now,
-                    finished_ms: now,
-                    cards,
-                    output: Some(Store::encode(&json!({"outcome": DEAD_LETTERED}))),
-                    error: error_json,
-                },
+                None => finished(
+                    DEAD_LETTERED.to_owned(),
+                    Some(json!({"outcome": DEAD_LETTERED})),
+                    error_json,
+                ),
             }
         }
     };
     let seconds = started.elapsed().as_secs_f64();
-    let user = run.event.user_id.as_deref().unwrap_or("");
+    let flow_name = flow.as_ref().map_or(run.flow.as_str(), Flow::name);
     match service
         .store()
         .complete(&run.run_id, service.owner(), &completion)
@@ -200,14 +287,24 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         Ok(true) => {
             service
                 .metrics()
-                .run(&run.flow, &completion.outcome, seconds);
-            match &result {
-                Ok(_) => tracing::info!(
-                    run_id = %run.run_id, event_id = %run.event.key, flow = %run.flow, user_id = %user,
+                .run(flow_name, &completion.outcome, seconds);
+            if let Ok(steps) = service.store().steps(&run.run_id).await {
+                for step in steps.iter().filter(|s| s.try_no == run.tries) {
+                    service.metrics().step(
+                        flow_name,
+                        &step.id,
+                        step.status,
+                        step.duration_ms / 1000.0,
+                    );
+                }
+            }
+            match failure {
+                None => tracing::info!(
+                    run_id = %run.run_id, event_id = %run.event_key, flow = %flow_name,
                     outcome = %completion.outcome, tries = run.tries, "run finished"
                 ),
-                Err(error) => tracing::warn!(
-                    run_id = %run.run_id, event_id = %run.event.key, flow = %run.flow, user_id = %user,
+                Some(error) => tracing::warn!(
+                    run_id = %run.run_id, event_id = %run.event_key, flow = %flow_name,
                     outcome = %completion.outcome, tries = run.tries, error_kind = %error.kind(),
                     error_code = error.code().unwrap_or(""), request_id = error.request_id().unwrap_or(""),
                     error = %error, "run failed"
@@ -221,16 +318,16 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         }
         Ok(false) => match service.store().lease_owner(&run.run_id).await {
             Ok(Some(other)) if other != service.owner() => tracing::warn!(
-                run_id = %run.run_id, event_id = %run.event.key, other = %other,
+                run_id = %run.run_id, event_id = %run.event_key, other = %other,
                 "a try ended after its lease was lost; the other process's try counts"
             ),
             _ => tracing::info!(
-                run_id = %run.run_id, event_id = %run.event.key,
+                run_id = %run.run_id, event_id = %run.event_key,
                 "a try ended after its lease expired; the run is queued for another try"
             ),
         },
         Err(e) => tracing::error!(
-            run_id = %run.run_id, event_id = %run.event.key, error = %e,
+            run_id = %run.run_id, event_id = %run.event_key, error = %e,
             "cannot commit a run's outcome; it runs again when its lease expires"
         ),
     }

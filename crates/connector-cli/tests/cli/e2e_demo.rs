@@ -45,12 +45,17 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
         stdout.contains("Okta · Add User to Admin Role (template)"),
         "{stdout}"
     );
-    assert!(stdout.contains(r#""outcome":"assigned""#), "{stdout}");
+    let run_line = |outcome: &str| {
+        stdout
+            .lines()
+            .any(|l| l.contains("✔ run_") && l.contains(&format!(" {outcome} ")))
+    };
+    assert!(run_line("assigned"), "{stdout}");
     assert!(
         stdout.contains(r#""outcome":"alreadyAssigned""#),
         "{stdout}"
     );
-    assert!(stdout.contains(r#""outcome":"skipped""#), "{stdout}");
+    assert!(run_line("skipped"), "{stdout}");
     assert!(
         stdout
             .lines()
@@ -77,10 +82,9 @@ fn demo_exits_0_with_help_desk_admin_in_the_history_all_checks_held_and_no_secre
     );
     assert!(stdout.contains("4 deliveries, 2 runs"), "{stdout}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("Okta · Add User to Admin Role (template)")
-                && l.contains("2 attempts")),
+        stdout.lines().any(|l| l.contains("grant")
+            && l.contains("okta.custom-api-action")
+            && l.contains("2 attempts")),
         "no card shows the retried role call's attempts:\n{stdout}"
     );
     assert!(

@@ -44,11 +44,23 @@ async fn receiver() -> (Sandbox, Receiver) {
     let sandbox = common::sandbox().await;
     let db = TempDb::new();
     let store = Store::open(&db.url()).await.expect("the store opens");
+    let env = connector_core::Env::from_pairs([
+        ("OKTA_ORG_URL", sandbox.okta().base_url()),
+        ("OKTA_API_TOKEN", sandbox.okta().api_token().to_owned()),
+    ]);
+    let cards = std::sync::Arc::new(connector_cli::cards::Cards::new(
+        connector_cli::registry(),
+        env.clone(),
+    ));
+    let template = connector_cli::hooks::template(cards.as_ref()).expect("the template is valid");
     let service = connector_cli::hooks::service(
-        common::okta(&sandbox),
+        vec![template],
+        cards,
+        &env,
         store,
         RuntimeConfig::new(SecretString::from(SECRET)),
-    );
+    )
+    .expect("the runtime is wired");
     (sandbox, Receiver { service, _db: db })
 }
 

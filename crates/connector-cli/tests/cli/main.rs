@@ -26,5 +26,6 @@ mod secrets_trace;
 mod serve_admin;
 mod serve_browser;
 mod serve_crash;
+mod serve_flows;
 mod serve_postgres;
 mod shared_limits;

@@ -170,13 +170,13 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     );
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="Add User to Admin Role",outcome="retrying"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="retrying"} 1"#
         ),
         "{metrics}"
     );
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="Add User to Admin Role",outcome="assigned"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="assigned"} 1"#
         ),
         "{metrics}"
     );
@@ -224,7 +224,8 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
     assert!(dead, "{}", serve.log());
     let run = get_json(&client, &url).await["runs"][0].clone();
     assert_eq!(run["tries"], 1, "dead-lettered at once: {run}");
-    assert_eq!(run["cards"][0]["error"]["code"], "E0000007", "{run}");
+    assert_eq!(run["steps"][0]["error"]["code"], "E0000007", "{run}");
+    assert_eq!(run["state"], "deadLettered", "{run}");
     let run_id = run["runId"].as_str().unwrap().to_owned();
 
     let history = Command::new(env!("CARGO_BIN_EXE_connector"))
@@ -251,7 +252,7 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         .unwrap();
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="Add User to Admin Role",outcome="deadLettered"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="deadLettered"} 1"#
         ),
         "{metrics}"
     );
@@ -262,25 +263,27 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         "{metrics}"
     );
 
-    // Fix the cause, then re-run: once from the CLI (a running serve picks it up), and a
-    // second re-run of a run that is no longer dead-lettered is refused.
+    // Fix the cause, then resume: once from the CLI (a running serve picks it up), and a
+    // second resume of a run that is no longer dead-lettered is refused.
     sandbox.okta().faults().clear();
-    let rerun = Command::new(env!("CARGO_BIN_EXE_connector"))
-        .args(["history", "rerun", &run_id, "--store", &db.url()])
+    let resume = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(["history", "resume", &run_id, "--store", &db.url()])
         .output()
         .unwrap();
     assert!(
-        rerun.status.success(),
+        resume.status.success(),
         "{}",
-        String::from_utf8_lossy(&rerun.stderr)
+        String::from_utf8_lossy(&resume.stderr)
     );
     let assigned = eventually(Duration::from_secs(10), || async {
         outcome(&client, &serve.admin, &run_id).await["outcome"] == "assigned"
     })
     .await;
     assert!(assigned, "{}", serve.log());
+    let resumed = outcome(&client, &serve.admin, &run_id).await;
+    assert_eq!(resumed["tries"], 2, "{resumed}");
     let again = client
-        .post(format!("{}/history/{run_id}/rerun", serve.admin))
+        .post(format!("{}/history/{run_id}/resume", serve.admin))
         .header("x-requested-by", "connector")
         .send()
         .await
@@ -289,6 +292,27 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
     assert_eq!(
         sandbox.okta().user_role_types(&users[0]),
         Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
+    // A re-run is a new run from the same event, for any run, linked by rerunOf: the
+    // template finds the role assigned.
+    let rerun = client
+        .post(format!("{}/history/{run_id}/rerun", serve.admin))
+        .header("x-requested-by", "connector")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rerun.status(), 201, "{}", serve.log());
+    let rerun: Value = rerun.json().await.unwrap();
+    let new_id = rerun["runId"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, run_id);
+    let already = eventually(Duration::from_secs(10), || async {
+        outcome(&client, &serve.admin, &new_id).await["outcome"] == "alreadyAssigned"
+    })
+    .await;
+    assert!(already, "{}", serve.log());
+    assert_eq!(
+        outcome(&client, &serve.admin, &new_id).await["rerunOf"],
+        run_id.as_str()
     );
 }
 

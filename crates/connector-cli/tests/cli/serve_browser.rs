@@ -1,8 +1,8 @@
 //! The Flow History page in a real headless browser (Debian's `chromium`): the history lists
 //! the runs the sandbox's event hooks started, a run's page shows its cards, pages on
-//! another origin can neither press the re-run button (a form post, with or without a
+//! another origin can neither press the resume button (a form post, with or without a
 //! copied token) nor frame the page, and the button on the page itself (a plain HTML form
-//! with the page's CSRF token, no JavaScript) re-queues a dead-lettered run. Skipped, with a
+//! with the page's CSRF token, no JavaScript) resumes a dead-lettered run. Skipped, with a
 //! message, when no chromium is installed.
 
 use crate::browser_support::{Browser, chromium, dump_dom, serve_page};
@@ -38,7 +38,7 @@ async fn create_user(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_history_page_lists_runs_shows_cards_and_its_rerun_button_requeues_a_dead_letter() {
+async fn the_history_page_lists_runs_shows_steps_and_its_resume_button_finishes_a_dead_letter() {
     let Some(chromium) = chromium() else {
         eprintln!(
             "SKIPPED: no chromium on PATH (install the Debian package chromium, or set CHROMIUM)"
@@ -121,8 +121,7 @@ async fn the_history_page_lists_runs_shows_cards_and_its_rerun_button_requeues_a
 
     let page = dump_dom(&chromium, &format!("{}/runs/{assigned}", serve.admin));
     assert!(
-        page.contains("Okta · Read User")
-            && page.contains("Okta · Add User to Admin Role (template)"),
+        page.contains("Okta · Read User") && page.contains("Okta · Custom API Action"),
         "{page}"
     );
     assert!(
@@ -130,18 +129,20 @@ async fn the_history_page_lists_runs_shows_cards_and_its_rerun_button_requeues_a
         "{page}"
     );
     assert!(
-        !page.contains("<form"),
-        "no re-run button on a run that succeeded"
+        !page.contains("/resume"),
+        "no resume button on a run that succeeded"
     );
 
-    // The dead-lettered run's page has the button: a form that posts without JavaScript.
+    // The dead-lettered run's page has the resume button: a form that posts without
+    // JavaScript.
     let page = dump_dom(&chromium, &format!("{}/runs/{dead}", serve.admin));
-    let start = page.find("<form").expect("a re-run form");
+    let start = page
+        .find(&format!(
+            r#"<form method="post" action="/history/{dead}/resume""#
+        ))
+        .expect("a resume form");
     let form = &page[start..start + page[start..].find("</form>").unwrap() + 7];
-    assert!(
-        form.contains(r#"method="post""#) && form.contains(&format!("/history/{dead}/rerun")),
-        "{form}"
-    );
+    assert!(form.contains(r#"name="csrf""#), "{form}");
     sandbox.okta().faults().clear();
     let outcome_of_dead = || {
         let (client, admin, dead) = (client.clone(), serve.admin.clone(), dead.clone());
@@ -160,7 +161,7 @@ async fn the_history_page_lists_runs_shows_cards_and_its_rerun_button_requeues_a
 
     // Pages on another origin press the button: once without the token (they cannot read
     // it), once with the page's own form copied, token and all.
-    let action = format!("{}/history/{dead}/rerun", serve.admin);
+    let action = format!("{}/history/{dead}/resume", serve.admin);
     let without_token =
         format!(r#"<form method="post" action="{action}"><button>go</button></form>"#);
     let with_token = form.replace(r#"action="/"#, &format!(r#"action="{}/"#, serve.admin));
@@ -200,7 +201,7 @@ async fn the_history_page_lists_runs_shows_cards_and_its_rerun_button_requeues_a
     browser.open(&format!("{}/runs/{dead}", serve.admin)).await;
     assert_eq!(browser.eval("document.title").await, format!("Run {dead}"));
     browser
-        .eval("document.getElementById('rerun').click()")
+        .eval("document.getElementById('resume').click()")
         .await;
     browser.settle().await;
     let rerun = eventually(Duration::from_secs(10), || async {

@@ -6,7 +6,8 @@
 //! | `GET /runs/{runId}` | the HTML page of one run, its cards, and a re-run button when dead-lettered |
 //! | `GET /history` | `{"runs":[...],"nextCursor":...}` (`?outcome=&user=&limit=&cursor=`) |
 //! | `GET /history/{runId}` | one run |
-//! | `POST /history/{runId}/rerun` | queues a dead-lettered run again (a form post gets 303 to its page) |
+//! | `POST /history/{runId}/rerun` | a new run from the same event, linked by `rerunOf` (201 `{"runId"}`; a form post gets 303 to the new run's page) |
+//! | `POST /history/{runId}/resume` | a dead-lettered run goes on from its failed step (202; 409 for a run in another state) |
 //! | `GET /metrics` | Prometheus text 0.0.4, or OpenMetrics when `Accept` asks for it |
 //! | `GET /healthz`, `GET /readyz` | the probes, without a token and for any `Host` |
 //!
@@ -38,7 +39,7 @@ use serde_json::json;
 use crate::intake::probes;
 use crate::listener::body::read_limited;
 use crate::service::Service;
-use crate::store::{HistoryQuery, Rerun};
+use crate::store::{HistoryQuery, Rerun, Resume};
 use crate::time::now_ms;
 use guard::{Guard, Proof};
 
@@ -58,6 +59,7 @@ pub fn router_on(service: Service, bound: SocketAddr) -> Router {
         .route("/history", get(history))
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))
+        .route("/history/{run_id}/resume", post(resume))
         .route("/metrics", get(metrics))
         .layer(Extension(guard.clone()))
         .layer(middleware::from_fn_with_state(guard, guard::check));
@@ -95,6 +97,45 @@ async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Resp
 /// The largest form a POST may carry (a CSRF token).
 const MAX_FORM_BYTES: usize = 4 * 1024;
 
+/// Checks a POST's proof that it is not a cross-site request: the Bearer token or
+/// `X-Requested-By` from the headers, or else the CSRF token of `action` in its form. `Ok`
+/// says whether it came from a page's form.
+async fn post_guard(
+    service: &Service,
+    guard: &Guard,
+    proof: Proof,
+    headers: &HeaderMap,
+    body: Body,
+    action: &str,
+) -> Result<bool, Response> {
+    if let Some(why) = guard::cross_site(headers) {
+        return Err(guard::forbidden(why));
+    }
+    if guard::post_allowed_by_headers(guard, proof, headers) {
+        return Ok(false);
+    }
+    // Only a form of one of this listener's pages carries the token of this action.
+    let refused = || {
+        guard::forbidden(
+            "this needs the page's form (its CSRF token), the admin token as a Bearer token, \
+             or X-Requested-By: connector",
+        )
+    };
+    let Ok(form) = read_limited(body, headers, MAX_FORM_BYTES, service.config().limits.body).await
+    else {
+        return Err(refused());
+    };
+    let token = url::form_urlencoded::parse(&form)
+        .find(|(name, _)| name == csrf::FIELD)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    if guard.csrf.check(action, &token) {
+        Ok(true)
+    } else {
+        Err(refused())
+    }
+}
+
 async fn rerun(
     State(service): State<Service>,
     Extension(guard): Extension<Guard>,
@@ -103,32 +144,60 @@ async fn rerun(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Some(why) = guard::cross_site(&headers) {
-        return guard::forbidden(why);
-    }
     let action = format!("/history/{run_id}/rerun");
-    let from_form = !guard::post_allowed_by_headers(&guard, proof, &headers);
-    if from_form {
-        // Only a form of one of this listener's pages carries the token of this action.
-        let Ok(form) =
-            read_limited(body, &headers, MAX_FORM_BYTES, service.config().limits.body).await
-        else {
-            return guard::forbidden("a re-run needs the page's form or the admin token");
-        };
-        let token = url::form_urlencoded::parse(&form)
-            .find(|(name, _)| name == csrf::FIELD)
-            .map(|(_, value)| value.into_owned())
-            .unwrap_or_default();
-        if !guard.csrf.check(&action, &token) {
-            return guard::forbidden(
-                "a re-run needs the page's form (its CSRF token), the admin token as a Bearer token, \
-                 or X-Requested-By: connector",
-            );
+    let from_form = match post_guard(&service, &guard, proof, &headers, body, &action).await {
+        Ok(from_form) => from_form,
+        Err(refused) => return refused,
+    };
+    // A re-run takes the flow's current definition.
+    let current = match service.store().flow_of(&run_id).await {
+        Ok(Some(flow)) => service.flows().get(&flow).cloned(),
+        Ok(None) => None,
+        Err(e) => return store_failed(e),
+    };
+    match service
+        .store()
+        .rerun(&run_id, current.as_ref(), now_ms())
+        .await
+    {
+        Ok(Rerun::Queued { run_id: new_id }) => {
+            tracing::info!(run_id = %new_id, rerun_of = %run_id, "run re-run");
+            service.wake().notify_one();
+            if from_form {
+                Redirect::to(&format!("/runs/{new_id}")).into_response()
+            } else {
+                (
+                    StatusCode::CREATED,
+                    axum::Json(json!({"runId": new_id, "rerunOf": run_id})),
+                )
+                    .into_response()
+            }
         }
+        Ok(_) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no such run"})),
+        )
+            .into_response(),
+        Err(e) => store_failed(e),
     }
-    match service.store().rerun(&run_id, now_ms()).await {
-        Ok(Rerun::Queued) => {
-            tracing::info!(run_id = %run_id, "dead-lettered run queued again");
+}
+
+async fn resume(
+    State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
+    Extension(proof): Extension<Proof>,
+    Path(run_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let action = format!("/history/{run_id}/resume");
+    let from_form = match post_guard(&service, &guard, proof, &headers, body, &action).await {
+        Ok(from_form) => from_form,
+        Err(refused) => return refused,
+    };
+    match service.store().resume(&run_id, now_ms()).await {
+        Ok(Resume::Queued) => {
+            tracing::info!(run_id = %run_id, "dead-lettered run resumed");
             service.wake().notify_one();
             if from_form {
                 Redirect::to(&format!("/runs/{run_id}")).into_response()
@@ -140,14 +209,14 @@ async fn rerun(
                     .into_response()
             }
         }
-        Ok(Rerun::NotFound) => (
+        Ok(Resume::NotFound) => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"error": "no such run"})),
         )
             .into_response(),
-        Ok(Rerun::NotDeadLettered) => (
+        Ok(_) => (
             StatusCode::CONFLICT,
-            axum::Json(json!({"error": "only a dead-lettered run can be re-run"})),
+            axum::Json(json!({"error": "only a dead-lettered run can be resumed"})),
         )
             .into_response(),
         Err(e) => store_failed(e),

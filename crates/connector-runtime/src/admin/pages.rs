@@ -8,14 +8,19 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::csrf;
 use super::guard::Guard;
-use crate::flow::Card;
+use crate::flows::{StepRecord, StepStatus};
 use crate::service::Service;
 use crate::store::{DEAD_LETTERED, HistoryQuery, Run};
 
-const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}\
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}\
 .failed{background:#fde8e8}.retrying{background:#fff6e0}.outcome{font-weight:600}\
-pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;margin:0}nav a{margin-right:1em}";
+pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;margin:0}nav a{margin-right:1em}\
+.steps{display:flex;flex-direction:column;gap:8px;max-width:900px}\
+.step{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:6px 10px}\
+.step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
+.step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}\
+.step h3{font-size:14px;margin:0}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
 
 const OUTCOMES: &[&str] = &[
     "assigned",
@@ -33,6 +38,7 @@ fn page(title: &str, body: Markup) -> Markup {
         html lang="en" {
             head {
                 meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (STYLE) }
             }
@@ -45,10 +51,7 @@ fn page(title: &str, body: Markup) -> Markup {
 }
 
 fn outcome_of(run: &Run) -> &str {
-    run.outcome
-        .as_deref()
-        .filter(|_| run.state == "finished" || run.outcome.is_some())
-        .unwrap_or(&run.state)
+    run.outcome.as_deref().unwrap_or(&run.state)
 }
 
 fn row_class(run: &Run) -> &'static str {
@@ -63,17 +66,45 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// The re-run form of a dead-lettered run, with the CSRF token of its action.
-fn rerun_button(run: &Run, guard: &Guard) -> Markup {
-    let action = format!("/history/{}/rerun", run.run_id);
+/// A POST button with the CSRF token of its action.
+fn button(run_id: &str, what: &str, label: &str, guard: &Guard) -> Markup {
+    let action = format!("/history/{run_id}/{what}");
     html! {
-        @if run.outcome.as_deref() == Some(DEAD_LETTERED) && run.state == "finished" {
-            form method="post" action=(action) {
-                input type="hidden" name=(csrf::FIELD) value=(guard.csrf.token(&action));
-                button type="submit" id="rerun" { "Re-run" }
-            }
+        form method="post" action=(action) {
+            input type="hidden" name=(csrf::FIELD) value=(guard.csrf.token(&action));
+            button type="submit" id=(what) { (label) }
         }
     }
+}
+
+/// Resume (a dead-lettered run) and re-run (any run that ended).
+fn buttons(run: &Run, guard: &Guard) -> Markup {
+    html! {
+        @if run.outcome.as_deref() == Some(DEAD_LETTERED) {
+            (button(&run.run_id, "resume", "Resume", guard))
+        }
+        @if run.finished_at.is_some() && run.next_try_at.is_none() {
+            (button(&run.run_id, "rerun", "Re-run", guard))
+        }
+    }
+}
+
+/// The filters a history page keeps in its links.
+fn filter_query(query: &HistoryQuery) -> String {
+    let mut parts = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [
+        ("flow", &query.flow),
+        ("outcome", &query.outcome),
+        ("state", &query.state),
+        ("subject", &query.subject),
+        ("since", &query.since),
+        ("until", &query.until),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            parts.append_pair(name, value);
+        }
+    }
+    parts.finish()
 }
 
 pub(super) async fn index(
@@ -98,51 +129,63 @@ pub(super) async fn index(
             nav {
                 a href="/" { "all" }
                 @for o in OUTCOMES { a href={ "/?outcome=" (o) } { (o) } }
+                @for flow in service.flows().all() { a href={ "/?flow=" (flow.name()) } { (flow.name()) } }
                 a href="/metrics" { "metrics" }
+            }
+            form method="get" action="/" {
+                input type="text" name="subject" placeholder="subject contains" value=(query.subject.as_deref().unwrap_or(""));
+                input type="text" name="since" placeholder="since (RFC 3339)" value=(query.since.as_deref().unwrap_or(""));
+                input type="text" name="until" placeholder="until (RFC 3339)" value=(query.until.as_deref().unwrap_or(""));
+                button type="submit" { "filter" }
             }
             p class="counts" {
                 @for (o, n) in &counts { span { (o) ": " (n) } " · " }
             }
             table id="runs" {
-                thead { tr { th { "run" } th { "outcome" } th { "flow" } th { "user" } th { "event" } th { "tries" } th { "started" } th { "finished" } th {} } }
+                thead { tr { th { "run" } th { "outcome" } th { "flow" } th { "subject" } th { "event" } th { "tries" } th { "started" } th { "finished" } th {} } }
                 tbody {
                     @for run in &page_of_runs.runs {
                         tr class=(row_class(run)) data-run-id=(run.run_id) {
                             td { a href={ "/runs/" (run.run_id) } { (run.run_id) } }
                             td class="outcome" { (outcome_of(run)) }
                             td { (run.flow) }
-                            td { (run.user_id.as_deref().unwrap_or("")) }
+                            td { (run.subject.as_deref().unwrap_or("")) }
                             td { (run.event_id) }
                             td { (run.tries) }
                             td { (run.started_at.as_deref().unwrap_or("")) }
                             td { (run.finished_at.as_deref().unwrap_or("")) }
-                            td { (rerun_button(run, &guard)) }
+                            td { (buttons(run, &guard)) }
                         }
                     }
                 }
             }
             @if let Some(cursor) = &page_of_runs.next_cursor {
-                p { a rel="next" href={ "/?cursor=" (cursor) "&outcome=" (query.outcome.as_deref().unwrap_or("")) } { "older runs" } }
+                p { a rel="next" href={ "/?cursor=" (cursor) "&" (filter_query(&query)) } { "older runs" } }
             }
         },
     );
     Html(markup.into_string()).into_response()
 }
 
-fn card(index: usize, card: &Card) -> Markup {
+fn step_box(step: &StepRecord, title: &str) -> Markup {
+    let status = match step.status {
+        StepStatus::Succeeded => "succeeded",
+        StepStatus::Failed => "failed",
+        StepStatus::Skipped => "skipped",
+        StepStatus::Continued => "continued",
+    };
     html! {
-        tr class=(if card.error.is_some() { "failed" } else { "" }) {
-            td { (index + 1) }
-            td { (card.title) br; small { (card.connector) " · " (card.action) } }
-            td class="attempts" { (card.attempts) " attempt" @if card.attempts != 1 { "s" } }
-            td { (format!("{:.1} ms", card.duration_ms)) }
-            td { pre { (pretty(&card.input)) } }
-            td {
-                @if let Some(output) = &card.output { pre { (pretty(output)) } }
-                @if let Some(error) = &card.error {
-                    pre class="error" { (error.kind) " " (error.status.map(|s| s.to_string()).unwrap_or_default()) " "
-                        (error.code.as_deref().unwrap_or("")) "\n" (error.message) "\nrequest id: " (error.request_id.as_deref().unwrap_or("-")) }
-                }
+        div class={ "step " (status) } {
+            h3 { (step.id) @if let Some(item) = step.item { " [" (item) "]" } " · " (title) }
+            div class="meta" {
+                (status) " · " (step.attempts) " attempt" @if step.attempts != 1 { "s" }
+                " · " (format!("{:.1} ms", step.duration_ms))
+            }
+            @if let Some(input) = &step.input { details { summary { "input" } pre { (pretty(input)) } } }
+            @if let Some(output) = &step.output { details { summary { "output" } pre { (pretty(output)) } } }
+            @if let Some(error) = &step.error {
+                pre class="error" { (error.kind) " " (error.status.map(|s| s.to_string()).unwrap_or_default()) " "
+                    (error.code.as_deref().unwrap_or("")) "\n" (error.message) "\nrequest id: " (error.request_id.as_deref().unwrap_or("-")) }
             }
         }
     }
@@ -173,6 +216,12 @@ pub(super) async fn run(
                 .into_response();
         }
     };
+    let catalog = service.flows().catalog().clone();
+    let tries: Vec<u32> = {
+        let mut t: Vec<u32> = run.steps.iter().map(|s| s.try_no).collect();
+        t.dedup();
+        t
+    };
     let markup = page(
         &format!("Run {}", run.run_id),
         html! {
@@ -180,20 +229,26 @@ pub(super) async fn run(
             dl {
                 dt { "outcome" } dd class={ "outcome " (row_class(&run)) } id="outcome" { (outcome_of(&run)) }
                 dt { "flow" } dd { (run.flow) }
+                dt { "subject" } dd { (run.subject.as_deref().unwrap_or("")) }
                 dt { "event" } dd { (run.event_id) }
-                dt { "user" } dd { (run.user_id.as_deref().unwrap_or("")) }
                 dt { "tries" } dd { (run.tries) }
                 dt { "queued" } dd { (run.queued_at) }
                 dt { "started" } dd { (run.started_at.as_deref().unwrap_or("")) }
                 dt { "finished" } dd { (run.finished_at.as_deref().unwrap_or("")) }
+                @if let Some(ms) = run.duration_ms { dt { "duration" } dd { (ms) " ms" } }
                 @if let Some(next) = &run.next_try_at { dt { "next try" } dd { (next) } }
+                @if let Some(of) = &run.rerun_of { dt { "re-run of" } dd { a href={ "/runs/" (of) } { (of) } } }
             }
-            (rerun_button(&run, &guard))
+            (buttons(&run, &guard))
             @if let Some(error) = &run.error { h2 { "Last error" } pre class="error" { (pretty(error)) } }
-            h2 { "Cards" }
-            table id="cards" {
-                thead { tr { th { "#" } th { "action" } th { "attempts" } th { "time" } th { "input" } th { "output" } } }
-                tbody { @for (i, c) in run.cards.iter().enumerate() { (card(i, c)) } }
+            details { summary { "event" } pre { (pretty(&connector_core::mask_secrets(&run.event))) } }
+            @for try_no in &tries {
+                h2 { "Try " (try_no) }
+                div class="steps" {
+                    @for step in run.steps.iter().filter(|s| s.try_no == *try_no) {
+                        (step_box(step, &step.card.as_deref().map(|c| catalog.title(c)).unwrap_or_else(|| "control".to_owned())))
+                    }
+                }
             }
         },
     );

@@ -87,8 +87,12 @@ pub struct StepRecord {
     pub output: Option<Value>,
     /// Its error.
     pub error: Option<StepError>,
-    /// Card runs made (the card's own `retry` included).
+    /// Attempts on the wire (the pipeline's retries and the card's own `retry` included);
+    /// a card that sends nothing counts its runs.
     pub attempts: u32,
+    /// Time spent waiting for the rate limiter.
+    #[serde(default)]
+    pub limiter_wait_ms: f64,
     /// Wall time.
     pub duration_ms: f64,
     /// In a dry run: the input uses an earlier answer, which a dry run does not have.
@@ -162,6 +166,8 @@ pub struct Try<'a> {
     pub done: &'a [StepRecord],
     /// A dry run: conditions and loops that depend on an answer are not evaluated.
     pub dry_run: bool,
+    /// Where each card's calls are counted (`connector_api_attempts_total`).
+    pub metrics: Option<&'a crate::Metrics>,
 }
 
 /// Runs the steps of one try.
@@ -304,6 +310,7 @@ impl Runner<'_, '_> {
             output: None,
             error: None,
             attempts: 0,
+            limiter_wait_ms: 0.0,
             duration_ms: 0.0,
             depends_on_answer: false,
         }
@@ -498,12 +505,19 @@ impl Runner<'_, '_> {
                     .unwrap_or(Duration::from_secs(1));
                 tokio::time::sleep(wait).await;
             }
-            record.attempts += 1;
-            match self
-                .catalog
-                .run(card, step.connection.as_deref(), input.clone())
-                .await
-            {
+            let (result, observed) = crate::calls::observe(self.catalog.run(
+                card,
+                step.connection.as_deref(),
+                input.clone(),
+            ))
+            .await;
+            record.attempts += observed.attempts.max(1);
+            record.limiter_wait_ms += observed.limiter_wait.as_secs_f64() * 1000.0;
+            if let Some(metrics) = self.attempt.metrics {
+                let (connector, action) = card.split_once('.').unwrap_or((card, ""));
+                metrics.observe_calls(connector, action, &observed);
+            }
+            match result {
                 Ok(output) => return Ok(output),
                 Err(error) if is_transient(error.kind()) && n + 1 < tries => last = Some(error),
                 Err(error) => return Err(error),
@@ -586,23 +600,27 @@ impl Runner<'_, '_> {
         let concurrency = usize::try_from(step.concurrency.unwrap_or(1).max(1)).unwrap_or(1);
         let started = Instant::now();
         let this = &*self;
-        let pending = items
+        let pending: Vec<(usize, Value)> = items
             .iter()
             .enumerate()
-            .filter(|(i, _)| !done.contains_key(i));
+            .filter(|(i, _)| !done.contains_key(i))
+            .map(|(i, item)| (i, item.clone()))
+            .collect();
         let mut results: BTreeMap<usize, Value> = done
             .iter()
             .map(|(i, r)| (*i, r.output.clone().unwrap_or(Value::Null)))
             .collect();
         let mut failure = None;
-        let mut runs = futures_util::stream::iter(pending.map(|(i, item)| {
-            let extra = [(name.as_str(), item.clone())];
-            async move {
+        let name = name.as_str();
+        let mut futures = Vec::with_capacity(pending.len());
+        for (i, item) in pending {
+            futures.push(async move {
+                let extra = [(name, item)];
                 let (end, record) = this.card(step, card, &extra, Some(i), unknown).await;
                 (i, end, record)
-            }
-        }))
-        .buffer_unordered(concurrency);
+            });
+        }
+        let mut runs = futures_util::stream::iter(futures).buffer_unordered(concurrency);
         while let Some((i, end, mut record)) = runs.next().await {
             match end {
                 CardEnd::Output(output) => {

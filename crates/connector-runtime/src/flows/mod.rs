@@ -61,6 +61,11 @@ pub trait Catalog: Send + Sync {
         "cards are <connector>.<action>, as `connector list` shows them".to_owned()
     }
 
+    /// A card's display name (`Okta · Read User`), for Flow History.
+    fn title(&self, card: &str) -> String {
+        card.to_owned()
+    }
+
     /// Why a step may not use the connection `name` for `card`; `None` when it may.
     fn connection_error(&self, name: &str, card: &str) -> Option<String> {
         let _ = card;

@@ -72,6 +72,7 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
             try_no: 1,
             done: &[],
             dry_run,
+            metrics: None,
         },
         catalog,
         &journal,

@@ -45,6 +45,8 @@ pub struct Flow {
     pub file: String,
     /// Its text, as stored with each run (a run keeps the definition it started with).
     pub source: String,
+    /// The SHA-256 of its text, hex: the key of the definition a run started with.
+    pub hash: String,
 }
 
 impl Flow {
@@ -386,6 +388,15 @@ impl Scope<'_> {
     }
 }
 
+/// The SHA-256 of a flow's text, as hex.
+pub(crate) fn hash_of(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Validates one flow file's text; `Err` holds every mistake.
 pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, Vec<Diagnostic>> {
     let doc = match parse(text) {
@@ -435,6 +446,7 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
                     def: Arc::new(def),
                     file: file.to_owned(),
                     source: text.to_owned(),
+                    hash: hash_of(text),
                 });
             }
             Err(e) => errors.push(Diagnostic {

@@ -20,7 +20,7 @@ pub use model::{
     DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run, STATES,
 };
 pub(crate) use queries::Completion;
-pub use queries::{Accepted, Rerun};
+pub use queries::{Accepted, Rerun, Resume};
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

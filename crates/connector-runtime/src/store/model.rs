@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::event::Event;
-use crate::flow::Card;
+use crate::flows::StepRecord;
 use crate::time::rfc3339;
 
 /// A run's state in the queue.
@@ -29,16 +28,17 @@ pub const STATES: &[&str] = &[QUEUED, RUNNING, RETRYING, FINISHED, DEAD_LETTERED
 pub struct Run {
     /// The run's id.
     pub run_id: String,
-    /// The event's `uuid` (or `<delivery eventId>#<index>`).
-    pub event_id: String,
-    /// The user the event is about.
-    pub user_id: Option<String>,
     /// The flow's name.
     pub flow: String,
-    /// `queued`, `running` or `finished`.
+    /// The trigger's de-duplication key (an Okta event's `uuid`).
+    pub event_id: String,
+    /// What the run is about: the flow's `subject` rendered for the event.
+    pub subject: Option<String>,
+    /// `queued`, `running`, `retrying`, `finished` or `deadLettered`.
     pub state: String,
-    /// `assigned`, `alreadyAssigned`, `skipped`, `retrying`, `deadLettered`; none before
-    /// the first try ends.
+    /// The flow's outcome (`assigned`, `alreadyAssigned`, `skipped`, ...), `retrying`
+    /// while a try is due again, `deadLettered` once it failed for good; none before the
+    /// first try ends.
     pub outcome: Option<String>,
     /// Tries so far.
     pub tries: u32,
@@ -48,10 +48,16 @@ pub struct Run {
     pub started_at: Option<String>,
     /// When the run finished (or its last try ended).
     pub finished_at: Option<String>,
+    /// From the last try's start to its end.
+    pub duration_ms: Option<i64>,
     /// When the next try is due, for a queued run.
     pub next_try_at: Option<String>,
-    /// The last try's cards.
-    pub cards: Vec<Card>,
+    /// The run this one re-runs.
+    pub rerun_of: Option<String>,
+    /// The trigger's payload.
+    pub event: Value,
+    /// Every try's steps, in the order they were committed.
+    pub steps: Vec<StepRecord>,
     /// The outcome's details.
     pub output: Option<Value>,
     /// The last failure (`kind`, `message`, `status`, `code`, `requestId`).
@@ -78,8 +84,14 @@ pub struct HistoryQuery {
     pub outcome: Option<String>,
     /// Only runs in this state: `queued`, `running`, `retrying`, `finished`, `deadLettered`.
     pub state: Option<String>,
-    /// Only runs about this user.
-    pub user: Option<String>,
+    /// Only runs of this flow.
+    pub flow: Option<String>,
+    /// Only runs whose subject holds this text.
+    pub subject: Option<String>,
+    /// Only runs queued at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only runs queued before this time (RFC 3339).
+    pub until: Option<String>,
     /// At most this many (default 50, at most 500).
     pub limit: Option<u32>,
     /// Where the previous page ended.
@@ -119,9 +131,11 @@ impl HistoryQuery {
 pub(crate) struct Claimed {
     pub run_id: String,
     pub flow: String,
-    pub event: Event,
+    pub event_key: String,
+    pub event: Value,
     pub tries: u32,
     pub schedule_from: u32,
+    pub definition_hash: Option<String>,
 }
 
 /// The row as stored.
@@ -130,7 +144,8 @@ pub(crate) struct RunRow {
     pub run_id: String,
     pub event_key: String,
     pub flow: String,
-    pub user_id: Option<String>,
+    pub subject: Option<String>,
+    pub event: String,
     pub state: String,
     pub outcome: Option<String>,
     pub tries: i64,
@@ -138,27 +153,38 @@ pub(crate) struct RunRow {
     pub created_ms: i64,
     pub started_ms: Option<i64>,
     pub finished_ms: Option<i64>,
-    pub cards: String,
+    pub rerun_of: Option<String>,
     pub output: Option<String>,
     pub error: Option<String>,
 }
 
 impl RunRow {
-    pub(crate) fn into_run(self) -> Run {
+    pub(crate) fn into_run(self, steps: Vec<StepRecord>) -> Run {
         let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+        let state = match (self.state.as_str(), self.outcome.as_deref()) {
+            (QUEUED, Some(RETRYING)) => RETRYING.to_owned(),
+            (FINISHED, Some(DEAD_LETTERED)) => DEAD_LETTERED.to_owned(),
+            (other, _) => other.to_owned(),
+        };
         Run {
             next_try_at: (self.state == QUEUED).then(|| rfc3339(self.due_ms)),
+            duration_ms: self
+                .started_ms
+                .zip(self.finished_ms)
+                .map(|(s, f)| (f - s).max(0)),
             run_id: self.run_id,
             event_id: self.event_key,
-            user_id: self.user_id,
+            subject: self.subject,
             flow: self.flow,
-            state: self.state,
+            state,
             outcome: self.outcome,
             tries: u32::try_from(self.tries).unwrap_or(0),
             queued_at: rfc3339(self.created_ms),
             started_at: self.started_ms.map(rfc3339),
             finished_at: self.finished_ms.map(rfc3339),
-            cards: serde_json::from_str(&self.cards).unwrap_or_default(),
+            rerun_of: self.rerun_of,
+            event: serde_json::from_str(&self.event).unwrap_or(Value::Null),
+            steps,
             output: json(self.output),
             error: json(self.error),
         }
@@ -171,31 +197,22 @@ pub(crate) struct ClaimRow {
     pub run_id: String,
     pub flow: String,
     pub event_key: String,
-    pub user_id: Option<String>,
     pub event: String,
     pub tries: i64,
     pub schedule_from: i64,
+    pub definition_hash: Option<String>,
 }
 
 impl ClaimRow {
     pub(crate) fn into_claimed(self) -> Claimed {
-        let payload: Value = serde_json::from_str(&self.event).unwrap_or(Value::Null);
-        let event_type = payload
-            .get("eventType")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         Claimed {
             run_id: self.run_id,
             flow: self.flow,
-            event: Event {
-                key: self.event_key,
-                event_type,
-                user_id: self.user_id,
-                payload,
-            },
+            event_key: self.event_key,
+            event: serde_json::from_str(&self.event).unwrap_or(Value::Null),
             tries: u32::try_from(self.tries).unwrap_or(0),
             schedule_from: u32::try_from(self.schedule_from).unwrap_or(0),
+            definition_hash: self.definition_hash,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::model::{ClaimRow, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, RUNNING,
 use super::{Claimed, HistoryQuery, Page, Pool, Run, Store, StoreError, on_pool};
 use crate::event::Event;
 use crate::flow::Flows;
+use crate::flows::StepRecord;
 
 /// What an intake stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,28 +30,45 @@ pub(crate) struct Completion {
     pub outcome: String,
     pub due_ms: i64,
     pub finished_ms: i64,
-    pub cards: String,
     pub output: Option<String>,
     pub error: Option<String>,
 }
 
-/// What a re-run request found.
+/// What a resume request found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rerun {
-    /// Queued again.
+#[non_exhaustive]
+pub enum Resume {
+    /// Queued again: it goes on from its failed step.
     Queued,
     /// No such run.
     NotFound,
-    /// The run is not dead-lettered (only those can be re-run).
+    /// The run is not dead-lettered (only those can be resumed).
     NotDeadLettered,
 }
 
-const RUN_COLUMNS: &str = "run_id, event_key, flow, user_id, state, outcome, tries, due_ms, \
-     created_ms, started_ms, finished_ms, cards, output, error";
+/// What a re-run request found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rerun {
+    /// A new run, queued now.
+    Queued {
+        /// The new run's id.
+        run_id: String,
+    },
+    /// No such run.
+    NotFound,
+}
+
+const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
+     created_ms, started_ms, finished_ms, rerun_of, output, error";
 
 enum Bind {
     Text(String),
     Int(i64),
+}
+
+fn run_id_fresh() -> String {
+    run_id()
 }
 
 fn run_id() -> String {
@@ -93,22 +111,33 @@ impl Store {
                 }
                 accepted.fresh.push(index);
                 let payload = event.payload.to_string();
-                let triggered = flows.triggered_by(&event.event_type);
+                let triggered = flows.for_okta_event(&event.event_type, &event.payload);
                 if !triggered.is_empty() {
                     accepted.started.push(index);
                 }
                 for flow in triggered {
                     sqlx::query(
-                        "INSERT INTO runs (run_id, event_key, flow, user_id, event, state, due_ms, created_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                        "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
+                         ON CONFLICT (hash) DO NOTHING",
+                    )
+                    .bind(&flow.hash)
+                    .bind(flow.name())
+                    .bind(&flow.source)
+                    .execute(&mut *tx)
+                    .await?;
+                    let subject = crate::flows::subject(flow, &event.payload);
+                    sqlx::query(
+                        "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
                     )
                     .bind(run_id())
                     .bind(&event.key)
-                    .bind(&flow)
-                    .bind(&event.user_id)
+                    .bind(flow.name())
+                    .bind((!subject.is_empty()).then_some(subject))
                     .bind(&payload)
                     .bind(QUEUED)
                     .bind(now_ms)
+                    .bind(&flow.hash)
                     .execute(&mut *tx)
                     .await?;
                     accepted.runs += 1;
@@ -136,7 +165,7 @@ impl Store {
              WHERE run_id IN (SELECT run_id FROM runs \
                WHERE (state = '{QUEUED}' AND due_ms <= $3) OR (state = '{RUNNING}' AND lease_until_ms < $3) \
                ORDER BY due_ms LIMIT 1 {lock}) \
-             RETURNING run_id, flow, event_key, user_id, event, tries, schedule_from"
+             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash"
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).fetch_optional(pool).await?
@@ -178,13 +207,13 @@ impl Store {
         c: &Completion,
     ) -> Result<bool, StoreError> {
         let sql = format!(
-            "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, cards = $5, \
-             output = $6, error = $7, lease_owner = NULL, lease_until_ms = NULL \
-             WHERE run_id = $8 AND lease_owner = $9 AND state = '{RUNNING}'"
+            "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, \
+             output = $5, error = $6, lease_owner = NULL, lease_until_ms = NULL \
+             WHERE run_id = $7 AND lease_owner = $8 AND state = '{RUNNING}'"
         );
         let done = on_pool!(self, pool => {
             sqlx::query(&sql)
-                .bind(c.state).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms).bind(&c.cards)
+                .bind(c.state).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms)
                 .bind(&c.output).bind(&c.error).bind(run_id).bind(owner)
                 .execute(pool).await?.rows_affected()
         });
@@ -203,29 +232,137 @@ impl Store {
         )
     }
 
-    /// Queues a dead-lettered run again, due now, with a fresh retry schedule.
-    pub async fn rerun(&self, run_id: &str, now_ms: i64) -> Result<Rerun, StoreError> {
+    /// Queues a dead-lettered run again, due now, with a fresh retry schedule: it goes on
+    /// from its failed step (a new try of the same run).
+    pub async fn resume(&self, run_id: &str, now_ms: i64) -> Result<Resume, StoreError> {
         let sql = format!(
             "UPDATE runs SET state = '{QUEUED}', due_ms = $1, schedule_from = tries, finished_ms = NULL \
-             WHERE run_id = $2 AND outcome = '{}' AND state = '{FINISHED}'",
-            super::DEAD_LETTERED
+             WHERE run_id = $2 AND outcome = '{DEAD_LETTERED}' AND state = '{FINISHED}'"
         );
         let done = on_pool!(self, pool => sqlx::query(&sql).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected());
         if done == 1 {
-            return Ok(Rerun::Queued);
+            return Ok(Resume::Queued);
         }
         Ok(match self.run(run_id).await? {
-            Some(_) => Rerun::NotDeadLettered,
-            None => Rerun::NotFound,
+            Some(_) => Resume::NotDeadLettered,
+            None => Resume::NotFound,
         })
     }
 
-    /// One run.
+    /// Starts a new run from the same event as `run_id` (any run), linked by `rerun_of`,
+    /// with `definition` (the flow's current text) when given. De-duplication applies to
+    /// deliveries, not to re-runs.
+    pub async fn rerun(
+        &self,
+        run_id: &str,
+        definition: Option<&crate::flows::Flow>,
+        now_ms: i64,
+    ) -> Result<Rerun, StoreError> {
+        let new_id = run_id_fresh();
+        let done = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(flow) = definition {
+                sqlx::query(
+                    "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
+                     ON CONFLICT (hash) DO NOTHING",
+                )
+                .bind(&flow.hash)
+                .bind(flow.name())
+                .bind(&flow.source)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let sql = format!(
+                "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash, rerun_of) \
+                 SELECT $1, event_key, flow, subject, event, '{QUEUED}', $2, $2, COALESCE($3, definition_hash), run_id \
+                 FROM runs WHERE run_id = $4"
+            );
+            let done = sqlx::query(&sql)
+                .bind(&new_id)
+                .bind(now_ms)
+                .bind(definition.map(|f| f.hash.clone()))
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            done
+        });
+        Ok(if done == 1 {
+            Rerun::Queued { run_id: new_id }
+        } else {
+            Rerun::NotFound
+        })
+    }
+
+    /// The flow name of a run, if it exists.
+    pub async fn flow_of(&self, run_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_pool!(self, pool =>
+            sqlx::query_as("SELECT flow FROM runs WHERE run_id = $1").bind(run_id).fetch_optional(pool).await?
+        );
+        Ok(row.map(|(flow,)| flow))
+    }
+
+    /// One run, with every try's steps.
     pub async fn run(&self, run_id: &str) -> Result<Option<Run>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = $1");
         let row: Option<RunRow> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(run_id).fetch_optional(pool).await?);
-        Ok(row.map(RunRow::into_run))
+        match row {
+            Some(row) => {
+                let steps = self.steps(run_id).await?;
+                Ok(Some(row.into_run(steps)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A run's committed steps, every try, in order.
+    pub async fn steps(&self, run_id: &str) -> Result<Vec<StepRecord>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self, pool =>
+            sqlx::query_as("SELECT record FROM steps WHERE run_id = $1 ORDER BY seq")
+                .bind(run_id).fetch_all(pool).await?
+        );
+        Ok(rows
+            .into_iter()
+            .filter_map(|(record,)| serde_json::from_str(&record).ok())
+            .collect())
+    }
+
+    /// Commits one step of `owner`'s try; false when `owner` no longer holds the run (its
+    /// lease was lost: the step is not recorded and the try must stop).
+    pub(crate) async fn append_step(
+        &self,
+        run_id: &str,
+        owner: &str,
+        record: &StepRecord,
+    ) -> Result<bool, StoreError> {
+        let text = Self::encode(record);
+        let sql = format!(
+            "INSERT INTO steps (run_id, seq, try_no, step_id, record) \
+             SELECT $1, COALESCE((SELECT MAX(seq) FROM steps WHERE run_id = $1), 0) + 1, $2, $3, $4 \
+             WHERE EXISTS (SELECT 1 FROM runs WHERE run_id = $1 AND lease_owner = $5 AND state = '{RUNNING}')"
+        );
+        let done = on_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(run_id)
+                .bind(i64::from(record.try_no))
+                .bind(&record.id)
+                .bind(&text)
+                .bind(owner)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// The text of a flow definition by its hash.
+    pub async fn definition(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_pool!(self, pool =>
+            sqlx::query_as("SELECT source FROM flow_definitions WHERE hash = $1").bind(hash).fetch_optional(pool).await?
+        );
+        Ok(row.map(|(source,)| source))
     }
 
     /// A page of runs, newest first.
@@ -263,9 +400,27 @@ impl Store {
             };
             clauses.push(clause);
         }
-        if let Some(user) = query.user.as_deref().filter(|u| !u.is_empty()) {
-            let p = arg(&mut binds, Bind::Text(user.to_owned()));
-            clauses.push(format!("user_id = {p}"));
+        if let Some(flow) = query.flow.as_deref().filter(|f| !f.is_empty()) {
+            let p = arg(&mut binds, Bind::Text(flow.to_owned()));
+            clauses.push(format!("flow = {p}"));
+        }
+        if let Some(subject) = query.subject.as_deref().filter(|s| !s.is_empty()) {
+            let p = arg(&mut binds, Bind::Text(subject.to_owned()));
+            let find = match self.pool {
+                Pool::Sqlite(_) => "INSTR",
+                Pool::Postgres(_) => "STRPOS",
+            };
+            clauses.push(format!("{find}(COALESCE(subject, ''), {p}) > 0"));
+        }
+        for (bound, op) in [(&query.since, ">="), (&query.until, "<")] {
+            if let Some(text) = bound.as_deref().filter(|t| !t.is_empty()) {
+                let ms = humantime::parse_rfc3339_weak(text)
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let p = arg(&mut binds, Bind::Int(ms));
+                clauses.push(format!("created_ms {op} {p}"));
+            }
         }
         if let Some((created, id)) = query.cursor.as_deref().and_then(|c| c.split_once(':')) {
             let created: i64 = created.parse().unwrap_or(i64::MAX);
@@ -302,10 +457,12 @@ impl Store {
                     .map(|r| format!("{}:{}", r.created_ms, r.run_id))
             })
             .flatten();
-        Ok(Page {
-            runs: rows.into_iter().map(RunRow::into_run).collect(),
-            next_cursor,
-        })
+        let mut runs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let steps = self.steps(&row.run_id).await?;
+            runs.push(row.into_run(steps));
+        }
+        Ok(Page { runs, next_cursor })
     }
 
     /// Runs waiting (queued) and the time the oldest of them was accepted.
@@ -335,12 +492,15 @@ impl Store {
         let deleted = on_pool!(self, pool => {
             let deleted = sqlx::query(&runs).bind(before_ms).execute(pool).await?.rows_affected();
             sqlx::query(events).bind(before_ms).execute(pool).await?;
+            sqlx::query("DELETE FROM steps WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = steps.run_id)")
+                .execute(pool)
+                .await?;
             deleted
         });
         Ok(deleted)
     }
 
-    /// The cards, output and error of a run as JSON text for [`Completion`].
+    /// A value as JSON text for the store.
     pub(crate) fn encode(value: &impl serde::Serialize) -> String {
         serde_json::to_string(value).unwrap_or_else(|_| Value::Null.to_string())
     }

@@ -1,44 +1,50 @@
-//! The runtime with a flow of its own (added in Rust, without touching the runtime) over
-//! real loopback HTTP: cards mask secrets in inputs and outputs, Flow History pages, and
-//! the outcome a flow returns is the run's.
+//! The runtime with a flow file of its own and a card of its own (no connector) over real
+//! loopback HTTP: cards mask secrets in inputs and outputs, Flow History pages, and the
+//! outcome a flow returns is the run's.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use connector_core::Result;
 use connector_core::secrecy::SecretString;
-use connector_runtime::{
-    CancellationToken, Event, Flow, FlowOutput, Flows, RunContext, RuntimeConfig, Service, Store,
-    TempDb,
-};
+use connector_runtime::flows::{Catalog, validate};
+use connector_runtime::{CancellationToken, Flows, RuntimeConfig, Service, Store, TempDb};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Tr0ub4dor&3-flow";
 
-/// A flow that "provisions" an account: its card's input carries a password.
-struct Provision;
+/// `local.provision` "provisions" an account: its input and output carry a password.
+struct Local;
 
 #[async_trait]
-impl Flow for Provision {
-    fn name(&self) -> &str {
-        "Provision"
+impl Catalog for Local {
+    fn input_schema(&self, card: &str) -> Option<Value> {
+        (card == "local.provision").then(|| json!({"type": "object"}))
     }
 
-    fn triggered_by(&self, event_type: &str) -> bool {
-        event_type == "user.lifecycle.create"
+    fn title(&self, _card: &str) -> String {
+        "Local · Provision".to_owned()
     }
 
-    async fn run(&self, event: &Event, cx: &mut RunContext) -> Result<FlowOutput> {
-        let input = json!({"login": event.user_id, "password": PASSWORD});
-        let output = cx
-            .card("local", "provision", "Local · Provision", input, async {
-                Ok(json!({"created": true, "credentials": {"password": PASSWORD}}))
-            })
-            .await?;
-        Ok(FlowOutput::new("provisioned", output))
+    async fn run(&self, _card: &str, _connection: Option<&str>, input: Value) -> Result<Value> {
+        Ok(json!({"created": true, "login": input["login"], "credentials": {"password": PASSWORD}}))
     }
 }
+
+const FLOW: &str = r#"
+name: provision
+trigger:
+  okta_event: { types: [user.lifecycle.create] }
+subject: "{{ event.target[0].id }}"
+steps:
+  - id: account
+    card: local.provision
+    input: { login: "{{ event.target[0].id }}", password: "Tr0ub4dor&3-flow" }
+  - id: done
+    return: { outcome: provisioned, output: "{{ steps.account.output }}" }
+"#;
 
 async fn runtime(db: &TempDb) -> (Service, SocketAddr, SocketAddr, CancellationToken) {
     let store = Store::open(&db.url()).await.unwrap();
@@ -46,7 +52,9 @@ async fn runtime(db: &TempDb) -> (Service, SocketAddr, SocketAddr, CancellationT
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.admin_listen = "127.0.0.1:0".parse().unwrap();
     config.poll = Duration::from_millis(20);
-    let service = Service::new(store, Flows::new().with(Provision), config);
+    let catalog: Arc<dyn Catalog> = Arc::new(Local);
+    let flow = validate("provision.yaml", FLOW, catalog.as_ref()).unwrap();
+    let service = Service::new(store, Flows::new(catalog).with(flow), config);
     let started = connector_runtime::start(service.clone()).await.unwrap();
     let (hook, admin) = (started.hook_addr(), started.admin_addr());
     let stop = CancellationToken::new();
@@ -55,7 +63,7 @@ async fn runtime(db: &TempDb) -> (Service, SocketAddr, SocketAddr, CancellationT
 }
 
 #[tokio::test]
-async fn a_flow_added_in_rust_runs_and_its_cards_mask_passwords() {
+async fn a_flow_file_with_a_card_of_its_own_runs_and_its_steps_mask_passwords() {
     let db = TempDb::new();
     let (_service, hook, admin, stop) = runtime(&db).await;
     let client = reqwest::Client::new();
@@ -102,12 +110,14 @@ async fn a_flow_added_in_rust_runs_and_its_cards_mask_passwords() {
     }
     assert_eq!(page["runs"].as_array().unwrap().len(), 5, "{page}");
     let run = &page["runs"][0];
-    assert_eq!(run["flow"], "Provision");
-    assert_eq!(run["cards"][0]["input"]["password"], "****", "{run}");
+    assert_eq!(run["flow"], "provision");
+    assert_eq!(run["steps"][0]["input"]["password"], "****", "{run}");
     assert_eq!(
-        run["cards"][0]["output"]["credentials"]["password"], "****",
+        run["steps"][0]["output"]["credentials"]["password"], "****",
         "{run}"
     );
+    assert_eq!(run["output"]["credentials"]["password"], "****", "{run}");
+    assert!(run["subject"].as_str().unwrap().starts_with("00u"), "{run}");
     let html = client
         .get(format!(
             "http://{admin}/runs/{}",

@@ -42,17 +42,25 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
                 .map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
-    let okta = connector_okta::Okta::builder(sandbox.okta().base_url())
-        .api_token(sandbox.okta().api_token())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let env = connector_core::Env::from_pairs([
+        ("OKTA_ORG_URL", sandbox.okta().base_url()),
+        ("OKTA_API_TOKEN", sandbox.okta().api_token().to_owned()),
+    ]);
+    let cards = Arc::new(connector_cli::cards::Cards::new(
+        connector_cli::registry(),
+        env.clone(),
+    ));
+    let template = connector_cli::hooks::template(cards.as_ref())
+        .map_err(|e| format!("the template does not validate: {e:?}"))?;
     let db = TempDb::new();
     let store = Store::open(&db.url()).await.map_err(|e| e.to_string())?;
     let mut config = RuntimeConfig::new(SecretString::from(SECRET));
     config.listen = "127.0.0.1:0".parse().map_err(|_| "address")?;
     config.admin_listen = "127.0.0.1:0".parse().map_err(|_| "address")?;
     config.poll = Duration::from_millis(20);
-    let service: Service = connector_cli::hooks::service(okta, store, config);
+    let service: Service =
+        connector_cli::hooks::service(vec![template], cards, &env, store, config)
+            .map_err(|e| e.to_string())?;
     let started = connector_runtime::start(service.clone())
         .await
         .map_err(|e| e.to_string())?;
