@@ -45,7 +45,10 @@ fn flows_dir(text: &str) -> (TempDb, PathBuf) {
 
 /// Counts (as injected faults that change nothing) the first two cards' requests.
 fn count_first_two_cards(sandbox: &connector_sandbox::Sandbox, user: &str) {
-    for path in [format!("/api/v1/users/{user}"), format!("/api/v1/users/{user}/roles")] {
+    for path in [
+        format!("/api/v1/users/{user}"),
+        format!("/api/v1/users/{user}/roles"),
+    ] {
         sandbox.okta().faults().push(
             FaultRule::new(Fault::Delay(Duration::ZERO))
                 .method(Method::GET)
@@ -79,7 +82,8 @@ async fn only_run(client: &reqwest::Client, admin: &str) -> Option<Value> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_first_two_cards_again() {
+async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_first_two_cards_again()
+{
     let sandbox = roomy_sandbox().await;
     let user = support_users(&sandbox, "three", 1).remove(0);
     let (_keep, dir) = flows_dir(THREE_CARDS);
@@ -97,9 +101,20 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         .args(&["--flows", &dir_arg])
         .start();
     let client = reqwest::Client::new();
-    assert_eq!(deliver(&client, &serve.hook, &[("evt-three".to_owned(), user.clone())]).await.0, 200);
+    assert_eq!(
+        deliver(
+            &client,
+            &serve.hook,
+            &[("evt-three".to_owned(), user.clone())]
+        )
+        .await
+        .0,
+        200
+    );
     let dead = eventually(Duration::from_secs(10), || async {
-        only_run(&client, &serve.admin).await.is_some_and(|r| r["state"] == "deadLettered")
+        only_run(&client, &serve.admin)
+            .await
+            .is_some_and(|r| r["state"] == "deadLettered")
     })
     .await;
     assert!(dead, "{}", serve.log());
@@ -111,9 +126,20 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         .iter()
         .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses, [("first", "succeeded"), ("second", "succeeded"), ("third", "failed")]);
+    assert_eq!(
+        statuses,
+        [
+            ("first", "succeeded"),
+            ("second", "succeeded"),
+            ("third", "failed")
+        ]
+    );
     assert_eq!(run["flow"], "three-cards");
-    assert_eq!(sandbox.okta().faults().injected(), 3, "two reads, one refused grant");
+    assert_eq!(
+        sandbox.okta().faults().injected(),
+        3,
+        "two reads, one refused grant"
+    );
 
     // Fix the cause, keep counting the reads, and resume from the command line.
     sandbox.okta().faults().clear();
@@ -123,7 +149,11 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         .args(["history", "resume", &run_id, "--store", &db.url()])
         .output()
         .unwrap();
-    assert!(resume.status.success(), "{}", String::from_utf8_lossy(&resume.stderr));
+    assert!(
+        resume.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resume.stderr)
+    );
     let granted = eventually(Duration::from_secs(10), || async {
         run_of(&client, &serve.admin, &run_id).await["outcome"] == "granted"
     })
@@ -134,7 +164,10 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         before,
         "the first two cards were not sent again"
     );
-    assert_eq!(sandbox.okta().user_role_types(&user), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+    assert_eq!(
+        sandbox.okta().user_role_types(&user),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
     let run = run_of(&client, &serve.admin, &run_id).await;
     assert_eq!(run["tries"], 2);
     let second_try: Vec<&str> = run["steps"]
@@ -166,11 +199,22 @@ async fn a_run_killed_between_steps_continues_after_its_last_committed_step() {
     let spec = ServeSpec::new(&sandbox, &db.url()).args(&["--flows", &dir_arg, "--lease", "1s"]);
     let mut serve = spec.start();
     let client = reqwest::Client::new();
-    assert_eq!(deliver(&client, &serve.hook, &[("evt-killed".to_owned(), user.clone())]).await.0, 200);
+    assert_eq!(
+        deliver(
+            &client,
+            &serve.hook,
+            &[("evt-killed".to_owned(), user.clone())]
+        )
+        .await
+        .0,
+        200
+    );
     // The first step is committed (visible in the history) before the second starts.
     let first_committed = eventually(Duration::from_secs(10), || async {
         only_run(&client, &serve.admin).await.is_some_and(|r| {
-            r["steps"].as_array().is_some_and(|s| s.len() == 1 && s[0]["id"] == "first")
+            r["steps"]
+                .as_array()
+                .is_some_and(|s| s.len() == 1 && s[0]["id"] == "first")
         })
     })
     .await;
@@ -184,24 +228,35 @@ async fn a_run_killed_between_steps_continues_after_its_last_committed_step() {
 
     let serve = spec.start();
     let done = eventually(Duration::from_secs(20), || async {
-        only_run(&client, &serve.admin).await.is_some_and(|r| r["outcome"] == "granted")
+        only_run(&client, &serve.admin)
+            .await
+            .is_some_and(|r| r["outcome"] == "granted")
     })
     .await;
     assert!(done, "{}", serve.log());
     let run = only_run(&client, &serve.admin).await.unwrap();
-    let firsts = run["steps"].as_array().unwrap().iter().filter(|s| s["id"] == "first").count();
+    let firsts = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"] == "first")
+        .count();
     assert_eq!(firsts, 1, "the first card ran once: {run}");
     assert_eq!(run["tries"], 2, "{run}");
     // One read of the user (the first card, never again), the slow roles read that was
     // cut off, and the second try's roles read.
     assert_eq!(sandbox.okta().faults().injected(), 3);
-    assert_eq!(sandbox.okta().user_role_types(&user), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+    assert_eq!(
+        sandbox.okta().user_role_types(&user),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_refuses_to_start_on_an_invalid_flow_naming_the_file_and_the_error() {
     let sandbox = roomy_sandbox().await;
-    let (_keep, dir) = flows_dir(&THREE_CARDS.replace("okta.list-user-roles", "okta.list-user-rolez"));
+    let (_keep, dir) =
+        flows_dir(&THREE_CARDS.replace("okta.list-user-roles", "okta.list-user-rolez"));
     let db = TempDb::new();
     let dir_arg = dir.display().to_string();
     let out = ServeSpec::new(&sandbox, &db.url())
@@ -211,5 +266,8 @@ async fn serve_refuses_to_start_on_an_invalid_flow_naming_the_file_and_the_error
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("three-cards.yaml:14:11: unknown card \"okta.list-user-rolez\""), "{stderr}");
+    assert!(
+        stderr.contains("three-cards.yaml:11:11: unknown card \"okta.list-user-rolez\""),
+        "{stderr}"
+    );
 }
