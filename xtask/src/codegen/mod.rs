@@ -80,7 +80,45 @@ pub fn generate() -> Vec<(String, String)> {
         MANIFEST.to_owned(),
         json_file(&json!({ "connectors": manifest })),
     ));
+    files.push((
+        format!("{SCHEMAS_DIR}/flow.schema.json"),
+        json_file(&flow_schema(&registry)),
+    ));
     files
+}
+
+/// The flow file's JSON Schema for editors: the format's own (from its Rust types), with
+/// the registry's card ids as the values `card` takes and, per card, its input schema
+/// (strings are always allowed in an input, as they may be templates).
+fn flow_schema(registry: &connector_core::Registry) -> Value {
+    let mut schema = connector_runtime::flows::flow_schema();
+    let mut cards = Vec::new();
+    let mut per_card = Vec::new();
+    for connector in registry.connectors() {
+        for action in connector.actions() {
+            let id = format!("{}.{}", connector.id(), action.id);
+            per_card.push(json!({
+                "if": { "properties": { "card": { "const": id } }, "required": ["card"] },
+                "then": { "properties": { "input": {
+                    "description": action.description,
+                    "anyOf": [action.input_schema, { "type": "string" }]
+                } } }
+            }));
+            cards.push(Value::from(id));
+        }
+    }
+    if let Some(step) = schema.pointer_mut("/$defs/Step") {
+        if let Some(card) = step.pointer_mut("/properties/card") {
+            *card = json!({
+                "description": "A card: <connector>.<action>.",
+                "enum": cards,
+            });
+        }
+        if let Value::Object(map) = step {
+            map.insert("allOf".to_owned(), Value::Array(per_card));
+        }
+    }
+    schema
 }
 
 /// A generated file's path as the manifest names it: relative to the manifest's folder.

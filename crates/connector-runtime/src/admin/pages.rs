@@ -178,8 +178,12 @@ fn step_box(step: &StepRecord, title: &str) -> Markup {
         div class={ "step " (status) } {
             h3 { (step.id) @if let Some(item) = step.item { " [" (item) "]" } " · " (title) }
             div class="meta" {
-                (status) " · " (step.attempts) " attempt" @if step.attempts != 1 { "s" }
-                " · " (format!("{:.1} ms", step.duration_ms))
+                (status)
+                @if step.card.is_some() {
+                    " · " (step.attempts) " attempt" @if step.attempts != 1 { "s" }
+                    " · " (format!("{:.1} ms", step.duration_ms))
+                    @if step.limiter_wait_ms >= 1.0 { " · " (format!("{:.0} ms waiting for the rate limit", step.limiter_wait_ms)) }
+                }
             }
             @if let Some(input) = &step.input { details { summary { "input" } pre { (pretty(input)) } } }
             @if let Some(output) = &step.output { details { summary { "output" } pre { (pretty(output)) } } }
@@ -188,6 +192,19 @@ fn step_box(step: &StepRecord, title: &str) -> Markup {
                     (error.code.as_deref().unwrap_or("")) "\n" (error.message) "\nrequest id: " (error.request_id.as_deref().unwrap_or("-")) }
             }
         }
+    }
+}
+
+/// What a control step is (`return`, `assign`, ...), from the loaded flow of that name.
+fn control_kind(flow: &str, step: &str, service: &Service) -> String {
+    let Some(def) = service.flows().get(flow).map(|f| f.def.clone()) else {
+        return "control".to_owned();
+    };
+    match def.steps.iter().find(|s| s.id == step) {
+        Some(s) if s.return_.is_some() => "return".to_owned(),
+        Some(s) if s.assign.is_some() => "assign".to_owned(),
+        Some(s) if s.fail.is_some() => "fail".to_owned(),
+        _ => "control".to_owned(),
     }
 }
 
@@ -246,7 +263,7 @@ pub(super) async fn run(
                 h2 { "Try " (try_no) }
                 div class="steps" {
                     @for step in run.steps.iter().filter(|s| s.try_no == *try_no) {
-                        (step_box(step, &step.card.as_deref().map(|c| catalog.title(c)).unwrap_or_else(|| "control".to_owned())))
+                        (step_box(step, &step.card.as_deref().map(|c| catalog.title(c)).unwrap_or_else(|| control_kind(&run.flow, &step.id, &service))))
                     }
                 }
             }

@@ -282,6 +282,15 @@ impl Runner<'_, '_> {
         let steps = &self.attempt.flow.def.steps;
         for step in steps {
             if let Some(record) = self.done(&step.id).cloned() {
+                // A return committed by a try that did not get to commit the run's end: the
+                // run ends the same way again.
+                if step.return_.is_some() && record.status == StepStatus::Succeeded {
+                    let ended = record.output.unwrap_or(Value::Null);
+                    return Ending::Returned {
+                        outcome: ended["outcome"].as_str().unwrap_or_default().to_owned(),
+                        output: ended["output"].clone(),
+                    };
+                }
                 self.remember(
                     &step.id,
                     record.status,
@@ -367,6 +376,11 @@ impl Runner<'_, '_> {
                     .map_err(expr_error)?,
                 None => Value::Null,
             };
+            let mut record = self.record(step, StepStatus::Succeeded);
+            record.output = Some(connector_core::mask_secrets(
+                &json!({"outcome": ret.outcome, "output": output}),
+            ));
+            self.commit(record).await?;
             return Ok(Some(Ending::Returned {
                 outcome: ret.outcome.clone(),
                 output,

@@ -173,7 +173,8 @@ steps:
         [
             ("user", StepStatus::Succeeded),
             ("names", StepStatus::Succeeded),
-            ("not_support", StepStatus::Skipped)
+            ("not_support", StepStatus::Skipped),
+            ("done", StepStatus::Succeeded)
         ]
     );
     let (ending, _) = run(
