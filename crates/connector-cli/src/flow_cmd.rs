@@ -41,6 +41,10 @@ pub(crate) enum FlowCommand {
         /// List every card's requests and send nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The store the run is kept in: sqlite://PATH or postgres://... (default: a
+        /// temporary one, removed at exit).
+        #[arg(long, env = "CONNECTOR_STORE")]
+        store: Option<String>,
     },
 }
 
@@ -52,7 +56,8 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
             file,
             event,
             dry_run,
-        } => run_file(&file, event.as_deref(), dry_run).await,
+            store,
+        } => run_file(&file, event.as_deref(), dry_run, store.as_deref()).await,
     }
 }
 
@@ -212,7 +217,12 @@ fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
     crate::emit(&text)
 }
 
-async fn run_file(file: &Path, event: Option<&str>, dry_run: bool) -> ExitCode {
+async fn run_file(
+    file: &Path,
+    event: Option<&str>,
+    dry_run: bool,
+    store: Option<&str>,
+) -> ExitCode {
     let event = match crate::read_json_object(event, "event") {
         Ok(event) => event,
         Err(e) => return fail(&e),
@@ -241,10 +251,16 @@ async fn run_file(file: &Path, event: Option<&str>, dry_run: bool) -> ExitCode {
         }
         Err(errors) => return report(&errors),
     };
+    if !dry_run {
+        let cards = std::sync::Arc::new(cards);
+        let code = run_stored(flow, &event, cards, store).await;
+        shared.flush().await;
+        return code;
+    }
     let run = run_once(&flow, &event, &cards, dry_run).await;
     shared.flush().await;
     let mut shown = serde_json::to_value(&run).unwrap_or(Value::Null);
-    if dry_run && let Value::Object(map) = &mut shown {
+    if let Value::Object(map) = &mut shown {
         map.insert("dryRun".into(), Value::Bool(true));
         attach_requests(map, cards.recorded());
     }
@@ -254,6 +270,90 @@ async fn run_file(file: &Path, event: Option<&str>, dry_run: bool) -> ExitCode {
         (_, Some(error)) => ExitCode::from(connector_cli::exit_code(error.kind())),
         (None, None) => ExitCode::from(1),
     }
+}
+
+/// One try of `flow` through the store (a temporary one by default), as `connector serve`
+/// runs it; prints the run as `GET /history/{runId}` answers it.
+async fn run_stored(
+    flow: Flow,
+    event: &Value,
+    cards: std::sync::Arc<Cards>,
+    store: Option<&str>,
+) -> ExitCode {
+    let temp = store.is_none().then(connector_runtime::TempDb::new);
+    let url = store
+        .map(str::to_owned)
+        .or_else(|| temp.as_ref().map(connector_runtime::TempDb::url))
+        .unwrap_or_default();
+    let opened = match connector_runtime::Store::open(&url).await {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(&Error::configuration(format!(
+                "cannot open the store {}: {e}",
+                connector_runtime::redact_url(&url)
+            )));
+        }
+    };
+    let config = connector_runtime::RuntimeConfig::new(
+        connector_core::secrecy::SecretString::from(String::new()),
+    );
+    let service = connector_runtime::Service::new(
+        opened.clone(),
+        connector_runtime::Flows::new(cards).with(flow.clone()),
+        config,
+    );
+    let key = format!("manual-{}", now_millis());
+    let run_id = match opened.enqueue(&flow, &key, event, now_millis()).await {
+        Ok(id) => id,
+        Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
+    };
+    service.run_now(&run_id).await;
+    let run = match opened.run(&run_id).await {
+        Ok(Some(run)) => run,
+        Ok(None) | Err(_) => {
+            return fail(&Error::configuration(
+                "the run vanished from the store".to_owned(),
+            ));
+        }
+    };
+    opened.close().await;
+    let printed = print_json(&serde_json::to_value(&run).unwrap_or(Value::Null));
+    match (run.state.as_str(), &run.error) {
+        ("finished", _) => printed,
+        (_, Some(error)) => ExitCode::from(connector_cli::exit_code(kind_named(
+            error["kind"].as_str().unwrap_or(""),
+        ))),
+        _ => ExitCode::from(1),
+    }
+}
+
+/// The error kind a run's `error.kind` names.
+fn kind_named(name: &str) -> connector_core::ErrorKind {
+    use connector_core::ErrorKind as K;
+    [
+        K::InvalidInput,
+        K::Configuration,
+        K::Authentication,
+        K::PermissionDenied,
+        K::NotFound,
+        K::Conflict,
+        K::RateLimited,
+        K::Unavailable,
+        K::Upstream,
+        K::Timeout,
+        K::Transport,
+        K::InvalidResponse,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == name)
+    .unwrap_or(K::Upstream)
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// A dry run's output: each card step with the requests it would send (marked

@@ -117,6 +117,20 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return open_failed(&args.store, e),
     };
     let flow_names: Vec<String> = flows.iter().map(|f| f.name().to_owned()).collect();
+    for flow in &flows {
+        let trigger = serde_json::to_value(&flow.def.trigger)
+            .ok()
+            .and_then(|t| t.as_object().and_then(|o| o.keys().next().cloned()))
+            .unwrap_or_default();
+        if trigger != "okta_event" {
+            errln!(
+                "connector serve: flow {} has a {trigger} trigger, which serve does not start \
+                 (it runs okta_event flows); run it with `connector flow run {}`",
+                flow.name(),
+                flow.file
+            );
+        }
+    }
     let service = match connector_cli::hooks::service(flows, cards, &env, store, config) {
         Ok(service) => service,
         Err(e) => return fail(&e),

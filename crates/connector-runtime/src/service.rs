@@ -200,6 +200,27 @@ impl Service {
         }
     }
 
+    /// Runs one try of the queued run `run_id` now, in this task (`connector flow run`);
+    /// false when it is not queued.
+    pub async fn run_now(&self, run_id: &str) -> bool {
+        let now = crate::time::now_ms();
+        let lease = i64::try_from(self.inner.config.lease.as_millis()).unwrap_or(i64::MAX);
+        let Ok(Some(run)) = self
+            .inner
+            .store
+            .claim_run(run_id, &self.inner.owner, now, now + lease)
+            .await
+        else {
+            return false;
+        };
+        let slots = Arc::new(tokio::sync::Semaphore::new(1));
+        let Ok(permit) = slots.acquire_owned().await else {
+            return false;
+        };
+        crate::worker::execute(self.clone(), run, permit).await;
+        true
+    }
+
     /// Runs every run that is due, in this task, until none is left (tests and the demo:
     /// no pool, no timers). Bounded by `max_runs`; returns the runs executed.
     pub async fn drain(&self, max_runs: usize) -> usize {

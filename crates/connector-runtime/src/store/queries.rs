@@ -148,6 +148,47 @@ impl Store {
         Ok(accepted)
     }
 
+    /// Queues one run of `flow` for a trigger's event (`connector flow run`, and the
+    /// triggers that are not Okta's hook), keyed on `event_key`; returns the run's id.
+    pub async fn enqueue(
+        &self,
+        flow: &crate::flows::Flow,
+        event_key: &str,
+        event: &Value,
+        now_ms: i64,
+    ) -> Result<String, StoreError> {
+        let id = run_id();
+        let subject = crate::flows::subject(flow, event);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(&flow.hash)
+            .bind(flow.name())
+            .bind(&flow.source)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+            )
+            .bind(&id)
+            .bind(event_key)
+            .bind(flow.name())
+            .bind((!subject.is_empty()).then_some(subject))
+            .bind(event.to_string())
+            .bind(QUEUED)
+            .bind(now_ms)
+            .bind(&flow.hash)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(id)
+    }
+
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
     pub(crate) async fn claim(
         &self,
@@ -169,6 +210,26 @@ impl Store {
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).fetch_optional(pool).await?
+        });
+        Ok(row.map(ClaimRow::into_claimed))
+    }
+
+    /// Claims one queued run by id for `owner` (a run this process queued to run now).
+    pub(crate) async fn claim_run(
+        &self,
+        run_id: &str,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
+             tries = tries + 1, started_ms = $3 \
+             WHERE run_id = $4 AND state = '{QUEUED}' \
+             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash"
+        );
+        let row: Option<ClaimRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).bind(run_id).fetch_optional(pool).await?
         });
         Ok(row.map(ClaimRow::into_claimed))
     }
