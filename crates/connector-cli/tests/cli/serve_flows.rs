@@ -178,6 +178,23 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     assert_eq!(second_try, ["third", "done"], "{run}");
+    let metrics = client
+        .get(format!("{}/metrics", serve.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"connector_steps_total{flow="three-cards",step="first",status="succeeded"} 1"#,
+        r#"connector_steps_total{flow="three-cards",step="third",status="failed"} 1"#,
+        r#"connector_steps_total{flow="three-cards",step="third",status="succeeded"} 1"#,
+        r#"connector_runs_total{flow="three-cards",outcome="deadLettered"} 1"#,
+        r#"connector_runs_total{flow="three-cards",outcome="granted"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -107,3 +107,27 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sqlite_and_postgres_migrations_make_the_same_tables_and_columns() {
+    let Some(bin) = postgres_bin() else {
+        eprintln!(
+            "SKIPPED: no initdb/pg_ctl (install the Debian package postgresql, or set PG_BIN)"
+        );
+        return;
+    };
+    let postgres = Postgres::start(bin);
+    let on_postgres = Store::open(&postgres.url()).await.unwrap();
+    let db = connector_runtime::TempDb::new();
+    let on_sqlite = Store::open(&db.url()).await.unwrap();
+    let (pg, lite) = (
+        on_postgres.schema().await.unwrap(),
+        on_sqlite.schema().await.unwrap(),
+    );
+    assert!(
+        lite.iter()
+            .any(|(t, c)| t == "steps" && c.contains(&"record".to_owned())),
+        "{lite:?}"
+    );
+    assert_eq!(pg, lite);
+}

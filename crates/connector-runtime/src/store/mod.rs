@@ -151,6 +151,40 @@ impl Store {
         Ok(())
     }
 
+    /// Every table of the store with its columns, sorted (migrations excluded): both
+    /// backends must give the same answer, which a test holds.
+    pub async fn schema(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let rows: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut tables: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (table, column) in rows {
+            tables.entry(table).or_default().push(column);
+        }
+        Ok(tables
+            .into_iter()
+            .map(|(t, mut c)| {
+                c.sort();
+                (t, c)
+            })
+            .collect())
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);

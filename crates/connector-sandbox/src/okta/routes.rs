@@ -134,7 +134,8 @@ async fn gate(State(state): State<S>, req: Request, next: Next) -> Response {
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// The scopes of which a bearer token needs one, by operation.

@@ -23,6 +23,7 @@
 mod boards;
 mod cli;
 mod fair;
+mod flows;
 mod goodput;
 mod measure;
 mod okta;
@@ -42,7 +43,7 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "overhead",
     "okta",
     "boards",
@@ -50,6 +51,7 @@ const SCENARIOS: [&str; 7] = [
     "cli",
     "redis",
     "serve",
+    "flows",
 ];
 
 fn usage() -> String {
@@ -67,6 +69,7 @@ pub(crate) struct Plan {
     pub(crate) pagination_rounds: usize,
     pub(crate) cli_runs: usize,
     pub(crate) serve_events: usize,
+    pub(crate) flow_runs: usize,
 }
 
 impl Plan {
@@ -76,6 +79,7 @@ impl Plan {
             overhead_concurrency: 32,
             overhead_rounds: if quick { 2 } else { 6 },
             serve_events: if quick { 500 } else { 2_000 },
+            flow_runs: if quick { 300 } else { 1_000 },
             goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
             goodput_rounds: if quick { 1 } else { 2 },
             pagination_rounds: if quick { 1 } else { 2 },
@@ -188,6 +192,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         "cli" => cli::run(plan, summary),
         "redis" => redis::run(plan, summary).await,
         "serve" => serve::run(plan.serve_events, summary).await,
+        "flows" => flows::run(plan.flow_runs, summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }
