@@ -200,6 +200,20 @@ impl Browser {
         answer["result"]["result"]["value"].clone()
     }
 
+    /// A PNG of the page as a 1280 px wide window shows it (`Page.captureScreenshot`).
+    pub(crate) async fn screenshot_at_1280(&mut self) -> Vec<u8> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+        let shot = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await;
+        let data = shot["result"]["data"].as_str().unwrap_or_default();
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).unwrap_or_default()
+    }
+
     /// The page's frames (`Page.getFrameTree`).
     pub(crate) async fn frames(&mut self) -> Value {
         self.call("Page.getFrameTree", json!({})).await["result"]["frameTree"].clone()

@@ -197,6 +197,25 @@ async fn the_history_page_lists_runs_shows_steps_and_its_resume_button_finishes_
     );
     assert_eq!(outcome_of_dead().await, "deadLettered");
 
+    // Readable at 1280 px: nothing wider than the window, and a screenshot people can look
+    // at (kept under cargo's target/tmp).
+    for (name, path) in [
+        ("history", "/".to_owned()),
+        ("run", format!("/runs/{assigned}")),
+    ] {
+        browser.open(&format!("{}{path}", serve.admin)).await;
+        let png = browser.screenshot_at_1280().await;
+        assert!(png.starts_with(b"\x89PNG"), "no screenshot of {path}");
+        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("flow-history-{name}.png"));
+        std::fs::write(&shot, &png).unwrap();
+        let wide = browser.eval("document.documentElement.scrollWidth").await;
+        assert!(
+            wide.as_u64().is_some_and(|w| w <= 1280),
+            "{path} is {wide} px wide"
+        );
+    }
+
     // The same button on the run's own page works: a same-origin form with its token.
     browser.open(&format!("{}/runs/{dead}", serve.admin)).await;
     assert_eq!(browser.eval("document.title").await, format!("Run {dead}"));
