@@ -92,6 +92,10 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
     config.admin_listen = args.admin_listen;
     config.workers = args.workers;
     config.admin_token = admin_token;
+    config.invoke_token = env
+        .get("CONNECTOR_INVOKE_TOKEN")
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| connector_core::secrecy::SecretString::from(t.to_owned()));
     config.admin_hosts = args.admin_hosts.clone();
     config.limits.max_connections = args.max_connections;
     config.history = std::time::Duration::from_secs(u64::from(args.history_days) * 86_400);
@@ -122,10 +126,22 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
             .ok()
             .and_then(|t| t.as_object().and_then(|o| o.keys().next().cloned()))
             .unwrap_or_default();
-        if trigger != "okta_event" {
+        if trigger == "http"
+            && env
+                .get("CONNECTOR_INVOKE_TOKEN")
+                .is_none_or(|t| t.trim().is_empty())
+        {
+            return fail(&Error::configuration(format!(
+                "flow {} has an http trigger: set CONNECTOR_INVOKE_TOKEN, the Bearer token \
+                 POST /flows/{}/runs requires",
+                flow.name(),
+                flow.name()
+            )));
+        }
+        if trigger != "okta_event" && trigger != "http" {
             errln!(
                 "connector serve: flow {} has a {trigger} trigger, which serve does not start \
-                 (it runs okta_event flows); run it with `connector flow run {}`",
+                 (it runs okta_event and http flows); run it with `connector flow run {}`",
                 flow.name(),
                 flow.file
             );

@@ -39,6 +39,9 @@ pub struct RuntimeConfig {
     pub credential_check: Duration,
     /// The event hook's `Authorization` value (`OKTA_EVENT_HOOK_SECRET`).
     pub hook_secret: SecretString,
+    /// The `http` trigger's token (`CONNECTOR_INVOKE_TOKEN`): without one, every
+    /// `POST /flows/{name}/runs` is 401.
+    pub invoke_token: Option<SecretString>,
     /// The admin token (`CONNECTOR_ADMIN_TOKEN`): required to bind the admin listener beyond
     /// loopback, and then by every admin route but the probes.
     pub admin_token: Option<SecretString>,
@@ -67,6 +70,7 @@ impl RuntimeConfig {
             credential_check: Duration::from_secs(60),
             hook_secret,
             admin_token: None,
+            invoke_token: None,
             admin_hosts: Vec::new(),
             limits: ListenerLimits::default(),
             store_wait: Duration::from_secs(1),

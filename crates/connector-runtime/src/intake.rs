@@ -55,6 +55,10 @@ async fn readyz(State(service): State<Service>) -> Response {
 pub fn router(service: Service) -> Router {
     Router::new()
         .route("/okta/event-hook", get(verify).post(deliver))
+        .route(
+            "/flows/{name}/runs",
+            axum::routing::post(crate::http_trigger::invoke),
+        )
         .merge(probes())
         .with_state(service)
 }

@@ -21,6 +21,7 @@ mod flows_cli;
 mod hooks;
 mod hostile_admin;
 mod hostile_listeners;
+mod http_trigger;
 mod python_sdk;
 mod secrets_trace;
 mod serve_admin;

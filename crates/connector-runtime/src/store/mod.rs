@@ -20,6 +20,7 @@ pub use model::{
     DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run, STATES,
 };
 pub(crate) use queries::Completion;
+pub(crate) use queries::fresh_key;
 pub use queries::{Accepted, Rerun, Resume};
 pub use temp::TempDb;
 

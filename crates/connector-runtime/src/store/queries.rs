@@ -67,6 +67,11 @@ enum Bind {
     Int(i64),
 }
 
+/// A random key (an event without a de-duplication key of its own).
+pub(crate) fn fresh_key() -> String {
+    run_id().trim_start_matches("run_").to_owned()
+}
+
 fn run_id_fresh() -> String {
     run_id()
 }
@@ -187,6 +192,24 @@ impl Store {
             tx.commit().await?;
         });
         Ok(id)
+    }
+
+    /// The first run (not a re-run) of `flow` for `event_key`, with its event.
+    pub async fn first_run(
+        &self,
+        flow: &str,
+        event_key: &str,
+    ) -> Result<Option<(String, Value)>, StoreError> {
+        let row: Option<(String, String)> = on_pool!(self, pool =>
+            sqlx::query_as(
+                "SELECT run_id, event FROM runs WHERE flow = $1 AND event_key = $2 AND rerun_of IS NULL",
+            )
+            .bind(flow)
+            .bind(event_key)
+            .fetch_optional(pool)
+            .await?
+        );
+        Ok(row.map(|(id, event)| (id, serde_json::from_str(&event).unwrap_or(Value::Null))))
     }
 
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
