@@ -118,10 +118,11 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
         )),
     };
     new_connector(&root, &petstore).unwrap();
-    // The workspace's own target folder by default, so that the dependencies built for
-    // the tests are reused (cargo holds its build lock only while compiling, not while the
-    // tests run); SCAFFOLD_TARGET_DIR chooses another.
+    // The workspace's own target folder by default (CARGO_TARGET_DIR when set), so that
+    // the dependencies built for the tests are reused (cargo holds its build lock only
+    // while compiling, not while the tests run); SCAFFOLD_TARGET_DIR chooses another.
     let target = std::env::var_os("SCAFFOLD_TARGET_DIR")
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
