@@ -23,15 +23,15 @@ pub(crate) struct Loop {
     _db: TempDb,
 }
 
+/// The demo hook's secret: 32 random alphanumerics from the thread's CSPRNG.
 fn random_secret() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut text = String::new();
-    for i in 0..3u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        text.push_str(&format!("{:016x}", h.finish()));
-    }
-    text
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
 }
 
 impl Loop {

@@ -54,6 +54,7 @@ macro_rules! err {
     }};
 }
 
+mod completion;
 mod demo;
 mod demo_loop;
 mod demo_render;
@@ -137,6 +138,11 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Print the Flow History from the store, or re-run a dead-lettered run.
     History(serve_cmd::HistoryArgs),
+    /// Print a shell completion script: `source <(connector completion bash)`.
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Flows as data: validate flow files, list them, run one in this process.
     Flow {
         #[command(subcommand)]
@@ -205,6 +211,16 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve_cmd::serve(args).await,
             Command::History(args) => serve_cmd::history(args).await,
             Command::Flow { command } => flow_cmd::run(command).await,
+            Command::Completion { shell } => {
+                let mut script = Vec::new();
+                clap_complete::generate(
+                    shell,
+                    &mut completion::with_ids(<Cli as clap::CommandFactory>::command()),
+                    "connector",
+                    &mut script,
+                );
+                emit(&String::from_utf8_lossy(&script))
+            }
         }
     })
 }

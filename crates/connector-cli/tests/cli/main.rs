@@ -3,6 +3,7 @@
 
 mod browser_support;
 mod common;
+mod completion;
 mod pg_support;
 mod serve_support;
 
