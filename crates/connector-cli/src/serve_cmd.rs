@@ -138,10 +138,10 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
                 flow.name()
             )));
         }
-        if trigger != "okta_event" && trigger != "http" {
+        if trigger == "manual" {
             errln!(
-                "connector serve: flow {} has a {trigger} trigger, which serve does not start \
-                 (it runs okta_event and http flows); run it with `connector flow run {}`",
+                "connector serve: flow {} has a manual trigger: serve keeps its history but \
+                 never starts it; run it with `connector flow run {}`",
                 flow.name(),
                 flow.file
             );

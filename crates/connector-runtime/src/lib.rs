@@ -47,6 +47,7 @@ pub mod intake;
 mod listener;
 mod metrics;
 mod render;
+pub mod schedule;
 mod secret;
 mod serve;
 mod service;

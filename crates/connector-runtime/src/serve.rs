@@ -143,10 +143,17 @@ async fn chores(service: Service, stop: CancellationToken) {
     let config = service.config().clone();
     let mut credential = tokio::time::interval(config.credential_check);
     let mut prune = tokio::time::interval(Duration::from_secs(3600));
+    let mut schedules = tokio::time::interval(Duration::from_secs(1));
+    schedules.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     credential.tick().await;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
+            _ = schedules.tick(), if !service.is_stopping() => {
+                if let Err(e) = crate::schedule::fire_due(&service, chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "cannot start the scheduled runs now; trying again");
+                }
+            }
             _ = credential.tick() => {
                 if let Err(e) = service.check_credential().await {
                     tracing::error!(error = %e, "the service refused the credential; not ready");

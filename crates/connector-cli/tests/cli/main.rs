@@ -24,6 +24,7 @@ mod hostile_admin;
 mod hostile_listeners;
 mod http_trigger;
 mod python_sdk;
+mod schedule_trigger;
 mod secrets_trace;
 mod serve_admin;
 mod serve_browser;

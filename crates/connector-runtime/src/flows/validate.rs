@@ -434,6 +434,20 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     if let Some(Value::String(subject)) = doc.value.get("subject") {
         checker.expression("/subject", subject, false, &events_only);
     }
+    if let Some(Value::String(cron)) = doc.value.pointer("/trigger/schedule/cron") {
+        let zone = doc
+            .value
+            .pointer("/trigger/schedule/timezone")
+            .and_then(Value::as_str);
+        if let Err(why) = crate::schedule::Schedule::parse(cron, zone) {
+            let at = if why.contains("time zone") {
+                "/trigger/schedule/timezone"
+            } else {
+                "/trigger/schedule/cron"
+            };
+            checker.at_value(at, why);
+        }
+    }
     if let Some(Value::String(filter)) = doc.value.pointer("/trigger/okta_event/filter") {
         checker.expression("/trigger/okta_event/filter", filter, true, &events_only);
     }

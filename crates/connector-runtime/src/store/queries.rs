@@ -212,6 +212,22 @@ impl Store {
         Ok(row.map(|(id, event)| (id, serde_json::from_str(&event).unwrap_or(Value::Null))))
     }
 
+    /// When `flow` was first loaded on this store (recording `now_ms` the first time).
+    pub(crate) async fn first_seen(&self, flow: &str, now_ms: i64) -> Result<i64, StoreError> {
+        let seen: (i64,) = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO schedules (flow, first_seen_ms) VALUES ($1, $2) ON CONFLICT (flow) DO NOTHING")
+                .bind(flow)
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
+            sqlx::query_as("SELECT first_seen_ms FROM schedules WHERE flow = $1")
+                .bind(flow)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(seen.0)
+    }
+
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
     pub(crate) async fn claim(
         &self,
