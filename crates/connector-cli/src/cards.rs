@@ -16,6 +16,7 @@ pub struct Cards {
     sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
     dry_run: Option<DryRunLog>,
     recorded: std::sync::Mutex<Vec<(String, Value, Vec<RecordedRequest>)>>,
+    connections: crate::connections::Connections,
 }
 
 impl std::fmt::Debug for Cards {
@@ -33,7 +34,14 @@ impl Cards {
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             dry_run: None,
             recorded: std::sync::Mutex::new(Vec::new()),
+            connections: crate::connections::Connections::default(),
         }
+    }
+
+    /// Named connections cards may use (`connection: NAME`).
+    pub fn with_connections(mut self, connections: crate::connections::Connections) -> Cards {
+        self.connections = connections;
+        self
     }
 
     /// Keeps, per card run, the requests `log` recorded (a dry run's `env` records into it).
@@ -51,15 +59,49 @@ impl Cards {
             .clone()
     }
 
-    async fn session(&self, connector: &str) -> Result<Arc<dyn Session>, Error> {
+    async fn session(
+        &self,
+        connector: &str,
+        connection: Option<&str>,
+    ) -> Result<Arc<dyn Session>, Error> {
+        let key = format!("{connector}|{}", connection.unwrap_or(""));
         let mut sessions = self.sessions.lock().await;
-        if let Some(session) = sessions.get(connector) {
+        if let Some(session) = sessions.get(&key) {
             return Ok(session.clone());
         }
+        let env = match connection {
+            None => self.env.clone(),
+            Some(name) => match self.connections.get(name) {
+                Some(found) if found.connector == connector => found.env(&self.env),
+                _ => {
+                    return Err(Error::configuration(
+                        self.connection_problem(name, connector),
+                    ));
+                }
+            },
+        };
         let session: Arc<dyn Session> =
-            Arc::from(self.registry.connector(connector)?.connect(&self.env)?);
-        sessions.insert(connector.to_owned(), session.clone());
+            Arc::from(self.registry.connector(connector)?.connect(&env)?);
+        sessions.insert(key, session.clone());
         Ok(session)
+    }
+
+    fn connection_problem(&self, name: &str, connector: &str) -> String {
+        match self.connections.get(name) {
+            Some(found) => format!(
+                "the connection {name:?} is for {}, not {connector}",
+                found.connector
+            ),
+            None => format!(
+                "no connection named {name:?} in the connections file{}",
+                match (&self.connections.file, self.connections.names()) {
+                    (None, _) =>
+                        " (none was found: connector.toml, --config or CONNECTOR_CONFIG)".to_owned(),
+                    (Some(file), names) =>
+                        format!(" {} (it has: {})", file.display(), names.join(", ")),
+                }
+            ),
+        }
     }
 }
 
@@ -110,17 +152,18 @@ impl Catalog for Cards {
         }
     }
 
-    fn connection_error(&self, name: &str, _card: &str) -> Option<String> {
-        Some(format!(
-            "no connection named {name:?}: this version runs every card on its connector's \
-             connection from the environment (OKTA_*, BOARDS_*); remove `connection`"
-        ))
+    fn connection_error(&self, name: &str, card: &str) -> Option<String> {
+        let connector = card.split_once('.').map_or(card, |(c, _)| c);
+        match self.connections.get(name) {
+            Some(found) if found.connector == connector => None,
+            _ => Some(self.connection_problem(name, connector)),
+        }
     }
 
     async fn run(
         &self,
         card: &str,
-        _connection: Option<&str>,
+        connection: Option<&str>,
         input: Value,
     ) -> connector_core::Result<Value> {
         let (connector, action) = card.split_once('.').ok_or_else(|| {
@@ -130,11 +173,15 @@ impl Catalog for Cards {
             ))
         })?;
         let Some(log) = &self.dry_run else {
-            return self.session(connector).await?.run(action, input).await;
+            return self
+                .session(connector, connection)
+                .await?
+                .run(action, input)
+                .await;
         };
         let before = log.requests().len();
         let result = self
-            .session(connector)
+            .session(connector, connection)
             .await?
             .run(action, input.clone())
             .await;

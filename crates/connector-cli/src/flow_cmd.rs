@@ -83,8 +83,14 @@ fn files_of(path: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn cards() -> Cards {
-    Cards::new(connector_cli::registry(), Env::from_process())
+/// The registry's cards on `env`, with the named connections of the connections file.
+pub(crate) fn cards_on(env: Env) -> Result<Cards, Error> {
+    let connections = crate::connections(&env)?;
+    Ok(Cards::new(connector_cli::registry(), env).with_connections(connections))
+}
+
+fn cards() -> Result<Cards, Error> {
+    cards_on(Env::from_process())
 }
 
 /// Reads and validates every file; every mistake of every file, or the flows.
@@ -150,7 +156,11 @@ pub(crate) fn report(errors: &[Diagnostic]) -> ExitCode {
 }
 
 fn validate_paths(paths: &[PathBuf]) -> ExitCode {
-    match load(paths, &cards()) {
+    let cards = match cards() {
+        Ok(cards) => cards,
+        Err(e) => return fail(&e),
+    };
+    match load(paths, &cards) {
         Ok(flows) => {
             for flow in &flows {
                 outln!(
@@ -181,7 +191,11 @@ pub(crate) fn flows_or_template(
 }
 
 fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
-    let flows = match flows_or_template(dir, &cards()) {
+    let cards = match cards() {
+        Ok(cards) => cards,
+        Err(e) => return fail(&e),
+    };
+    let flows = match flows_or_template(dir, &cards) {
         Ok(flows) => flows,
         Err(errors) => return report(&errors),
     };
@@ -237,7 +251,10 @@ async fn run_file(
         Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
-    let mut cards = Cards::new(connector_cli::registry(), env);
+    let mut cards = match cards_on(env) {
+        Ok(cards) => cards,
+        Err(e) => return fail(&e),
+    };
     if dry_run {
         cards = cards.recording(log.clone());
     }

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod cards;
+pub mod connections;
 mod exit;
 
 use connector_core::Registry;

@@ -79,8 +79,19 @@ use serde_json::{Value, json};
     about = "Run workflow connector actions (Okta, boards) from the command line"
 )]
 struct Cli {
+    /// The connections file (default: CONNECTOR_CONFIG, else ./connector.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--config`, for every command that reads named connections.
+static CONFIG: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+
+/// The named connections: `--config`, `CONNECTOR_CONFIG` or `./connector.toml`.
+pub(crate) fn connections(env: &Env) -> Result<connector_cli::connections::Connections, Error> {
+    connector_cli::connections::Connections::load(CONFIG.get().and_then(|c| c.as_deref()), env)
 }
 
 #[derive(Subcommand)]
@@ -110,6 +121,9 @@ enum Command {
         /// Print the request(s) that would be sent, credentials masked, and send nothing.
         #[arg(long)]
         dry_run: bool,
+        /// A named connection from the connections file, instead of the environment's.
+        #[arg(long, value_name = "NAME")]
+        connection: Option<String>,
     },
     /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C (tokens: random, or
     /// CONNECTOR_SANDBOX_OKTA_TOKEN and CONNECTOR_SANDBOX_BOARDS_TOKEN).
@@ -152,6 +166,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = CONFIG.set(cli.config.clone());
     // A service logs each run's outcome at info; one-shot commands only warnings.
     init_tracing(if matches!(cli.command, Command::Serve(_)) {
         "info"
@@ -184,6 +199,7 @@ fn main() -> ExitCode {
                 action,
                 input,
                 dry_run,
+                connection,
             } => {
                 run(
                     &connector_cli::registry(),
@@ -191,6 +207,7 @@ fn main() -> ExitCode {
                     &action,
                     input.as_deref(),
                     dry_run,
+                    connection.as_deref(),
                 )
                 .await
             }
@@ -399,6 +416,7 @@ async fn run(
     action: &str,
     input: Option<&str>,
     dry_run: bool,
+    connection: Option<&str>,
 ) -> ExitCode {
     let result = async {
         let found = registry.connector(connector)?;
@@ -410,6 +428,23 @@ async fn run(
         let mut env = Env::from_process();
         if dry_run {
             env = env.with_dry_run(log.clone());
+        }
+        if let Some(name) = connection {
+            let connections = connections(&env)?;
+            let named = connections.get(name).ok_or_else(|| {
+                Error::configuration(format!(
+                    "no connection named {} in the connections file (it has: {})",
+                    connector_core::quote_input(name),
+                    connections.names().join(", ")
+                ))
+            })?;
+            if named.connector != connector {
+                return Err(Error::configuration(format!(
+                    "the connection {name:?} is for {}, not {connector}",
+                    named.connector
+                )));
+            }
+            env = named.env(&env);
         }
         let from = env.clone();
         let (env, shared) = limits::with_shared_limits(env, &from)?;

@@ -72,10 +72,10 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(pair) => pair,
         Err(e) => return fail(&e),
     };
-    let cards = std::sync::Arc::new(connector_cli::cards::Cards::new(
-        connector_cli::registry(),
-        env.clone(),
-    ));
+    let cards = match crate::flow_cmd::cards_on(env.clone()) {
+        Ok(cards) => std::sync::Arc::new(cards),
+        Err(e) => return fail(&e),
+    };
     let flows = match crate::flow_cmd::flows_or_template(args.flows.as_deref(), &cards) {
         Ok(flows) => flows,
         Err(errors) => {

@@ -4,6 +4,7 @@
 mod browser_support;
 mod common;
 mod completion;
+mod connections_cli;
 mod pg_support;
 mod serve_support;
 

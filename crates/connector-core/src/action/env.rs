@@ -87,6 +87,21 @@ impl Env {
         names.iter().find_map(|n| self.get(n))
     }
 
+    /// This environment with every variable whose name starts with one of `prefixes`
+    /// removed, then `vars` set: a named connection's settings in place of the
+    /// environment's own (the run options stay).
+    pub fn with_connection_vars<K: Into<String>, V: Into<String>>(
+        mut self,
+        prefixes: &[&str],
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        self.vars
+            .retain(|name, _| !prefixes.iter().any(|p| name.starts_with(p)));
+        self.vars
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
     /// A variable's value, or a `configuration` error saying to set it.
     pub fn require(&self, name: &str, what: &str) -> Result<&str> {
         self.get(name)

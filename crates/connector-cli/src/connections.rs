@@ -1,0 +1,330 @@
+//! Named connections: the connections file (`connector.toml` in the working directory,
+//! `--config PATH` or `CONNECTOR_CONFIG`).
+//!
+//! ```toml
+//! [connections.staging]
+//! connector = "okta"
+//! org_url = "https://acme-staging.okta.com"
+//! api_token = { env = "STAGING_OKTA_TOKEN" }
+//!
+//! [connections.prod]
+//! connector = "okta"
+//! org_url = "https://acme.okta.com"
+//! api_token = { file = "/run/secrets/okta-prod" }
+//! ```
+//!
+//! A setting is a connector's environment variable without its prefix, lowercased
+//! (`org_url`, `api_token`, `client_id`, `private_key`, `scopes` for Okta; `api_url`,
+//! `api_token`, `api_version` for boards). A secret (`api_token`, `private_key`) is given
+//! as `{ env = "VAR" }` or `{ file = "PATH" }`, never inline: an inline one is refused,
+//! naming the key and never the value. Rate-limit keys follow the service account (the
+//! Okta org, the boards token's account), so two orgs never share a budget and one org
+//! used by two names does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use connector_core::{Env, Error};
+
+/// The settings of one connector's connection, as environment variables.
+struct Shape {
+    connector: &'static str,
+    prefixes: &'static [&'static str],
+    settings: &'static [(&'static str, &'static str, bool)],
+}
+
+/// Each connector's settings: (key, variable, is a secret).
+const SHAPES: &[Shape] = &[
+    Shape {
+        connector: "okta",
+        prefixes: &["OKTA_"],
+        settings: &[
+            ("org_url", "OKTA_ORG_URL", false),
+            ("api_token", "OKTA_API_TOKEN", true),
+            ("client_id", "OKTA_CLIENT_ID", false),
+            ("private_key", "OKTA_PRIVATE_KEY", true),
+            ("key_id", "OKTA_KEY_ID", false),
+            ("scopes", "OKTA_SCOPES", false),
+        ],
+    },
+    Shape {
+        connector: "boards",
+        prefixes: &["BOARDS_"],
+        settings: &[
+            ("api_url", "BOARDS_API_URL", false),
+            ("api_token", "BOARDS_API_TOKEN", true),
+            ("api_version", "BOARDS_API_VERSION", false),
+        ],
+    },
+];
+
+/// One named connection.
+#[derive(Clone)]
+pub struct Connection {
+    /// The connector it is for (`okta`).
+    pub connector: String,
+    prefixes: &'static [&'static str],
+    vars: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: values may be secrets.
+        f.debug_struct("Connection")
+            .field("connector", &self.connector)
+            .field(
+                "settings",
+                &self.vars.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Connection {
+    /// `base` with this connection's settings in place of the environment's own for its
+    /// connector (run options such as a dry run stay).
+    pub fn env(&self, base: &Env) -> Env {
+        base.clone()
+            .with_connection_vars(self.prefixes, self.vars.iter().cloned())
+    }
+}
+
+/// The connections of a connections file, by name.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    by_name: BTreeMap<String, Connection>,
+    /// The file they came from, if any.
+    pub file: Option<PathBuf>,
+}
+
+fn config_error(file: &Path, message: String) -> Error {
+    Error::configuration(format!("{}: {message}", file.display()))
+}
+
+impl Connections {
+    /// The connection named `name`.
+    pub fn get(&self, name: &str) -> Option<&Connection> {
+        self.by_name.get(name)
+    }
+
+    /// The names.
+    pub fn names(&self) -> Vec<&str> {
+        self.by_name.keys().map(String::as_str).collect()
+    }
+
+    /// Reads the connections file: `explicit` (`--config`), else `CONNECTOR_CONFIG`, else
+    /// `./connector.toml` when it exists; none is no connections.
+    pub fn load(explicit: Option<&Path>, env: &Env) -> Result<Connections, Error> {
+        let path = match explicit {
+            Some(path) => path.to_owned(),
+            None => match env.get("CONNECTOR_CONFIG") {
+                Some(path) => PathBuf::from(path),
+                None => {
+                    let default = PathBuf::from("connector.toml");
+                    if !default.is_file() {
+                        return Ok(Connections::default());
+                    }
+                    default
+                }
+            },
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| config_error(&path, format!("cannot read the connections file: {e}")))?;
+        Connections::parse(&path, &text)
+    }
+
+    /// Parses a connections file's text (`path` names it in messages).
+    pub fn parse(path: &Path, text: &str) -> Result<Connections, Error> {
+        // toml's own messages may quote the text; say where instead, never what.
+        let doc: toml::Table = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            config_error(path, format!("not a valid TOML file{at}"))
+        })?;
+        let mut by_name = BTreeMap::new();
+        if let Some(key) = doc.keys().find(|k| k.as_str() != "connections") {
+            return Err(config_error(
+                path,
+                format!("unknown key {key:?} (only [connections.NAME] tables)"),
+            ));
+        }
+        let Some(table) = doc.get("connections") else {
+            return Ok(Connections {
+                by_name,
+                file: Some(path.to_owned()),
+            });
+        };
+        let table = table.as_table().ok_or_else(|| {
+            config_error(
+                path,
+                "connections must be tables: [connections.NAME]".into(),
+            )
+        })?;
+        for (name, settings) in table {
+            let at = format!("connections.{name}");
+            let settings = settings
+                .as_table()
+                .ok_or_else(|| config_error(path, format!("{at} must be a table")))?;
+            let connector = settings
+                .get("connector")
+                .and_then(toml::Value::as_str)
+                .ok_or_else(|| {
+                    config_error(
+                        path,
+                        format!("{at}.connector is missing: give okta or boards"),
+                    )
+                })?;
+            let shape = SHAPES
+                .iter()
+                .find(|s| s.connector == connector)
+                .ok_or_else(|| {
+                    config_error(
+                        path,
+                        format!("{at}.connector {connector:?} is not a connector (okta, boards)"),
+                    )
+                })?;
+            let mut vars = Vec::new();
+            for (key, value) in settings.iter().filter(|(k, _)| k.as_str() != "connector") {
+                let Some((_, var, secret)) = shape.settings.iter().find(|(k, _, _)| k == key)
+                else {
+                    return Err(config_error(
+                        path,
+                        format!(
+                            "{at}.{key} is not a {connector} setting ({})",
+                            shape
+                                .settings
+                                .iter()
+                                .map(|(k, _, _)| *k)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                };
+                let resolved = match value {
+                    toml::Value::String(_) if *secret => {
+                        return Err(config_error(
+                            path,
+                            format!(
+                                "{at}.{key} is a secret: give it as {{ env = \"VAR\" }} or \
+                                 {{ file = \"PATH\" }}, never inline"
+                            ),
+                        ));
+                    }
+                    toml::Value::String(text) => text.clone(),
+                    toml::Value::Table(source) => resolve(path, &at, key, source)?,
+                    _ => return Err(config_error(path, format!("{at}.{key} must be text"))),
+                };
+                vars.push(((*var).to_owned(), resolved));
+            }
+            by_name.insert(
+                name.clone(),
+                Connection {
+                    connector: connector.to_owned(),
+                    prefixes: shape.prefixes,
+                    vars,
+                },
+            );
+        }
+        Ok(Connections {
+            by_name,
+            file: Some(path.to_owned()),
+        })
+    }
+}
+
+/// A `{ env = "VAR" }` or `{ file = "PATH" }` value.
+fn resolve(path: &Path, at: &str, key: &str, source: &toml::Table) -> Result<String, Error> {
+    match (source.get("env"), source.get("file"), source.len()) {
+        (Some(toml::Value::String(var)), None, 1) => std::env::var(var).map_err(|_| {
+            config_error(
+                path,
+                format!("{at}.{key} comes from the variable {var}, which is not set"),
+            )
+        }),
+        (None, Some(toml::Value::String(file)), 1) => std::fs::read_to_string(file)
+            .map(|text| text.trim_end_matches(['\n', '\r']).to_owned())
+            .map_err(|e| {
+                config_error(
+                    path,
+                    format!("{at}.{key} comes from the file {file}, which cannot be read: {e}"),
+                )
+            }),
+        _ => Err(config_error(
+            path,
+            format!("{at}.{key} must be {{ env = \"VAR\" }} or {{ file = \"PATH\" }}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inline_secret_is_refused_naming_the_key_never_the_value() {
+        let text = "[connections.prod]\nconnector = \"okta\"\norg_url = \"https://acme.okta.com\"\napi_token = \"00secret-value\"\n";
+        let e = Connections::parse(Path::new("connector.toml"), text).unwrap_err();
+        assert!(
+            e.message()
+                .contains("connections.prod.api_token is a secret"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("00secret-value"));
+    }
+
+    #[test]
+    fn settings_become_the_connectors_variables() {
+        let file = std::env::temp_dir().join(format!("connector-secret-{}", std::process::id()));
+        std::fs::write(&file, "tok-from-file\n").unwrap();
+        let text = format!(
+            "[connections.staging]\nconnector = \"okta\"\norg_url = \"https://staging.okta.com\"\napi_token = {{ file = \"{}\" }}\n",
+            file.display()
+        );
+        let connections = Connections::parse(Path::new("c.toml"), &text).unwrap();
+        let base = Env::from_pairs([
+            ("OKTA_ORG_URL", "https://other.okta.com"),
+            ("OKTA_CLIENT_ID", "x"),
+            ("HOME", "/root"),
+        ]);
+        let env = connections.get("staging").unwrap().env(&base);
+        assert_eq!(env.get("OKTA_ORG_URL"), Some("https://staging.okta.com"));
+        assert_eq!(env.get("OKTA_API_TOKEN"), Some("tok-from-file"));
+        assert_eq!(
+            env.get("OKTA_CLIENT_ID"),
+            None,
+            "the environment's own Okta settings do not leak in"
+        );
+        assert_eq!(env.get("HOME"), Some("/root"));
+        assert!(!format!("{connections:?}").contains("tok-from-file"));
+        let _ = std::fs::remove_file(&file);
+    }
+
+    #[test]
+    fn mistakes_name_the_key() {
+        let bad = [
+            (
+                "[connections.a]\norg_url = \"x\"\n",
+                "connections.a.connector is missing",
+            ),
+            ("[connections.a]\nconnector = \"jira\"\n", "not a connector"),
+            (
+                "[connections.a]\nconnector = \"okta\"\ncolour = \"red\"\n",
+                "connections.a.colour is not a okta setting",
+            ),
+            (
+                "[connections.a]\nconnector = \"okta\"\napi_token = { env = \"NO_SUCH_VAR_4711\" }\n",
+                "NO_SUCH_VAR_4711, which is not set",
+            ),
+            ("[other]\n", "unknown key"),
+        ];
+        for (text, expected) in bad {
+            let e = Connections::parse(Path::new("c.toml"), text).unwrap_err();
+            assert!(e.message().contains(expected), "{text}: {e}");
+        }
+    }
+}
