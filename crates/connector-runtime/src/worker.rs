@@ -124,11 +124,13 @@ fn next_try_wait(backoff: Duration, error: &Error) -> Duration {
         .map_or(backoff, |asked| backoff.max(asked))
 }
 
-/// Step results committed to the store, under the run's lease.
+/// Step results committed to the store, under the run's lease; it keeps this try's
+/// (step, status, seconds) for the metrics.
 struct StoreJournal {
     store: Store,
     run_id: String,
     owner: String,
+    committed: std::sync::Mutex<Vec<(String, crate::flows::StepStatus, f64)>>,
 }
 
 #[async_trait::async_trait]
@@ -139,7 +141,17 @@ impl Journal for StoreJournal {
             .append_step(&self.run_id, &self.owner, record)
             .await
         {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                self.committed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((
+                        record.id.clone(),
+                        record.status,
+                        record.duration_ms / 1000.0,
+                    ));
+                Ok(())
+            }
             Ok(false) => Err("the run's lease was lost".to_owned()),
             Err(e) => Err(e.to_string()),
         }
@@ -188,6 +200,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         store: service.store().clone(),
         run_id: run.run_id.clone(),
         owner: service.owner().to_owned(),
+        committed: std::sync::Mutex::new(Vec::new()),
     };
     let (ending, backoff) = match (&flow, committed) {
         (Ok(flow), Ok(committed)) => {
@@ -288,15 +301,10 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
             service
                 .metrics()
                 .run(flow_name, &completion.outcome, seconds);
-            if let Ok(steps) = service.store().steps(&run.run_id).await {
-                for step in steps.iter().filter(|s| s.try_no == run.tries) {
-                    service.metrics().step(
-                        flow_name,
-                        &step.id,
-                        step.status,
-                        step.duration_ms / 1000.0,
-                    );
-                }
+            let committed =
+                std::mem::take(&mut *journal.committed.lock().unwrap_or_else(|e| e.into_inner()));
+            for (step, status, seconds) in committed {
+                service.metrics().step(flow_name, &step, status, seconds);
             }
             match failure {
                 None => tracing::info!(
