@@ -7,132 +7,15 @@ use std::time::{Duration, Instant};
 
 use connector_core::{Error, ErrorKind};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::Catalog;
 use super::expr::{ExprError, Expressions};
+use super::journal::{Journal, StepError, StepRecord, StepStatus};
 use super::model::{Handler, OnError, Step, Then};
 use super::validate::Flow;
 use crate::config::parse_duration;
 use crate::worker::is_transient;
-
-/// How a step ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum StepStatus {
-    /// It ran and gave its output.
-    Succeeded,
-    /// Its error ended the run.
-    Failed,
-    /// Its `if` was false.
-    Skipped,
-    /// It failed, and `on_error` said to go on.
-    Continued,
-}
-
-/// The facts of a card's error, as `error` in expressions and Flow History show them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct StepError {
-    /// `not_found`, `rate_limited`, ...
-    pub kind: String,
-    /// What went wrong.
-    pub message: String,
-    /// The HTTP status, when the service answered.
-    pub status: Option<u16>,
-    /// The service's error code (`E0000090`).
-    pub code: Option<String>,
-    /// The service's request id.
-    pub request_id: Option<String>,
-    /// True when a write may have taken effect without an answer.
-    pub outcome_unknown: bool,
-}
-
-impl StepError {
-    /// The facts of a connector error.
-    pub fn from_error(error: &Error) -> StepError {
-        StepError {
-            kind: error.kind().as_str().to_owned(),
-            message: error.message().to_owned(),
-            status: error.status(),
-            code: error.code().map(str::to_owned),
-            request_id: error.request_id().map(str::to_owned),
-            outcome_unknown: error.outcome_unknown(),
-        }
-    }
-}
-
-/// One step (or one item of a `for_each`) of one try, as committed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct StepRecord {
-    /// The step's id.
-    pub id: String,
-    /// The card, for card steps.
-    pub card: Option<String>,
-    /// The try of the run that ran it (1-based).
-    #[serde(rename = "try")]
-    pub try_no: u32,
-    /// The item's index, for a `for_each` item.
-    pub item: Option<usize>,
-    /// How it ended.
-    pub status: StepStatus,
-    /// The rendered input (secrets masked).
-    pub input: Option<Value>,
-    /// Its output (secrets masked).
-    pub output: Option<Value>,
-    /// Its error.
-    pub error: Option<StepError>,
-    /// Attempts on the wire (the pipeline's retries and the card's own `retry` included);
-    /// a card that sends nothing counts its runs.
-    pub attempts: u32,
-    /// Time spent waiting for the rate limiter.
-    #[serde(default)]
-    pub limiter_wait_ms: f64,
-    /// Wall time.
-    pub duration_ms: f64,
-    /// In a dry run: the input uses an earlier answer, which a dry run does not have.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub depends_on_answer: bool,
-}
-
-/// Where step results are committed before the next step starts.
-#[async_trait::async_trait]
-pub trait Journal: Send + Sync {
-    /// Commits one record; an error stops the run (it is tried again later).
-    async fn commit(&self, record: &StepRecord) -> Result<(), String>;
-}
-
-/// A journal kept in memory (one process, `connector flow run` without a store).
-#[derive(Debug, Default)]
-pub struct MemoryJournal {
-    records: std::sync::Mutex<Vec<StepRecord>>,
-}
-
-impl MemoryJournal {
-    /// The records so far.
-    pub fn records(&self) -> Vec<StepRecord> {
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
-#[async_trait::async_trait]
-impl Journal for MemoryJournal {
-    async fn commit(&self, record: &StepRecord) -> Result<(), String> {
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record.clone());
-        Ok(())
-    }
-}
 
 /// How a try ended.
 #[derive(Debug)]

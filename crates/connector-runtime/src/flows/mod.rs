@@ -7,6 +7,7 @@
 //! | `source` | YAML text to a JSON value with the place of every part |
 //! | `validate` | every mistake of a file, at its `file:line:col` |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
+//! | `journal` | the record of each step, and the [`Journal`] it is committed to |
 //! | `engine` | running the steps of a try against a [`Catalog`] and a [`Journal`] |
 //! | `once` | one try in this process, reported as Flow History shows a run ([`run_once`]) |
 //!
@@ -31,6 +32,7 @@
 
 mod engine;
 mod expr;
+mod journal;
 pub mod model;
 mod once;
 mod source;
@@ -38,11 +40,9 @@ mod validate;
 
 use serde_json::Value;
 
-pub use engine::{
-    COMPLETED, Ending, Journal, MemoryJournal, StepError, StepRecord, StepStatus, Try, run_try,
-    subject,
-};
+pub use engine::{COMPLETED, Ending, Try, run_try, subject};
 pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
+pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
 pub use once::{RunView, run_once};
 pub use source::{Located, Pos, SyntaxError, parse};

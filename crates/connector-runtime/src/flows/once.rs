@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::engine::{Ending, StepError, StepRecord, Try, run_try, subject};
+use super::engine::{Ending, Try, run_try, subject};
+use super::journal::{StepError, StepRecord};
 use super::validate::Flow;
 use super::{COMPLETED, Catalog, MemoryJournal};
 use crate::store::{DEAD_LETTERED, FINISHED, RETRYING};

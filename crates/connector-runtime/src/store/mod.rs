@@ -3,6 +3,7 @@
 //! where Postgres skips rows other replicas hold (`FOR UPDATE SKIP LOCKED`). Migrations are
 //! files under `migrations/`, run at start.
 
+mod journal;
 mod model;
 mod queries;
 mod temp;
