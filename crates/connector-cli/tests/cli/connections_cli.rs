@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use connector_runtime::TempDb;
 use connector_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -43,15 +42,14 @@ fn connector(args: &[&str], envs: &[(&str, &str)]) -> Output {
 }
 
 struct Files {
-    _keep: TempDb,
+    _keep: crate::serve_support::TempDir,
     dir: PathBuf,
 }
 
 impl Files {
     fn new() -> Files {
-        let keep = TempDb::new();
-        let dir = keep.path().with_extension("conn");
-        std::fs::create_dir_all(&dir).unwrap();
+        let keep = crate::serve_support::TempDir::new("conn");
+        let dir = keep.path().to_owned();
         Files { _keep: keep, dir }
     }
 

@@ -97,7 +97,8 @@ fn the_shipped_flows_are_valid_and_listed() {
 
 #[test]
 fn validate_reports_every_mistake_of_every_file_with_its_place() {
-    let dir = tempdir();
+    let keep = tempdir();
+    let dir = keep.path().to_owned();
     let first = dir.join("first.yaml");
     std::fs::write(
         &first,
@@ -137,11 +138,8 @@ fn validate_reports_every_mistake_of_every_file_with_its_place() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn tempdir() -> PathBuf {
-    let db = connector_runtime::TempDb::new();
-    let dir = db.path().with_extension("flows");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir() -> serve_support::TempDir {
+    serve_support::TempDir::new("flows")
 }
 
 fn add_support_user(sandbox: &Sandbox, login: &str) -> String {

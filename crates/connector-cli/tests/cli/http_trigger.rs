@@ -15,10 +15,9 @@ const TOKEN: &str = "invoke-token-7c2e";
 
 /// A folder with the example `create-user-unless-it-exists` (an http trigger) and the
 /// template (an Okta event trigger).
-fn flows() -> (TempDb, PathBuf) {
-    let keep = TempDb::new();
-    let dir = keep.path().with_extension("flows");
-    std::fs::create_dir_all(&dir).unwrap();
+fn flows() -> (serve_support::TempDir, PathBuf) {
+    let keep = serve_support::TempDir::new("flows");
+    let dir = keep.path().to_owned();
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("flows");
     for (from, to) in [
         ("examples/create-user-unless-it-exists.yaml", "create.yaml"),

@@ -35,12 +35,11 @@ steps:
     return: { outcome: granted, output: { roles: "{{ steps.second.output.roles | length }}" } }
 "#;
 
-fn flows_dir(text: &str) -> (TempDb, PathBuf) {
-    let db = TempDb::new();
-    let dir = db.path().with_extension("flows");
-    std::fs::create_dir_all(&dir).unwrap();
+fn flows_dir(text: &str) -> (serve_support::TempDir, PathBuf) {
+    let keep = serve_support::TempDir::new("flows");
+    let dir = keep.path().to_owned();
     std::fs::write(dir.join("three-cards.yaml"), text).unwrap();
-    (db, dir)
+    (keep, dir)
 }
 
 /// Counts (as injected faults that change nothing) the first two cards' requests.
