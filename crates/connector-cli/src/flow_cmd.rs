@@ -90,7 +90,7 @@ pub(crate) fn cards_on(env: Env) -> Result<Cards, Error> {
 }
 
 fn cards() -> Result<Cards, Error> {
-    cards_on(Env::from_process())
+    cards_on(crate::process_env())
 }
 
 /// Reads and validates every file; every mistake of every file, or the flows.
@@ -211,9 +211,6 @@ fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
             })
         })
         .collect();
-    if as_json {
-        return print_json(&json!({ "flows": described }));
-    }
     let mut text = String::new();
     for flow in &flows {
         let trigger = serde_json::to_value(&flow.def.trigger)
@@ -228,7 +225,9 @@ fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
             flow.def.description.as_deref().unwrap_or("")
         ));
     }
-    crate::emit(&text)
+    crate::present::Shown::json(json!({ "flows": described }))
+        .with_plain(text)
+        .print(as_json)
 }
 
 async fn run_file(
@@ -242,7 +241,7 @@ async fn run_file(
         Err(e) => return fail(&e),
     };
     let log = DryRunLog::new();
-    let mut env = Env::from_process();
+    let mut env = crate::process_env();
     if dry_run {
         env = env.with_dry_run(log.clone());
     }

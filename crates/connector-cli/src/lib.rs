@@ -13,6 +13,9 @@
 
 pub mod cards;
 pub mod connections;
+pub mod describe;
+pub mod okta_yaml;
+pub mod output;
 mod exit;
 
 use connector_core::Registry;

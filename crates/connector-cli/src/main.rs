@@ -56,11 +56,13 @@ macro_rules! err {
 
 mod completion;
 mod demo;
+mod describe_cmd;
 mod demo_loop;
 mod demo_render;
 mod flow_cmd;
 mod limits;
-
+mod present;
+mod progress;
 mod sandbox;
 mod serve_cmd;
 mod term;
@@ -70,6 +72,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use connector_core::{DryRunLog, Env, Error, Registry};
+
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -82,8 +85,41 @@ struct Cli {
     /// The connections file (default: CONNECTOR_CONFIG, else ./connector.toml when present).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<std::path::PathBuf>,
+    /// The form of the output: json (the default off a terminal), yaml, or table (the
+    /// default for lists on a terminal).
+    #[arg(short = 'o', long = "output", global = true, value_enum, value_name = "FORMAT")]
+    output: Option<connector_cli::output::Format>,
+    /// Only these fields of each item (or of the object): dotted names, comma-separated,
+    /// such as id,status,profile.login.
+    #[arg(long, global = true, value_name = "LIST", value_parser = connector_cli::output::Fields::parse)]
+    fields: Option<connector_cli::output::Fields>,
+    /// No progress on stderr.
+    #[arg(short = 'q', long, global = true)]
+    quiet: bool,
+    /// How errors are written on stderr: json (the default off a terminal) or text.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    error_format: Option<present::ErrorFormat>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The process environment, with what Okta's own configuration files (`~/.okta/okta.yaml`,
+/// `./okta.yaml`) set where the environment sets nothing; `CONNECTOR_LOG=debug` says which
+/// file each setting came from.
+pub(crate) fn process_env() -> Env {
+    use connector_cli::okta_yaml;
+    let env = Env::from_process();
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(std::path::PathBuf::from);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let files = okta_yaml::candidates(home.as_deref(), &cwd);
+    let settings = okta_yaml::load(&files, |warning| tracing::warn!("{warning}"));
+    let added = okta_yaml::missing_from(settings, |name| env.get(name).map(str::to_owned));
+    for (name, _, file) in &added {
+        tracing::debug!(setting = %name, file = %file.display(), "Okta setting read from okta.yaml");
+    }
+    env.with_connection_vars(&[], added.into_iter().map(|(name, value, _)| (name, value)))
 }
 
 /// `--config`, for every command that reads named connections.
@@ -102,12 +138,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Describe a connector or one action as JSON (id, name, description, schemas).
+    /// Describe a connector or one action: JSON (id, name, description, schemas) off a
+    /// terminal, a readable view with an example input on one.
     Describe {
         /// The connector id (okta, boards).
         connector: String,
         /// The action id (create-user, ...).
         action: Option<String>,
+        /// Print the JSON (as off a terminal).
+        #[arg(long)]
+        json: bool,
+        /// Print only an example input for the action, as JSON that `run --input -` takes.
+        #[arg(long, requires = "action")]
+        example: bool,
     },
     /// Run an action; connections come from the environment (OKTA_*, BOARDS_*).
     Run {
@@ -167,12 +210,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = CONFIG.set(cli.config.clone());
-    // A service logs each run's outcome at info; one-shot commands only warnings.
-    init_tracing(if matches!(cli.command, Command::Serve(_)) {
-        "info"
-    } else {
-        "warn"
+    present::set(present::Presentation {
+        output: cli.output,
+        fields: cli.fields.clone().unwrap_or_default(),
+        error_format: cli.error_format,
     });
+    // A service logs each run's outcome at info; one-shot commands only warnings. Progress
+    // is for the commands that do long work on a person's behalf.
+    let serving = matches!(cli.command, Command::Serve(_) | Command::Sandbox { .. });
+    let progress = !cli.quiet && matches!(cli.command, Command::Run { .. } | Command::Flow { .. });
+    init_tracing(if serving { "info" } else { "warn" }, progress);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -191,9 +238,18 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::List { json } => list(&connector_cli::registry(), json),
-            Command::Describe { connector, action } => {
-                describe(&connector_cli::registry(), &connector, action.as_deref())
-            }
+            Command::Describe {
+                connector,
+                action,
+                json,
+                example,
+            } => describe_cmd::describe(
+                &connector_cli::registry(),
+                &connector,
+                action.as_deref(),
+                json,
+                example,
+            ),
             Command::Run {
                 connector,
                 action,
@@ -243,17 +299,32 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr; `CONNECTOR_LOG` (e.g. `debug`, `connector_core=trace`) sets the filter.
-fn init_tracing(default: &str) {
+/// With `progress`, a spinner on a terminal's stderr also follows the calls (see
+/// [`progress`]), whatever the log's filter.
+fn init_tracing(default: &str, progress: bool) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONNECTOR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(term::ansi(&std::io::stderr()))
         .with_target(true)
         // A closed stderr must not turn into a panic: the subscriber would report its own
         // failed write with `eprintln!`.
         .log_internal_errors(false)
+        .with_filter(filter);
+    let progress = progress::layer(progress).map(|layer| {
+        layer.with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target(connector_core::PROGRESS_TARGET, tracing::Level::DEBUG)
+                .with_target("connector_core::pipeline", tracing::Level::DEBUG),
+        )
+    });
+    let _ = tracing_subscriber::registry()
+        .with(log)
+        .with(progress)
         .try_init();
 }
 
@@ -261,8 +332,18 @@ fn error_json(error: &Error) -> Value {
     json!({ "error": error.to_json() })
 }
 
+/// Writes the error on stderr (one JSON object, or a readable line on a terminal) and
+/// returns the exit code of its kind.
 pub(crate) fn fail(error: &Error) -> ExitCode {
-    errln!("{}", json_without_controls(&error_json(error).to_string()));
+    progress::clear();
+    if present::readable_errors() {
+        err!(
+            "{}",
+            present::error_text(error, term::ansi(&std::io::stderr()))
+        );
+    } else {
+        errln!("{}", json_without_controls(&error_json(error).to_string()));
+    }
     ExitCode::from(connector_cli::exit_code(error.kind()))
 }
 
@@ -311,50 +392,31 @@ pub(crate) fn print_json(value: &Value) -> ExitCode {
 }
 
 fn list(registry: &Registry, as_json: bool) -> ExitCode {
-    if as_json {
-        let connectors: Vec<Value> = registry
-            .connectors()
-            .iter()
-            .map(|c| {
-                json!({
-                    "id": c.id(),
-                    "name": c.name(),
-                    "description": c.description(),
-                    "actions": c.actions().iter().map(|a| json!({"id": a.id, "name": a.name, "description": a.description})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        return print_json(&json!({ "connectors": connectors }));
-    }
-    let mut text = String::new();
-    for c in registry.connectors() {
-        text.push_str(&format!("{} ({})\n", c.id(), c.name()));
-        for a in c.actions() {
-            text.push_str(&format!("  {:<30} {}\n", a.id, a.name));
-        }
-    }
-    emit(&text)
-}
-
-fn describe(registry: &Registry, connector: &str, action: Option<&str>) -> ExitCode {
-    let result = match action {
-        Some(action) => registry.action(connector, action).and_then(|a| {
-            serde_json::to_value(a).map_err(|e| Error::invalid_response(e.to_string()))
-        }),
-        None => registry.connector(connector).map(|c| {
+    let connectors: Vec<Value> = registry
+        .connectors()
+        .iter()
+        .map(|c| {
             json!({
                 "id": c.id(),
                 "name": c.name(),
                 "description": c.description(),
-                "settings": c.settings(),
-                "actions": c.actions(),
+                "actions": c.actions().iter().map(|a| json!({"id": a.id, "name": a.name, "description": a.description})).collect::<Vec<_>>(),
             })
-        }),
-    };
-    match result {
-        Ok(value) => print_json(&value),
-        Err(e) => fail(&e),
+        })
+        .collect();
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for c in registry.connectors() {
+        text.push_str(&format!("{} ({})\n", c.id(), c.name()));
+        for a in c.actions() {
+            text.push_str(&format!("  {:<30} {}\n", a.id, a.name));
+            rows.push(json!({"connector": c.id(), "action": a.id, "name": a.name}));
+        }
     }
+    present::Shown::json(json!({ "connectors": connectors }))
+        .with_plain(text)
+        .with_table(Value::Array(rows))
+        .print(as_json)
 }
 
 /// Reads `--input`: JSON text, `@FILE`, or `-` for standard input.
@@ -418,6 +480,7 @@ async fn run(
     dry_run: bool,
     connection: Option<&str>,
 ) -> ExitCode {
+    present::set_subject(connector, action);
     let result = async {
         let found = registry.connector(connector)?;
         // Check the action id before asking for credentials: a typo should say so, not ask
@@ -425,7 +488,7 @@ async fn run(
         registry.action(connector, action)?;
         let input = read_input(input)?;
         let log = DryRunLog::new();
-        let mut env = Env::from_process();
+        let mut env = process_env();
         if dry_run {
             env = env.with_dry_run(log.clone());
         }
@@ -465,7 +528,7 @@ async fn run(
     }
     .await;
     match result {
-        Ok(output) => print_json(&output),
+        Ok(output) => present::Shown::json(output).print(false),
         Err(e) => fail(&e),
     }
 }

@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use connector_core::{Env, Error, ErrorKind};
+use connector_core::{Error, ErrorKind};
 use connector_runtime::{
     DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, Resume, RuntimeConfig, RuntimeError, Store,
 };
 
-use crate::{emit, fail};
+use crate::fail;
 
 /// `connector serve`'s options.
 #[derive(Args)]
@@ -66,7 +66,7 @@ fn open_failed(url: &str, e: impl std::fmt::Display) -> ExitCode {
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
-    let env = Env::from_process();
+    let env = crate::process_env();
     // Replicas spend one rate budget when CONNECTOR_RATE_LIMIT_URL names a Redis server.
     let (env, _shared) = match crate::limits::with_shared_limits(env.clone(), &env) {
         Ok(pair) => pair,
@@ -309,21 +309,21 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
             );
         }
     }
-    if args.json {
-        return crate::print_json(&serde_json::to_value(&page).unwrap_or_default());
-    }
-    if page.runs.is_empty() {
-        return emit("no runs\n");
-    }
-    let mut text = format!(
-        "Flow History ({} newest first)\n{}",
-        page.runs.len(),
-        connector_runtime::runs_as_text(&page.runs)
-    );
-    if let Some(next) = &page.next_cursor {
+    let mut text = if page.runs.is_empty() {
+        "no runs\n".to_owned()
+    } else {
+        format!(
+            "Flow History ({} newest first)\n{}",
+            page.runs.len(),
+            connector_runtime::runs_as_text(&page.runs)
+        )
+    };
+    if let Some(next) = page.next_cursor.as_ref().filter(|_| !page.runs.is_empty()) {
         text.push_str(&format!("older runs: --cursor {next}\n"));
     }
-    emit(&text)
+    crate::present::Shown::json(serde_json::to_value(&page).unwrap_or_default())
+        .with_plain(text)
+        .print(args.json)
 }
 
 fn now_ms() -> i64 {

@@ -83,6 +83,14 @@ pub use pipeline::{
     classify_transport, default_verdict, mask_secrets, record_calls, standard_error,
     standard_retry_after,
 };
+/// The `tracing` target of the events that say what a call is waiting for (a rate-limit
+/// wait of a second or more, at info, with `key` and `wait_ms`): a command line shows them
+/// as progress, a service may log them.
+pub const PROGRESS_TARGET: &str = "connector::progress";
+
+/// A rate-limit wait at least this long is announced on [`PROGRESS_TARGET`].
+pub const PROGRESS_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub use retry::{GiveUpReason, RetryDecision, RetryPolicy, RetryReason, Verdict};
 
 /// Re-exported so connectors derive schemas with the same version.

@@ -211,6 +211,12 @@ impl Runner<'_, '_> {
     /// Runs one step; `Some` ends the try.
     async fn step(&mut self, step: &Step) -> Result<Option<Ending>, Error> {
         let dry = self.attempt.dry_run;
+        tracing::debug!(
+            target: connector_core::PROGRESS_TARGET,
+            flow = %self.attempt.flow.name(),
+            step = %step.id,
+            "step"
+        );
         if let Some(cond) = &step.condition {
             let unknown = dry && reads_answers(self.exprs, cond, true);
             // In a dry run a condition on an answer is not evaluated: a card under it is
