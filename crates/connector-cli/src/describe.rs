@@ -114,7 +114,11 @@ fn example(root: &Value, schema: &Value, name: &str, depth: usize) -> Value {
     {
         return first.clone();
     }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
     if let Some(constant) = schema.get("const") {
@@ -148,7 +152,13 @@ fn example(root: &Value, schema: &Value, name: &str, depth: usize) -> Value {
                 _ => json!([]),
             }
         }
-        "integer" => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)),
+        "integer" => json!(
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .max(1)
+        ),
         "number" => json!(1),
         "boolean" => json!(false),
         "string" => Value::String(example_text(schema, name)),
@@ -261,7 +271,10 @@ mod tests {
     fn rows_name_nested_fields_and_keep_the_first_description_line() {
         let rows = input_rows(&create_user());
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["activate", "profile", "profile.email", "profile.login"]);
+        assert_eq!(
+            names,
+            ["activate", "profile", "profile.email", "profile.login"]
+        );
         assert_eq!(rows[0].description, "Activate.");
         assert_eq!(first_sentence("One\ntwo. Three."), "One two.");
         assert_eq!(wrap("aa bb cc", 5), "aa bb\ncc");

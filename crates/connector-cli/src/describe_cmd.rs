@@ -52,7 +52,11 @@ pub(crate) fn describe(
 }
 
 fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn action_view(connector: &str, action: &str, value: &Value) -> String {

@@ -3,50 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use connector_cli::args::FlowCommand;
 use connector_cli::cards::{Cards, TEMPLATE_FLOW};
 use connector_core::{DryRunLog, Env, Error};
 use connector_runtime::flows::{Diagnostic, Flow, run_once, validate};
 use serde_json::{Value, json};
 
 use crate::{fail, print_json};
-
-/// `connector flow`'s subcommands.
-#[derive(Subcommand)]
-pub(crate) enum FlowCommand {
-    /// Check flow files (or folders of them): every error of every file, as
-    /// file:line:col; exit 2 if any.
-    Validate {
-        /// Files, or folders whose *.yaml, *.yml and *.json files are read.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
-    /// List the flows of a folder (default: the template built into this binary).
-    List {
-        /// The folder of flow files.
-        #[arg(long)]
-        flows: Option<PathBuf>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Run a flow once in this process and print the run as Flow History shows it; exit 0
-    /// when it ends with an outcome, else by the error's kind.
-    Run {
-        /// The flow file.
-        file: PathBuf,
-        /// The trigger's payload: JSON text, @FILE, or - for standard input (default {}).
-        #[arg(long)]
-        event: Option<String>,
-        /// List every card's requests and send nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// The store the run is kept in: sqlite://PATH or postgres://... (default: a
-        /// temporary one, removed at exit).
-        #[arg(long, env = "CONNECTOR_STORE")]
-        store: Option<String>,
-    },
-}
 
 pub(crate) async fn run(command: FlowCommand) -> ExitCode {
     match command {

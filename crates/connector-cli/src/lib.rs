@@ -11,12 +11,13 @@
 //! assert!(registry.connector("okta").is_ok());
 //! ```
 
+pub mod args;
 pub mod cards;
 pub mod connections;
 pub mod describe;
+mod exit;
 pub mod okta_yaml;
 pub mod output;
-mod exit;
 
 use connector_core::Registry;
 

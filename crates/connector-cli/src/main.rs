@@ -56,9 +56,9 @@ macro_rules! err {
 
 mod completion;
 mod demo;
-mod describe_cmd;
 mod demo_loop;
 mod demo_render;
+mod describe_cmd;
 mod flow_cmd;
 mod limits;
 mod present;
@@ -70,38 +70,11 @@ mod term;
 use std::io::Read;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
+use connector_cli::args::{Cli, Command};
 use connector_core::{DryRunLog, Env, Error, Registry};
 
 use serde_json::{Value, json};
-
-#[derive(Parser)]
-#[command(
-    name = "connector",
-    version,
-    about = "Run workflow connector actions (Okta, boards) from the command line"
-)]
-struct Cli {
-    /// The connections file (default: CONNECTOR_CONFIG, else ./connector.toml when present).
-    #[arg(long, global = true, value_name = "PATH")]
-    config: Option<std::path::PathBuf>,
-    /// The form of the output: json (the default off a terminal), yaml, or table (the
-    /// default for lists on a terminal).
-    #[arg(short = 'o', long = "output", global = true, value_enum, value_name = "FORMAT")]
-    output: Option<connector_cli::output::Format>,
-    /// Only these fields of each item (or of the object): dotted names, comma-separated,
-    /// such as id,status,profile.login.
-    #[arg(long, global = true, value_name = "LIST", value_parser = connector_cli::output::Fields::parse)]
-    fields: Option<connector_cli::output::Fields>,
-    /// No progress on stderr.
-    #[arg(short = 'q', long, global = true)]
-    quiet: bool,
-    /// How errors are written on stderr: json (the default off a terminal) or text.
-    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
-    error_format: Option<present::ErrorFormat>,
-    #[command(subcommand)]
-    command: Command,
-}
 
 /// The process environment, with what Okta's own configuration files (`~/.okta/okta.yaml`,
 /// `./okta.yaml`) set where the environment sets nothing; `CONNECTOR_LOG=debug` says which
@@ -128,83 +101,6 @@ static CONFIG: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::Once
 /// The named connections: `--config`, `CONNECTOR_CONFIG` or `./connector.toml`.
 pub(crate) fn connections(env: &Env) -> Result<connector_cli::connections::Connections, Error> {
     connector_cli::connections::Connections::load(CONFIG.get().and_then(|c| c.as_deref()), env)
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// List connectors and their actions.
-    List {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Describe a connector or one action: JSON (id, name, description, schemas) off a
-    /// terminal, a readable view with an example input on one.
-    Describe {
-        /// The connector id (okta, boards).
-        connector: String,
-        /// The action id (create-user, ...).
-        action: Option<String>,
-        /// Print the JSON (as off a terminal).
-        #[arg(long)]
-        json: bool,
-        /// Print only an example input for the action, as JSON that `run --input -` takes.
-        #[arg(long, requires = "action")]
-        example: bool,
-    },
-    /// Run an action; connections come from the environment (OKTA_*, BOARDS_*).
-    Run {
-        /// The connector id.
-        connector: String,
-        /// The action id.
-        action: String,
-        /// The input: JSON text, @FILE, or - for standard input (default: {}).
-        #[arg(long)]
-        input: Option<String>,
-        /// Print the request(s) that would be sent, credentials masked, and send nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// A named connection from the connections file, instead of the environment's.
-        #[arg(long, value_name = "NAME")]
-        connection: Option<String>,
-    },
-    /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C (tokens: random, or
-    /// CONNECTOR_SANDBOX_OKTA_TOKEN and CONNECTOR_SANDBOX_BOARDS_TOKEN).
-    Sandbox {
-        /// The Okta emulator's port (default: random).
-        #[arg(long, default_value_t = 0)]
-        okta_port: u16,
-        /// The boards emulator's port (default: random).
-        #[arg(long, default_value_t = 0)]
-        boards_port: u16,
-        /// Post an Okta event hook here for every user created through the API.
-        #[arg(long, requires = "event_hook_secret")]
-        event_hook: Option<String>,
-        /// The event hook's Authorization value.
-        #[arg(long, env = "OKTA_EVENT_HOOK_SECRET", hide_env_values = true)]
-        event_hook_secret: Option<String>,
-        /// Deliver every event twice (Okta delivers at least once).
-        #[arg(long)]
-        event_hook_twice: bool,
-    },
-    /// The whole loop on the sandbox: create users, the sandbox's event hook reaches the
-    /// runtime, the template runs, and the Flow History is read back (tokens as for `sandbox`).
-    Demo,
-    /// Receive Okta event hooks durably and run the help-desk template for every user
-    /// created (needs OKTA_* and OKTA_EVENT_HOOK_SECRET); SIGTERM or SIGINT stops it gracefully.
-    Serve(serve_cmd::ServeArgs),
-    /// Print the Flow History from the store, or re-run a dead-lettered run.
-    History(serve_cmd::HistoryArgs),
-    /// Print a shell completion script: `source <(connector completion bash)`.
-    Completion {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
-    /// Flows as data: validate flow files, list them, run one in this process.
-    Flow {
-        #[command(subcommand)]
-        command: flow_cmd::FlowCommand,
-    },
 }
 
 fn main() -> ExitCode {

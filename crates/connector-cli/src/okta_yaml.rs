@@ -26,11 +26,23 @@ pub const MAX_FILE: u64 = 1 << 20;
 /// The variables each setting fills, and the other names the environment may already set
 /// it under (the environment wins).
 const NAMES: [(&str, &[&str]); 6] = [
-    ("OKTA_CLIENT_ORGURL", &["OKTA_ORG_URL", "OKTA_CLIENT_ORGURL"]),
-    ("OKTA_CLIENT_TOKEN", &["OKTA_API_TOKEN", "OKTA_CLIENT_TOKEN"]),
-    ("OKTA_CLIENT_ID", &["OKTA_CLIENT_ID", "OKTA_CLIENT_CLIENTID"]),
+    (
+        "OKTA_CLIENT_ORGURL",
+        &["OKTA_ORG_URL", "OKTA_CLIENT_ORGURL"],
+    ),
+    (
+        "OKTA_CLIENT_TOKEN",
+        &["OKTA_API_TOKEN", "OKTA_CLIENT_TOKEN"],
+    ),
+    (
+        "OKTA_CLIENT_ID",
+        &["OKTA_CLIENT_ID", "OKTA_CLIENT_CLIENTID"],
+    ),
     ("OKTA_SCOPES", &["OKTA_SCOPES", "OKTA_CLIENT_SCOPES"]),
-    ("OKTA_PRIVATE_KEY", &["OKTA_PRIVATE_KEY", "OKTA_CLIENT_PRIVATEKEY"]),
+    (
+        "OKTA_PRIVATE_KEY",
+        &["OKTA_PRIVATE_KEY", "OKTA_CLIENT_PRIVATEKEY"],
+    ),
     ("OKTA_KEY_ID", &["OKTA_KEY_ID"]),
 ];
 
@@ -126,10 +138,7 @@ pub fn load(files: &[PathBuf], mut warn: impl FnMut(String)) -> Vec<(String, Str
             continue;
         };
         if meta.len() > MAX_FILE {
-            warn(format!(
-                "{} is larger than 1 MB; not read",
-                file.display()
-            ));
+            warn(format!("{} is larger than 1 MB; not read", file.display()));
             continue;
         }
         #[cfg(unix)]
@@ -170,7 +179,9 @@ pub fn missing_from(
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or(&[][..], |(_, a)| *a);
-            !aliases.iter().any(|a| get(a).is_some_and(|v| !v.trim().is_empty()))
+            !aliases
+                .iter()
+                .any(|a| get(a).is_some_and(|v| !v.trim().is_empty()))
         })
         .collect()
 }
@@ -209,8 +220,16 @@ mod tests {
     #[test]
     fn the_environment_wins_under_any_of_its_names() {
         let settings = vec![
-            ("OKTA_CLIENT_ORGURL".to_owned(), "https://file".to_owned(), PathBuf::new()),
-            ("OKTA_CLIENT_TOKEN".to_owned(), "00file".to_owned(), PathBuf::new()),
+            (
+                "OKTA_CLIENT_ORGURL".to_owned(),
+                "https://file".to_owned(),
+                PathBuf::new(),
+            ),
+            (
+                "OKTA_CLIENT_TOKEN".to_owned(),
+                "00file".to_owned(),
+                PathBuf::new(),
+            ),
         ];
         let kept = missing_from(settings, |name| {
             (name == "OKTA_ORG_URL").then(|| "https://env".to_owned())

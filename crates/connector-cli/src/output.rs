@@ -106,7 +106,11 @@ pub fn project(value: &Value, fields: &Fields) -> Value {
     let pick = |item: &Value| {
         let mut out = Value::Object(Map::new());
         for path in &fields.0 {
-            insert(&mut out, path, lookup(item, path).cloned().unwrap_or(Value::Null));
+            insert(
+                &mut out,
+                path,
+                lookup(item, path).cloned().unwrap_or(Value::Null),
+            );
         }
         out
     };
@@ -115,7 +119,9 @@ pub fn project(value: &Value, fields: &Fields) -> Value {
         Value::Object(map) if is_list(value) => Value::Object(
             map.iter()
                 .map(|(k, v)| match v {
-                    Value::Array(list) => (k.clone(), Value::Array(list.iter().map(pick).collect())),
+                    Value::Array(list) => {
+                        (k.clone(), Value::Array(list.iter().map(pick).collect()))
+                    }
                     other => (k.clone(), other.clone()),
                 })
                 .collect(),
@@ -356,7 +362,10 @@ mod tests {
 
     #[test]
     fn fields_parse_dotted_paths_and_refuse_empty_names() {
-        assert_eq!(Fields::parse("id, profile.login").unwrap().names(), ["id", "profile.login"]);
+        assert_eq!(
+            Fields::parse("id, profile.login").unwrap().names(),
+            ["id", "profile.login"]
+        );
         assert!(Fields::parse("id,,x").is_err());
         assert!(Fields::parse("a..b").is_err());
     }
@@ -381,7 +390,10 @@ mod tests {
         let header = text.lines().next().unwrap();
         assert!(header.starts_with("ID"), "{text}");
         assert!(header.contains("PROFILE.LOGIN"), "{text}");
-        assert!(!text.contains("_links") && !text.contains("http://x"), "{text}");
+        assert!(
+            !text.contains("_links") && !text.contains("http://x"),
+            "{text}"
+        );
         for line in text.lines() {
             assert!(line.chars().count() <= 100, "{line:?} in\n{text}");
         }
@@ -407,7 +419,10 @@ mod tests {
         );
         assert!(text.contains("profile.login"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
-        assert_eq!(render_table(&json!([]), &Fields::default(), 100), "no items\n");
+        assert_eq!(
+            render_table(&json!([]), &Fields::default(), 100),
+            "no items\n"
+        );
     }
 
     #[test]

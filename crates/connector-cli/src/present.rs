@@ -9,18 +9,10 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
+use connector_cli::args::ErrorFormat;
 use connector_cli::output::{self, Fields, Format, TABLE_WIDTH};
 use connector_core::{Error, ErrorKind};
 use serde_json::Value;
-
-/// The forms of `--error-format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ErrorFormat {
-    /// `{"error":{...}}` on one line (the default off a terminal).
-    Json,
-    /// One readable line and a hint (the default on a terminal).
-    Text,
-}
 
 /// The global presentation options, set once from the command line.
 #[derive(Debug, Default)]
@@ -93,12 +85,15 @@ impl Shown {
         crate::progress::clear();
         match format {
             Some(Format::Json) => crate::print_json(&output::project(&self.json, &options.fields)),
-            Some(Format::Yaml) => {
-                crate::emit(&output::render_yaml(&output::project(&self.json, &options.fields)))
-            }
-            Some(Format::Table) => {
-                crate::emit(&output::render_table(table_value, &options.fields, TABLE_WIDTH))
-            }
+            Some(Format::Yaml) => crate::emit(&output::render_yaml(&output::project(
+                &self.json,
+                &options.fields,
+            ))),
+            Some(Format::Table) => crate::emit(&output::render_table(
+                table_value,
+                &options.fields,
+                TABLE_WIDTH,
+            )),
             None => match self.plain {
                 Some(text) if options.fields.is_empty() => crate::emit(&text),
                 _ => crate::print_json(&output::project(&self.json, &options.fields)),
@@ -184,7 +179,9 @@ fn hint(error: &Error) -> Option<String> {
         ErrorKind::PermissionDenied => {
             "the credential is valid but lacks the permission or scope this action needs"
         }
-        ErrorKind::NotFound => "check the id or name in the input; a search action lists what exists",
+        ErrorKind::NotFound => {
+            "check the id or name in the input; a search action lists what exists"
+        }
         ErrorKind::RateLimited => {
             "the budget is spent: wait, or share one budget between processes with CONNECTOR_RATE_LIMIT_URL"
         }
@@ -215,10 +212,13 @@ mod tests {
 
     #[test]
     fn a_readable_error_is_one_line_with_facts_and_a_hint() {
-        let error = Error::new(ErrorKind::NotFound, "Not found: Resource not found: x\u{1b}[2J")
-            .with_status(404)
-            .with_code("E0000007")
-            .with_request_id("req-1");
+        let error = Error::new(
+            ErrorKind::NotFound,
+            "Not found: Resource not found: x\u{1b}[2J",
+        )
+        .with_status(404)
+        .with_code("E0000007")
+        .with_request_id("req-1");
         let text = error_text(&error, false);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(

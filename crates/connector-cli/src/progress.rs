@@ -32,8 +32,7 @@ pub(crate) fn layer(wanted: bool) -> Option<ProgressLayer> {
         "{spinner} {msg}"
     };
     bar.set_style(
-        ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let bar = BAR.get_or_init(|| bar).clone();
     Some(ProgressLayer {

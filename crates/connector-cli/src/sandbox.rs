@@ -49,6 +49,8 @@ pub(crate) async fn serve(
             )));
         }
     };
+    // Listening for Ctrl-C before saying so: a signal right after the line stops it cleanly.
+    let stop = stop_signal();
     outln!("# The sandbox is serving. Paste these lines into another shell:");
     outln!("{}", sandbox.env_exports());
     outln!(
@@ -60,9 +62,31 @@ pub(crate) async fn serve(
         sandbox.boards().base_url()
     );
     outln!("# Ctrl-C stops it.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
+    if let Err(e) = stop.await {
         errln!("cannot wait for Ctrl-C ({e}); stopping");
     }
     sandbox.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, listened for from the moment this returns.
+fn stop_signal() -> impl std::future::Future<Output = std::io::Result<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = (interrupt?, terminate?);
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            Ok(())
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+    }
 }

@@ -1,58 +1,12 @@
 //! `connector serve` and `connector history`: options in, runtime out.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
+use connector_cli::args::{HistoryAction, HistoryArgs, ServeArgs};
 use connector_core::{Error, ErrorKind};
-use connector_runtime::{
-    DEFAULT_BACKOFF, DEFAULT_STORE, HistoryQuery, Rerun, Resume, RuntimeConfig, RuntimeError, Store,
-};
+use connector_runtime::{HistoryQuery, Rerun, Resume, RuntimeConfig, RuntimeError, Store};
 
 use crate::fail;
-
-/// `connector serve`'s options.
-#[derive(Args)]
-pub(crate) struct ServeArgs {
-    /// A folder of flow files (*.yaml, *.yml, *.json) to run; default: the template built
-    /// into the binary ("Add User to Admin Role").
-    #[arg(long)]
-    flows: Option<std::path::PathBuf>,
-    /// The hook listener's address.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// The admin listener's address (Flow History, metrics); beyond loopback it needs
-    /// CONNECTOR_ADMIN_TOKEN.
-    #[arg(long, default_value = "127.0.0.1:9090")]
-    admin_listen: SocketAddr,
-    /// The store: sqlite://PATH or postgres://...
-    #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE)]
-    store: String,
-    /// Runs executed at once.
-    #[arg(long, default_value_t = 8)]
-    workers: usize,
-    /// Waits before each new try of a run that failed transiently (500ms, 20s, 1m, 2h, 1d).
-    #[arg(long, default_value = DEFAULT_BACKOFF)]
-    flow_backoff: String,
-    /// Seconds (or a duration) runs in flight may take to finish after SIGTERM or SIGINT.
-    #[arg(long, default_value = "20")]
-    grace: String,
-    /// Days of Flow History kept.
-    #[arg(long, default_value_t = 30)]
-    history_days: u32,
-    /// How long a claimed run stays claimed without a heartbeat (a killed process's runs
-    /// are taken over after this).
-    #[arg(long, default_value = "30s")]
-    lease: String,
-    /// Open connections across both listeners; at the cap the oldest connection without a
-    /// request in progress is closed. Lowered to fit the descriptor limit.
-    #[arg(long, default_value_t = connector_runtime::DEFAULT_MAX_CONNECTIONS)]
-    max_connections: usize,
-    /// A host name the admin listener answers to besides its address (repeatable); other
-    /// Host headers get 421.
-    #[arg(long = "admin-host", value_name = "NAME")]
-    admin_hosts: Vec<String>,
-}
 
 fn usage(message: String) -> ExitCode {
     fail(&Error::invalid_input(message))
@@ -165,6 +119,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         }
         Err(e) => return fail(&Error::configuration(e.to_string())),
     };
+    let shutdown = connector_runtime::shutdown_on_signals();
     errln!(
         "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {}; flows: {})",
         started.hook_addr(),
@@ -172,9 +127,7 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         connector_runtime::redact_url(&args.store),
         flow_names.join(", ")
     );
-    let report = started
-        .serve(connector_runtime::shutdown_on_signals())
-        .await;
+    let report = started.serve(shutdown).await;
     errln!(
         "connector serve: stopped; {} runs were in flight, {} put back, {} left queued for the next start",
         report.in_flight,
@@ -182,59 +135,6 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         report.queued
     );
     ExitCode::SUCCESS
-}
-
-/// `connector history`'s options. They may stand before or after `rerun`.
-#[derive(Args)]
-pub(crate) struct HistoryArgs {
-    #[command(subcommand)]
-    action: Option<HistoryAction>,
-    /// The store: sqlite://PATH or postgres://...
-    #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE, global = true)]
-    store: String,
-    /// Only runs with this outcome (each flow's own; the template's are assigned,
-    /// alreadyAssigned and skipped; also retrying and deadLettered).
-    #[arg(long)]
-    outcome: Option<String>,
-    /// Only runs in this state.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(connector_runtime::STATES))]
-    state: Option<String>,
-    /// Only runs of this flow.
-    #[arg(long)]
-    flow: Option<String>,
-    /// Only runs whose subject holds this text.
-    #[arg(long)]
-    subject: Option<String>,
-    /// Only runs queued at or after this time (RFC 3339, 2026-12-01T00:00:00Z).
-    #[arg(long)]
-    since: Option<String>,
-    /// Only runs queued before this time (RFC 3339).
-    #[arg(long)]
-    until: Option<String>,
-    /// At most this many runs, newest first (1 to 500).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
-    limit: u32,
-    /// Start after this point: the `nextCursor` of the previous page.
-    #[arg(long)]
-    cursor: Option<String>,
-    /// Print JSON ({"runs":[...],"nextCursor":...}).
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Subcommand)]
-enum HistoryAction {
-    /// Start a new run from the same event as RUN_ID (any run), linked by rerunOf, with
-    /// the definition that run started with (a running `connector serve` runs it).
-    Rerun {
-        /// The run's id.
-        run_id: String,
-    },
-    /// Go on with a dead-lettered run from its failed step (a new try of the same run).
-    Resume {
-        /// The run's id.
-        run_id: String,
-    },
 }
 
 pub(crate) async fn history(args: HistoryArgs) -> ExitCode {

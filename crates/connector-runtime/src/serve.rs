@@ -63,8 +63,11 @@ pub async fn start(service: Service) -> Result<Started, RuntimeError> {
 pub fn shutdown_on_signals() -> CancellationToken {
     let token = CancellationToken::new();
     let cancel = token.clone();
+    // Registered before this returns: a signal that comes right after (a supervisor that
+    // stops the service as soon as it says it is up) is a graceful stop, not a kill.
+    let signals = Signals::new();
     tokio::spawn(async move {
-        let Some(mut signals) = Signals::new() else {
+        let Some(mut signals) = signals else {
             return;
         };
         signals.next().await;

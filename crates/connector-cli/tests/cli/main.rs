@@ -19,6 +19,7 @@ mod e2e_lost_answers;
 mod e2e_okta;
 mod e2e_okta_groups;
 mod e2e_template;
+mod examples_run;
 mod flows_cli;
 mod hooks;
 mod hostile_admin;
