@@ -145,13 +145,11 @@ fn example(root: &Value, schema: &Value, name: &str, depth: usize) -> Value {
             }
             Value::Object(object)
         }
-        "array" => {
-            let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-            match schema.get("items") {
-                Some(items) if min > 0 => json!([example(root, items, name, depth + 1)]),
-                _ => json!([]),
-            }
-        }
+        // One item shows its shape (and a required list is seldom taken empty).
+        "array" => match schema.get("items") {
+            Some(items) => json!([example(root, items, name, depth + 1)]),
+            None => json!([]),
+        },
         "integer" => json!(
             schema
                 .get("minimum")

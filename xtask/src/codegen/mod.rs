@@ -1,9 +1,12 @@
 //! Generated artefacts, from the action registry: connector reference pages, JSON Schemas
-//! and the manifest, all under `docs/`; and the actions of connectors that declare an
+//! and the manifest, all under `docs/`; the `connector` man pages (`docs/man/`); and the actions of connectors that declare an
 //! OpenAPI source ([`crate::openapi`]). Run in check mode by CI and by a test, so a stale
 //! file fails the build.
 
+mod man;
 mod page;
+
+pub use man::MAN_DIR;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -84,6 +87,7 @@ pub fn generate() -> Vec<(String, String)> {
         format!("{SCHEMAS_DIR}/flow.schema.json"),
         json_file(&flow_schema(&registry)),
     ));
+    files.extend(man::man_pages());
     files
 }
 
@@ -158,7 +162,11 @@ pub fn run(root: &Path, check: bool) -> Result<Report, String> {
             });
         }
     }
-    let folders = [PAGES_DIR.to_owned(), SCHEMAS_DIR.to_owned()];
+    let folders = [
+        PAGES_DIR.to_owned(),
+        SCHEMAS_DIR.to_owned(),
+        MAN_DIR.to_owned(),
+    ];
     for dir in folders.iter().chain(&openapi.folders) {
         for leftover in walk(&root.join(dir)).map_err(|e| format!("{dir}: {e}"))? {
             let relative = leftover

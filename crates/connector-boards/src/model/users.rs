@@ -149,6 +149,7 @@ pub enum UserKind {
 /// Input of `read-user`: exactly one of `id` and `email`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"email": "ada.lovelace@example.com"}))]
 pub struct ReadUserInput {
     /// The user's id.
     #[serde(

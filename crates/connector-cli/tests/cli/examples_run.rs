@@ -7,7 +7,6 @@
 //! stopped (`connector sandbox`, `connector serve`) must come up, then stop on SIGINT with
 //! exit 0.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -28,6 +28,7 @@ use crate::http::{HeaderValue, Method, Request, Response};
 /// The input of the Custom API Action.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"method": "GET", "relativeUrl": "/"}))]
 pub struct CustomApiInput {
     /// The HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS (default GET, or POST
     /// where the connector has a default path such as the boards service's `/v2`).

@@ -122,6 +122,7 @@ pub struct ListUserRolesOutput {
 /// The input of `remove-user-from-admin-role`: `roleType` or `assignmentId`, not both.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"userId": "00u1example", "roleType": "HELP_DESK_ADMIN"}))]
 #[non_exhaustive]
 pub struct RemoveUserFromAdminRoleInput {
     /// The user's id (`00u...`).
