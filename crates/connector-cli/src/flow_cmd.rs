@@ -9,7 +9,8 @@ use connector_core::{DryRunLog, Env, Error};
 use connector_runtime::flows::{Diagnostic, Flow, run_once, validate};
 use serde_json::{Value, json};
 
-use crate::{fail, print_json};
+use crate::fail;
+use crate::present::Shown;
 
 pub(crate) async fn run(command: FlowCommand) -> ExitCode {
     match command {
@@ -243,7 +244,7 @@ async fn run_file(
         map.insert("dryRun".into(), Value::Bool(true));
         attach_requests(map, cards.recorded());
     }
-    let printed = print_json(&shown);
+    let printed = Shown::json(shown).print(false);
     match (&run.outcome, &run.failure) {
         (Some(_), None) => printed,
         (_, Some(error)) => ExitCode::from(connector_cli::exit_code(error.kind())),
@@ -296,7 +297,7 @@ async fn run_stored(
         }
     };
     opened.close().await;
-    let printed = print_json(&serde_json::to_value(&run).unwrap_or(Value::Null));
+    let printed = Shown::json(serde_json::to_value(&run).unwrap_or(Value::Null)).print(false);
     match (run.state.as_str(), &run.error) {
         ("finished", _) => printed,
         (_, Some(error)) => ExitCode::from(connector_cli::exit_code(kind_named(

@@ -264,6 +264,7 @@ fn json_without_controls(text: &str) -> std::borrow::Cow<'_, str> {
 /// Writes to stdout; a reader that went away (`connector list | head`) is not an error.
 pub(crate) fn emit(text: &str) -> ExitCode {
     use std::io::Write as _;
+    progress::clear();
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

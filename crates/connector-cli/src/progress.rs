@@ -27,9 +27,9 @@ pub(crate) fn layer(wanted: bool) -> Option<ProgressLayer> {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
     let template = if crate::term::ansi(&std::io::stderr()) {
-        "{spinner:.cyan} {msg}"
+        "{spinner:.cyan} {wide_msg}"
     } else {
-        "{spinner} {msg}"
+        "{spinner} {wide_msg}"
     };
     bar.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),

@@ -146,9 +146,10 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         Some(HistoryAction::Rerun { run_id }) => {
             let shown = connector_core::quote_input(run_id);
             return match store.rerun(run_id, None, now_ms()).await {
-                Ok(Rerun::Queued { run_id: new_id }) => crate::print_json(
-                    &serde_json::json!({"runId": new_id, "rerunOf": run_id, "state": "queued"}),
-                ),
+                Ok(Rerun::Queued { run_id: new_id }) => crate::present::Shown::json(
+                    serde_json::json!({"runId": new_id, "rerunOf": run_id, "state": "queued"}),
+                )
+                .print(false),
                 Ok(_) => fail(&Error::new(
                     ErrorKind::NotFound,
                     format!("no run {shown} in the store"),
@@ -159,9 +160,10 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         Some(HistoryAction::Resume { run_id }) => {
             let shown = connector_core::quote_input(run_id);
             return match store.resume(run_id, now_ms()).await {
-                Ok(Resume::Queued) => {
-                    crate::print_json(&serde_json::json!({"runId": run_id, "state": "queued"}))
-                }
+                Ok(Resume::Queued) => crate::present::Shown::json(
+                    serde_json::json!({"runId": run_id, "state": "queued"}),
+                )
+                .print(false),
                 Ok(Resume::NotFound) => fail(&Error::new(
                     ErrorKind::NotFound,
                     format!("no run {shown} in the store"),

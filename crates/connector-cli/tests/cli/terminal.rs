@@ -357,3 +357,40 @@ fn fields_pick_the_same_fields_in_json_and_yaml() {
     let bad = off_terminal(&["list", "--fields", "id,,name"], &[], None);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn flow_run_shows_its_steps_on_a_terminal_and_prints_the_run_after_them() {
+    let flow = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/flows/examples/grant-help-desk-to-support.yaml"
+    );
+    let env = vec![
+        ("OKTA_ORG_URL", "http://127.0.0.1:9".to_owned()),
+        ("OKTA_API_TOKEN", "00example".to_owned()),
+    ];
+    let args = ["flow", "run", flow, "--dry-run", "--fields", "flow,outcome"];
+    let piped = off_terminal(&args, &env, None);
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let run: Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(
+        run,
+        serde_json::json!({"flow": "grant-help-desk-to-support", "outcome": "granted"})
+    );
+    let Some((code, screen)) = on_terminal(&args, &env) else {
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("flow grant-help-desk-to-support: step support"),
+        "{screen}"
+    );
+    let result = after_progress(&screen);
+    assert!(
+        result.contains("\"outcome\": \"granted\""),
+        "the run, after the spinner: {result}"
+    );
+}
