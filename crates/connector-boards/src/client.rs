@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use connector_core::{
     Connection, ConnectionBuilder, Env, Error, HasConnection, HeaderName, HeaderValue, Limit,
-    LimiterBackend, LimiterSpec, MemoryLimiter, Method, Request, Result, StaticToken,
+    LimiterSpec, Method, Request, Result, StaticToken,
 };
 
 use crate::cost::CostBook;
@@ -107,7 +107,6 @@ pub struct BoardsBuilder {
     complexity_budget: u64,
     requests_per_minute: u64,
     max_concurrency: usize,
-    limiter_backend: Option<Arc<dyn LimiterBackend>>,
 }
 
 connector_core::connection_settings!(BoardsBuilder, connection);
@@ -163,14 +162,6 @@ impl BoardsBuilder {
         &self.profile
     }
 
-    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
-    /// spending the token's budget) from [`limiter_spec`](BoardsBuilder::limiter_spec). An
-    /// explicit [`limiter`](BoardsBuilder::limiter) wins.
-    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> Self {
-        self.limiter_backend = Some(backend);
-        self
-    }
-
     /// The limits the client asks of its limiter: the complexity budget, the calls per
     /// minute and `create_board`'s limit per minute, and the concurrency cap, in the
     /// namespace `boards:<token fingerprint>`.
@@ -214,11 +205,7 @@ impl BoardsBuilder {
             }
         };
         let spec = self.limiter_spec();
-        let limiter = match (self.connection.current_limiter(), &self.limiter_backend) {
-            (Some(limiter), _) => limiter,
-            (None, Some(backend)) => backend.limiter(spec)?,
-            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
-        };
+        let limiter = self.connection.make_limiter(spec)?;
         let connection = self
             .connection
             .base_url(&self.api_url)
@@ -287,7 +274,6 @@ impl Boards {
             complexity_budget: DEFAULT_COMPLEXITY_BUDGET,
             requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
-            limiter_backend: None,
         }
     }
 
@@ -312,13 +298,8 @@ impl Boards {
         if let Some(version) = env.get("BOARDS_API_VERSION") {
             builder = builder.api_version(version);
         }
-        if let Some(log) = env.dry_run() {
-            builder = builder.dry_run(log);
-        }
-        if let Some(backend) = env.limiter_backend() {
-            builder = builder.limiter_backend(backend);
-        }
-        builder.build()
+        // The run options (a dry run, a shared limiter backend) are the core's to apply.
+        builder.env(env).build()
     }
 
     /// The API version this client sends.

@@ -3,7 +3,8 @@
 /// Gives a connector's builder the settings of the
 /// [`ConnectionBuilder`](crate::ConnectionBuilder) it holds, as methods of its own: retry
 /// policy, rate limiter, timeouts, clock, transport, response size cap, user agent, default
-/// headers, classification rules and dry run, plus `connection` to change anything else the
+/// headers, classification rules, dry run, the environment's run options, a limiter
+/// backend and interceptors, plus `connection` to change anything else the
 /// connection builder offers.
 ///
 /// A connector's builder keeps only what is particular to its service (an org URL, a choice
@@ -138,6 +139,36 @@ macro_rules! connection_settings {
             /// synthetic, credentials are masked and no token is requested.
             pub fn dry_run(self, log: $crate::DryRunLog) -> Self {
                 self.connection(|c| c.dry_run(Some(log)))
+            }
+
+            /// Applies the environment's run options: its dry-run log and its limiter
+            /// backend (see [`ConnectionBuilder::env`]($crate::ConnectionBuilder::env)).
+            pub fn env(self, env: &$crate::Env) -> Self {
+                self.connection(|c| c.env(env))
+            }
+
+            /// Makes the connector's limiter with `backend` (for example one on Redis,
+            /// shared by every process spending the same budget) from the connector's own
+            /// limits. An explicit `limiter` wins.
+            pub fn limiter_backend(
+                self,
+                backend: ::std::sync::Arc<dyn $crate::LimiterBackend>,
+            ) -> Self {
+                self.connection(|c| c.limiter_backend(backend))
+            }
+
+            /// Adds an interceptor: code of your own before each attempt, on the request
+            /// as sent, and after each answer (see [`Interceptor`]($crate::Interceptor)).
+            pub fn interceptor(self, interceptor: impl $crate::Interceptor + 'static) -> Self {
+                self.connection(|c| c.interceptor(interceptor))
+            }
+
+            /// Adds an interceptor the caller keeps a handle on.
+            pub fn interceptor_arc(
+                self,
+                interceptor: ::std::sync::Arc<dyn $crate::Interceptor>,
+            ) -> Self {
+                self.connection(|c| c.interceptor_arc(interceptor))
             }
         }
     };

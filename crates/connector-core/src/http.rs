@@ -26,6 +26,10 @@ pub struct Request {
     pub(crate) operation: Option<String>,
     pub(crate) repeatable: Option<bool>,
     pub(crate) changes_state: bool,
+    /// Built from an earlier answer (a dry run lists it so).
+    pub(crate) depends_on_answer: bool,
+    /// What later requests this one's answer leads to (a dry run notes it).
+    pub(crate) followed_by: Option<std::sync::Arc<str>>,
 }
 
 impl fmt::Debug for Request {
@@ -54,6 +58,8 @@ impl Request {
             operation: None,
             repeatable: None,
             changes_state: false,
+            depends_on_answer: false,
+            followed_by: None,
         }
     }
 
@@ -143,13 +149,24 @@ impl Request {
     }
 
     /// Marks the request as built from an earlier answer (an id read from it): a dry run,
-    /// which has no real answers, lists it with `"dependsOnAnswer": true`.
+    /// which has no real answers, lists it with `"dependsOnAnswer": true`. Nothing of it
+    /// goes on the wire.
     pub fn depends_on_answer(mut self) -> Request {
-        self.headers.insert(
-            HeaderName::from_static(crate::pipeline::DEPENDS_HEADER),
-            HeaderValue::from_static("1"),
-        );
+        self.depends_on_answer = true;
         self
+    }
+
+    /// Says what later requests this one's answer leads to (`a GET of each rel="next"
+    /// link`): a dry run, which cannot follow them, lists the sentence as the request's
+    /// note. Nothing of it goes on the wire.
+    pub fn followed_by(mut self, later: impl Into<std::sync::Arc<str>>) -> Request {
+        self.followed_by = Some(later.into());
+        self
+    }
+
+    /// Whether the request is built from an earlier answer.
+    pub fn is_dependent(&self) -> bool {
+        self.depends_on_answer
     }
 
     /// The method.
@@ -336,6 +353,30 @@ impl Response {
         self.parsed
             .take()
             .or_else(|| crate::pipeline::parse_counted(&self.body))
+    }
+
+    /// The items of a list answer (a page). A dry run's synthetic answer is an empty list:
+    /// the pager sees its last page, and the requests that would follow are described by
+    /// [`Request::followed_by`].
+    pub fn json_items<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        if self.is_synthetic() {
+            return Ok(Vec::new());
+        }
+        self.json()
+    }
+
+    /// The body's JSON object, taking the pipeline's parse as [`take_json`](Response::take_json)
+    /// does; `Ok(None)` when the body is not a JSON object. A dry run's synthetic answer
+    /// has no content to read: it stops the action where it needs a real answer
+    /// ([`Error::is_dry_run_stop`]).
+    pub fn take_json_object(&mut self) -> Result<Option<serde_json::Map<String, Value>>> {
+        if self.is_synthetic() {
+            return Err(Error::dry_run_stop());
+        }
+        Ok(match self.take_json() {
+            Some(Value::Object(map)) => Some(map),
+            _ => None,
+        })
     }
 
     /// The body as JSON when it parses, else as a string (lossy UTF-8).

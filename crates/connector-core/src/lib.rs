@@ -76,6 +76,8 @@ pub use limiter::{
 };
 #[cfg(any(test, feature = "test-util"))]
 pub use pipeline::body_parses_on_this_thread;
+pub use pipeline::interceptor;
+pub use pipeline::interceptor::Interceptor;
 pub use pipeline::{
     AttemptContext, CallRecord, Classifier, DRY_RUN_HEADER, DryRunLog, ErrorMapper, FeedbackReader,
     LimitKeys, MAX_URL_PART, Outgoing, Profile, RecordedRequest, RecordingTransport,

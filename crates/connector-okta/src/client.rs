@@ -6,7 +6,7 @@ use std::sync::Arc;
 use connector_core::secrecy::{ExposeSecret, SecretString};
 use connector_core::{
     ClientAuth, ClientCredentials, Connection, ConnectionBuilder, Env, Error, HasConnection, Limit,
-    LimiterBackend, LimiterSpec, MemoryLimiter, Result, StaticToken,
+    LimiterSpec, Result, StaticToken,
 };
 
 use crate::jwt::PrivateKeyJwt;
@@ -95,7 +95,6 @@ pub struct OktaBuilder {
     org_url: String,
     credentials: Option<Credentials>,
     key_id: Option<String>,
-    limiter_backend: Option<Arc<dyn LimiterBackend>>,
     concurrency: usize,
 }
 
@@ -154,7 +153,6 @@ impl Okta {
             org_url,
             credentials: None,
             key_id: None,
-            limiter_backend: None,
             concurrency: DEFAULT_CONCURRENCY,
         }
     }
@@ -229,13 +227,8 @@ impl Okta {
                 builder = builder.key_id(key_id.trim());
             }
         }
-        if let Some(log) = env.dry_run() {
-            builder = builder.dry_run(log);
-        }
-        if let Some(backend) = env.limiter_backend() {
-            builder = builder.limiter_backend(backend);
-        }
-        Ok(builder)
+        // The run options (a dry run, a shared limiter backend) are the core's to apply.
+        Ok(builder.env(env))
     }
 
     /// The connection: the origin, the pipeline, and raw requests through them.
@@ -301,15 +294,6 @@ impl OktaBuilder {
         self
     }
 
-    /// Makes the limiter with `backend` (for example one on Redis, shared by every process
-    /// spending the org's budget) from the client's [`LimiterSpec`]: namespace
-    /// `okta:<origin>`, the org's concurrency cap on `okta-concurrency:*`, bucket limits
-    /// learned from the answers. An explicit [`limiter`](OktaBuilder::limiter) wins.
-    pub fn limiter_backend(mut self, backend: Arc<dyn LimiterBackend>) -> OktaBuilder {
-        self.limiter_backend = Some(backend);
-        self
-    }
-
     /// Caps the requests in flight to the org (default 75, Okta's limit; 35 suits free
     /// orgs). Applies to the default limiter.
     pub fn concurrency(mut self, concurrency: usize) -> OktaBuilder {
@@ -329,11 +313,7 @@ impl OktaBuilder {
                 format!("{CONCURRENCY_KEY_PREFIX}*"),
                 Limit::Concurrency(self.concurrency),
             );
-        let limiter = match (self.connection.current_limiter(), &self.limiter_backend) {
-            (Some(limiter), _) => limiter,
-            (None, Some(backend)) => backend.limiter(spec)?,
-            (None, None) => Arc::new(MemoryLimiter::from_spec(spec)),
-        };
+        let limiter = self.connection.make_limiter(spec)?;
         let connection = self
             .connection
             .limiter(Arc::new(LearningGate::new(limiter)));

@@ -144,14 +144,13 @@ fn note_replay(response: &Response) {
 
 /// The answer's root object, from the parse the pipeline already made.
 fn body_object(response: &mut Response) -> Result<Map<String, Value>> {
-    match response.take_json() {
-        Some(Value::Object(root)) if !response.is_synthetic() => Ok(root),
-        _ if response.is_synthetic() => Err(Error::dry_run_stop()),
-        Some(_) | None => Err(Error::invalid_response(
-            "the boards service's answer is not a JSON object",
-        )
-        .with_status(response.status())
-        .with_attempts(response.attempts())),
+    match response.take_json_object()? {
+        Some(root) => Ok(root),
+        None => Err(
+            Error::invalid_response("the boards service's answer is not a JSON object")
+                .with_status(response.status())
+                .with_attempts(response.attempts()),
+        ),
     }
 }
 

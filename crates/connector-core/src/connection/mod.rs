@@ -1,6 +1,7 @@
 //! A connection: base URL, credentials and policies, and the one pipeline every request
 //! takes (see [`pipeline`](crate::pipeline)).
 
+mod builder;
 mod url;
 
 use std::fmt;
@@ -9,17 +10,16 @@ use std::time::Duration;
 
 use ::url::Url;
 
-use crate::auth::{Authenticator, NoAuth};
-use crate::clock::{Clock, TokioClock};
+use crate::auth::Authenticator;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
-use crate::limiter::{RateLimiter, Unlimited};
-use crate::pipeline::{
-    Classifier, DryRunLog, Profile, RecordingTransport, ReqwestTransport, Transport,
-    TransportChoice,
-};
+use crate::http::{Method, Request, Response};
+use crate::limiter::RateLimiter;
+use crate::pipeline::interceptor::Interceptor;
+use crate::pipeline::{DryRunLog, Profile, TransportChoice};
 use crate::retry::RetryPolicy;
 
+pub use builder::ConnectionBuilder;
 pub use url::{is_loopback, parse_base_url, path_segment};
 
 /// The time limits of a connection.
@@ -52,180 +52,6 @@ impl Default for Timeouts {
 /// The `User-Agent` product token of the toolkit: `connectors/<version>`.
 pub const USER_AGENT: &str = concat!("connectors/", env!("CARGO_PKG_VERSION"));
 
-/// Builds a [`Connection`]. Connector builders hold one and hand it out for the settings
-/// every connection has (retry policy, limiter, timeouts, transport, clock).
-pub struct ConnectionBuilder {
-    base_url: Result<Url>,
-    auth: Arc<dyn Authenticator>,
-    profile: Profile,
-    limiter: Option<Arc<dyn RateLimiter>>,
-    policy: RetryPolicy,
-    timeouts: Timeouts,
-    max_response_bytes: usize,
-    clock: Arc<dyn Clock>,
-    user_agent: String,
-    default_headers: HeaderMap,
-    transport: Option<Arc<dyn Transport>>,
-    dry_run: Option<DryRunLog>,
-}
-
-impl fmt::Debug for ConnectionBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionBuilder")
-            .field("base_url", &self.base_url.as_ref().map(Url::as_str).ok())
-            .field("auth", &self.auth.masked())
-            .field("profile", &self.profile)
-            .field("policy", &self.policy)
-            .field("timeouts", &self.timeouts)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ConnectionBuilder {
-    /// Sets the base URL (a connector's builder sets it when it builds, from its own
-    /// settings such as an org URL).
-    pub fn base_url(mut self, base_url: &str) -> Self {
-        self.base_url = parse_base_url(base_url);
-        self
-    }
-
-    /// Sets the credentials.
-    pub fn auth(mut self, auth: impl Authenticator + 'static) -> Self {
-        self.auth = Arc::new(auth);
-        self
-    }
-
-    /// Sets shared credentials (e.g. a token source several connections use).
-    pub fn auth_arc(mut self, auth: Arc<dyn Authenticator>) -> Self {
-        self.auth = auth;
-        self
-    }
-
-    /// Sets the service profile (limiter keys, feedback, classification rules, errors).
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
-    }
-
-    /// Adds a classification rule ahead of the profile's own rules and the defaults.
-    pub fn rule(mut self, rule: impl Classifier + 'static) -> Self {
-        self.profile = self.profile.with_rule(rule);
-        self
-    }
-
-    /// The profile so far.
-    pub fn current_profile(&self) -> &Profile {
-        &self.profile
-    }
-
-    /// Sets the rate limiter (default: none).
-    pub fn limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
-
-    /// The rate limiter set so far; `None` when none was (a connector's builder then puts
-    /// in its default limiter; a connection built without one does not limit).
-    pub fn current_limiter(&self) -> Option<Arc<dyn RateLimiter>> {
-        self.limiter.clone()
-    }
-
-    /// Sets the retry policy (default: [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Sets the time limits.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Sets the per-attempt timeout.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.attempt = timeout;
-        self
-    }
-
-    /// Sets the whole-call deadline.
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.total = timeout;
-        self
-    }
-
-    /// Answers larger than this fail with `invalid_response` without being read whole
-    /// (default 32 MiB).
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
-    }
-
-    /// Uses another clock for waits (tests).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The clock so far (a connector shares it with its limiter and token source).
-    pub fn current_clock(&self) -> Arc<dyn Clock> {
-        self.clock.clone()
-    }
-
-    /// Sends through another transport (default: [`ReqwestTransport`]).
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Prepends a product token to the `User-Agent` (e.g. `connector-okta/0.1.0`).
-    pub fn user_agent_product(mut self, product: &str) -> Self {
-        self.user_agent = format!("{product} {}", self.user_agent);
-        self
-    }
-
-    /// Adds a header sent on every request unless the request sets it.
-    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.default_headers.insert(name, value);
-        self
-    }
-
-    /// Records requests instead of sending them (`--dry-run`): the transport becomes a
-    /// [`RecordingTransport`] writing into `log`.
-    pub fn dry_run(mut self, log: Option<DryRunLog>) -> Self {
-        self.dry_run = log;
-        self
-    }
-
-    /// Builds the connection; fails on a bad base URL.
-    pub fn build(self) -> Result<Connection> {
-        let base_url = self.base_url?;
-        let transport = match (self.dry_run.clone(), self.transport) {
-            (Some(log), _) => TransportChoice::Other(Arc::new(RecordingTransport::new(log))),
-            (None, Some(transport)) => TransportChoice::Other(transport),
-            (None, None) => TransportChoice::Default(ReqwestTransport::new(
-                self.timeouts.attempt.min(Duration::from_secs(10)),
-            )?),
-        };
-        Ok(Connection {
-            inner: Arc::new(Inner {
-                base_url,
-                auth: self.auth,
-                profile: self.profile,
-                limiter: self.limiter.unwrap_or_else(|| Arc::new(Unlimited)),
-                policy: self.policy,
-                timeouts: self.timeouts,
-                max_response_bytes: self.max_response_bytes,
-                clock: self.clock,
-                user_agent: HeaderValue::from_str(&self.user_agent).ok(),
-                default_headers: self.default_headers,
-                transport,
-                dry_run: self.dry_run,
-            }),
-        })
-    }
-}
-
 /// A connection to one service: cheap to clone, safe to share between tasks.
 #[derive(Clone)]
 pub struct Connection {
@@ -241,10 +67,10 @@ pub(crate) struct Inner {
     pub(crate) timeouts: Timeouts,
     pub(crate) max_response_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Made once at build: every attempt sets it.
-    pub(crate) user_agent: Option<HeaderValue>,
-    pub(crate) default_headers: HeaderMap,
     pub(crate) transport: TransportChoice,
+    /// The connection's own interceptor (default headers, user agent) first, then those
+    /// the connector and its user added.
+    pub(crate) interceptors: Box<[Arc<dyn Interceptor>]>,
     pub(crate) dry_run: Option<DryRunLog>,
 }
 
@@ -269,25 +95,7 @@ impl fmt::Display for Connection {
 impl Connection {
     /// Starts building a connection to `base_url`.
     pub fn builder(base_url: &str) -> ConnectionBuilder {
-        let mut default_headers = HeaderMap::new();
-        default_headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        ConnectionBuilder {
-            base_url: parse_base_url(base_url),
-            auth: Arc::new(NoAuth),
-            profile: Profile::plain(),
-            limiter: None,
-            policy: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            max_response_bytes: 32 * 1024 * 1024,
-            clock: Arc::new(TokioClock),
-            user_agent: USER_AGENT.to_owned(),
-            default_headers,
-            transport: None,
-            dry_run: None,
-        }
+        ConnectionBuilder::new(base_url)
     }
 
     /// The base URL.
@@ -310,18 +118,34 @@ impl Connection {
         &self.inner.clock
     }
 
-    /// True when this connection records requests instead of sending them: answers are
-    /// synthetic, and code that builds a request from an earlier answer marks it with
-    /// [`Request::depends_on_answer`].
+    /// True when this connection records requests instead of sending them (set up once,
+    /// when it was built, from [`ConnectionBuilder::dry_run`]). A connector never needs to
+    /// ask: requests built from an earlier answer say so with
+    /// [`Request::depends_on_answer`], and a lookup they are built from goes through
+    /// [`Connection::lookup`].
     pub fn is_dry_run(&self) -> bool {
-        self.inner.transport.is_recording()
+        self.inner.dry_run.is_some()
     }
 
-    /// In a dry run, adds a note to the last request recorded (a pager saying that more
-    /// pages would follow); otherwise does nothing.
-    pub fn note_dry_run(&self, note: &str) {
-        if let Some(log) = &self.inner.dry_run {
-            log.note_last(note);
+    /// The answer of a lookup that later requests are built from (the assignments a
+    /// removal by role type deletes, say). A dry run has no real answer: its lookup was
+    /// recorded, and `placeholder` stands in for what it would have found, so that the
+    /// action goes on to list the requests it leads to (mark them with
+    /// [`Request::depends_on_answer`]). Otherwise the answer is returned as it is.
+    ///
+    /// ```
+    /// # use connector_core::{Connection, Result};
+    /// # fn example(connection: &Connection, found: Result<Vec<String>>) -> Result<()> {
+    /// let ids = connection.lookup(found, || vec![":assignmentId".to_owned()])?;
+    /// # let _ = ids;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lookup<T>(&self, answer: Result<T>, placeholder: impl FnOnce() -> T) -> Result<T> {
+        match answer {
+            Err(error) if !error.is_dry_run_stop() => Err(error),
+            _ if self.is_dry_run() => Ok(placeholder()),
+            answer => answer,
         }
     }
 

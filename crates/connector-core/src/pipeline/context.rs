@@ -1,7 +1,6 @@
 //! What every part of the pipeline reads about one attempt.
 
 use std::any::Any;
-use std::cell::Cell;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -12,19 +11,22 @@ use super::transport::TransportFailure;
 use crate::http::{Request, Response};
 use crate::retry::RetryPolicy;
 
+#[cfg(any(test, feature = "test-util"))]
 thread_local! {
-    static BODY_PARSES: Cell<u64> = const { Cell::new(0) };
+    static BODY_PARSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// How many answer bodies [`AttemptContext::json`] has parsed on this thread: tests use it to
 /// show that every part of the pipeline shares one parse per attempt.
 #[cfg(any(test, feature = "test-util"))]
 pub fn body_parses_on_this_thread() -> u64 {
-    BODY_PARSES.with(Cell::get)
+    BODY_PARSES.with(std::cell::Cell::get)
 }
 
 /// Parses an answer's body, counting the parse for [`body_parses_on_this_thread`].
 pub(crate) fn parse_counted(body: &[u8]) -> Option<Value> {
+    // The counter is a test aid: a production build does not keep it.
+    #[cfg(any(test, feature = "test-util"))]
     BODY_PARSES.with(|n| n.set(n.get() + 1));
     serde_json::from_slice(body).ok()
 }

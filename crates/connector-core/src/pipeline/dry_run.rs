@@ -85,15 +85,11 @@ impl RecordingTransport {
     }
 }
 
-/// Marks a request as built from an earlier answer (a dry run lists it as such).
-pub(crate) const DEPENDS_HEADER: &str = "x-connector-depends-on-answer";
-
 #[async_trait]
 impl Transport for RecordingTransport {
     async fn send(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
-        let mut headers = request.headers.clone();
-        let depends_on_answer = headers.remove(DEPENDS_HEADER).is_some();
-        let mut map = headers_to_json(&headers);
+        let headers = &request.headers;
+        let mut map = headers_to_json(headers);
         if headers.contains_key(reqwest::header::AUTHORIZATION) {
             let scheme = headers
                 .get(reqwest::header::AUTHORIZATION)
@@ -116,8 +112,8 @@ impl Transport for RecordingTransport {
                     Ok(json) => mask_secrets(&json),
                     Err(_) => Value::String(String::from_utf8_lossy(b).into_owned()),
                 }),
-            depends_on_answer,
-            note: None,
+            depends_on_answer: request.depends_on_answer,
+            note: request.followed_by.as_deref().map(str::to_owned),
         });
         let mut answer = HeaderMap::new();
         answer.insert(
@@ -134,10 +130,6 @@ impl Transport for RecordingTransport {
             (200, b"{}")
         };
         Ok(Response::from_parts(status, answer, body, request.url))
-    }
-
-    fn is_recording(&self) -> bool {
-        true
     }
 }
 

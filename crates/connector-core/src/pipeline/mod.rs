@@ -19,6 +19,7 @@ mod calls;
 mod context;
 mod defaults;
 mod dry_run;
+pub mod interceptor;
 mod parts;
 mod profile;
 mod send;
@@ -31,8 +32,8 @@ pub use context::AttemptContext;
 pub use context::body_parses_on_this_thread;
 pub(crate) use context::parse_counted;
 pub use defaults::{classify_transport, default_verdict, standard_error, standard_retry_after};
-pub(crate) use dry_run::DEPENDS_HEADER;
 pub use dry_run::{DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, mask_secrets};
+pub(crate) use interceptor::DefaultHeaders;
 pub use parts::{
     Classifier, ErrorMapper, FeedbackReader, LimitKeys, RequestIdReader, RetryDecorator,
 };

@@ -7,11 +7,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::calls::{self, CallRecord};
 use super::context::AttemptContext;
-use super::dry_run::DEPENDS_HEADER;
+use super::interceptor::{AttemptAnswer, AttemptRequest};
 use super::transport::{Outgoing, TransportFailure};
 use crate::connection::Inner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{HeaderMap, HeaderValue, Request, Response};
+use crate::http::{HeaderValue, Request, Response};
 use crate::limiter::{LimitKey, Observation, Permit};
 use crate::retry::{GiveUpReason, RetryDecision, Verdict};
 
@@ -68,49 +68,105 @@ pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
     result
 }
 
-async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<Response> {
-    let recording = inner.transport.is_recording();
-    let keys = if recording {
-        Vec::new()
-    } else {
-        inner.profile.limit_keys(&request)
-    };
-    let deadline = tally.started + inner.timeouts.total;
-    // The retry window runs from the first attempt's sending, not from the call's start:
-    // time spent waiting for the limiter's admission is not time spent retrying.
-    let mut first_sent: Option<Instant> = None;
-    let mut retries: u32 = 0;
-    let mut refreshed = false;
-    let mut first_request_id: Option<String> = None;
-    // Whether an attempt failed after the request may have reached the service: a write
-    // retried after a lost answer has an unknown outcome even if a later attempt never
-    // connected.
-    let mut may_have_acted = false;
+async fn run(inner: &Inner, request: Request, tally: &mut Tally) -> Result<Response> {
+    let mut call = Call::new(inner, request, tally.started);
     loop {
-        let authorization = if recording {
-            // A dry run shows the credential's scheme and asks for no token.
-            let masked = inner.auth.masked();
-            (!masked.is_empty()).then(|| SecretString::from(masked))
-        } else {
-            authorize(inner, deadline, tally.attempts)
-                .await
-                .map_err(|e| unknown_if(e, may_have_acted, &request))?
+        match call.attempt(tally).await {
+            Step::Return(result) => return result,
+            Step::RefreshCredential => {}
+            Step::RetryAfter(delay) => {
+                inner.clock.sleep(delay).await;
+                call.prepare_retry();
+            }
+        }
+    }
+}
+
+/// What a call does after an attempt.
+enum Step {
+    /// The call is over: an answer, or an error.
+    Return(Result<Response>),
+    /// Try again after this wait.
+    RetryAfter(Duration),
+    /// The credential was refused and a new one can be had: try again at once.
+    RefreshCredential,
+}
+
+/// One call's state across its attempts.
+struct Call<'a> {
+    inner: &'a Inner,
+    request: Request,
+    keys: Vec<(LimitKey, u64)>,
+    deadline: Instant,
+    /// The retry window runs from the first attempt's sending, not from the call's start:
+    /// time spent waiting for the limiter's admission is not time spent retrying.
+    first_sent: Option<Instant>,
+    retries: u32,
+    refreshed: bool,
+    first_request_id: Option<String>,
+    /// Whether an attempt failed after the request may have reached the service: a write
+    /// retried after a lost answer has an unknown outcome even if a later attempt never
+    /// connected.
+    may_have_acted: bool,
+}
+
+impl<'a> Call<'a> {
+    fn new(inner: &'a Inner, request: Request, started: Instant) -> Call<'a> {
+        Call {
+            keys: inner.profile.limit_keys(&request),
+            deadline: started + inner.timeouts.total,
+            inner,
+            request,
+            first_sent: None,
+            retries: 0,
+            refreshed: false,
+            first_request_id: None,
+            may_have_acted: false,
+        }
+    }
+
+    /// Credentials, admission, one attempt, and what to do next.
+    async fn attempt(&mut self, tally: &mut Tally) -> Step {
+        let inner = self.inner;
+        let authorization = match authorize(inner, self.deadline, tally.attempts).await {
+            Ok(authorization) => authorization,
+            Err(e) => return Step::Return(Err(self.unknown_if(e))),
         };
-        let permits = admit(inner, &keys, deadline, tally)
-            .await
-            .map_err(|e| unknown_if(e, may_have_acted, &request))?;
+        let permits = match admit(inner, &self.keys, self.deadline, tally).await {
+            Ok(permits) => permits,
+            Err(e) => return Step::Return(Err(self.unknown_if(e))),
+        };
+        let outgoing = match self.outgoing(authorization.as_ref(), tally.attempts + 1) {
+            Ok(outgoing) => outgoing,
+            Err(e) => return Step::Return(Err(e.with_attempts(tally.attempts))),
+        };
         tally.attempts += 1;
         let attempts = tally.attempts;
-        let started = *first_sent.get_or_insert_with(|| inner.clock.now());
-        let outcome = attempt(inner, &request, authorization.as_ref(), deadline, recording).await;
-        may_have_acted |= matches!(
+        let started = *self.first_sent.get_or_insert_with(|| inner.clock.now());
+        let outcome = exchange(inner, outgoing, self.deadline).await;
+        self.may_have_acted |= matches!(
             outcome,
             Err(TransportFailure::Timeout(_) | TransportFailure::Broken(_))
         );
+        let answer = AttemptAnswer {
+            method: &self.request.method,
+            url: &self.request.url,
+            attempt: attempts,
+            outcome: outcome.as_ref(),
+        };
+        for interceptor in inner.interceptors.iter() {
+            interceptor.read_after_attempt(&answer);
+        }
         let admitted: Vec<_> = permits.iter().map(Permit::admitted_at).collect();
         drop(permits);
         let now = inner.clock.system_time();
-        let context = AttemptContext::new(&request, outcome.as_ref(), &inner.policy, now, attempts);
+        let context = AttemptContext::new(
+            &self.request,
+            outcome.as_ref(),
+            &inner.policy,
+            now,
+            attempts,
+        );
         if let Some(per_attempt) = &mut tally.per_attempt {
             per_attempt.push(outcome.as_ref().ok().map(|r| r.status()));
         }
@@ -120,21 +176,22 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                 tally.rate_limited += 1;
             }
             for (key, feedback) in inner.profile.feedback(&context) {
-                let index = keys.iter().position(|(k, _)| *k == key);
-                let observation = Observation::new(index.map_or(request.cost, |i| keys[i].1), now)
-                    .with_admitted_at(index.and_then(|i| admitted[i]));
+                let index = self.keys.iter().position(|(k, _)| *k == key);
+                let observation =
+                    Observation::new(index.map_or(self.request.cost, |i| self.keys[i].1), now)
+                        .with_admitted_at(index.and_then(|i| admitted[i]));
                 inner.limiter.observe(&key, &feedback, &observation).await;
             }
             let id = inner.profile.request_id(&context);
-            if first_request_id.is_none() {
-                first_request_id = id.clone();
+            if self.first_request_id.is_none() {
+                self.first_request_id = id.clone();
             }
             tally.request_id = id;
         }
         let verdict = inner.profile.classify(&context);
         tracing::debug!(
-            method = %request.method,
-            url = %request.url,
+            method = %self.request.method,
+            url = %self.request.url,
             attempt = attempts,
             status = tally.status.unwrap_or(0),
             verdict = ?verdict,
@@ -143,7 +200,7 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
         match verdict {
             Verdict::Success => {
                 let parsed = context.into_json();
-                return match outcome {
+                Step::Return(match outcome {
                     Ok(mut response) => {
                         response.attempts = attempts;
                         response.parsed = parsed;
@@ -153,57 +210,61 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                         "a classifier called a failed attempt a success",
                     )
                     .with_attempts(attempts)),
-                };
+                })
             }
-            Verdict::Unauthorized if !refreshed => {
+            Verdict::Unauthorized if !self.refreshed => {
                 if let Some(refused) = &authorization
-                    && !recording
                     && inner.auth.invalidate(refused).await
                 {
-                    refreshed = true;
+                    self.refreshed = true;
                     tracing::info!(
                         attempt = attempts,
                         reason = "401",
                         "refreshing credentials and retrying once"
                     );
-                    continue;
+                    return Step::RefreshCredential;
                 }
-                return Err(final_error(inner, &context, attempts, may_have_acted));
+                Step::Return(Err(final_error(
+                    inner,
+                    &context,
+                    attempts,
+                    self.may_have_acted,
+                )))
             }
             Verdict::Retryable { reason, after } => {
                 let elapsed = inner.clock.now().saturating_duration_since(started);
                 let jitter = rand::rng().random::<f64>();
-                match inner.policy.decide(retries, elapsed, after, jitter) {
-                    RetryDecision::RetryAfter(delay) if inner.clock.now() + delay < deadline => {
-                        retries += 1;
+                match inner.policy.decide(self.retries, elapsed, after, jitter) {
+                    RetryDecision::RetryAfter(delay)
+                        if inner.clock.now() + delay < self.deadline =>
+                    {
+                        self.retries += 1;
                         tracing::info!(
-                            method = %request.method,
-                            url = %request.url,
+                            method = %self.request.method,
+                            url = %self.request.url,
                             attempt = attempts,
-                            retry = retries,
+                            retry = self.retries,
                             %reason,
                             delay_ms = delay.as_millis() as u64,
                             asked_by_service = after.is_some(),
                             "retrying"
                         );
-                        drop(context);
-                        inner.clock.sleep(delay).await;
-                        inner.profile.prepare_retry(
-                            &mut request,
-                            retries,
-                            first_request_id.as_deref(),
-                        );
-                        continue;
+                        Step::RetryAfter(delay)
                     }
                     RetryDecision::RetryAfter(delay) => {
                         tracing::info!(attempt = attempts, %reason, "giving up: the wait would pass the call's deadline");
-                        return Err(final_error(inner, &context, attempts, may_have_acted)
-                            .with_retry_after(delay));
+                        Step::Return(Err(final_error(
+                            inner,
+                            &context,
+                            attempts,
+                            self.may_have_acted,
+                        )
+                        .with_retry_after(delay)))
                     }
                     RetryDecision::GiveUp(why) => {
                         tracing::info!(attempt = attempts, %reason, why = ?why, "giving up");
-                        let error = final_error(inner, &context, attempts, may_have_acted);
-                        return Err(match why {
+                        let error = final_error(inner, &context, attempts, self.may_have_acted);
+                        Step::Return(Err(match why {
                             GiveUpReason::WaitPastWindow(wait) => error
                                 .with_kind(ErrorKind::RateLimited)
                                 .with_retry_after(wait),
@@ -211,14 +272,66 @@ async fn run(inner: &Inner, mut request: Request, tally: &mut Tally) -> Result<R
                                 Some(wait) => error.with_retry_after(wait),
                                 None => error,
                             },
-                        });
+                        }))
                     }
                 }
             }
-            Verdict::Unauthorized | Verdict::Fail => {
-                return Err(final_error(inner, &context, attempts, may_have_acted));
-            }
+            Verdict::Unauthorized | Verdict::Fail => Step::Return(Err(final_error(
+                inner,
+                &context,
+                attempts,
+                self.may_have_acted,
+            ))),
         }
+    }
+
+    /// The attempt as it leaves: the request's headers and body, changed by the
+    /// interceptors, then the credential; the interceptors read it last.
+    fn outgoing(&self, authorization: Option<&SecretString>, attempt: u32) -> Result<Outgoing> {
+        let inner = self.inner;
+        let mut headers = self.request.headers.clone();
+        let mut body = self.request.body.clone();
+        let mut view = AttemptRequest {
+            method: &self.request.method,
+            url: &self.request.url,
+            headers: &mut headers,
+            body: &mut body,
+            attempt,
+        };
+        for interceptor in inner.interceptors.iter() {
+            interceptor.modify_before_attempt(&mut view)?;
+        }
+        if let Some(secret) = authorization {
+            let mut value = HeaderValue::from_str(secret.expose_secret())
+                .map_err(|_| Error::configuration("the credential is not a valid header value"))?;
+            value.set_sensitive(true);
+            view.headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        for interceptor in inner.interceptors.iter() {
+            interceptor.read_before_transmit(&view);
+        }
+        Ok(Outgoing {
+            method: self.request.method.clone(),
+            url: self.request.url.clone(),
+            headers,
+            body,
+            max_response_bytes: inner.max_response_bytes,
+            depends_on_answer: self.request.depends_on_answer,
+            followed_by: self.request.followed_by.clone(),
+        })
+    }
+
+    /// After a retry's wait: the profile's decorator prepares the next attempt.
+    fn prepare_retry(&mut self) {
+        self.inner.profile.prepare_retry(
+            &mut self.request,
+            self.retries,
+            self.first_request_id.as_deref(),
+        );
+    }
+
+    fn unknown_if(&self, error: Error) -> Error {
+        unknown_if(error, self.may_have_acted, &self.request)
     }
 }
 
@@ -274,43 +387,12 @@ async fn admit(
     Ok(permits)
 }
 
-fn headers_for(inner: &Inner, request: &Request, recording: bool) -> HeaderMap {
-    let mut headers = inner.default_headers.clone();
-    for (name, value) in &request.headers {
-        // The dependency mark is for the recording only; it never goes on the wire.
-        if !recording && name == DEPENDS_HEADER {
-            continue;
-        }
-        headers.insert(name.clone(), value.clone());
-    }
-    if let Some(ua) = &inner.user_agent {
-        headers.insert(reqwest::header::USER_AGENT, ua.clone());
-    }
-    headers
-}
-
-async fn attempt(
+/// Sends one attempt within what is left of the call's deadline and of the attempt timeout.
+async fn exchange(
     inner: &Inner,
-    request: &Request,
-    authorization: Option<&SecretString>,
+    outgoing: Outgoing,
     deadline: Instant,
-    recording: bool,
 ) -> std::result::Result<Response, TransportFailure> {
-    let mut headers = headers_for(inner, request, recording);
-    if let Some(secret) = authorization {
-        let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
-            TransportFailure::Connect("the credential is not a valid header value".into())
-        })?;
-        value.set_sensitive(true);
-        headers.insert(reqwest::header::AUTHORIZATION, value);
-    }
-    let outgoing = Outgoing {
-        method: request.method.clone(),
-        url: request.url.clone(),
-        headers,
-        body: request.body.clone(),
-        max_response_bytes: inner.max_response_bytes,
-    };
     let left = deadline.saturating_duration_since(inner.clock.now());
     let budget = inner.timeouts.attempt.min(left);
     match tokio::time::timeout(budget, inner.transport.send(outgoing)).await {

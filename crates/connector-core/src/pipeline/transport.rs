@@ -72,6 +72,11 @@ pub struct Outgoing {
     pub body: Option<Bytes>,
     /// Answers larger than this must fail with [`TransportFailure::TooLarge`] unread.
     pub max_response_bytes: usize,
+    /// The request is built from an earlier answer ([`Request::depends_on_answer`](crate::Request::depends_on_answer));
+    /// only a recording transport has a use for it.
+    pub depends_on_answer: bool,
+    /// What later requests the answer leads to ([`Request::followed_by`](crate::Request::followed_by)).
+    pub followed_by: Option<std::sync::Arc<str>>,
 }
 
 impl fmt::Debug for Outgoing {
@@ -95,12 +100,6 @@ impl fmt::Debug for Outgoing {
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends `request` and reads the answer.
     async fn send(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure>;
-
-    /// True when this transport only records what it is given (a dry run): answers are
-    /// synthetic and nothing reaches a service.
-    fn is_recording(&self) -> bool {
-        false
-    }
 }
 
 /// The default transport: reqwest, following same-origin redirects only (a few hops), so
@@ -163,13 +162,6 @@ impl TransportChoice {
         match self {
             TransportChoice::Default(reqwest) => reqwest.exchange(request).await,
             TransportChoice::Other(other) => other.send(request).await,
-        }
-    }
-
-    pub(crate) fn is_recording(&self) -> bool {
-        match self {
-            TransportChoice::Default(_) => false,
-            TransportChoice::Other(other) => other.is_recording(),
         }
     }
 }

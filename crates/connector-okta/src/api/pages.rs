@@ -48,6 +48,10 @@ impl<T> fmt::Debug for Pages<T> {
     }
 }
 
+/// What a page's answer leads to (a dry run, which cannot follow it, lists this).
+const FURTHER_PAGES: &str =
+    "further pages would follow: a GET of each rel=\"next\" link okta's answer gives";
+
 impl<T: DeserializeOwned> Pages<T> {
     pub(crate) fn new(connection: Connection, first: Request, max: Option<u64>) -> Pages<T> {
         Pages {
@@ -55,7 +59,7 @@ impl<T: DeserializeOwned> Pages<T> {
             next: if max == Some(0) {
                 Next::Done
             } else {
-                Next::Fetch(Box::new(first))
+                Next::Fetch(Box::new(first.followed_by(FURTHER_PAGES)))
             },
             remaining: max,
             _item: PhantomData,
@@ -73,14 +77,7 @@ impl<T: DeserializeOwned> Pages<T> {
         };
         let current = request.url().clone();
         let response = self.connection.send(request).await?;
-        if response.is_synthetic() {
-            // A dry run has no page to read a next link from: say what would follow.
-            self.connection.note_dry_run(
-                "further pages would follow: a GET of each rel=\"next\" link okta's answer gives",
-            );
-            return Ok(Some(Vec::new()));
-        }
-        let mut items: Vec<T> = response.json()?;
+        let mut items: Vec<T> = response.json_items()?;
         if let Some(remaining) = &mut self.remaining {
             let take = usize::try_from(*remaining).unwrap_or(usize::MAX);
             items.truncate(take);
@@ -96,7 +93,7 @@ impl<T: DeserializeOwned> Pages<T> {
                 "okta gave the page's own URL as its next link ({url}); stopping to avoid a loop"
             ))),
             Some(Ok(url)) => match self.connection.request_url(Method::GET, url.as_str()) {
-                Ok(request) => Next::Fetch(Box::new(request)),
+                Ok(request) => Next::Fetch(Box::new(request.followed_by(FURTHER_PAGES))),
                 Err(error) => Next::Fail(error),
             },
         };

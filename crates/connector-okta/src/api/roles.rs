@@ -1,7 +1,7 @@
 //! Admin role assignments of users: assign (idempotently), list, unassign.
 
 use connector_core::{Error, Method, Request, Result, path_segment};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::non_empty;
 use super::pages::Pages;
@@ -42,22 +42,21 @@ impl Okta {
             .request(Method::POST, &roles_path(user_id))
             .json(&json!({ "type": role_type }))?;
         // `None` when Okta says the role is already assigned (E0000090), whatever the status.
-        let created: Option<Value> = match self.connection().send(request).await {
-            // A dry run's answer holds no assignment to report.
-            Ok(response) if response.is_synthetic() => return Err(Error::dry_run_stop()),
-            Ok(response) => {
-                let body: Value = response.json()?;
-                (body.get("errorCode").and_then(Value::as_str) != Some(ROLE_ALREADY_ASSIGNED))
-                    .then_some(body)
-            }
+        let created: Option<Map<String, Value>> = match self.connection().send(request).await {
+            // An answer with no assignment in it (a dry run's) stops the action here.
+            Ok(mut response) => response.take_json_object()?.filter(|body| {
+                body.get("errorCode").and_then(Value::as_str) != Some(ROLE_ALREADY_ASSIGNED)
+            }),
             Err(error) if error.code() == Some(ROLE_ALREADY_ASSIGNED) => None,
             Err(error) => return Err(error),
         };
         let already_assigned = created.is_none();
         let assignment = match created {
-            Some(body) => Some(serde_json::from_value::<RoleAssignment>(body).map_err(|e| {
-                Error::invalid_response(format!("okta's answer is not a role assignment: {e}"))
-            })?),
+            Some(body) => Some(
+                serde_json::from_value::<RoleAssignment>(Value::Object(body)).map_err(|e| {
+                    Error::invalid_response(format!("okta's answer is not a role assignment: {e}"))
+                })?,
+            ),
             // Okta does not say which assignment already exists: look it up.
             None => self
                 .list_user_roles(user_id)
@@ -118,21 +117,18 @@ impl Okta {
             RoleToRemove::AssignmentId(id) => vec![path_segment(non_empty("assignmentId", id)?)],
             RoleToRemove::Type(role_type) => {
                 let role_type = non_empty("roleType", role_type)?;
-                let roles = self.list_user_roles(user_id).await;
-                if self.connection().is_dry_run() {
-                    // A dry run has no list to read the assignment from: it shows the
-                    // lookup, then the removal it would lead to, its id a placeholder.
-                    match roles {
-                        Err(e) if !e.is_dry_run_stop() => return Err(e),
-                        _ => vec![":assignmentId".to_owned()],
-                    }
-                } else {
-                    roles?
-                        .into_iter()
-                        .filter(|r| r.role_type == role_type)
-                        .map(|r| path_segment(&r.id))
-                        .collect()
-                }
+                // The removal is built from the lookup's answer; without one (a dry run)
+                // it is shown with a placeholder id.
+                let roles = self
+                    .connection()
+                    .lookup(self.list_user_roles(user_id).await, || {
+                        vec![RoleAssignment::placeholder(role_type)]
+                    })?;
+                roles
+                    .into_iter()
+                    .filter(|r| r.role_type == role_type)
+                    .map(|r| path_segment(&r.id))
+                    .collect()
             }
         };
         let looked_up = matches!(role, RoleToRemove::Type(_));
