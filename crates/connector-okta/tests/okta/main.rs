@@ -8,6 +8,7 @@ mod config;
 mod create_user_recovery;
 mod errors;
 mod help_desk;
+mod interceptors;
 mod logs;
 mod oauth;
 #[path = "../openapi_actions.rs"]
