@@ -132,8 +132,12 @@ pub(super) const CLIENT_RS: &str = r#"//! The {{Title}} client and its builder.
 use std::sync::Arc;
 
 {{auth_imports}}use connector_core::{
-    Authenticator, Connection, ConnectionBuilder, Env, Error, HasConnection, Result,
+    Authenticator, Connection, ConnectionBuilder, Env, Error, HasConnection, Limit, LimitKey,
+    LimiterSpec, Profile, Request, Result,
 };
+
+/// The requests per minute the client allows itself by default; `limiter` replaces it.
+pub const REQUESTS_PER_MINUTE: u64 = 600;
 
 /// A client of the {{Title}} API: cheap to clone, safe to share between tasks.
 #[derive(Clone, Debug)]
@@ -174,21 +178,29 @@ impl {{Pascal}}Builder {
 impl {{Pascal}} {
     /// Starts building a client for the API at `base_url`.
     pub fn builder(base_url: impl Into<String>) -> {{Pascal}}Builder {
+        let base_url = base_url.into();
+        // One budget per API origin: every request spends one unit of it, in this process
+        // or, with a limiter backend (CONNECTOR_RATE_LIMIT_URL), in every process.
+        let spec = LimiterSpec::new(format!("{{id}}:{base_url}"))
+            .with_limit("{{id}}:requests", Limit::per_minute(REQUESTS_PER_MINUTE));
+        let profile = Profile::plain()
+            .named("{{id}}")
+            .with_limit_keys(|_: &Request| vec![(LimitKey::quota("{{id}}:requests"), 1)]);
         {{Pascal}}Builder {
-            connection: Connection::builder(&base_url.into())
+            connection: Connection::builder(&base_url)
+                .profile(profile)
+                .limiter_spec(spec)
                 .user_agent_product(concat!("connector-{{id}}/", env!("CARGO_PKG_VERSION"))),
             auth: None,
         }
     }
 
-    /// A client from the environment (`{{UPPER}}_BASE_URL` and the credentials' variables);
-    /// with the environment's dry-run log, it records requests instead of sending them.
+    /// A client from the environment (`{{UPPER}}_BASE_URL` and the credentials' variables),
+    /// with the environment's run options (a dry run, a shared limiter backend) applied by
+    /// the core, as for every connector.
     pub fn from_env(env: &Env) -> Result<{{Pascal}}> {
         let mut builder =
-            {{Pascal}}::builder(env.get("{{UPPER}}_BASE_URL").unwrap_or("{{base_url}}"));
-        if let Some(log) = env.dry_run() {
-            builder = builder.dry_run(log);
-        }
+            {{Pascal}}::builder(env.get("{{UPPER}}_BASE_URL").unwrap_or("{{base_url}}")).env(env);
 {{auth_from_env}}        builder.build()
     }
 }

@@ -188,7 +188,70 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
             "connector list lacks {action}:\n{list}"
         );
     }
+    generated_connector_draws_its_budget_from_redis(&root, &cargo, &target);
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The generated connector gets the environment's run options from the core, as the
+/// shipped ones do: with `CONNECTOR_RATE_LIMIT_URL` set, its calls spend a budget kept on
+/// that Redis server (`CONNECTOR_RATE_LIMIT_FAIL=closed`: no silent fallback to memory).
+fn generated_connector_draws_its_budget_from_redis(root: &Path, cargo: &str, target: &Path) {
+    use connector_limiter_redis::testing::RedisServer;
+    let Some(redis) = RedisServer::start_or_skip("a generated connector's budget on Redis") else {
+        return;
+    };
+    let server = httpmock::MockServer::start();
+    let pets = server.mock(|when, then| {
+        when.method(httpmock::Method::GET).path("/pets");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"[{"id":1,"name":"Rex"}]"#);
+    });
+    let keys = |pattern: &str| {
+        let out = Command::new("redis-cli")
+            .args([
+                "-p",
+                &redis.port().to_string(),
+                "--scan",
+                "--pattern",
+                pattern,
+            ])
+            .output()
+            .expect("redis-cli comes with redis-server");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(keys("*petstore*").trim().is_empty());
+    let out = Command::new(cargo)
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "connector-cli",
+            "--",
+            "run",
+            "petstore",
+            "list-pets",
+        ])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target)
+        .env("PETSTORE_BASE_URL", server.base_url())
+        .env("PETSTORE_API_TOKEN", "tok-123")
+        .env("CONNECTOR_RATE_LIMIT_URL", redis.url())
+        .env("CONNECTOR_RATE_LIMIT_FAIL", "closed")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "connector run petstore list-pets failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Rex"));
+    pets.assert_calls(1);
+    let stored = keys("*petstore*");
+    assert!(
+        !stored.trim().is_empty(),
+        "the call spent no budget on Redis (no petstore key there)"
+    );
 }
 
 fn petstore_document() -> PathBuf {
