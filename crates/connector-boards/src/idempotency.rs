@@ -19,20 +19,9 @@ pub(crate) const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
 /// The code of the 409 answered to a duplicate while the first request still runs.
 pub(crate) const CONFLICT_CODE: &str = "IDEMPOTENCY_CONFLICT";
 
-/// A fresh key: a random (version 4) UUID, 122 bits from the thread's CSPRNG.
+/// A fresh key: a random (version 4) UUID, 122 bits from the operating system's generator.
 pub(crate) fn new_key() -> String {
-    let bits: u128 = rand::random();
-    // Version 4 in the 13th hex digit, the RFC 4122 variant in the 17th.
-    let bits = (((bits & !(0xf << 76)) | (0x4 << 76)) & !(0x3 << 62)) | (0x2 << 62);
-    let hex = format!("{bits:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Marks a mutation's request: a fresh key unless the request already holds one, and safe

@@ -1,4 +1,6 @@
-//! The GraphQL documents the connector sends, one `.graphql` file each.
+//! The GraphQL documents the connector sends, one `.graphql` file each, with the
+//! selections they share as fragments in `fragments/` (a user's details, a board's summary,
+//! a person on a board), appended to each document that spreads them.
 //!
 //! Every document is a constant: user values travel only in `variables`, never spliced into
 //! the text. Every document also selects the root field
@@ -48,14 +50,18 @@ impl Document {
     }
 }
 
+/// A document: its file, then each fragment it spreads (from `fragments/`), one text.
 macro_rules! document {
-    ($name:ident, $file:literal, $root:literal, $kind:ident, $base:expr, $per_item:expr, $doc:literal) => {
+    ($name:ident, $file:literal, $root:literal, $kind:ident, $base:expr, $per_item:expr, [$($fragment:literal),*], $doc:literal) => {
         #[doc = $doc]
         pub const $name: Document = Document {
             file: $file,
             root_field: $root,
             kind: OperationKind::$kind,
-            text: include_str!($file),
+            text: concat!(
+                include_str!($file)
+                $(, "\n", include_str!(concat!("fragments/", $fragment, ".graphql")))*
+            ),
             base_cost: $base,
             cost_per_item: $per_item,
         };
@@ -72,6 +78,7 @@ document!(
     Mutation,
     1_000,
     100,
+    ["person"],
     "`add_users_to_board`: subscribes users to a board (add-user-to-board)."
 );
 document!(
@@ -81,6 +88,7 @@ document!(
     Mutation,
     1_000,
     100,
+    ["person"],
     "`delete_subscribers_from_board`: removes users from a board (delete-user-from-board)."
 );
 document!(
@@ -90,6 +98,7 @@ document!(
     Mutation,
     1_000,
     0,
+    ["board_summary"],
     "`archive_board` (archive-board)."
 );
 document!(
@@ -99,6 +108,7 @@ document!(
     Mutation,
     1_000,
     0,
+    ["board_summary"],
     "`delete_board` (delete-board)."
 );
 document!(
@@ -108,6 +118,7 @@ document!(
     Mutation,
     2_000,
     0,
+    ["board_summary", "person"],
     "`create_board` (create-board)."
 );
 document!(
@@ -117,6 +128,7 @@ document!(
     Query,
     100,
     100,
+    ["board_summary"],
     "`boards` filtered and paged (list-boards); items are the page size."
 );
 document!(
@@ -126,6 +138,7 @@ document!(
     Query,
     2_000,
     0,
+    ["board_summary", "person"],
     "`boards(ids: [$boardId], state: all)` with people, groups and workspace (read-board)."
 );
 document!(
@@ -135,6 +148,7 @@ document!(
     Query,
     1_000,
     0,
+    ["user_details"],
     "`users(ids: [$id])` (read-user by id)."
 );
 document!(
@@ -144,6 +158,7 @@ document!(
     Query,
     1_000,
     0,
+    ["user_details"],
     "`users(emails: [$email])` (read-user by email)."
 );
 document!(
@@ -153,6 +168,7 @@ document!(
     Query,
     100,
     100,
+    ["user_details"],
     "`users(name:, kind:)` paged (search-users); items are the page size."
 );
 

@@ -59,10 +59,11 @@ fn every_shipped_document_is_valid_against_both_sdl_versions() {
             eprintln!("skipping GraphQL validation against {version}: the SDL file is absent");
             continue;
         };
-        for (file, text) in &files {
+        // What is sent: each document with the fragments it spreads.
+        for document in DOCUMENTS {
             schema
-                .validate_document(text)
-                .unwrap_or_else(|e| panic!("{file} against {version}:\n{e}"));
+                .validate_document(document.text)
+                .unwrap_or_else(|e| panic!("{} against {version}:\n{e}", document.file));
             checked += 1;
         }
     }
@@ -86,12 +87,55 @@ fn the_validation_catches_a_field_that_2026_10_removed() {
 
 #[test]
 fn the_documents_on_disk_are_exactly_the_ones_the_connector_sends() {
-    let on_disk: BTreeSet<(String, String)> = shipped_files().into_iter().collect();
-    let sent: BTreeSet<(String, String)> = DOCUMENTS
-        .iter()
-        .map(|d| (d.file.to_owned(), d.text.to_owned()))
-        .collect();
+    // Each file is sent as it is, followed by the fragments it spreads, each of them once.
+    let on_disk: BTreeSet<String> = shipped_files().into_iter().map(|(f, _)| f).collect();
+    let sent: BTreeSet<String> = DOCUMENTS.iter().map(|d| d.file.to_owned()).collect();
     assert_eq!(on_disk, sent);
+    let fragments = fragment_files();
+    assert!(fragments.len() >= 3, "{fragments:?}");
+    for (file, text) in shipped_files() {
+        let document = DOCUMENTS.iter().find(|d| d.file == file).unwrap();
+        let rest = document
+            .text
+            .strip_prefix(text.as_str())
+            .unwrap_or_else(|| panic!("{file} is not sent as it is on disk"));
+        for (name, fragment) in &fragments {
+            let spread = text.contains(&format!("...{name}"));
+            assert_eq!(
+                rest.matches(fragment.as_str()).count(),
+                usize::from(spread),
+                "{file}: fragment {name} appended {} times",
+                rest.matches(fragment.as_str()).count()
+            );
+        }
+    }
+    // Every fragment is spread by some document (an unused one would fail validation).
+    for (name, _) in &fragments {
+        assert!(
+            DOCUMENTS
+                .iter()
+                .any(|d| d.text.contains(&format!("...{name}"))),
+            "fragment {name} is spread by no document"
+        );
+    }
+}
+
+/// The fragment files, by the fragment's name and text.
+fn fragment_files() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql/fragments");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("src/graphql/fragments exists") {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.strip_prefix("fragment "))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("a fragment definition")
+            .to_owned();
+        out.push((name, text));
+    }
+    out.sort();
+    out
 }
 
 #[test]

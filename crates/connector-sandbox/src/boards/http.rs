@@ -53,17 +53,7 @@ pub fn router(state: BoardsState) -> Router {
 
 /// A random request id in the UUID layout.
 fn request_id() -> String {
-    let bits: u128 = rand::random();
-    // Always 32 ASCII hex digits, so the slices below are in bounds.
-    let hex = format!("{bits:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Builds a JSON answer with `extensions.request_id` (and `account_id` when known).
