@@ -65,7 +65,7 @@ pub use connection::{
 };
 pub use custom::{
     CustomApiAction, CustomApiInput, CustomApiOutput, MAX_HEADER_BYTES, MAX_URL_BYTES,
-    build_custom_request, check_relative_url, custom_api_call, custom_api_call_for,
+    build_custom_request, check_relative_url, custom_api_call,
 };
 pub use error::{Error, ErrorKind, ErrorResponse, QUOTE_LIMIT, Result, quote_input};
 pub use headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};

@@ -132,7 +132,7 @@ impl HelpDeskTemplate {
             body: Some(json!({ "type": self.role_type })),
             ..CustomApiInput::default()
         };
-        let outcome = match custom_api_call(okta.connection(), &input, None).await {
+        let outcome = match custom_api_call(okta, &input, None).await {
             Ok(output)
                 if output.body.get("errorCode").and_then(Value::as_str)
                     == Some(ROLE_ALREADY_ASSIGNED) =>

@@ -137,7 +137,7 @@ use std::sync::Arc;
 };
 
 /// The requests per minute the client allows itself by default; `limiter` replaces it.
-pub const REQUESTS_PER_MINUTE: u64 = 600;
+const REQUESTS_PER_MINUTE: u64 = 600;
 
 /// A client of the {{Title}} API: cheap to clone, safe to share between tasks.
 #[derive(Clone, Debug)]

@@ -30,6 +30,6 @@ impl Boards {
     /// # }
     /// ```
     pub async fn custom_api_call(&self, input: CustomApiInput) -> Result<CustomApiOutput> {
-        connector_core::custom_api_call_for(self, &input, Some(CUSTOM_API_DEFAULT_PATH)).await
+        connector_core::custom_api_call(self, &input, Some(CUSTOM_API_DEFAULT_PATH)).await
     }
 }

@@ -214,22 +214,12 @@ pub fn build_custom_request(
     Ok(request)
 }
 
-/// Runs a Custom API call: builds the request (guard rails first), sends it through the
-/// pipeline and returns status, headers and body. A non-2xx answer after retries is an
-/// error that keeps them.
-pub async fn custom_api_call(
-    connection: &Connection,
-    input: &CustomApiInput,
-    default_path: Option<&str>,
-) -> Result<CustomApiOutput> {
-    let request = build_custom_request(connection, input, default_path)?;
-    let response = connection.send(request).await?;
-    Ok(CustomApiOutput::from_response(&response))
-}
-
-/// [`custom_api_call`] for a client: the request is built on the client's connection and
-/// passed through [`HasConnection::prepare_custom_request`] before it is sent.
-pub async fn custom_api_call_for<C: HasConnection + ?Sized>(
+/// Runs a Custom API call on a client (or a bare [`Connection`]): builds the request on its
+/// connection (guard rails first), passes it through the client's
+/// [`HasConnection::prepare_custom_request`] (an API version, an idempotency key), sends
+/// it through the pipeline and returns status, headers and body. A non-2xx answer after
+/// retries is an error that keeps them. This is the one way a custom call is made.
+pub async fn custom_api_call<C: HasConnection + ?Sized>(
     client: &C,
     input: &CustomApiInput,
     default_path: Option<&str>,
@@ -293,6 +283,6 @@ impl<C: HasConnection + Send + Sync + 'static> Action<C> for CustomApiAction {
     }
 
     async fn run(&self, client: &C, input: CustomApiInput) -> Result<CustomApiOutput> {
-        custom_api_call_for(client, &input, self.default_path).await
+        custom_api_call(client, &input, self.default_path).await
     }
 }

@@ -27,6 +27,6 @@ impl Okta {
     /// # }
     /// ```
     pub async fn custom_api_call(&self, input: &CustomApiInput) -> Result<CustomApiOutput> {
-        custom_api_call(self.connection(), input, None).await
+        custom_api_call(self, input, None).await
     }
 }
