@@ -14,6 +14,12 @@
 //! - The [Custom API Action](CustomApiAction): an authenticated raw call through the same pipeline,
 //!   with guard rails that keep it on the connection's origin.
 //!
+//! The API by module, as tower and the smithy runtime lay theirs out: [`action`] (actions,
+//! connectors, the registry, [`Env`]), [`auth`], [`clock`], [`custom`] (the Custom API
+//! Action), [`interceptor`], [`limiter`], [`pipeline`] (the profile's parts, the transport
+//! seam, dry runs), [`retry`], and `testing` behind the `test-util` feature. The crate
+//! root re-exports what a connector author reaches for.
+//!
 //! A connector plugs in a [`Profile`] of small parts (limiter keys, feedback reader,
 //! classification rules ahead of the defaults, error mapper, request id) and never touches
 //! the loop.
@@ -37,18 +43,26 @@
 //! ```
 #![deny(missing_docs)]
 
-mod action;
-mod auth;
-mod clock;
+pub mod action;
+pub mod auth;
+pub mod clock;
 mod connection;
 mod connection_settings;
-mod custom;
+pub mod custom;
 mod error;
 mod headers;
 mod http;
-mod limiter;
-mod pipeline;
-mod retry;
+pub mod limiter;
+pub mod pipeline;
+pub mod retry;
+
+/// What tests of connectors use, behind the `test-util` feature: clocks that never sleep
+/// for real and the count of answer bodies parsed.
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing {
+    pub use crate::clock::{ManualClock, SimWorker, SimulatedClock};
+    pub use crate::pipeline::body_parses_on_this_thread;
+}
 
 pub use action::{
     Action, ActionDef, ActionInfo, Connector, ConnectorDef, ConnectorDocs, DynAction, Env,
