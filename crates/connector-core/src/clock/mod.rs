@@ -1,8 +1,9 @@
 //! Time, injected: the pipeline and the limiter never read the clock or sleep directly.
 //!
 //! [`TokioClock`] (the default) follows tokio's clock, so tests that need no I/O can pause it.
-//! [`ManualClock`] never sleeps for real: every sleep moves its time forward at once and is
-//! recorded, so tests of retries over real loopback sockets can assert on the waits.
+//! `ManualClock` (behind the `test-util` feature) never sleeps for real: every sleep moves
+//! its time forward at once and is recorded, so tests of retries over real loopback sockets
+//! can assert on the waits.
 
 #[cfg(any(test, feature = "test-util"))]
 mod manual;
