@@ -119,16 +119,15 @@ impl Okta {
                 let role_type = non_empty("roleType", role_type)?;
                 // The removal is built from the lookup's answer; without one (a dry run)
                 // it is shown with a placeholder id.
-                let roles = self
-                    .connection()
-                    .lookup(self.list_user_roles(user_id).await, || {
-                        vec![RoleAssignment::placeholder(role_type)]
-                    })?;
-                roles
-                    .into_iter()
-                    .filter(|r| r.role_type == role_type)
-                    .map(|r| path_segment(&r.id))
-                    .collect()
+                let found = self.list_user_roles(user_id).await.map(|roles| {
+                    roles
+                        .into_iter()
+                        .filter(|r| r.role_type == role_type)
+                        .map(|r| path_segment(&r.id))
+                        .collect()
+                });
+                self.connection()
+                    .lookup(found, || vec![":assignmentId".to_owned()])?
             }
         };
         let looked_up = matches!(role, RoleToRemove::Type(_));

@@ -42,24 +42,6 @@ pub struct RoleAssignment {
     pub other: Map<String, Value>,
 }
 
-impl RoleAssignment {
-    /// What stands in for an assignment a dry run cannot look up: its id the placeholder
-    /// `:assignmentId`.
-    pub(crate) fn placeholder(role_type: &str) -> RoleAssignment {
-        RoleAssignment {
-            id: ":assignmentId".to_owned(),
-            role_type: role_type.to_owned(),
-            label: None,
-            status: None,
-            created: None,
-            last_updated: None,
-            assignment_type: None,
-            links: None,
-            other: Map::new(),
-        }
-    }
-}
-
 fn help_desk_admin() -> String {
     HELP_DESK_ADMIN.to_owned()
 }
