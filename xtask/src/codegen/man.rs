@@ -28,6 +28,6 @@ fn collect(command: &clap::Command, pages: &mut Vec<(String, String)>) {
     let _ = man.render(&mut roff);
     pages.push((
         format!("{MAN_DIR}/{}", man.get_filename()),
-        String::from_utf8_lossy(&roff).into_owned(),
+        format!("{}\n{}", super::MAN_HEADER, String::from_utf8_lossy(&roff)),
     ));
 }

@@ -53,6 +53,8 @@ fn every_generated_file_says_it_is_generated() {
         let first = contents.lines().next().unwrap_or("");
         if path.ends_with(".md") {
             assert_eq!(first, MARKDOWN_HEADER, "{path}");
+        } else if path.ends_with(".1") {
+            assert_eq!(first, codegen::MAN_HEADER, "{path}");
         } else {
             assert!(
                 contents
