@@ -98,6 +98,29 @@ impl RateLimiter for LearningGate {
     async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) {
         // Feed the limiter first, so that requests let through by the gate see the limit.
         self.inner.observe(key, feedback, observation).await;
+        self.learned(key);
+    }
+
+    fn try_acquire(&self, key: &LimitKey, cost: u64) -> Option<Permit> {
+        // A key still being learned goes through its gate, which may have to wait.
+        if key.kind() != LimitKind::Concurrency && !self.is_learned(key.name()) {
+            return None;
+        }
+        self.inner.try_acquire(key, cost)
+    }
+
+    fn observe_now(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) -> bool {
+        if !self.inner.observe_now(key, feedback, observation) {
+            return false;
+        }
+        self.learned(key);
+        true
+    }
+}
+
+impl LearningGate {
+    /// Marks `key` as learned and opens its gate for good.
+    fn learned(&self, key: &LimitKey) {
         let mut state = self.lock();
         if state.learned.contains(key.name()) {
             return;

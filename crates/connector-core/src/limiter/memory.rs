@@ -371,9 +371,32 @@ impl RateLimiter for MemoryLimiter {
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) {
+        self.observe_now(key, feedback, observation);
+    }
+
+    fn try_acquire(&self, key: &LimitKey, cost: u64) -> Option<Permit> {
+        match key.kind() {
+            LimitKind::Concurrency => {
+                let Some(Limit::Concurrency(size)) = self.spec.configured(key.name()) else {
+                    return Some(Permit::free());
+                };
+                let slot = self.semaphore(key.name(), size).try_acquire_owned().ok()?;
+                Some(Permit::holding(slot))
+            }
+            _ => {
+                let queues = self.lock_queues();
+                let nobody_waits = queues.get(key.name()).is_none_or(|q| q.waiting.is_empty());
+                (nobody_waits && self.try_admit(key.name(), cost).is_ok())
+                    .then(|| Permit::free().with_admitted_at(Some(self.spec.clock.system_time())))
+            }
+        }
+    }
+
+    fn observe_now(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) -> bool {
         if key.kind() != LimitKind::Concurrency {
             self.observe_quota(key.name(), feedback, observation);
         }
+        true
     }
 }
 

@@ -217,6 +217,22 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
 
     /// Corrects the key's state from what an answer reported.
     async fn observe(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation);
+
+    /// Admits at once, without waiting and without a future, when nobody waits on the key
+    /// and its budget allows the cost: the common case of a call well within its limits.
+    /// `None` sends the caller to [`acquire`](RateLimiter::acquire), which is always
+    /// correct; the default never admits at once.
+    fn try_acquire(&self, key: &LimitKey, cost: u64) -> Option<Permit> {
+        let _ = (key, cost);
+        None
+    }
+
+    /// Corrects the key's state at once when that needs no I/O, returning true; false
+    /// sends the caller to [`observe`](RateLimiter::observe). The default returns false.
+    fn observe_now(&self, key: &LimitKey, feedback: &Feedback, observation: &Observation) -> bool {
+        let _ = (key, feedback, observation);
+        false
+    }
 }
 
 /// The error of an admission that would come too late: `rate_limited`, carrying the wait
@@ -251,6 +267,19 @@ impl RateLimiter for Unlimited {
     }
 
     async fn observe(&self, _key: &LimitKey, _feedback: &Feedback, _observation: &Observation) {}
+
+    fn try_acquire(&self, _key: &LimitKey, _cost: u64) -> Option<Permit> {
+        Some(Permit::free())
+    }
+
+    fn observe_now(
+        &self,
+        _key: &LimitKey,
+        _feedback: &Feedback,
+        _observation: &Observation,
+    ) -> bool {
+        true
+    }
 }
 
 /// A limit configured for a key.

@@ -183,7 +183,9 @@ impl<'a> Call<'a> {
                 let observation =
                     Observation::new(index.map_or(self.request.cost, |i| self.keys[i].1), now)
                         .with_admitted_at(index.and_then(|i| admitted[i]));
-                inner.limiter.observe(&key, &feedback, &observation).await;
+                if !inner.limiter.observe_now(&key, &feedback, &observation) {
+                    inner.limiter.observe(&key, &feedback, &observation).await;
+                }
             }
             let id = inner.profile.request_id(&context);
             if self.first_request_id.is_none() {
@@ -373,6 +375,11 @@ async fn admit(
     let mut permits = Vec::with_capacity(keys.len());
     let asked = inner.clock.now();
     for (key, cost) in keys {
+        // Within its limits, a call is admitted at once, without a future.
+        if let Some(permit) = inner.limiter.try_acquire(key, *cost) {
+            permits.push(permit);
+            continue;
+        }
         let budget = deadline
             .checked_sub(MIN_ATTEMPT.min(inner.timeouts.attempt))
             .map_or(Duration::ZERO, |latest| {
