@@ -327,16 +327,7 @@ fn cell(value: Option<&Value>, cut: bool) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     };
-    let text: String = text
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    let text = connector_runtime::printable(&text).into_owned();
     if cut && text.chars().count() > CELL_MAX {
         let mut short: String = text.chars().take(CELL_MAX - 1).collect();
         short.push('…');

@@ -136,10 +136,13 @@ pub(crate) fn error_text(error: &Error, colour: bool) -> String {
     let mut text = format!(
         "{label}: {}: {}",
         error.kind().as_str().replace('_', " "),
-        printable(error.message())
+        connector_runtime::printable(error.message())
     );
     if !facts.is_empty() {
-        text.push_str(&format!(" ({})", printable(&facts.join(", "))));
+        text.push_str(&format!(
+            " ({})",
+            connector_runtime::printable(&facts.join(", "))
+        ));
     }
     text.push('\n');
     if let Some(hint) = hint(error) {
@@ -191,19 +194,6 @@ fn hint(error: &Error) -> Option<String> {
         _ => return None,
     };
     Some(hint.to_owned())
-}
-
-/// Text with control characters escaped: nothing a service says can drive the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
