@@ -164,11 +164,6 @@ impl Request {
         self
     }
 
-    /// Whether the request is built from an earlier answer.
-    pub fn is_dependent(&self) -> bool {
-        self.depends_on_answer
-    }
-
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method

@@ -53,13 +53,6 @@ impl DryRunLog {
         self.lock().clone()
     }
 
-    /// Adds a note to the last request recorded (a pager saying more pages would follow).
-    pub fn note_last(&self, note: impl Into<String>) {
-        if let Some(last) = self.lock().last_mut() {
-            last.note = Some(note.into());
-        }
-    }
-
     pub(crate) fn record(&self, request: RecordedRequest) {
         self.lock().push(request);
     }
