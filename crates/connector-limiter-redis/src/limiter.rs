@@ -147,21 +147,7 @@ impl RedisLimiter {
                     if wait > left {
                         return Err(wait_exceeded(key, Some(wait)));
                     }
-                    if wait >= connector_core::PROGRESS_WAIT {
-                        tracing::info!(
-                            target: connector_core::PROGRESS_TARGET,
-                            key = key.name(),
-                            wait_ms = wait.as_millis() as u64,
-                            "waiting for the shared rate limit"
-                        );
-                    } else {
-                        tracing::trace!(
-                            key = key.name(),
-                            cost,
-                            wait_ms = wait.as_millis() as u64,
-                            "shared rate limiter: waiting"
-                        );
-                    }
+                    connector_core::limiter::announce_wait(key, cost, wait);
                     tokio::select! {
                         _ = clock.sleep(wait.max(Duration::from_millis(1))) => {}
                         _ = changed => {}

@@ -337,21 +337,7 @@ impl MemoryLimiter {
                 Err(head) => head.unwrap_or(now + Duration::from_millis(1)).min(deadline),
             };
             let wait = until.saturating_duration_since(now);
-            if wait >= crate::PROGRESS_WAIT {
-                tracing::info!(
-                    target: crate::PROGRESS_TARGET,
-                    key = key.name(),
-                    wait_ms = wait.as_millis() as u64,
-                    "waiting for the rate limit"
-                );
-            } else {
-                tracing::trace!(
-                    key = key.name(),
-                    cost,
-                    wait_ms = wait.as_millis() as u64,
-                    "rate limiter: waiting"
-                );
-            }
+            super::announce_wait(key, cost, wait);
             // Never spin: a zero wait still yields.
             tokio::select! {
                 _ = clock.sleep(wait.max(Duration::from_millis(1))) => {}

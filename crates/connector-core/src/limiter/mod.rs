@@ -235,6 +235,27 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
     }
 }
 
+/// Says that a caller is about to wait `wait` for `key`: a wait of [`PROGRESS_WAIT`](crate::PROGRESS_WAIT)
+/// or more at info on [`PROGRESS_TARGET`](crate::PROGRESS_TARGET) (a command line shows it as
+/// progress), a shorter one at trace. Every limiter calls it before it sleeps.
+pub fn announce_wait(key: &LimitKey, cost: u64, wait: Duration) {
+    if wait >= crate::PROGRESS_WAIT {
+        tracing::info!(
+            target: crate::PROGRESS_TARGET,
+            key = key.name(),
+            wait_ms = wait.as_millis() as u64,
+            "waiting for the rate limit"
+        );
+    } else {
+        tracing::trace!(
+            key = key.name(),
+            cost,
+            wait_ms = wait.as_millis() as u64,
+            "rate limiter: waiting"
+        );
+    }
+}
+
 /// The error of an admission that would come too late: `rate_limited`, carrying the wait
 /// when the limiter knows it.
 pub fn wait_exceeded(key: &LimitKey, wait: Option<Duration>) -> Error {
