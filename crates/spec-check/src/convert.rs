@@ -1,76 +1,194 @@
-//! Turns OpenAPI 3.0 schema objects into JSON Schema (draft 7) that the `jsonschema` crate
-//! compiles, keeping the document's meaning and never adding constraints it does not state.
+//! The bridge from OpenAPI 3.0 schema objects to JSON Schema, for both of its readers:
+//! the `jsonschema` crate validating what is sent and answered (draft 7, every constraint
+//! the document states and none it does not), and `typify` generating the Rust types of an
+//! OpenAPI connector (`cargo xtask openapi`), which must decode a newer service's answers.
 
 use serde_json::{Map, Value, json};
 
-/// Which side of the exchange a schema is used for: OpenAPI's `readOnly` properties are
-/// only required in responses, `writeOnly` ones only in requests.
+/// Which side of the exchange a validated schema is used for: OpenAPI's `readOnly`
+/// properties are only required in responses, `writeOnly` ones only in requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Mode {
+pub enum Mode {
+    /// What a client sends.
     Request,
+    /// What the service answers.
     Response,
 }
 
-/// Formats that are checked. Others (`email`, `uri`, `regex`, `int32`, free-text formats)
-/// are dropped: the document uses them as hints (its own examples break them, e.g. `""` for
-/// `secondEmail`), and checking them would be stricter than it.
+/// What a converted schema is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Validation with the `jsonschema` crate: structural keywords and constraints only
+    /// (annotations and extensions removed), `required` adjusted for the [`Mode`], boolean
+    /// `exclusiveMinimum`/`exclusiveMaximum` in the draft-6+ numeric form, discriminated
+    /// `oneOf`/`anyOf` dispatched on the discriminator (`if`/`then` per mapped schema) and
+    /// other `oneOf`s relaxed to `anyOf` (Okta's branches overlap).
+    Validate(Mode),
+    /// Rust types with `typify`: descriptions and defaults kept for the docs; bounds,
+    /// lengths, patterns and string formats removed (the service enforces them, and a
+    /// date or URI stays a `String` rather than pulling in more crates); references pointed
+    /// at `#/definitions/`; objects with properties keep every field the document does not
+    /// name in an `additionalProperties` map, so that a newer service's answers still
+    /// decode and round-trip.
+    Types,
+}
+
+/// Formats that validation checks. Others (`email`, `uri`, `regex`, `int32`, free-text
+/// formats) are dropped: the document uses them as hints (its own examples break them,
+/// e.g. `""` for `secondEmail`), and checking them would be stricter than it.
 const CHECKED_FORMATS: &[&str] = &["date-time", "uuid"];
 
-/// Converts one OpenAPI 3.0 schema object (and everything below it) to draft-7 JSON Schema:
-///
-/// * `nullable: true` admits `null` (added to `type` and `enum`, or an `anyOf` with `null`
-///   around composed schemas and `$ref`s);
-/// * `required` drops `readOnly` properties for requests and `writeOnly` ones for responses;
-/// * boolean `exclusiveMinimum`/`exclusiveMaximum` become the draft-6+ numeric form;
-/// * `oneOf`/`anyOf` with a `discriminator` dispatch on the discriminator property
-///   (`if`/`then` per mapped schema), falling back to "any branch" for unmapped values;
-///   `oneOf` without a discriminator becomes `anyOf` (Okta's branches overlap);
-/// * annotations and extensions (`description`, `example`, `x-*`, …) are removed.
-pub(crate) fn convert_schema(schema: &Value, mode: Mode) -> Value {
+/// Keywords validation keeps as they are (the subschema keywords are converted, and the
+/// exclusive bounds, `discriminator` and `nullable` handled, separately).
+const VALIDATED: &[&str] = &[
+    "type",
+    "enum",
+    "const",
+    "required",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// Keywords the generated types leave out: OpenAPI's own (`nullable` is handled
+/// separately), examples, and the constraints the service enforces.
+const NOT_TYPED: &[&str] = &[
+    "nullable",
+    "example",
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "deprecated",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// Where OpenAPI keeps named schemas, and where the generated types' JSON Schema does.
+const COMPONENTS: &str = "#/components/schemas/";
+const DEFINITIONS: &str = "#/definitions/";
+
+/// Converts one OpenAPI 3.0 schema object (and every schema below it) to JSON Schema for
+/// `purpose`. In both cases `nullable: true` admits `null`: added to `type` and `enum`, or
+/// an `anyOf` with `null` around composed schemas and `$ref`s.
+pub fn to_json_schema(schema: &Value, purpose: Purpose) -> Value {
     let Value::Object(map) = schema else {
         return schema.clone();
     };
+    let sub = |value: &Value| to_json_schema(value, purpose);
     let mut out = Map::new();
     for (key, value) in map {
-        match key.as_str() {
-            "properties" | "patternProperties" => {
-                if let Value::Object(props) = value {
-                    let converted = props
+        let converted = match key.as_str() {
+            // Property names are data, not schemas: keep them, convert their schemas.
+            "properties" | "patternProperties" => match value {
+                Value::Object(props) => Value::Object(
+                    props
                         .iter()
-                        .map(|(name, s)| (name.clone(), convert_schema(s, mode)))
-                        .collect();
-                    out.insert(key.clone(), Value::Object(converted));
+                        .map(|(name, s)| (name.clone(), sub(s)))
+                        .collect(),
+                ),
+                _ => continue,
+            },
+            "additionalProperties" | "items" | "not" | "additionalItems" => match value {
+                Value::Array(items) => Value::Array(items.iter().map(sub).collect()),
+                other => sub(other),
+            },
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(items) => Value::Array(items.iter().map(sub).collect()),
+                _ => continue,
+            },
+            "$ref" => match purpose {
+                Purpose::Types => {
+                    let target = value.as_str().unwrap_or_default();
+                    Value::String(target.replacen(COMPONENTS, DEFINITIONS, 1))
                 }
-            }
-            "additionalProperties" | "items" | "not" | "additionalItems" => {
-                let converted = match value {
-                    Value::Array(items) => {
-                        Value::Array(items.iter().map(|s| convert_schema(s, mode)).collect())
+                Purpose::Validate(_) => value.clone(),
+            },
+            "format" => {
+                let keep = match purpose {
+                    Purpose::Validate(_) => {
+                        value.as_str().is_some_and(|f| CHECKED_FORMATS.contains(&f))
                     }
-                    other => convert_schema(other, mode),
+                    // Integer formats choose i32/i64; every string format stays a String.
+                    Purpose::Types => map.get("type").and_then(Value::as_str) != Some("string"),
                 };
-                out.insert(key.clone(), converted);
-            }
-            "allOf" | "anyOf" | "oneOf" => {
-                if let Value::Array(items) = value {
-                    let converted = items.iter().map(|s| convert_schema(s, mode)).collect();
-                    out.insert(key.clone(), Value::Array(converted));
+                if !keep {
+                    continue;
                 }
+                value.clone()
             }
-            "format" if value.as_str().is_some_and(|f| CHECKED_FORMATS.contains(&f)) => {
-                out.insert(key.clone(), value.clone());
+            other => {
+                let keep = match purpose {
+                    Purpose::Validate(_) => VALIDATED.contains(&other),
+                    Purpose::Types => !other.starts_with("x-") && !NOT_TYPED.contains(&other),
+                };
+                if !keep {
+                    continue;
+                }
+                value.clone()
             }
-            "type" | "enum" | "const" | "required" | "$ref" | "minimum" | "maximum"
-            | "multipleOf" | "minLength" | "maxLength" | "pattern" | "minItems" | "maxItems"
-            | "uniqueItems" | "minProperties" | "maxProperties" => {
-                out.insert(key.clone(), value.clone());
+        };
+        out.insert(key.clone(), converted);
+    }
+
+    match purpose {
+        Purpose::Validate(mode) => validation_rules(map, &mut out, mode),
+        Purpose::Types => {
+            if out.contains_key("properties") && !out.contains_key("additionalProperties") {
+                out.insert(
+                    "additionalProperties".to_owned(),
+                    json!({"description": "Every other field, as the service sent it."}),
+                );
             }
-            // `exclusiveMinimum`/`exclusiveMaximum` are handled below; `discriminator` and
-            // `nullable` too. Everything else is an annotation or an extension.
-            _ => {}
         }
     }
 
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        let composed = ["$ref", "allOf", "anyOf", "oneOf", "not"]
+            .iter()
+            .any(|k| out.contains_key(*k));
+        match out.get_mut("type") {
+            Some(Value::String(t)) if !composed => {
+                let t = std::mem::take(t);
+                out.insert("type".into(), json!([t, "null"]));
+            }
+            Some(Value::Array(types)) if !composed => {
+                if !types.iter().any(|t| t == "null") {
+                    types.push(Value::from("null"));
+                }
+            }
+            _ => return json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
+        }
+        if let Some(Value::Array(values)) = out.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The validation-only rewrites of a converted schema `out` of the OpenAPI schema `map`:
+/// `required` for the mode, exclusive bounds, and discriminated `oneOf`/`anyOf`.
+fn validation_rules(map: &Map<String, Value>, out: &mut Map<String, Value>, mode: Mode) {
     // `required` minus the properties that the other side owns.
     if let Some(Value::Array(required)) = out.get("required") {
         let props = map.get("properties").and_then(Value::as_object);
@@ -118,8 +236,7 @@ pub(crate) fn convert_schema(schema: &Value, mode: Mode) -> Value {
         let Some(Value::Array(branches)) = out.remove(keyword) else {
             continue;
         };
-        let dispatch = discriminator.and_then(|d| discriminated(d, &branches));
-        match dispatch {
+        match discriminator.and_then(|d| discriminated(d, &branches)) {
             Some(rules) => {
                 let all_of = out
                     .entry("allOf")
@@ -133,31 +250,11 @@ pub(crate) fn convert_schema(schema: &Value, mode: Mode) -> Value {
             }
         }
     }
+}
 
-    if map.get("nullable") == Some(&Value::Bool(true)) {
-        let composed = ["$ref", "allOf", "anyOf", "oneOf", "not"]
-            .iter()
-            .any(|k| out.contains_key(*k));
-        if composed {
-            return json!({ "anyOf": [{ "type": "null" }, Value::Object(out)] });
-        }
-        match out.get_mut("type") {
-            Some(Value::String(t)) => {
-                let t = std::mem::take(t);
-                out.insert("type".into(), json!([t, "null"]));
-            }
-            Some(Value::Array(types)) if !types.iter().any(|t| t == "null") => {
-                types.push(Value::from("null"));
-            }
-            _ => {}
-        }
-        if let Some(Value::Array(values)) = out.get_mut("enum")
-            && !values.contains(&Value::Null)
-        {
-            values.push(Value::Null);
-        }
-    }
-    Value::Object(out)
+/// [`to_json_schema`] for validation in `mode`.
+pub(crate) fn convert_schema(schema: &Value, mode: Mode) -> Value {
+    to_json_schema(schema, Purpose::Validate(mode))
 }
 
 /// The rules for a discriminated `oneOf`/`anyOf`: one `if`/`then` per mapped schema, plus
@@ -389,7 +486,47 @@ mod tests {
         let s = json!({"$ref": "#/components/schemas/X", "nullable": true});
         assert_eq!(
             convert_schema(&s, Mode::Response),
-            json!({"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/X"}]})
+            json!({"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn types_drop_constraints_and_keep_docs_and_unnamed_fields() {
+        let s = json!({
+            "type": "object",
+            "description": "A user",
+            "x-okta-tags": ["User"],
+            "example": {"login": "a@example.com"},
+            "properties": {
+                "login": {"type": "string", "format": "email", "maxLength": 100, "description": "the login"},
+                "count": {"type": "integer", "format": "int32", "minimum": 0, "exclusiveMinimum": true}
+            }
+        });
+        assert_eq!(
+            to_json_schema(&s, Purpose::Types),
+            json!({
+                "type": "object",
+                "description": "A user",
+                "properties": {
+                    "login": {"type": "string", "description": "the login"},
+                    "count": {"type": "integer", "format": "int32"}
+                },
+                "additionalProperties": {"description": "Every other field, as the service sent it."}
+            })
+        );
+    }
+
+    #[test]
+    fn types_point_references_at_definitions() {
+        let s = json!({"$ref": "#/components/schemas/User", "nullable": true});
+        assert_eq!(
+            to_json_schema(&s, Purpose::Types),
+            json!({"anyOf": [{"$ref": "#/definitions/User"}, {"type": "null"}]})
+        );
+        let s = json!({"type": "string", "enum": ["A"], "nullable": true});
+        assert_eq!(
+            to_json_schema(&s, Purpose::Types),
+            json!({"type": ["string", "null"], "enum": ["A", null]})
         );
     }
 

@@ -18,12 +18,16 @@
 //! ```
 //!
 //! skips cleanly on a machine without the specs.
+//!
+//! [`to_json_schema`] is the project's one bridge from OpenAPI schemas to JSON Schema, for
+//! validation here and for the Rust types `cargo xtask openapi` generates.
 
 mod boards;
 mod convert;
 mod okta;
 
 pub use boards::{BoardsSchema, boards_schema};
+pub use convert::{Mode, Purpose, to_json_schema};
 pub use okta::{OktaSpec, okta, okta_oauth, openapi};
 
 use std::io::Write as _;

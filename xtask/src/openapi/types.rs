@@ -1,103 +1,23 @@
 //! The document's schemas as Rust types, through `typify` (JSON Schema to Rust).
 //!
-//! OpenAPI 3.0 schemas are JSON Schema with a few differences; [`to_json_schema`] bridges
-//! them (`nullable`, `$ref` targets) and takes out what would make decoding a newer answer
-//! fail (string lengths and patterns, numeric bounds: the service enforces those) or pull
-//! in more crates (date and URI formats stay strings). Objects with properties keep the
-//! fields the document does not name in a flattened map, so a newer service's answers
-//! still decode and round-trip.
+//! OpenAPI 3.0 schemas become JSON Schema through the bridge `spec-check` also validates
+//! with ([`spec_check::to_json_schema`] for [`Purpose::Types`]: `nullable`, `$ref` targets,
+//! constraints the service enforces left out, unnamed fields kept in a flattened map).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+use spec_check::Purpose;
 use typify::{TypeSpace, TypeSpaceSettings};
 
 use super::document::Document;
 
 const COMPONENTS: &str = "#/components/schemas/";
-const DEFINITIONS: &str = "#/definitions/";
-
-/// Keys of OpenAPI schemas that are not JSON Schema, or that the generated types leave
-/// to the service (bounds) or to docs (examples).
-const DROPPED: &[&str] = &[
-    "nullable",
-    "example",
-    "discriminator",
-    "xml",
-    "externalDocs",
-    "deprecated",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "minProperties",
-    "maxProperties",
-];
 
 /// Converts an OpenAPI 3.0 schema to the JSON Schema typify reads.
 pub fn to_json_schema(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (key, value) in map {
-                if key.starts_with("x-") || DROPPED.contains(&key.as_str()) {
-                    continue;
-                }
-                match key.as_str() {
-                    "$ref" => {
-                        let target = value.as_str().unwrap_or_default();
-                        let target = target.replacen(COMPONENTS, DEFINITIONS, 1);
-                        out.insert(key.clone(), Value::String(target));
-                    }
-                    // Integer formats choose i32/i64; every string format stays a String.
-                    "format" if map.get("type").and_then(Value::as_str) == Some("string") => {}
-                    // Property names are data, not schemas: keep them, convert their schemas.
-                    "properties" => {
-                        let props = value
-                            .as_object()
-                            .map(|p| {
-                                p.iter()
-                                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        out.insert(key.clone(), Value::Object(props));
-                    }
-                    _ => {
-                        out.insert(key.clone(), to_json_schema(value));
-                    }
-                }
-            }
-            if out.contains_key("properties") && !out.contains_key("additionalProperties") {
-                out.insert(
-                    "additionalProperties".to_owned(),
-                    json!({"description": "Every other field, as the service sent it."}),
-                );
-            }
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                match out.get("type").cloned() {
-                    Some(Value::String(t)) => {
-                        out.insert("type".to_owned(), json!([t, "null"]));
-                        if let Some(Value::Array(values)) = out.get_mut("enum") {
-                            values.push(Value::Null);
-                        }
-                    }
-                    _ => return json!({"anyOf": [Value::Object(out), {"type": "null"}]}),
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
-        other => other.clone(),
-    }
+    spec_check::to_json_schema(schema, Purpose::Types)
 }
 
 /// The component names a schema refers to (`#/components/schemas/Name`), directly.
