@@ -2,7 +2,8 @@
 //! typed method of the same name, so Rust code and the JSON form take the same path) and
 //! the prose of its reference page.
 
-use connector_core::{ActionDef, ConnectorDef, ConnectorDocs, CustomApiAction, ErrorKind, Setting};
+use connector_core::action::{ConnectorDocs, Setting};
+use connector_core::{ActionDef, ConnectorDef, CustomApiAction, ErrorKind};
 
 use crate::api::CUSTOM_API_DEFAULT_PATH;
 use crate::client::Boards;

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use connector_core::limiter::{Limit, LimiterSpec};
 use connector_core::{
-    Connection, ConnectionBuilder, Env, Error, HasConnection, HeaderName, HeaderValue, Limit,
-    LimiterSpec, Method, Request, Result, StaticToken,
+    Connection, ConnectionBuilder, Env, Error, HasConnection, HeaderName, HeaderValue, Method,
+    Request, Result, StaticToken,
 };
 
 use crate::cost::CostBook;
@@ -191,7 +192,7 @@ impl BoardsBuilder {
     pub fn build(self) -> Result<Boards> {
         self.token_ok.map_err(Error::configuration)?;
         let api_version = version_header(&self.api_version)?;
-        let endpoint = match connector_core::parse_base_url(&self.api_url) {
+        let endpoint = match connector_core::connection::parse_base_url(&self.api_url) {
             Ok(url) => match url.query() {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_owned(),

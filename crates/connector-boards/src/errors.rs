@@ -1,7 +1,8 @@
 //! The service's errors as the connector's: a kind from the service's code, and a message
 //! that names the call, says each thing the service said once, and what to do about it.
 
-use connector_core::{AttemptContext, Error, ErrorKind, Request, Response, standard_error};
+use connector_core::pipeline::{AttemptContext, standard_error};
+use connector_core::{Error, ErrorKind, Request, Response};
 
 use crate::envelope::{Class, ServiceError};
 use crate::graphql;

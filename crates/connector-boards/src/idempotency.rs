@@ -6,9 +6,9 @@
 //! second effect, and a duplicate arriving while the first still runs gets 409
 //! `IDEMPOTENCY_CONFLICT` with `Retry-After`, which is retried after that wait.
 
-use connector_core::{
-    AttemptContext, HeaderName, HeaderValue, Request, RetryReason, Verdict, standard_retry_after,
-};
+use connector_core::pipeline::{AttemptContext, standard_retry_after};
+use connector_core::retry::{RetryReason, Verdict};
+use connector_core::{HeaderName, HeaderValue, Request};
 
 use crate::profile::envelope;
 

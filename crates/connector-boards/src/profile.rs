@@ -7,10 +7,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connector_core::{
-    AttemptContext, Feedback, LimitKey, Profile, Request, Response, RetryReason, TransportFailure,
-    Verdict, standard_retry_after,
-};
+use connector_core::limiter::{Feedback, LimitKey};
+use connector_core::pipeline::{AttemptContext, TransportFailure, standard_retry_after};
+use connector_core::retry::{RetryReason, Verdict};
+use connector_core::{Profile, Request, Response};
 use serde_json::Value;
 
 use crate::envelope::{Class, Envelope};

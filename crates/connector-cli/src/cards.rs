@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use connector_core::{DryRunLog, Env, Error, RecordedRequest, Registry, Session};
+use connector_core::action::Session;
+use connector_core::pipeline::{DryRunLog, RecordedRequest};
+use connector_core::{Env, Error, Registry};
 use connector_runtime::flows::Catalog;
 use serde_json::Value;
 
@@ -169,7 +171,7 @@ impl Catalog for Cards {
         let (connector, action) = card.split_once('.').ok_or_else(|| {
             Error::invalid_input(format!(
                 "{} is not a card id (<connector>.<action>)",
-                connector_core::quote_input(card)
+                connector_core::error::quote_input(card)
             ))
         })?;
         let Some(log) = &self.dry_run else {

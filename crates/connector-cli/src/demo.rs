@@ -5,7 +5,8 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use connector_core::{Env, Error, Session};
+use connector_core::action::Session;
+use connector_core::{Env, Error};
 use connector_okta::Okta;
 use connector_okta::help_desk::{HelpDeskTemplate, Outcome};
 use connector_sandbox::{Fault, FaultRule, Method, Sandbox};

@@ -56,7 +56,8 @@ pub(crate) fn summarize(action: &str, output: &Value) -> Option<String> {
 }
 
 fn compact(value: &Value, limit: usize) -> String {
-    let text = serde_json::to_string(&connector_core::mask_secrets(value)).unwrap_or_default();
+    let text =
+        serde_json::to_string(&connector_core::pipeline::mask_secrets(value)).unwrap_or_default();
     if text.chars().count() <= limit {
         text
     } else {

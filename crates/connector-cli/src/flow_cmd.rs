@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use connector_cli::args::FlowCommand;
 use connector_cli::cards::{Cards, TEMPLATE_FLOW};
-use connector_core::{DryRunLog, Env, Error};
+use connector_core::pipeline::DryRunLog;
+use connector_core::{Env, Error};
 use connector_runtime::flows::{Diagnostic, Flow, run_once, validate};
 use serde_json::{Value, json};
 
@@ -340,7 +341,11 @@ fn now_millis() -> i64 {
 /// `dependsOnAnswer` when its input uses an earlier answer), and all of them in order.
 fn attach_requests(
     run: &mut serde_json::Map<String, Value>,
-    mut recorded: Vec<(String, Value, Vec<connector_core::RecordedRequest>)>,
+    mut recorded: Vec<(
+        String,
+        Value,
+        Vec<connector_core::pipeline::RecordedRequest>,
+    )>,
 ) {
     let mut all = Vec::new();
     if let Some(Value::Array(steps)) = run.get_mut("steps") {
@@ -348,10 +353,9 @@ fn attach_requests(
             let (Some(card), Some(input)) = (step["card"].as_str(), step.get("input")) else {
                 continue;
             };
-            let Some(at) = recorded
-                .iter()
-                .position(|(c, i, _)| c == card && connector_core::mask_secrets(i) == *input)
-            else {
+            let Some(at) = recorded.iter().position(|(c, i, _)| {
+                c == card && connector_core::pipeline::mask_secrets(i) == *input
+            }) else {
                 continue;
             };
             let (_, _, requests) = recorded.remove(at);

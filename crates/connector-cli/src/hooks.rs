@@ -45,10 +45,10 @@ pub fn okta_credential_check(okta: Okta) -> CredentialCheck {
     Arc::new(move || {
         let okta = okta.clone();
         Box::pin(async move {
-            let input = connector_core::CustomApiInput {
+            let input = connector_core::custom::CustomApiInput {
                 method: Some("GET".to_owned()),
                 relative_url: Some("/api/v1/users?limit=1".to_owned()),
-                ..connector_core::CustomApiInput::default()
+                ..connector_core::custom::CustomApiInput::default()
             };
             connector_core::custom_api_call(okta.connection(), &input, None)
                 .await

@@ -72,7 +72,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use connector_cli::args::{Cli, Command};
-use connector_core::{DryRunLog, Env, Error, Registry};
+use connector_core::pipeline::DryRunLog;
+use connector_core::{Env, Error, Registry};
 
 use serde_json::{Value, json};
 
@@ -394,7 +395,7 @@ async fn run(
             let named = connections.get(name).ok_or_else(|| {
                 Error::configuration(format!(
                     "no connection named {} in the connections file (it has: {})",
-                    connector_core::quote_input(name),
+                    connector_core::error::quote_input(name),
                     connections.names().join(", ")
                 ))
             })?;

@@ -144,7 +144,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     };
     match &args.action {
         Some(HistoryAction::Rerun { run_id }) => {
-            let shown = connector_core::quote_input(run_id);
+            let shown = connector_core::error::quote_input(run_id);
             return match store.rerun(run_id, None, now_ms()).await {
                 Ok(Rerun::Queued { run_id: new_id }) => crate::present::Shown::json(
                     serde_json::json!({"runId": new_id, "rerunOf": run_id, "state": "queued"}),
@@ -158,7 +158,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
             };
         }
         Some(HistoryAction::Resume { run_id }) => {
-            let shown = connector_core::quote_input(run_id);
+            let shown = connector_core::error::quote_input(run_id);
             return match store.resume(run_id, now_ms()).await {
                 Ok(Resume::Queued) => crate::present::Shown::json(
                     serde_json::json!({"runId": run_id, "state": "queued"}),
@@ -202,7 +202,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         if !held.contains(outcome) {
             errln!(
                 "no run has the outcome {}; the store holds: {}",
-                connector_core::quote_input(outcome),
+                connector_core::error::quote_input(outcome),
                 if held.is_empty() {
                     "none yet".to_owned()
                 } else {

@@ -20,9 +20,8 @@
 /// use std::sync::Arc;
 /// use std::time::Duration;
 ///
-/// use connector_core::{
-///     Connection, ConnectionBuilder, ManualClock, Result, RetryPolicy, StaticToken,
-/// };
+/// use connector_core::clock::ManualClock;
+/// use connector_core::{Connection, ConnectionBuilder, Result, RetryPolicy, StaticToken};
 ///
 /// /// Builds a client of the Acme API.
 /// pub struct AcmeBuilder {
@@ -78,14 +77,17 @@ macro_rules! connection_settings {
 
             /// Adds a classification rule ahead of the connector's own rules and the
             /// defaults (to retry a service-specific answer, for example).
-            pub fn rule(self, rule: impl $crate::Classifier + 'static) -> Self {
+            pub fn rule(self, rule: impl $crate::pipeline::Classifier + 'static) -> Self {
                 self.connection(|c| c.rule(rule))
             }
 
             /// Uses this rate limiter instead of the connector's default in-memory one (for
             /// example a limiter that several workers share); it sees the limit keys of the
             /// connector's profile, and its limits are its owner's to configure.
-            pub fn limiter(self, limiter: ::std::sync::Arc<dyn $crate::RateLimiter>) -> Self {
+            pub fn limiter(
+                self,
+                limiter: ::std::sync::Arc<dyn $crate::limiter::RateLimiter>,
+            ) -> Self {
                 self.connection(|c| c.limiter(limiter))
             }
 
@@ -106,12 +108,15 @@ macro_rules! connection_settings {
 
             /// Uses another clock for waits, retries, the default limiter and token expiry
             /// (tests use a manual or simulated clock, which never sleeps for real).
-            pub fn clock(self, clock: ::std::sync::Arc<dyn $crate::Clock>) -> Self {
+            pub fn clock(self, clock: ::std::sync::Arc<dyn $crate::clock::Clock>) -> Self {
                 self.connection(|c| c.clock(clock))
             }
 
             /// Sends through another transport (default: reqwest).
-            pub fn transport(self, transport: ::std::sync::Arc<dyn $crate::Transport>) -> Self {
+            pub fn transport(
+                self,
+                transport: ::std::sync::Arc<dyn $crate::pipeline::Transport>,
+            ) -> Self {
                 self.connection(|c| c.transport(transport))
             }
 
@@ -137,7 +142,7 @@ macro_rules! connection_settings {
 
             /// Records requests in `log` instead of sending them (`--dry-run`): answers are
             /// synthetic, credentials are masked and no token is requested.
-            pub fn dry_run(self, log: $crate::DryRunLog) -> Self {
+            pub fn dry_run(self, log: $crate::pipeline::DryRunLog) -> Self {
                 self.connection(|c| c.dry_run(Some(log)))
             }
 
@@ -152,7 +157,7 @@ macro_rules! connection_settings {
             /// limits. An explicit `limiter` wins.
             pub fn limiter_backend(
                 self,
-                backend: ::std::sync::Arc<dyn $crate::LimiterBackend>,
+                backend: ::std::sync::Arc<dyn $crate::limiter::LimiterBackend>,
             ) -> Self {
                 self.connection(|c| c.limiter_backend(backend))
             }

@@ -14,7 +14,7 @@ pub const QUOTE_LIMIT: usize = 200;
 /// 100 KB value does not come back whole on stderr or in a log.
 ///
 /// ```
-/// use connector_core::quote_input;
+/// use connector_core::error::quote_input;
 ///
 /// assert_eq!(quote_input("/api/v1/users"), r#""/api/v1/users""#);
 /// let long = "a".repeat(100_000);

@@ -1,7 +1,7 @@
 //! Whether and when to try again.
 //!
 //! Three separate concerns, as in tower and the AWS SDK's retry runtime:
-//! a [classifier](crate::Classifier) looks at one attempt's outcome and returns
+//! a [classifier](crate::pipeline::Classifier) looks at one attempt's outcome and returns
 //! a [`Verdict`] (which may carry the wait the service asked for); the [`RetryPolicy`] turns a
 //! verdict into a [`RetryDecision`] (retry after a delay, or give up and why) with a pure
 //! function; and admission is the [rate limiter](crate::limiter)'s job.

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connector_core::{Env, Error, ErrorKind, LimiterBackend, LimiterSpec, RateLimiter, Result};
+use connector_core::limiter::{LimiterBackend, LimiterSpec, RateLimiter};
+use connector_core::{Env, Error, ErrorKind, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, ScriptInvocation};
 use tokio::sync::OnceCell;
@@ -148,7 +149,7 @@ impl Shared {
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use connector_core::{Limit, LimiterBackend, LimiterSpec};
+/// use connector_core::limiter::{Limit, LimiterBackend, LimiterSpec};
 /// use connector_limiter_redis::RedisBackend;
 ///
 /// # fn example() -> connector_core::Result<()> {

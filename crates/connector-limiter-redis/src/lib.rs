@@ -1,5 +1,5 @@
 //! One rate-limit budget shared by every process: a Redis-backed
-//! [`RateLimiter`](connector_core::RateLimiter) for the connectors toolkit.
+//! [`RateLimiter`](connector_core::limiter::RateLimiter) for the connectors toolkit.
 //!
 //! Okta's limits are per org and bucket, the boards service's complexity budget per token,
 //! whatever the number of processes spending them. With a [`RedisBackend`], every

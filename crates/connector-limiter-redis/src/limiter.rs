@@ -1,13 +1,14 @@
-//! [`RedisLimiter`]: the contract of `connector_core::RateLimiter` kept in Redis.
+//! [`RedisLimiter`]: the contract of `connector_core::limiter::RateLimiter` kept in Redis.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use connector_core::{
+use connector_core::Result;
+use connector_core::limiter::{
     Feedback, Limit, LimitKey, LimitKind, LimiterSpec, MemoryLimiter, Observation, Permit,
-    RateLimiter, Result, wait_exceeded,
+    RateLimiter, wait_exceeded,
 };
 
 use crate::backend::{FailPolicy, Shared};

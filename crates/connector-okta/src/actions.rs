@@ -3,7 +3,8 @@
 //! the prose of its reference page. The group actions are generated from Okta's OpenAPI
 //! document; their definitions come from [`generated::actions`] and are listed here.
 
-use connector_core::{ActionDef, ConnectorDef, ConnectorDocs, CustomApiAction, ErrorKind, Setting};
+use connector_core::action::{ConnectorDocs, Setting};
+use connector_core::{ActionDef, ConnectorDef, CustomApiAction, ErrorKind};
 
 use crate::client::Okta;
 use crate::generated;

@@ -3,10 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use connector_core::auth::ClientAuth;
+use connector_core::limiter::{Limit, LimiterSpec};
 use connector_core::secrecy::{ExposeSecret, SecretString};
 use connector_core::{
-    ClientAuth, ClientCredentials, Connection, ConnectionBuilder, Env, Error, HasConnection, Limit,
-    LimiterSpec, Result, StaticToken,
+    ClientCredentials, Connection, ConnectionBuilder, Env, Error, HasConnection, Result,
+    StaticToken,
 };
 
 use crate::jwt::PrivateKeyJwt;
@@ -142,7 +144,7 @@ impl Okta {
         let org_url = org_url.into();
         // The profile goes in first, so that rules added to the builder go ahead of it. A
         // URL that does not parse is reported by `build`.
-        let origin = match connector_core::parse_base_url(&org_url) {
+        let origin = match connector_core::connection::parse_base_url(&org_url) {
             Ok(url) => url.origin().ascii_serialization(),
             Err(_) => org_url.clone(),
         };
@@ -304,7 +306,7 @@ impl OktaBuilder {
     /// Builds the client. Fails with `configuration` on a bad org URL (`https` is required
     /// except for loopback hosts), missing credentials or an unusable private key.
     pub fn build(self) -> Result<Okta> {
-        let base = connector_core::parse_base_url(&self.org_url)?;
+        let base = connector_core::connection::parse_base_url(&self.org_url)?;
         let origin = base.origin().ascii_serialization();
         let clock = self.connection.current_clock();
         let spec = LimiterSpec::new(format!("okta:{origin}"))

@@ -21,7 +21,8 @@
 //! # }
 //! ```
 
-use connector_core::{CustomApiInput, Result, custom_api_call};
+use connector_core::custom::CustomApiInput;
+use connector_core::{Result, custom_api_call};
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use connector_core::auth::AssertionSigner;
+use connector_core::clock::{Clock, TokioClock};
 use connector_core::secrecy::SecretString;
-use connector_core::{AssertionSigner, Error, Result};
-use connector_core::{Clock, TokioClock};
+use connector_core::{Error, Result};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::Rng;
 use serde::Serialize;

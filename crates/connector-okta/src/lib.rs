@@ -32,7 +32,8 @@
 //! The same through the action registry, JSON in and JSON out:
 //!
 //! ```no_run
-//! use connector_core::{ConnectorDocs, ErrorKind, Connector, Env};
+//! use connector_core::action::ConnectorDocs;
+//! use connector_core::{ErrorKind, Connector, Env};
 //!
 //! # async fn example() -> connector_core::Result<()> {
 //! let session = connector_okta::connector().connect(&Env::from_process())?;

@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use std::time::Duration;
 
-use connector_core::{
-    Feedback, LimitKey, LimitKind, Observation, Permit, RateLimiter, Result, wait_exceeded,
+use connector_core::Result;
+use connector_core::limiter::{
+    Feedback, LimitKey, LimitKind, Observation, Permit, RateLimiter, wait_exceeded,
 };
 use tokio::sync::Semaphore;
 
@@ -135,7 +136,7 @@ impl LearningGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector_core::Unlimited;
+    use connector_core::limiter::Unlimited;
 
     const FOREVER: Duration = Duration::from_secs(3600);
 

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use connector_core::headers::{delay_until_epoch_reset, parse_http_date};
+use connector_core::limiter::{Feedback, LimitKey};
+use connector_core::pipeline::{AttemptContext, standard_error, standard_retry_after};
+use connector_core::retry::{RetryReason, Verdict};
 use connector_core::{
-    AttemptContext, Error, ErrorKind, Feedback, HeaderName, HeaderValue, LimitKey, Method, Profile,
-    Request, Response, RetryReason, Verdict, delay_until_epoch_reset, parse_http_date,
-    standard_error, standard_retry_after,
+    Error, ErrorKind, HeaderName, HeaderValue, Method, Profile, Request, Response,
 };
 use serde_json::Value;
 

@@ -3,7 +3,8 @@
 //! the document describes (method, path with escaped parameters, query, body; the request
 //! is also validated against the document) and reads the documented answer.
 
-use connector_core::{Connector, DryRunLog, Env};
+use connector_core::pipeline::DryRunLog;
+use connector_core::{Connector, Env};
 use httpmock::prelude::*;
 use serde_json::{Value, json};
 

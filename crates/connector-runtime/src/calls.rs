@@ -1,12 +1,13 @@
 //! What one card's calls did on the wire: attempts, statuses, time waiting for the rate
 //! limiter. This is the one place that knows how that is learned: core's
-//! [`record_calls`](connector_core::record_calls), which records every exchange the
+//! [`record_calls`](connector_core::pipeline::record_calls), which records every exchange the
 //! pipeline makes inside a future.
 
 use std::future::Future;
 use std::time::Duration;
 
-use connector_core::{CallRecord, Result, record_calls};
+use connector_core::Result;
+use connector_core::pipeline::{CallRecord, record_calls};
 
 /// What a card's calls did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -256,7 +256,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         outcome,
         due_ms: now,
         finished_ms: now,
-        output: output.map(|o| Store::encode(&connector_core::mask_secrets(&o))),
+        output: output.map(|o| Store::encode(&connector_core::pipeline::mask_secrets(&o))),
         error,
     };
     let failure = match &ending {

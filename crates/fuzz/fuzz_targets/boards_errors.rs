@@ -10,10 +10,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use connector_boards::BoardsProfile;
-use connector_core::{
-    AttemptContext, Connection, ErrorKind, HeaderMap, HeaderName, HeaderValue, Method, Profile,
-    Response, RetryPolicy, Verdict,
-};
+use connector_core::pipeline::AttemptContext;
+use connector_core::retry::Verdict;
+use connector_core::{Connection, ErrorKind, HeaderMap, HeaderName, HeaderValue, Method, Profile, Response, RetryPolicy};
 use libfuzzer_sys::fuzz_target;
 
 const OPERATIONS: &[Option<&str>] = &[None, Some("boards"), Some("create_board"), Some("me")];

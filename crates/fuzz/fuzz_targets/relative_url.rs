@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use connector_core::build_custom_request;
-use connector_core::{Connection, CustomApiInput, check_relative_url};
+use connector_core::custom::build_custom_request;
+use connector_core::custom::{CustomApiInput, check_relative_url};
+use connector_core::Connection;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 

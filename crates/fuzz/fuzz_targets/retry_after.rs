@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use connector_core::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
+use connector_core::headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

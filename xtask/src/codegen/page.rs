@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use connector_cli::exit_code;
-use connector_core::{ActionInfo, Connector, ErrorKind, RetryPolicy};
+use connector_core::action::ActionInfo;
+use connector_core::{Connector, ErrorKind, RetryPolicy};
 use serde_json::Value;
 
 use super::MARKDOWN_HEADER;

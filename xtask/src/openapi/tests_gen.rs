@@ -44,7 +44,7 @@ pub(crate) fn tests(
         "{GENERATED_LINE}\n//! Request shapes of the actions generated from the OpenAPI document: each sends what\n\
          //! the document describes (method, path with escaped parameters, query, body; the request\n\
          //! is also validated against the document) and reads the documented answer.\n\n\
-         use connector_core::{{Connector, DryRunLog, Env}};\nuse httpmock::prelude::*;\nuse serde_json::{{Value, json}};\n\n\
+         use connector_core::pipeline::DryRunLog;\nuse connector_core::{{Connector, Env}};\nuse httpmock::prelude::*;\nuse serde_json::{{Value, json}};\n\n\
          /// The document `openapi.toml` names.\n\
          const DOCUMENT: &str = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {document:?});\n\
          /// The path prefix of the document's server, which its path templates leave out.\n\

@@ -45,7 +45,7 @@ pub(super) fn render(template: &str, n: &Names, options: &Options) -> String {
     };
     let imports = match options.auth {
         Auth::OAuthClientCredentials => {
-            "use connector_core::secrecy::SecretString;\nuse connector_core::{ClientAuth, ClientCredentials};\n"
+            "use connector_core::secrecy::SecretString;\nuse connector_core::auth::ClientAuth;\nuse connector_core::ClientCredentials;\n"
         }
         _ => "use connector_core::StaticToken;\n",
     };

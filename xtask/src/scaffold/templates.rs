@@ -131,10 +131,9 @@ pub(super) const CLIENT_RS: &str = r#"//! The {{Title}} client and its builder.
 
 use std::sync::Arc;
 
-{{auth_imports}}use connector_core::{
-    Authenticator, Connection, ConnectionBuilder, Env, Error, HasConnection, Limit, LimitKey,
-    LimiterSpec, Profile, Request, Result,
-};
+{{auth_imports}}use connector_core::auth::Authenticator;
+use connector_core::limiter::{Limit, LimitKey, LimiterSpec};
+use connector_core::{Connection, ConnectionBuilder, Env, Error, HasConnection, Profile, Request, Result};
 
 /// The requests per minute the client allows itself by default; `limiter` replaces it.
 const REQUESTS_PER_MINUTE: u64 = 600;
@@ -211,8 +210,9 @@ pub(super) const ACTIONS_RS: &str = r#"//! The connector's table: its settings, 
 //! the typed method of the same name{{#openapi}} (the generated ones defined in
 //! [`generated::actions`]){{/openapi}}.
 
+use connector_core::action::{ConnectorDocs, Setting};
 use connector_core::{
-    {{#example}}ActionDef, {{/example}}ConnectorDef, ConnectorDocs, CustomApiAction, ErrorKind, Setting,
+    {{#example}}ActionDef, {{/example}}ConnectorDef, CustomApiAction, ErrorKind,
 };
 
 use crate::client::{{Pascal}};
@@ -254,7 +254,8 @@ pub fn connector() -> ConnectorDef<{{Pascal}}> {
 pub(super) const TESTS_RS: &str = r#"//! Request shapes of the {{Title}} connector's actions, and its connection's settings.
 
 use connector_{{snake}}::{{{Pascal}}, {{Pascal}}Builder};
-use connector_core::{ErrorKind, ManualClock, RetryPolicy};
+use connector_core::clock::ManualClock;
+use connector_core::{ErrorKind, RetryPolicy};
 use httpmock::prelude::*;
 use serde_json::json;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Any call to the service: the Custom API Action's typed form.
 
-use connector_core::{CustomApiInput, CustomApiOutput, Result};
+use connector_core::Result;
+use connector_core::custom::{CustomApiInput, CustomApiOutput};
 
 use crate::client::Boards;
 
@@ -15,7 +16,7 @@ impl Boards {
     /// retries, unless the input has one.
     ///
     /// ```no_run
-    /// use connector_core::CustomApiInput;
+    /// use connector_core::custom::CustomApiInput;
     ///
     /// # async fn example(boards: connector_boards::Boards) -> connector_core::Result<()> {
     /// let output = boards

@@ -6,9 +6,9 @@ use crate::common;
 use std::time::{Duration, SystemTime};
 
 use common::{Canned, Hooks, answer, client, in_turn};
-use connector_core::{
-    ErrorKind, HeaderMap, Request, Response, RetryPolicy, RetryReason, TransportFailure, Verdict,
-};
+use connector_core::pipeline::TransportFailure;
+use connector_core::retry::{RetryReason, Verdict};
+use connector_core::{ErrorKind, HeaderMap, Request, Response, RetryPolicy};
 use httpmock::MockServer;
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -14,9 +14,9 @@ use common::{TOKEN, answer, client, fallback};
 use connector_boards::{
     AddUserToBoardInput, BoardKind, Boards, CreateBoardInput, DeleteUserFromBoardInput, connector,
 };
-use connector_core::{
-    ErrorKind, ManualClock, Outgoing, ReqwestTransport, Response, Transport, TransportFailure,
-};
+use connector_core::clock::ManualClock;
+use connector_core::pipeline::{Outgoing, ReqwestTransport, Transport, TransportFailure};
+use connector_core::{ErrorKind, Response};
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
 use serde_json::{Value, json};

@@ -15,14 +15,16 @@ use axum::routing::post;
 use axum::{Json, Router};
 use common::{Canned, TOKEN, answer, in_turn};
 use connector_boards::{BoardKind, Boards, BoardsProfile, CreateBoardInput};
-use connector_core::{Clock, CustomApiInput, Limit, ManualClock, MemoryLimiter};
+use connector_core::clock::{Clock, ManualClock};
+use connector_core::custom::CustomApiInput;
+use connector_core::limiter::{Limit, MemoryLimiter};
 use httpmock::MockServer;
 use serde_json::{Value, json};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// Virtual time that moves only when every worker task sleeps (see core's docs).
-type SimClock = connector_core::SimulatedClock;
+type SimClock = connector_core::clock::SimulatedClock;
 
 /// A boards service with a complexity budget per window that opens at the first call after
 /// the previous one ended, like the real one; every query costs the same.
@@ -152,7 +154,7 @@ async fn without_the_limiter_the_same_load_draws_complexity_errors() {
     let (url, service) = start_budget_service(Arc::new(clock.clone()), 10_000, 1_000).await;
     let boards = Boards::builder(TOKEN)
         .api_url(url)
-        .limiter(Arc::new(connector_core::Unlimited))
+        .limiter(Arc::new(connector_core::limiter::Unlimited))
         .retry_policy(connector_core::RetryPolicy::never())
         .clock(Arc::new(clock.clone()))
         .build()

@@ -5,7 +5,9 @@ use crate::common;
 
 use common::{TOKEN, in_turn};
 use connector_boards::Boards;
-use connector_core::{ErrorKind, ManualClock, body_parses_on_this_thread};
+use connector_core::ErrorKind;
+use connector_core::clock::ManualClock;
+use connector_core::testing::body_parses_on_this_thread;
 use httpmock::MockServer;
 use serde_json::json;
 use std::sync::Arc;

@@ -8,9 +8,9 @@ use crate::common;
 use std::time::{Duration, SystemTime};
 
 use common::Hooks;
+use connector_core::retry::{RetryReason, Verdict};
 use connector_core::{
-    ErrorKind, HeaderMap, HeaderName, HeaderValue, Request, Response, RetryPolicy, RetryReason,
-    Verdict,
+    ErrorKind, HeaderMap, HeaderName, HeaderValue, Request, Response, RetryPolicy,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use common::{Canned, TOKEN, answer, client, fallback, in_turn};
 use connector_boards::{BoardKind, Boards, CreateBoardInput, connector};
-use connector_core::{
-    DryRunLog, Env, ErrorKind, Feedback, HasConnection, LimitKey, ManualClock, Observation, Permit,
-    RateLimiter,
-};
+use connector_core::clock::ManualClock;
+use connector_core::limiter::{Feedback, LimitKey, Observation, Permit, RateLimiter};
+use connector_core::pipeline::DryRunLog;
+use connector_core::{Env, ErrorKind, HasConnection};
 use httpmock::MockServer;
 use serde_json::json;
 

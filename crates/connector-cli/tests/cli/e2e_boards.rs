@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connector_boards::Boards;
-use connector_core::{ErrorKind, Limit, MemoryLimiter, Unlimited};
+use connector_core::ErrorKind;
+use connector_core::limiter::{Limit, MemoryLimiter, Unlimited};
 use connector_sandbox::Sandbox;
 use serde_json::{Value, json};
 

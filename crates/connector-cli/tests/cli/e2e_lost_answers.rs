@@ -9,7 +9,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use connector_core::{Clock, CustomApiInput, Sleep, Unlimited};
+use connector_core::clock::{Clock, Sleep};
+use connector_core::custom::CustomApiInput;
+use connector_core::limiter::Unlimited;
 use connector_okta::{CreateUserInput, UserProfile};
 use connector_sandbox::{Fault, FaultRule, Method, Sandbox};
 use serde_json::{Value, json};

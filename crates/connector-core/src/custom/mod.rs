@@ -6,7 +6,7 @@
 //! a scalar, a header the connection owns or that is not valid HTTP, a URL longer than
 //! [`MAX_URL_BYTES`] or caller headers larger than [`MAX_HEADER_BYTES`] are refused as
 //! `invalid_input` with no attempt made. Refusals quote at most about
-//! [`QUOTE_LIMIT`](crate::QUOTE_LIMIT) bytes of what the caller gave.
+//! [`QUOTE_LIMIT`](crate::error::QUOTE_LIMIT) bytes of what the caller gave.
 
 mod relative_url;
 

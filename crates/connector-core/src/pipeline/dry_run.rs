@@ -137,7 +137,7 @@ impl Transport for RecordingTransport {
 ///
 /// ```
 /// use serde_json::json;
-/// let masked = connector_core::mask_secrets(&json!({
+/// let masked = connector_core::pipeline::mask_secrets(&json!({
 ///     "access_token": "abc", "passwordChanged": null, "credentials": {"password": {"value": "p"}},
 ///     "recoveryToken": null,
 /// }));

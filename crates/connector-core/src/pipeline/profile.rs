@@ -18,7 +18,9 @@ use crate::retry::Verdict;
 /// reader and a retry decorator. [`Profile::plain`] is plain HTTP.
 ///
 /// ```
-/// use connector_core::{AttemptContext, Profile, RetryReason, Verdict};
+/// use connector_core::pipeline::AttemptContext;
+/// use connector_core::retry::{RetryReason, Verdict};
+/// use connector_core::Profile;
 ///
 /// // Retry a service's "busy, try again" 409 without copying any default rule.
 /// let profile = Profile::plain().with_rule(|ctx: &AttemptContext<'_>| {

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use connector_core::clock::{Clock, ManualClock};
+use connector_core::limiter::{RateLimiter, Unlimited};
 use connector_core::{
-    Clock, Connection, ConnectionBuilder, ErrorKind, ManualClock, Method, RateLimiter, Result,
-    RetryPolicy, StaticToken, Timeouts, Unlimited,
+    Connection, ConnectionBuilder, ErrorKind, Method, Result, RetryPolicy, StaticToken, Timeouts,
 };
 use httpmock::prelude::*;
 

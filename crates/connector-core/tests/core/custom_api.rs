@@ -3,9 +3,8 @@
 
 use crate::support;
 
-use connector_core::{
-    Connection, CustomApiInput, ErrorKind, StaticToken, build_custom_request, custom_api_call,
-};
+use connector_core::custom::{CustomApiInput, build_custom_request};
+use connector_core::{Connection, ErrorKind, StaticToken, custom_api_call};
 use httpmock::prelude::*;
 use serde_json::json;
 use support::{Scripted, reply};

@@ -4,10 +4,9 @@
 
 use crate::support;
 
-use connector_core::{
-    Connection, CustomApiInput, Error, ErrorKind, MAX_URL_BYTES, QUOTE_LIMIT, StaticToken,
-    build_custom_request, custom_api_call,
-};
+use connector_core::custom::{CustomApiInput, MAX_URL_BYTES, build_custom_request};
+use connector_core::error::QUOTE_LIMIT;
+use connector_core::{Connection, Error, ErrorKind, StaticToken, custom_api_call};
 use serde_json::{Value, json};
 use support::{Scripted, reply};
 

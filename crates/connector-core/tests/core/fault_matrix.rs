@@ -7,7 +7,8 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connector_core::{Connection, ErrorKind, ManualClock, Method, StaticToken, Timeouts};
+use connector_core::clock::ManualClock;
+use connector_core::{Connection, ErrorKind, Method, StaticToken, Timeouts};
 use serde::Deserialize;
 use support::{Scripted, Step, reply};
 

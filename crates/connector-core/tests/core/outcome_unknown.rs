@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connector_core::{
-    Connection, ErrorKind, Method, Outgoing, Response, Transport, TransportFailure,
-};
+use connector_core::pipeline::{Outgoing, Transport, TransportFailure};
+use connector_core::{Connection, ErrorKind, Method, Response};
 
 /// A service that takes every request and never answers.
 #[derive(Debug, Default)]

@@ -6,10 +6,9 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connector_core::{
-    ClientAuth, ClientCredentials, Connection, ErrorKind, ManualClock, Method, RetryPolicy,
-    StaticToken,
-};
+use connector_core::auth::ClientAuth;
+use connector_core::clock::ManualClock;
+use connector_core::{ClientCredentials, Connection, ErrorKind, Method, RetryPolicy, StaticToken};
 use httpmock::prelude::*;
 use secrecy::SecretString;
 use support::{Scripted, Step, reply};

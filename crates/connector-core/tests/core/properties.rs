@@ -3,9 +3,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use connector_core::build_custom_request;
-use connector_core::{Connection, CustomApiInput, check_relative_url};
-use connector_core::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
+use connector_core::Connection;
+use connector_core::custom::build_custom_request;
+use connector_core::custom::{CustomApiInput, check_relative_url};
+use connector_core::headers::{delay_until_epoch_reset, parse_http_date, parse_retry_after};
 use proptest::prelude::*;
 
 /// Strings built from the characters that URL tricks are made of.

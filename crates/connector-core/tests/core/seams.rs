@@ -9,11 +9,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use connector_core::auth::ClientAuth;
+use connector_core::clock::ManualClock;
+use connector_core::limiter::{
+    Feedback, Limit, LimitKey, MemoryLimiter, Observation, Permit, RateLimiter,
+};
+use connector_core::pipeline::{
+    AttemptContext, DryRunLog, Outgoing, Transport, TransportFailure, record_calls,
+};
+use connector_core::retry::{RetryReason, Verdict};
 use connector_core::{
-    AttemptContext, ClientAuth, ClientCredentials, Connection, DryRunLog, ErrorKind, Feedback,
-    Limit, LimitKey, ManualClock, MemoryLimiter, Method, Observation, Outgoing, Permit, Profile,
-    RateLimiter, Request, Response, Result, RetryReason, StaticToken, Timeouts, Transport,
-    TransportFailure, Verdict, record_calls,
+    ClientCredentials, Connection, ErrorKind, Method, Profile, Request, Response, Result,
+    StaticToken, Timeouts,
 };
 use httpmock::prelude::*;
 use secrecy::SecretString;
@@ -294,7 +301,7 @@ async fn the_token_request_is_retried_once_after_a_503() {
     .await;
     let clock = ManualClock::new();
     let source = token_source(&format!("{}/token", idp.url), &clock);
-    let header = connector_core::Authenticator::authorization(&source)
+    let header = connector_core::auth::Authenticator::authorization(&source)
         .await
         .unwrap()
         .unwrap();
@@ -316,7 +323,7 @@ async fn the_token_request_honours_retry_after_on_the_injected_clock() {
     .await;
     let clock = ManualClock::new();
     let source = token_source(&format!("{}/token", idp.url), &clock);
-    connector_core::Authenticator::authorization(&source)
+    connector_core::auth::Authenticator::authorization(&source)
         .await
         .unwrap();
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
@@ -335,7 +342,7 @@ async fn a_refusal_from_the_token_endpoint_says_which_client_and_never_the_secre
     .await;
     let clock = ManualClock::new();
     let source = token_source(&format!("{}/token", idp.url), &clock);
-    let error = connector_core::Authenticator::authorization(&source)
+    let error = connector_core::auth::Authenticator::authorization(&source)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Authentication);

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use connector_core::action::{DynAction, Setting};
+use connector_core::auth::ClientAuth;
 use connector_core::{
-    Action, ClientAuth, ClientCredentials, Connection, ConnectorDef, DynAction, Env, Error,
-    ErrorKind, Registry, Setting, StaticToken,
+    Action, ClientCredentials, Connection, ConnectorDef, Env, Error, ErrorKind, Registry,
+    StaticToken,
 };
 use schemars::JsonSchema;
 use secrecy::SecretString;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{ROLE, var};
-use connector_core::{Limit, LimitKey, LimiterSpec, RateLimiter};
+use connector_core::limiter::{Limit, LimitKey, LimiterSpec, RateLimiter};
 use connector_limiter_redis::RedisBackend;
 use connector_limiter_redis::testing::RedisServer;
 

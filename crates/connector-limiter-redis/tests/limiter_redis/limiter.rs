@@ -3,7 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use connector_core::{ErrorKind, Feedback, Limit, LimitKey, LimiterSpec, Observation, RateLimiter};
+use connector_core::ErrorKind;
+use connector_core::limiter::{Feedback, Limit, LimitKey, LimiterSpec, Observation, RateLimiter};
 use connector_limiter_redis::testing::RedisServer;
 use connector_limiter_redis::{RedisBackend, RedisLimiter};
 

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::{ROLE, epoch_ms_in, results, spawn_workers, sum, until_epoch_ms, var};
 use connector_boards::Boards;
-use connector_core::{ErrorKind, Limit, LimiterBackend, LimiterSpec, MemoryLimiter, RateLimiter};
+use connector_core::ErrorKind;
+use connector_core::limiter::{Limit, LimiterBackend, LimiterSpec, MemoryLimiter, RateLimiter};
 use connector_limiter_redis::RedisBackend;
 use connector_limiter_redis::testing::RedisServer;
 use connector_okta::Okta;

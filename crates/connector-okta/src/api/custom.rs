@@ -1,6 +1,7 @@
 //! Any call to the org: the Custom API Action's typed form.
 
-use connector_core::{CustomApiInput, CustomApiOutput, Result, custom_api_call};
+use connector_core::custom::{CustomApiInput, CustomApiOutput};
+use connector_core::{Result, custom_api_call};
 
 use crate::client::Okta;
 
@@ -12,7 +13,7 @@ impl Okta {
     /// that keeps status, headers and body.
     ///
     /// ```no_run
-    /// use connector_core::CustomApiInput;
+    /// use connector_core::custom::CustomApiInput;
     ///
     /// # async fn example(okta: connector_okta::Okta) -> connector_core::Result<()> {
     /// let input: CustomApiInput = serde_json::from_value(serde_json::json!({

@@ -4,7 +4,8 @@
 use crate::common;
 
 use common::{Harness, TOKEN, fixture, user_agent};
-use connector_core::{Connector, DryRunLog, Env, ErrorKind};
+use connector_core::pipeline::DryRunLog;
+use connector_core::{Connector, Env, ErrorKind};
 use connector_okta::{DEFAULT_SCOPES, Okta, connector};
 use httpmock::Method::{GET, POST};
 use serde_json::json;

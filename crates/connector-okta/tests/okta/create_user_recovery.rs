@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::{Harness, Logs, TOKEN, fixture};
-use connector_core::{
-    ErrorKind, Outgoing, ReqwestTransport, Response, Transport, TransportFailure,
-};
+use connector_core::pipeline::{Outgoing, ReqwestTransport, Transport, TransportFailure};
+use connector_core::{ErrorKind, Response};
 use connector_okta::{CreateUserInput, Okta, UserProfile};
 use httpmock::Method::{GET, POST};
 

@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use common::Harness;
-use connector_core::{DryRunLog, ErrorKind};
+use connector_core::ErrorKind;
+use connector_core::pipeline::DryRunLog;
 use connector_okta::{Okta, PrivateKeyJwt};
 use httpmock::Method::{GET, POST};
 use httpmock::{HttpMockRequest, HttpMockResponse};

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use connector_core::{Clock, SimulatedClock};
+use connector_core::clock::{Clock, SimulatedClock};
 use connector_okta::Okta;
 use tokio::sync::watch;
 

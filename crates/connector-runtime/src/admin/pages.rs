@@ -258,7 +258,7 @@ pub(super) async fn run(
             }
             (buttons(&run, &guard))
             @if let Some(error) = &run.error { h2 { "Last error" } pre class="error" { (pretty(error)) } }
-            details { summary { "event" } pre { (pretty(&connector_core::mask_secrets(&run.event))) } }
+            details { summary { "event" } pre { (pretty(&connector_core::pipeline::mask_secrets(&run.event))) } }
             @for try_no in &tries {
                 h2 { "Try " (try_no) }
                 div class="steps" {

@@ -249,7 +249,7 @@ impl Runner<'_, '_> {
             }
             let output = Value::Object(output);
             let mut record = self.record(step, StepStatus::Succeeded);
-            record.output = Some(connector_core::mask_secrets(&output));
+            record.output = Some(connector_core::pipeline::mask_secrets(&output));
             self.commit(record).await?;
             self.remember(&step.id, StepStatus::Succeeded, Some(output), None);
             return Ok(None);
@@ -266,7 +266,7 @@ impl Runner<'_, '_> {
                 None => Value::Null,
             };
             let mut record = self.record(step, StepStatus::Succeeded);
-            record.output = Some(connector_core::mask_secrets(
+            record.output = Some(connector_core::pipeline::mask_secrets(
                 &json!({"outcome": ret.outcome, "output": output}),
             ));
             self.commit(record).await?;
@@ -312,7 +312,7 @@ impl Runner<'_, '_> {
         match end {
             CardEnd::Output(output) => {
                 record.status = StepStatus::Succeeded;
-                record.output = Some(connector_core::mask_secrets(&output));
+                record.output = Some(connector_core::pipeline::mask_secrets(&output));
                 self.commit(record.clone()).await?;
                 // A dry run's answers are made up: nothing later may read them.
                 let output = (!self.attempt.dry_run).then_some(output);
@@ -365,7 +365,7 @@ impl Runner<'_, '_> {
         let outcome = match rendered {
             Err(error) => Err(error),
             Ok(input) => {
-                record.input = Some(connector_core::mask_secrets(&input));
+                record.input = Some(connector_core::pipeline::mask_secrets(&input));
                 self.run_with_retry(step, card, input, &mut record).await
             }
         };
@@ -528,7 +528,7 @@ impl Runner<'_, '_> {
             match end {
                 CardEnd::Output(output) => {
                     record.status = StepStatus::Succeeded;
-                    record.output = Some(connector_core::mask_secrets(&output));
+                    record.output = Some(connector_core::pipeline::mask_secrets(&output));
                     this.commit(record).await?;
                     results.insert(i, output);
                 }
@@ -557,7 +557,7 @@ impl Runner<'_, '_> {
         }
         let output = Value::Array(results.into_values().collect());
         let mut record = self.record(step, StepStatus::Succeeded);
-        record.output = Some(connector_core::mask_secrets(&output));
+        record.output = Some(connector_core::pipeline::mask_secrets(&output));
         record.attempts = u32::try_from(items.len()).unwrap_or(u32::MAX);
         record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.commit(record).await?;

@@ -96,9 +96,9 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         started_at: rfc3339(started),
         finished_at: rfc3339(finished),
         duration_ms: finished - started,
-        event: connector_core::mask_secrets(event),
+        event: connector_core::pipeline::mask_secrets(event),
         steps: journal.records(),
-        output: output.map(|o| connector_core::mask_secrets(&o)),
+        output: output.map(|o| connector_core::pipeline::mask_secrets(&o)),
         error: failure.as_ref().map(StepError::from_error),
         failure,
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connector_boards::{Boards, DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, graphql};
-use connector_core::{Limit, MemoryLimiter, RateLimiter};
+use connector_core::limiter::{Limit, MemoryLimiter, RateLimiter};
 use connector_sandbox::BoardsEmulator;
 use connector_sandbox::boards::BoardsConfig;
 use serde_json::{Value, json};

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use connector_core::{Limit, MemoryLimiter, RateLimiter};
+use connector_core::limiter::{Limit, MemoryLimiter, RateLimiter};
 use connector_okta::{DEFAULT_CONCURRENCY, Okta};
 use connector_sandbox::{OktaConfig, OktaEmulator, UserSeed};
 

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use connector_boards::Boards;
-use connector_core::{
-    ErrorKind, Feedback, Limit, LimitKey, LimiterBackend, LimiterSpec, MemoryLimiter, Observation,
-    RateLimiter,
+use connector_core::ErrorKind;
+use connector_core::limiter::{
+    Feedback, Limit, LimitKey, LimiterBackend, LimiterSpec, MemoryLimiter, Observation, RateLimiter,
 };
 use connector_limiter_redis::RedisBackend;
 use connector_limiter_redis::testing::RedisServer;

@@ -8,10 +8,11 @@ use std::time::{Duration, SystemTime};
 use connector_boards::Boards;
 use connector_boards::BoardsProfile;
 use connector_boards::graphql::DOCUMENTS;
-use connector_core::{
-    AttemptContext, Connection, Error, Feedback, LimitKey, ManualClock, Method, Profile, Request,
-    Response, RetryPolicy, TransportFailure, Verdict,
-};
+use connector_core::clock::ManualClock;
+use connector_core::limiter::{Feedback, LimitKey};
+use connector_core::pipeline::{AttemptContext, TransportFailure};
+use connector_core::retry::Verdict;
+use connector_core::{Connection, Error, Method, Profile, Request, Response, RetryPolicy};
 use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use connector_core::ManualClock;
+use connector_core::clock::ManualClock;
 use connector_okta::{Okta, OktaBuilder};
 use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use serde_json::{Map, Value};
