@@ -35,6 +35,31 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         let _ = refused;
         false
     }
+
+    /// The `Authorization` value for the next attempt when it is at hand without waiting
+    /// and never changes (a static token): the pipeline's fast path, with no future and no
+    /// copy of the secret per attempt. A credential given here is never invalidated. The
+    /// default, `None`, asks [`authorization`](Self::authorization).
+    fn header_now(&self) -> Option<HeaderValue> {
+        None
+    }
+}
+
+/// `secret` as a sensitive header value that shares the secret's memory: the bytes are
+/// zeroized when the last copy of the value is dropped. `None` when it is not a valid
+/// header value.
+fn secret_header(secret: &SecretString) -> Option<HeaderValue> {
+    /// The secret as the owner of a `Bytes`, zeroized on drop.
+    struct Owner(SecretString);
+    impl AsRef<[u8]> for Owner {
+        fn as_ref(&self) -> &[u8] {
+            self.0.expose_secret().as_bytes()
+        }
+    }
+    let bytes = bytes::Bytes::from_owner(Owner(secret.clone()));
+    let mut value = HeaderValue::from_maybe_shared(bytes).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// No credentials.
@@ -57,6 +82,9 @@ impl Authenticator for NoAuth {
 pub struct StaticToken {
     scheme: Option<&'static str>,
     value: SecretString,
+    /// The value as a header, made once; `None` when the token cannot be a header value
+    /// (the first attempt then fails with a configuration error).
+    header: Option<HeaderValue>,
 }
 
 impl StaticToken {
@@ -72,29 +100,34 @@ impl StaticToken {
 
     /// `Authorization: <token>` (the boards service).
     pub fn raw(token: impl Into<String>) -> StaticToken {
-        StaticToken {
-            scheme: None,
-            value: SecretString::from(token.into()),
-        }
+        StaticToken::new(None, SecretString::from(token.into()))
     }
 
     /// `Authorization: <scheme> <token>`.
     pub fn with_scheme(scheme: &'static str, token: impl Into<String>) -> StaticToken {
-        StaticToken {
-            scheme: Some(scheme),
-            value: SecretString::from(format!("{scheme} {}", token.into())),
-        }
+        StaticToken::new(
+            Some(scheme),
+            SecretString::from(format!("{scheme} {}", token.into())),
+        )
     }
 
     /// `Authorization: Basic base64(user:password)`.
     pub fn basic(user: &str, password: impl Into<String>) -> StaticToken {
         let raw = format!("{user}:{}", password.into());
-        StaticToken {
-            scheme: Some("Basic"),
-            value: SecretString::from(format!(
+        StaticToken::new(
+            Some("Basic"),
+            SecretString::from(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
             )),
+        )
+    }
+
+    fn new(scheme: Option<&'static str>, value: SecretString) -> StaticToken {
+        StaticToken {
+            scheme,
+            header: secret_header(&value),
+            value,
         }
     }
 }
@@ -118,6 +151,10 @@ impl fmt::Display for StaticToken {
 impl Authenticator for StaticToken {
     async fn authorization(&self) -> Result<Option<SecretString>> {
         Ok(Some(self.value.clone()))
+    }
+
+    fn header_now(&self) -> Option<HeaderValue> {
+        self.header.clone()
     }
 
     fn masked(&self) -> String {

@@ -7,7 +7,6 @@
 //! bucket that had 10 left, and draws 40 429s. With it, the first call goes alone and the
 //! other 49 are paced from what it learned.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -27,8 +26,8 @@ pub(crate) struct LearningGate {
 
 #[derive(Default)]
 struct GateState {
-    learned: HashSet<String>,
-    gates: HashMap<String, Arc<Semaphore>>,
+    learned: foldhash::HashSet<String>,
+    gates: foldhash::HashMap<String, Arc<Semaphore>>,
 }
 
 impl fmt::Debug for LearningGate {

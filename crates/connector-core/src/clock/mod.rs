@@ -42,6 +42,7 @@ impl Clock for TokioClock {
         tokio::time::Instant::now().into_std()
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     fn system_time(&self) -> SystemTime {
         // The wall clock, moved by however far tokio's clock is from the real one: the same
         // as `SystemTime::now()` in a running program, and in step with `now()` when tests
@@ -53,6 +54,14 @@ impl Clock for TokioClock {
             Some(ahead) => wall + ahead,
             None => wall - real_now.duration_since(tokio_now),
         }
+    }
+
+    /// The system's wall clock. (With the `test-util` feature, which lets tests pause
+    /// tokio's clock, it is moved in step with tokio's; a program's clock is never paused,
+    /// so one reading is enough here.)
+    #[cfg(not(any(test, feature = "test-util")))]
+    fn system_time(&self) -> SystemTime {
+        SystemTime::now()
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {

@@ -1,13 +1,15 @@
 //! The in-memory limiter: per-key quotas with pacing, windows synchronised with the
 //! service's feedback, concurrency caps, and waiters admitted in arrival order.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::Semaphore;
+
+/// The limiter's per-key tables (a fast hash: they are read several times a call).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::anchor::anchor;
 use super::{
@@ -105,9 +107,9 @@ impl MemoryLimiter {
     pub fn from_spec(spec: LimiterSpec) -> MemoryLimiter {
         MemoryLimiter {
             spec,
-            buckets: Mutex::new(HashMap::new()),
-            queues: Mutex::new(HashMap::new()),
-            semaphores: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::default()),
+            queues: Mutex::new(HashMap::default()),
+            semaphores: Mutex::new(HashMap::default()),
             changed: tokio::sync::Notify::new(),
         }
     }
@@ -301,7 +303,7 @@ impl MemoryLimiter {
             .await
             .map_err(|_| wait_exceeded(key, None))?
             .map_err(|_| Error::new(ErrorKind::Configuration, "the limiter was closed"))?;
-        Ok(Permit::holding(slot))
+        Ok(Permit::slot(slot))
     }
 
     async fn acquire_units(&self, key: &LimitKey, cost: u64, max_wait: Duration) -> Result<Permit> {
@@ -367,7 +369,7 @@ impl RateLimiter for MemoryLimiter {
                     return Some(Permit::free());
                 };
                 let slot = self.semaphore(key.name(), size).try_acquire_owned().ok()?;
-                Some(Permit::holding(slot))
+                Some(Permit::slot(slot))
             }
             _ => {
                 let queues = self.lock_queues();
@@ -389,14 +391,10 @@ impl RateLimiter for MemoryLimiter {
 impl MemoryLimiter {
     fn observe_quota(&self, key: &str, feedback: &Feedback, observation: &Observation) {
         let now = self.spec.clock.now();
-        // The admission's wall-clock time, back on this limiter's monotonic clock.
+        // The admission's wall-clock time, back on this limiter's monotonic clock (the
+        // answer's arrival is "now" on the wall clock).
         let admitted_at = observation.admitted_at.map(|at| {
-            let ago = self
-                .spec
-                .clock
-                .system_time()
-                .duration_since(at)
-                .unwrap_or_default();
+            let ago = observation.received_at.duration_since(at).unwrap_or_default();
             now.checked_sub(ago).unwrap_or(now)
         });
         let mut buckets = self.lock_buckets();

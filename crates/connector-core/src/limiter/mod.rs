@@ -164,15 +164,25 @@ impl Observation {
 /// concurrency slot, a shared limiter's lease).
 #[derive(Default)]
 pub struct Permit {
-    // Held only to be dropped at the end of the attempt.
-    _guard: Option<Box<dyn std::any::Any + Send + Sync>>,
+    guard: Guard,
     admitted_at: Option<SystemTime>,
+}
+
+/// What a permit holds until the attempt ends (held only to be dropped).
+#[derive(Default)]
+enum Guard {
+    #[default]
+    Nothing,
+    /// A concurrency slot (the common case, kept without a box).
+    Slot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit),
+    /// Anything else a limiter keeps reserved.
+    Other(#[allow(dead_code)] Box<dyn std::any::Any + Send + Sync>),
 }
 
 impl fmt::Debug for Permit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit")
-            .field("holds", &self._guard.is_some())
+            .field("holds", &!matches!(self.guard, Guard::Nothing))
             .field("admitted_at", &self.admitted_at)
             .finish()
     }
@@ -189,9 +199,24 @@ impl Permit {
     /// limiter's permit too, as `Permit::holding((own_slot, inner_permit))`.
     pub fn holding(guard: impl Send + Sync + 'static) -> Permit {
         Permit {
-            _guard: Some(Box::new(guard)),
+            guard: Guard::Other(Box::new(guard)),
             admitted_at: None,
         }
+    }
+
+    /// A permit that holds a semaphore's slot until the attempt ends (as [`holding`](Self::holding),
+    /// without boxing it).
+    pub fn slot(slot: tokio::sync::OwnedSemaphorePermit) -> Permit {
+        Permit {
+            guard: Guard::Slot(slot),
+            admitted_at: None,
+        }
+    }
+
+    /// Gives back what the permit holds (the attempt has its answer), keeping its admission
+    /// time for the answer's feedback.
+    pub(crate) fn release(&mut self) {
+        self.guard = Guard::Nothing;
     }
 
     /// Stamps the permit with the wall-clock time of admission.

@@ -139,14 +139,15 @@ impl<'a> Call<'a> {
             Ok(permits) => permits,
             Err(e) => return Step::Return(Err(self.unknown_if(e))),
         };
-        let outgoing = match self.outgoing(authorization.as_ref(), tally.attempts + 1) {
+        let outgoing = match self.outgoing(&authorization, tally.attempts + 1) {
             Ok(outgoing) => outgoing,
             Err(e) => return Step::Return(Err(e.with_attempts(tally.attempts))),
         };
         tally.attempts += 1;
         let attempts = tally.attempts;
-        let started = *self.first_sent.get_or_insert_with(|| inner.clock.now());
-        let outcome = exchange(inner, outgoing, self.deadline).await;
+        let sent = inner.clock.now();
+        let started = *self.first_sent.get_or_insert(sent);
+        let outcome = exchange(inner, outgoing, self.deadline, sent).await;
         self.may_have_acted |= matches!(
             outcome,
             Err(TransportFailure::Timeout(_) | TransportFailure::Broken(_))
@@ -160,8 +161,9 @@ impl<'a> Call<'a> {
         for interceptor in inner.interceptors.iter() {
             interceptor.read_after_attempt(&answer);
         }
-        let admitted: Vec<_> = permits.iter().map(Permit::admitted_at).collect();
-        drop(permits);
+        // The slots go back at once; the admission times stay for the feedback.
+        let mut permits = permits;
+        permits.iter_mut().for_each(Permit::release);
         let now = inner.clock.system_time();
         let context = AttemptContext::new(
             &self.request,
@@ -182,18 +184,25 @@ impl<'a> Call<'a> {
                 let index = self.keys.iter().position(|(k, _)| *k == key);
                 let observation =
                     Observation::new(index.map_or(self.request.cost, |i| self.keys[i].1), now)
-                        .with_admitted_at(index.and_then(|i| admitted[i]));
+                        .with_admitted_at(index.and_then(|i| permits[i].admitted_at()));
                 if !inner.limiter.observe_now(&key, &feedback, &observation) {
                     inner.limiter.observe(&key, &feedback, &observation).await;
                 }
             }
+        }
+        let verdict = inner.profile.classify(&context);
+        // The service's request id is read when something keeps it: a call record, or an
+        // attempt that may be followed by another (whose decorator gets the first id).
+        let may_go_on = matches!(verdict, Verdict::Retryable { .. } | Verdict::Unauthorized);
+        if outcome.is_ok()
+            && (tally.per_attempt.is_some() || (may_go_on && self.first_request_id.is_none()))
+        {
             let id = inner.profile.request_id(&context);
             if self.first_request_id.is_none() {
                 self.first_request_id = id.clone();
             }
             tally.request_id = id;
         }
-        let verdict = inner.profile.classify(&context);
         tracing::debug!(
             method = %self.request.method,
             url = %self.request.url,
@@ -218,7 +227,7 @@ impl<'a> Call<'a> {
                 })
             }
             Verdict::Unauthorized if !self.refreshed => {
-                if let Some(refused) = &authorization
+                if let Credential::Secret(refused) = &authorization
                     && inner.auth.invalidate(refused).await
                 {
                     self.refreshed = true;
@@ -292,7 +301,7 @@ impl<'a> Call<'a> {
 
     /// The attempt as it leaves: the request's headers and body, changed by the
     /// interceptors, then the credential; the interceptors read it last.
-    fn outgoing(&self, authorization: Option<&SecretString>, attempt: u32) -> Result<Outgoing> {
+    fn outgoing(&self, authorization: &Credential, attempt: u32) -> Result<Outgoing> {
         let inner = self.inner;
         let mut headers = self.request.headers.clone();
         let mut body = self.request.body.clone();
@@ -306,11 +315,19 @@ impl<'a> Call<'a> {
         for interceptor in inner.interceptors.iter() {
             interceptor.modify_before_attempt(&mut view)?;
         }
-        if let Some(secret) = authorization {
-            let mut value = HeaderValue::from_str(secret.expose_secret())
-                .map_err(|_| Error::configuration("the credential is not a valid header value"))?;
-            value.set_sensitive(true);
-            view.headers.insert(reqwest::header::AUTHORIZATION, value);
+        match authorization {
+            Credential::None => {}
+            Credential::Header(value) => {
+                view.headers
+                    .insert(reqwest::header::AUTHORIZATION, value.clone());
+            }
+            Credential::Secret(secret) => {
+                let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
+                    Error::configuration("the credential is not a valid header value")
+                })?;
+                value.set_sensitive(true);
+                view.headers.insert(reqwest::header::AUTHORIZATION, value);
+            }
         }
         for interceptor in inner.interceptors.iter() {
             interceptor.read_before_transmit(&view);
@@ -340,13 +357,22 @@ impl<'a> Call<'a> {
     }
 }
 
+/// The credential of one attempt.
+enum Credential {
+    /// No `Authorization` header.
+    None,
+    /// A value that never changes, at hand without waiting ([`Authenticator::header_now`](crate::auth::Authenticator::header_now)).
+    Header(HeaderValue),
+    /// A secret the authenticator may invalidate after a 401.
+    Secret(SecretString),
+}
+
 /// Credentials for the next attempt. A token request has its own time limits; when it ends
 /// past the call's deadline the call fails with nothing sent.
-async fn authorize(
-    inner: &Inner,
-    deadline: Instant,
-    attempts: u32,
-) -> Result<Option<SecretString>> {
+async fn authorize(inner: &Inner, deadline: Instant, attempts: u32) -> Result<Credential> {
+    if let Some(header) = inner.auth.header_now() {
+        return Ok(Credential::Header(header));
+    }
     let authorization = inner
         .auth
         .authorization()
@@ -362,7 +388,7 @@ async fn authorize(
         )
         .with_attempts(attempts));
     }
-    Ok(authorization)
+    Ok(authorization.map_or(Credential::None, Credential::Secret))
 }
 
 /// Admission for every key, in order, leaving at least [`MIN_ATTEMPT`] before the deadline.
@@ -373,18 +399,20 @@ async fn admit(
     tally: &mut Tally,
 ) -> Result<Vec<Permit>> {
     let mut permits = Vec::with_capacity(keys.len());
-    let asked = inner.clock.now();
+    // When the first key that could not be admitted at once was asked for: the clock is
+    // read only when some key has to wait.
+    let mut asked = None;
     for (key, cost) in keys {
         // Within its limits, a call is admitted at once, without a future.
         if let Some(permit) = inner.limiter.try_acquire(key, *cost) {
             permits.push(permit);
             continue;
         }
+        let now = inner.clock.now();
+        let asked = *asked.get_or_insert(now);
         let budget = deadline
             .checked_sub(MIN_ATTEMPT.min(inner.timeouts.attempt))
-            .map_or(Duration::ZERO, |latest| {
-                latest.saturating_duration_since(inner.clock.now())
-            });
+            .map_or(Duration::ZERO, |latest| latest.saturating_duration_since(now));
         match inner.limiter.acquire(key, *cost, budget).await {
             Ok(permit) => permits.push(permit),
             Err(error) => {
@@ -393,7 +421,9 @@ async fn admit(
             }
         }
     }
-    tally.limiter_wait += inner.clock.now().saturating_duration_since(asked);
+    if let Some(asked) = asked {
+        tally.limiter_wait += inner.clock.now().saturating_duration_since(asked);
+    }
     Ok(permits)
 }
 
@@ -402,8 +432,9 @@ async fn exchange(
     inner: &Inner,
     outgoing: Outgoing,
     deadline: Instant,
+    now: Instant,
 ) -> std::result::Result<Response, TransportFailure> {
-    let left = deadline.saturating_duration_since(inner.clock.now());
+    let left = deadline.saturating_duration_since(now);
     let budget = inner.timeouts.attempt.min(left);
     match tokio::time::timeout(budget, inner.transport.send(outgoing)).await {
         Ok(Err(TransportFailure::Timeout(_))) | Err(_) => Err(TransportFailure::Timeout(budget)),

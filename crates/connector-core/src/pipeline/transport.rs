@@ -169,14 +169,15 @@ impl TransportChoice {
 impl ReqwestTransport {
     async fn exchange(&self, request: Outgoing) -> std::result::Result<Response, TransportFailure> {
         let cap = request.max_response_bytes;
-        let mut builder = self
+        // The request is built whole (its header map moved in, not copied entry by entry).
+        let mut outgoing = reqwest::Request::new(request.method, request.url);
+        *outgoing.headers_mut() = request.headers;
+        *outgoing.body_mut() = request.body.map(reqwest::Body::from);
+        let mut response = self
             .client
-            .request(request.method, request.url)
-            .headers(request.headers);
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        let mut response = builder.send().await.map_err(|e| failure(&e))?;
+            .execute(outgoing)
+            .await
+            .map_err(|e| failure(&e))?;
         if response
             .content_length()
             .is_some_and(|len| len > cap as u64)
