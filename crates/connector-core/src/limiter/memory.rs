@@ -394,7 +394,10 @@ impl MemoryLimiter {
         // The admission's wall-clock time, back on this limiter's monotonic clock (the
         // answer's arrival is "now" on the wall clock).
         let admitted_at = observation.admitted_at.map(|at| {
-            let ago = observation.received_at.duration_since(at).unwrap_or_default();
+            let ago = observation
+                .received_at
+                .duration_since(at)
+                .unwrap_or_default();
             now.checked_sub(ago).unwrap_or(now)
         });
         let mut buckets = self.lock_buckets();

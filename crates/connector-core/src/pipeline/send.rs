@@ -412,7 +412,9 @@ async fn admit(
         let asked = *asked.get_or_insert(now);
         let budget = deadline
             .checked_sub(MIN_ATTEMPT.min(inner.timeouts.attempt))
-            .map_or(Duration::ZERO, |latest| latest.saturating_duration_since(now));
+            .map_or(Duration::ZERO, |latest| {
+                latest.saturating_duration_since(now)
+            });
         match inner.limiter.acquire(key, *cost, budget).await {
             Ok(permit) => permits.push(permit),
             Err(error) => {
