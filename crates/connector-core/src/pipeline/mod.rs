@@ -15,11 +15,13 @@
 //! itself is a [`Transport`]: [`ReqwestTransport`] by default, [`RecordingTransport`] for a
 //! dry run, anything a test injects.
 
+mod admission;
 mod calls;
 mod context;
 mod defaults;
 mod dry_run;
 pub mod interceptor;
+mod outcome;
 mod parts;
 mod profile;
 mod send;

@@ -3,11 +3,13 @@
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
+use super::admission::{Credential, admit, authorize};
 use super::calls::{self, CallRecord};
 use super::context::AttemptContext;
 use super::interceptor::{AttemptAnswer, AttemptRequest};
+use super::outcome::{final_error, unknown_if};
 use super::transport::{Outgoing, TransportFailure};
 use crate::connection::Inner;
 use crate::error::{Error, ErrorKind, Result};
@@ -15,16 +17,12 @@ use crate::http::{HeaderValue, Request, Response};
 use crate::limiter::{LimitKey, Observation, Permit};
 use crate::retry::{GiveUpReason, RetryDecision, Verdict};
 
-/// The least time an attempt is worth starting with: admission or credentials that leave
-/// less than this before the call's deadline fail the call instead, with nothing sent.
-const MIN_ATTEMPT: Duration = Duration::from_secs(1);
-
 /// What one call has measured so far, for [`CallRecord`]s and logs.
-struct Tally {
+pub(super) struct Tally {
     started: Instant,
-    attempts: u32,
+    pub(super) attempts: u32,
     rate_limited: u32,
-    limiter_wait: Duration,
+    pub(super) limiter_wait: Duration,
     status: Option<u16>,
     request_id: Option<String>,
     /// Each attempt's status, kept only when the call is recorded.
@@ -357,78 +355,6 @@ impl<'a> Call<'a> {
     }
 }
 
-/// The credential of one attempt.
-enum Credential {
-    /// No `Authorization` header.
-    None,
-    /// A value that never changes, at hand without waiting ([`Authenticator::header_now`](crate::auth::Authenticator::header_now)).
-    Header(HeaderValue),
-    /// A secret the authenticator may invalidate after a 401.
-    Secret(SecretString),
-}
-
-/// Credentials for the next attempt. A token request has its own time limits; when it ends
-/// past the call's deadline the call fails with nothing sent.
-async fn authorize(inner: &Inner, deadline: Instant, attempts: u32) -> Result<Credential> {
-    if let Some(header) = inner.auth.header_now() {
-        return Ok(Credential::Header(header));
-    }
-    let authorization = inner
-        .auth
-        .authorization()
-        .await
-        .map_err(|e| e.with_attempts(attempts))?;
-    if inner.clock.now() >= deadline {
-        return Err(Error::new(
-            ErrorKind::Timeout,
-            format!(
-                "no credentials within the call's deadline ({:.1} s); nothing was sent",
-                inner.timeouts.total.as_secs_f64()
-            ),
-        )
-        .with_attempts(attempts));
-    }
-    Ok(authorization.map_or(Credential::None, Credential::Secret))
-}
-
-/// Admission for every key, in order, leaving at least [`MIN_ATTEMPT`] before the deadline.
-async fn admit(
-    inner: &Inner,
-    keys: &[(LimitKey, u64)],
-    deadline: Instant,
-    tally: &mut Tally,
-) -> Result<Vec<Permit>> {
-    let mut permits = Vec::with_capacity(keys.len());
-    // When the first key that could not be admitted at once was asked for: the clock is
-    // read only when some key has to wait.
-    let mut asked = None;
-    for (key, cost) in keys {
-        // Within its limits, a call is admitted at once, without a future.
-        if let Some(permit) = inner.limiter.try_acquire(key, *cost) {
-            permits.push(permit);
-            continue;
-        }
-        let now = inner.clock.now();
-        let asked = *asked.get_or_insert(now);
-        let budget = deadline
-            .checked_sub(MIN_ATTEMPT.min(inner.timeouts.attempt))
-            .map_or(Duration::ZERO, |latest| {
-                latest.saturating_duration_since(now)
-            });
-        match inner.limiter.acquire(key, *cost, budget).await {
-            Ok(permit) => permits.push(permit),
-            Err(error) => {
-                tally.limiter_wait += inner.clock.now().saturating_duration_since(asked);
-                return Err(error.with_attempts(tally.attempts));
-            }
-        }
-    }
-    if let Some(asked) = asked {
-        tally.limiter_wait += inner.clock.now().saturating_duration_since(asked);
-    }
-    Ok(permits)
-}
-
 /// Sends one attempt within what is left of the call's deadline and of the attempt timeout.
 async fn exchange(
     inner: &Inner,
@@ -442,58 +368,4 @@ async fn exchange(
         Ok(Err(TransportFailure::Timeout(_))) | Err(_) => Err(TransportFailure::Timeout(budget)),
         Ok(result) => result,
     }
-}
-
-fn final_error(
-    inner: &Inner,
-    context: &AttemptContext<'_>,
-    attempts: u32,
-    may_have_acted: bool,
-) -> Error {
-    match (context.response(), context.failure()) {
-        (Some(response), _) => {
-            let mut error = inner.profile.error(context, response);
-            if error.status().is_none() {
-                error = error.with_status(response.status());
-            }
-            if error.request_id().is_none()
-                && let Some(id) = inner.profile.request_id(context)
-            {
-                error = error.with_request_id(id);
-            }
-            // The answer kept on the error reuses the body the parts parsed, if they did.
-            let mut kept = response.to_error_response_without_body();
-            kept.body = match context.json() {
-                Some(json) => json.clone(),
-                None => response.body_text_value(),
-            };
-            let error = error.with_attempts(attempts).with_response(kept);
-            // An earlier attempt of this write lost its answer: whatever the last answer
-            // says, the first may have acted (a 409 for its key even proves it arrived).
-            unknown_if(error, may_have_acted, context.request())
-        }
-        (None, Some(failure)) => unknown_if(
-            failure.to_error().with_attempts(attempts),
-            may_have_acted,
-            context.request(),
-        ),
-        (None, None) => {
-            Error::invalid_response("an attempt ended with neither an answer nor a failure")
-                .with_attempts(attempts)
-        }
-    }
-}
-
-/// Marks the error of a write whose outcome is unknown (an attempt lost its answer after the
-/// request may have reached the service) and says so in its message.
-fn unknown_if(error: Error, may_have_acted: bool, request: &Request) -> Error {
-    if !may_have_acted || !request.is_write() || error.outcome_unknown() {
-        return error;
-    }
-    let message = format!(
-        "{}; the {} may have taken effect: check before repeating it",
-        error.message(),
-        request.method
-    );
-    error.with_message(message).with_outcome_unknown()
 }
