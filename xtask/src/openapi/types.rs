@@ -8,17 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use serde_json::Value;
-use spec_check::Purpose;
+use spec_check::{Purpose, to_json_schema};
 use typify::{TypeSpace, TypeSpaceSettings};
 
 use super::document::Document;
 
 const COMPONENTS: &str = "#/components/schemas/";
-
-/// Converts an OpenAPI 3.0 schema to the JSON Schema typify reads.
-pub fn to_json_schema(schema: &Value) -> Value {
-    spec_check::to_json_schema(schema, Purpose::Types)
-}
 
 /// The component names a schema refers to (`#/components/schemas/Name`), directly.
 fn refs(schema: &Value, out: &mut BTreeSet<String>) {
@@ -67,7 +62,7 @@ impl<'a> Types<'a> {
             let mut more = BTreeSet::new();
             refs(schema, &mut more);
             queue.extend(more);
-            let converted = serde_json::from_value(to_json_schema(schema))
+            let converted = serde_json::from_value(to_json_schema(schema, Purpose::Types))
                 .map_err(|e| format!("the schema `{name}` is not valid JSON Schema: {e}"))?;
             defs.insert(name, converted);
         }
@@ -79,8 +74,9 @@ impl<'a> Types<'a> {
 
     /// The Rust type of a schema (named `name` when it needs a type of its own).
     pub fn type_of(&mut self, schema: &Value, name: &str) -> Result<String, String> {
-        let converted: schemars08::schema::Schema = serde_json::from_value(to_json_schema(schema))
-            .map_err(|e| format!("{name}: not valid JSON Schema: {e}"))?;
+        let converted: schemars08::schema::Schema =
+            serde_json::from_value(to_json_schema(schema, Purpose::Types))
+                .map_err(|e| format!("{name}: not valid JSON Schema: {e}"))?;
         let id = self
             .space
             .add_type_with_name(&converted, Some(name.to_owned()))
