@@ -83,7 +83,7 @@ impl Loop {
                 && let Some(run) = page
                     .runs
                     .into_iter()
-                    .find(|r| r.state == connector_runtime::FINISHED)
+                    .find(|r| r.state == connector_runtime::RunState::Finished)
             {
                 return Some(run);
             }

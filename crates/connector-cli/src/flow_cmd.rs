@@ -240,13 +240,13 @@ async fn run_file(
     }
     let run = run_once(&flow, &event, &cards, dry_run).await;
     shared.flush().await;
-    let mut shown = serde_json::to_value(&run).unwrap_or(Value::Null);
+    let mut shown = serde_json::to_value(&run.run).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut shown {
         map.insert("dryRun".into(), Value::Bool(true));
         attach_requests(map, cards.recorded());
     }
     let printed = Shown::json(shown).print(false);
-    match (&run.outcome, &run.failure) {
+    match (&run.run.outcome, &run.failure) {
         (Some(_), None) => printed,
         (_, Some(error)) => ExitCode::from(connector_cli::exit_code(error.kind())),
         (None, None) => ExitCode::from(1),

@@ -23,7 +23,6 @@ use crate::flows::model::Trigger;
 use crate::listener::body::{BodyError, read_limited};
 use crate::secret::secret_matches;
 use crate::service::Service;
-use crate::store::{DEAD_LETTERED, FINISHED};
 use crate::time::now_ms;
 
 /// The trigger label in `connector_deliveries_total`.
@@ -213,7 +212,7 @@ pub(crate) async fn invoke(
     let deadline = Instant::now() + Duration::from_secs(wait);
     while Instant::now() < deadline {
         if let Ok(Some(run)) = store.run(&run_id).await
-            && (run.state == FINISHED || run.state == DEAD_LETTERED)
+            && run.state.has_ended()
         {
             return answer(
                 StatusCode::OK,

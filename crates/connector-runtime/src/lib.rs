@@ -47,6 +47,7 @@ pub mod intake;
 mod listener;
 mod metrics;
 mod render;
+mod run;
 pub mod schedule;
 mod secret;
 mod serve;
@@ -64,13 +65,14 @@ pub use metrics::{Exposition, Metrics, to_classic_text};
 pub use render::{printable, runs_as_text};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
+pub use run::{Run, RunState, STATES};
 pub use store::{
-    Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING,
-    RUNNING, Rerun, Resume, Run, STATES, Store, StoreError, TempDb, redact_url,
+    Accepted, DEFAULT_STORE, HistoryQuery, Page, Rerun, Resume, Store, StoreError, TempDb,
+    redact_url,
 };
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
-pub use worker::is_transient;
+pub use worker::{MAX_DEATHS, is_transient};
 
 /// Why the runtime cannot start.
 #[derive(Debug, thiserror::Error)]

@@ -134,10 +134,15 @@ impl Metrics {
             .inc();
     }
 
-    /// A try of a run ended with this outcome.
-    pub fn run(&self, flow: &str, outcome: &str, seconds: f64) {
+    /// A run ended, or a try of it ended `retrying`: its state and the flow's outcome
+    /// (empty when it has none).
+    pub fn run(&self, flow: &str, state: crate::RunState, outcome: Option<&str>, seconds: f64) {
         self.runs
-            .get_or_create(&labels(&[("flow", flow), ("outcome", outcome)]))
+            .get_or_create(&labels(&[
+                ("flow", flow),
+                ("state", state.as_str()),
+                ("outcome", outcome.unwrap_or("")),
+            ]))
             .inc();
         self.run_duration
             .get_or_create(&labels(&[("flow", flow)]))
@@ -146,12 +151,7 @@ impl Metrics {
 
     /// A step was committed with this status.
     pub fn step(&self, flow: &str, step: &str, status: crate::flows::StepStatus, seconds: f64) {
-        let status = match status {
-            crate::flows::StepStatus::Succeeded => "succeeded",
-            crate::flows::StepStatus::Failed => "failed",
-            crate::flows::StepStatus::Skipped => "skipped",
-            crate::flows::StepStatus::Continued => "continued",
-        };
+        let status = status.as_str();
         self.steps
             .get_or_create(&labels(&[
                 ("flow", flow),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::flows::StepStatus;
-use crate::store::Run;
+use crate::run::Run;
 
 /// `text` with every control character (C0, DEL, C1: what a terminal would act on, such
 /// as ESC starting a colour or a title change) written as a visible `\u{..}` escape, so
@@ -47,17 +47,16 @@ fn compact(value: &Value, limit: usize) -> String {
 pub fn runs_as_text(runs: &[Run]) -> String {
     let mut out = String::new();
     for run in runs {
-        let failed = run.outcome.as_deref() == Some(crate::store::DEAD_LETTERED);
-        let mark = match run.outcome.as_deref() {
-            _ if failed => "✘",
-            Some("retrying") => "↻",
-            Some(_) if run.finished_at.is_some() => "✔",
+        let mark = match run.state {
+            crate::RunState::DeadLettered => "✘",
+            crate::RunState::Retrying => "↻",
+            crate::RunState::Finished => "✔",
             _ => "…",
         };
         out.push_str(&format!(
             "  {mark} {}  {:<15} {} tr{}  {}  event {}  {}\n",
             printable(&run.run_id),
-            printable(run.outcome.as_deref().unwrap_or(&run.state)),
+            printable(run.outcome.as_deref().unwrap_or(run.state.as_str())),
             run.tries,
             if run.tries == 1 { "y" } else { "ies" },
             printable(run.subject.as_deref().unwrap_or("-")),
@@ -81,6 +80,7 @@ pub fn runs_as_text(runs: &[Run]) -> String {
                 StepStatus::Failed => "✘",
                 StepStatus::Skipped => "–",
                 StepStatus::Continued => "↷",
+                StepStatus::Returned => "⏎",
             };
             let name = match step.item {
                 Some(item) => format!("{}[{item}]", step.id),

@@ -7,28 +7,33 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connector_core::{Error, ErrorKind};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::parse_duration;
 use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
 use crate::service::Service;
-use crate::store::{Claimed, Completion, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, Store};
+use crate::run::RunState;
+use crate::store::{Claimed, Completion, Store};
 use crate::time::now_ms;
 
-/// Whether a failure of this kind is worth another try of the whole run.
-pub fn is_transient(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::RateLimited
-            | ErrorKind::Unavailable
-            | ErrorKind::Timeout
-            | ErrorKind::Transport
-            | ErrorKind::Upstream
-    )
+/// Whether a failure is worth another try: `rate_limited`, `unavailable`, `timeout`,
+/// `transport`, and `upstream` with a 5xx status (or none). A 4xx answer is never
+/// transient: the same request would be refused again.
+pub fn is_transient(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Transport => {
+            true
+        }
+        ErrorKind::Upstream => !error.status().is_some_and(|s| (400..500).contains(&s)),
+        _ => false,
+    }
 }
+
+/// Claims of one run in a row that may end with the process dying (its lease expiring with
+/// no step committed since) before the run is dead-lettered instead of tried again.
+pub const MAX_DEATHS: u32 = 2;
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -194,6 +199,10 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         config.lease,
         done.clone(),
     ));
+    if run.deaths >= MAX_DEATHS {
+        crash_looped(&service, &run, done).await;
+        return;
+    }
     let flow = flow_of(&service, &run).await;
     let committed = service.store().steps(&run.run_id).await;
     let journal = StoreJournal {
@@ -219,15 +228,9 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
             )
             .await;
             let backoff = flow
-                .def
-                .retry
-                .as_ref()
-                .map(|r| {
-                    r.backoff
-                        .iter()
-                        .filter_map(|w| parse_duration(w).ok())
-                        .collect()
-                })
+                .program
+                .backoff
+                .clone()
                 .unwrap_or_else(|| config.backoff.clone());
             (ending, backoff)
         }
@@ -251,42 +254,40 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
             .saturating_sub(1),
     )
     .unwrap_or(usize::MAX);
-    let finished = |outcome: String, output: Option<Value>, error: Option<String>| Completion {
-        state: FINISHED,
-        outcome,
+    let finished = |outcome: String, output: Option<Value>| Completion {
+        state: RunState::Finished,
+        outcome: Some(outcome),
         due_ms: now,
         finished_ms: now,
         output: output.map(|o| Store::encode(&connector_core::pipeline::mask_secrets(&o))),
-        error,
+        error: None,
     };
     let failure = match &ending {
         Ending::Failed(error) => Some(error),
         _ => None,
     };
     let completion = match &ending {
-        Ending::Returned { outcome, output } => {
-            finished(outcome.clone(), Some(output.clone()), None)
-        }
-        Ending::Completed => finished(COMPLETED.to_owned(), None, None),
+        Ending::Returned { outcome, output } => finished(outcome.clone(), Some(output.clone())),
+        Ending::Completed => finished(COMPLETED.to_owned(), None),
         Ending::Failed(error) => {
             let error_json = Some(Store::encode(&StepError::from_error(error)));
-            match backoff
-                .get(retry_index)
-                .filter(|_| is_transient(error.kind()))
-            {
+            match backoff.get(retry_index).filter(|_| is_transient(error)) {
                 Some(wait) => Completion {
-                    state: QUEUED,
-                    outcome: RETRYING.to_owned(),
+                    state: RunState::Retrying,
+                    outcome: None,
                     due_ms: now + ms(next_try_wait(*wait, error)),
                     finished_ms: now,
                     output: None,
                     error: error_json,
                 },
-                None => finished(
-                    DEAD_LETTERED.to_owned(),
-                    Some(json!({"outcome": DEAD_LETTERED})),
-                    error_json,
-                ),
+                None => Completion {
+                    state: RunState::DeadLettered,
+                    outcome: None,
+                    due_ms: now,
+                    finished_ms: now,
+                    output: None,
+                    error: error_json,
+                },
             }
         }
     };
@@ -300,7 +301,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         Ok(true) => {
             service
                 .metrics()
-                .run(flow_name, &completion.outcome, seconds);
+                .run(flow_name, completion.state, completion.outcome.as_deref(), seconds);
             let committed =
                 std::mem::take(&mut *journal.committed.lock().unwrap_or_else(|e| e.into_inner()));
             for (step, status, seconds) in committed {
@@ -309,16 +310,16 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
             match failure {
                 None => tracing::info!(
                     run_id = %run.run_id, event_id = %run.event_key, flow = %flow_name,
-                    outcome = %completion.outcome, tries = run.tries, "run finished"
+                    outcome = completion.outcome.as_deref().unwrap_or(""), tries = run.tries, "run finished"
                 ),
                 Some(error) => tracing::warn!(
                     run_id = %run.run_id, event_id = %run.event_key, flow = %flow_name,
-                    outcome = %completion.outcome, tries = run.tries, error_kind = %error.kind(),
+                    state = %completion.state, tries = run.tries, error_kind = %error.kind(),
                     error_code = error.code().unwrap_or(""), request_id = error.request_id().unwrap_or(""),
                     error = %error, "run failed"
                 ),
             }
-            if completion.state == QUEUED {
+            if completion.state == RunState::Retrying {
                 service.wake_later(Duration::from_millis(
                     u64::try_from(completion.due_ms - now).unwrap_or(0),
                 ));
@@ -337,6 +338,47 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         Err(e) => tracing::error!(
             run_id = %run.run_id, event_id = %run.event_key, error = %e,
             "cannot commit a run's outcome; it runs again when its lease expires"
+        ),
+    }
+}
+
+/// Dead-letters a run whose last claims ended with the process dying: whatever kills the
+/// process (a runaway flow, the host) would kill it again, and every other run with it.
+async fn crash_looped(service: &Service, run: &Claimed, done: CancellationToken) {
+    done.cancel();
+    let now = now_ms();
+    let error = Error::invalid_input(format!(
+        "the process running this run died {} times in a row with no step committed since; \
+         it is not tried again: fix the flow or the host, then `connector history resume {}`",
+        run.deaths, run.run_id
+    ))
+    .with_attempts(0);
+    let completion = Completion {
+        state: RunState::DeadLettered,
+        outcome: None,
+        due_ms: now,
+        finished_ms: now,
+        output: None,
+        error: Some(Store::encode(&StepError::from_error(&error))),
+    };
+    match service
+        .store()
+        .complete(&run.run_id, service.owner(), &completion)
+        .await
+    {
+        Ok(true) => {
+            service
+                .metrics()
+                .run(&run.flow, RunState::DeadLettered, None, 0.0);
+            tracing::error!(
+                run_id = %run.run_id, event_id = %run.event_key, flow = %run.flow,
+                deaths = run.deaths, "a run that crashed the process is dead-lettered"
+            );
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(
+            run_id = %run.run_id, error = %e,
+            "cannot dead-letter a run that crashed the process; it is claimed again when its lease expires"
         ),
     }
 }

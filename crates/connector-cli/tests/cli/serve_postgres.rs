@@ -61,7 +61,7 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
         all_runs(&store)
             .await
             .iter()
-            .filter(|r| r.state == "finished")
+            .filter(|r| r.state == connector_runtime::RunState::Finished)
             .count()
             == 1_000
     })

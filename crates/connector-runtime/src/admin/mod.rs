@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /` | the HTML Flow History (`?outcome=&user=&cursor=`) |
 //! | `GET /runs/{runId}` | the HTML page of one run, its cards, and a re-run button when dead-lettered |
+//! | `GET /flows`, `GET /flows/{name}` | the loaded flows, one flow's trigger, steps and recent runs (HTML; JSON on `Accept: application/json`) |
 //! | `GET /history` | `{"runs":[...],"nextCursor":...}` (`?outcome=&user=&limit=&cursor=`) |
 //! | `GET /history/{runId}` | one run |
 //! | `POST /history/{runId}/rerun` | a new run from the same event, linked by `rerunOf` (201 `{"runId"}`; a form post gets 303 to the new run's page) |
@@ -22,6 +23,7 @@
 //! framing (`Content-Security-Policy: frame-ancestors 'none'`, `X-Frame-Options: DENY`).
 
 mod csrf;
+mod flows;
 mod guard;
 mod pages;
 
@@ -56,6 +58,8 @@ pub fn router_on(service: Service, bound: SocketAddr) -> Router {
     let guarded = Router::new()
         .route("/", get(pages::index))
         .route("/runs/{run_id}", get(pages::run))
+        .route("/flows", get(flows::list))
+        .route("/flows/{name}", get(flows::one))
         .route("/history", get(history))
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))
@@ -66,13 +70,26 @@ pub fn router_on(service: Service, bound: SocketAddr) -> Router {
     guarded.merge(probes()).with_state(service)
 }
 
-fn store_failed(e: impl std::fmt::Display) -> Response {
+pub(super) fn store_failed(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "the store failed an admin request");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         axum::Json(json!({"error": "the store does not answer"})),
     )
         .into_response()
+}
+
+/// Runs as the JSON views show them: secrets masked in every part (event, steps, output).
+pub(super) fn runs_json(runs: &[crate::Run]) -> serde_json::Value {
+    serde_json::Value::Array(
+        runs.iter()
+            .map(|run| {
+                connector_core::pipeline::mask_secrets(
+                    &serde_json::to_value(run).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
 }
 
 async fn history(State(service): State<Service>, Query(query): Query<HistoryQuery>) -> Response {

@@ -10,7 +10,8 @@ use super::csrf;
 use super::guard::Guard;
 use crate::flows::{StepRecord, StepStatus};
 use crate::service::Service;
-use crate::store::{DEAD_LETTERED, HistoryQuery, Run};
+use crate::run::{Run, RunState};
+use crate::store::HistoryQuery;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}\
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}\
@@ -19,20 +20,10 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;mar
 .steps{display:flex;flex-direction:column;gap:8px;max-width:900px}\
 .step{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:6px 10px}\
 .step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
-.step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}\
+.step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}.step.returned{border-left-color:#1565c0}\
 .step h3{font-size:14px;margin:0}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
 
-const OUTCOMES: &[&str] = &[
-    "assigned",
-    "alreadyAssigned",
-    "skipped",
-    "retrying",
-    "deadLettered",
-    "queued",
-    "running",
-];
-
-fn page(title: &str, body: Markup) -> Markup {
+pub(super) fn page(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -50,19 +41,19 @@ fn page(title: &str, body: Markup) -> Markup {
     }
 }
 
-fn outcome_of(run: &Run) -> &str {
-    run.outcome.as_deref().unwrap_or(&run.state)
+pub(super) fn outcome_of(run: &Run) -> &str {
+    run.outcome.as_deref().unwrap_or(run.state.as_str())
 }
 
-fn row_class(run: &Run) -> &'static str {
-    match run.outcome.as_deref() {
-        Some(DEAD_LETTERED) => "failed",
-        Some("retrying") => "retrying",
+pub(super) fn row_class(run: &Run) -> &'static str {
+    match run.state {
+        RunState::DeadLettered => "failed",
+        RunState::Retrying => "retrying",
         _ => "",
     }
 }
 
-fn pretty(value: &serde_json::Value) -> String {
+pub(super) fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
@@ -80,10 +71,10 @@ fn button(run_id: &str, what: &str, label: &str, guard: &Guard) -> Markup {
 /// Resume (a dead-lettered run) and re-run (any run that ended).
 fn buttons(run: &Run, guard: &Guard) -> Markup {
     html! {
-        @if run.outcome.as_deref() == Some(DEAD_LETTERED) {
+        @if run.state == RunState::DeadLettered {
             (button(&run.run_id, "resume", "Resume", guard))
         }
-        @if run.finished_at.is_some() && run.next_try_at.is_none() {
+        @if run.state.has_ended() {
             (button(&run.run_id, "rerun", "Re-run", guard))
         }
     }
@@ -123,12 +114,15 @@ pub(super) async fn index(
         }
     };
     let counts = service.store().counts().await.unwrap_or_default();
+    // The filters offered are the outcomes the store's runs ended with, and the states.
+    let outcomes = service.store().outcomes().await.unwrap_or_default();
     let markup = page(
         "Flow History",
         html! {
             nav {
                 a href="/" { "all" }
-                @for o in OUTCOMES { a href={ "/?outcome=" (o) } { (o) } }
+                @for o in &outcomes { a href={ "/?outcome=" (o) } { (o) } }
+                @for s in RunState::ALL { a href={ "/?state=" (s.as_str()) } { (s.as_str()) } }
                 @for flow in service.flows().all() { a href={ "/?flow=" (flow.name()) } { (flow.name()) } }
                 a href="/metrics" { "metrics" }
             }
@@ -173,6 +167,7 @@ fn step_box(step: &StepRecord, title: &str) -> Markup {
         StepStatus::Failed => "failed",
         StepStatus::Skipped => "skipped",
         StepStatus::Continued => "continued",
+        StepStatus::Returned => "returned",
     };
     html! {
         div class={ "step " (status) } {
@@ -197,15 +192,12 @@ fn step_box(step: &StepRecord, title: &str) -> Markup {
 
 /// What a control step is (`return`, `assign`, ...), from the loaded flow of that name.
 fn control_kind(flow: &str, step: &str, service: &Service) -> String {
-    let Some(def) = service.flows().get(flow).map(|f| f.def.clone()) else {
-        return "control".to_owned();
-    };
-    match def.steps.iter().find(|s| s.id == step) {
-        Some(s) if s.return_.is_some() => "return".to_owned(),
-        Some(s) if s.assign.is_some() => "assign".to_owned(),
-        Some(s) if s.fail.is_some() => "fail".to_owned(),
-        _ => "control".to_owned(),
-    }
+    service
+        .flows()
+        .get(flow)
+        .and_then(|f| f.program.steps.iter().find(|s| s.id == step))
+        .map_or("control", |s| crate::flows::kind_name(&s.kind))
+        .to_owned()
 }
 
 pub(super) async fn run(

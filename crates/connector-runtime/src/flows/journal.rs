@@ -18,6 +18,21 @@ pub enum StepStatus {
     Skipped,
     /// It failed, and `on_error` said to go on.
     Continued,
+    /// It failed, and an `on_error` handler ended the run with an outcome.
+    Returned,
+}
+
+impl StepStatus {
+    /// The status's name, as the JSON and the metrics write it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Continued => "continued",
+            StepStatus::Returned => "returned",
+        }
+    }
 }
 
 /// The facts of a card's error, as `error` in expressions and Flow History show them.

@@ -8,7 +8,9 @@
 //! | `validate` | every mistake of a file, at its `file:line:col` |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
 //! | `journal` | the record of each step, and the [`Journal`] it is committed to |
+//! | [`program`] | the typed program validation lowers a file into: one [`StepKind`](program::StepKind) per step |
 //! | `engine` | running the steps of a try against a [`Catalog`] and a [`Journal`] |
+//! | `steps` | one module per step kind: what it does when run (and in a dry run) |
 //! | `once` | one try in this process, reported as Flow History shows a run ([`run_once`]) |
 //!
 //! The engine knows steps, not services: a card is an action id that the [`Catalog`]
@@ -35,7 +37,9 @@ mod expr;
 mod journal;
 pub mod model;
 mod once;
+pub mod program;
 mod source;
+mod steps;
 mod validate;
 
 use serde_json::Value;
@@ -44,7 +48,8 @@ pub use engine::{COMPLETED, Ending, Try, run_try, subject};
 pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
-pub use once::{RunView, run_once};
+pub use once::{OnceRun, run_once};
+pub use steps::{MAX_ITEMS as MAX_FOR_EACH_ITEMS, card_of, kind_name};
 pub use source::{Located, Pos, SyntaxError, parse};
 pub use validate::{Diagnostic, Flow, validate};
 

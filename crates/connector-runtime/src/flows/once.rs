@@ -1,70 +1,33 @@
-//! One try of a flow in this process, as `connector flow run` makes it, reported in the
-//! shape Flow History gives a run.
+//! One try of a flow in this process, as `connector flow run --dry-run` makes it, reported
+//! as Flow History shows a run (the one run view, [`Run`]).
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::engine::{Ending, Try, run_try, subject};
-use super::journal::{StepError, StepRecord};
+use super::journal::StepError;
 use super::validate::Flow;
 use super::{COMPLETED, Catalog, MemoryJournal};
-use crate::store::{DEAD_LETTERED, FINISHED, RETRYING};
+use crate::run::{Run, RunState};
 use crate::time::{now_ms, rfc3339};
 use crate::worker::is_transient;
 
-/// A run as Flow History shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A run made in this process: the run as Flow History shows it, and the error it ended
+/// with (for the command's exit code).
+#[derive(Debug)]
 #[non_exhaustive]
-pub struct RunView {
-    /// The run's id.
-    pub run_id: String,
-    /// The flow's name.
-    pub flow: String,
-    /// What the run is about (the flow's `subject`).
-    pub subject: String,
-    /// `finished`, `retrying` or `deadLettered`.
-    pub state: String,
-    /// The outcome, once the run ended with one.
-    pub outcome: Option<String>,
-    /// Tries so far.
-    pub tries: u32,
-    /// When the try started (RFC 3339).
-    pub started_at: String,
-    /// When it ended.
-    pub finished_at: String,
-    /// How long it took.
-    pub duration_ms: i64,
-    /// The trigger's payload.
-    pub event: Value,
-    /// Every step, in order.
-    pub steps: Vec<StepRecord>,
-    /// The outcome's output.
-    pub output: Option<Value>,
-    /// Why it failed.
-    pub error: Option<StepError>,
-    /// The error itself, for the exit code.
-    #[serde(skip)]
+pub struct OnceRun {
+    /// The run.
+    pub run: Run,
+    /// The error it ended with, if any.
     pub failure: Option<connector_core::Error>,
-}
-
-fn run_id() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    let suffix: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(20)
-        .map(char::from)
-        .collect();
-    format!("run_{suffix}")
 }
 
 /// Runs one try of `flow` for `event` with the cards of `catalog`; a dry run evaluates
 /// nothing that needs an answer.
-pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run: bool) -> RunView {
+pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run: bool) -> OnceRun {
     let journal = MemoryJournal::default();
     let started = now_ms();
-    let id = run_id();
+    let id = format!("run_{}", uuid::Uuid::new_v4().simple());
     let ending = run_try(
         Try {
             flow,
@@ -81,25 +44,34 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
     .await;
     let finished = now_ms();
     let (state, outcome, output, failure) = match ending {
-        Ending::Returned { outcome, output } => (FINISHED, Some(outcome), Some(output), None),
-        Ending::Completed => (FINISHED, Some(COMPLETED.to_owned()), None, None),
-        Ending::Failed(e) if is_transient(e.kind()) => (RETRYING, None, None, Some(e)),
-        Ending::Failed(e) => (DEAD_LETTERED, Some(DEAD_LETTERED.to_owned()), None, Some(e)),
+        Ending::Returned { outcome, output } => {
+            (RunState::Finished, Some(outcome), Some(output), None)
+        }
+        Ending::Completed => (RunState::Finished, Some(COMPLETED.to_owned()), None, None),
+        Ending::Failed(e) if is_transient(&e) => (RunState::Retrying, None, None, Some(e)),
+        Ending::Failed(e) => (RunState::DeadLettered, None, None, Some(e)),
     };
-    RunView {
-        run_id: id,
+    let subject = subject(flow, event);
+    let run = Run {
+        run_id: id.clone(),
         flow: flow.name().to_owned(),
-        subject: subject(flow, event),
-        state: state.to_owned(),
+        event_id: id,
+        subject: (!subject.is_empty()).then_some(subject),
+        state,
         outcome,
         tries: 1,
-        started_at: rfc3339(started),
-        finished_at: rfc3339(finished),
-        duration_ms: finished - started,
+        queued_at: rfc3339(started),
+        started_at: Some(rfc3339(started)),
+        finished_at: Some(rfc3339(finished)),
+        duration_ms: Some(finished - started),
+        next_try_at: None,
+        rerun_of: None,
         event: connector_core::pipeline::mask_secrets(event),
         steps: journal.records(),
         output: output.map(|o| connector_core::pipeline::mask_secrets(&o)),
-        error: failure.as_ref().map(StepError::from_error),
-        failure,
-    }
+        error: failure
+            .as_ref()
+            .map(|e| serde_json::to_value(StepError::from_error(e)).unwrap_or(Value::Null)),
+    };
+    OnceRun { run, failure }
 }

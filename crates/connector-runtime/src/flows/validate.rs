@@ -9,7 +9,7 @@
 //!   `steps.<id>` of an earlier step, `error` inside `on_error`, the loop's item;
 //! - the literal parts of a card's input match the card's input schema.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::Catalog;
 use super::expr::{Expressions, Kind, kind};
 use super::model::{FlowFile, flow_schema};
+use super::program::{Program, lower};
 use super::source::{Located, Pos, parse, pointer_part};
 
 /// One mistake in a flow file.
@@ -39,8 +40,10 @@ impl std::fmt::Display for Diagnostic {
 /// A flow that passed validation.
 #[derive(Clone, Debug)]
 pub struct Flow {
-    /// Its definition.
+    /// Its definition, as the file writes it.
     pub def: Arc<FlowFile>,
+    /// The typed program the engine, the dry run and the pages run and draw.
+    pub program: Arc<Program>,
     /// The file it came from.
     pub file: String,
     /// Its text, as stored with each run (a run keeps the definition it started with).
@@ -170,11 +173,30 @@ impl Checker<'_> {
             return;
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
+        // The ids of the steps before this one: grown as the loop goes, so that validation
+        // stays linear in the number of steps.
+        let mut earlier: HashSet<&str> = HashSet::new();
         for (index, step) in steps.iter().enumerate() {
-            let at = format!("/steps/{index}");
             let Some(step) = step.as_object() else {
                 continue;
             };
+            self.step(index, step, &seen, &earlier);
+            if let Some(id) = step.get("id").and_then(Value::as_str) {
+                seen.entry(id.to_owned()).or_insert(index);
+                earlier.insert(id);
+            }
+        }
+    }
+
+    fn step(
+        &mut self,
+        index: usize,
+        step: &serde_json::Map<String, Value>,
+        seen: &HashMap<String, usize>,
+        earlier: &HashSet<&str>,
+    ) {
+        let at = format!("/steps/{index}");
+        {
             let id = step.get("id").and_then(Value::as_str).unwrap_or("");
             if !id.is_empty() {
                 if !is_name(id, '_') {
@@ -188,14 +210,8 @@ impl Checker<'_> {
                         &format!("{at}/id"),
                         format!("step id {id:?} is already used by step {}", first + 1),
                     );
-                } else {
-                    seen.insert(id.to_owned(), index);
                 }
             }
-            let earlier: BTreeSet<&str> = steps[..index]
-                .iter()
-                .filter_map(|s| s.get("id").and_then(Value::as_str))
-                .collect();
             let kinds: Vec<&str> = ["card", "assign", "return", "fail"]
                 .into_iter()
                 .filter(|k| step.contains_key(*k))
@@ -212,7 +228,7 @@ impl Checker<'_> {
                 );
             }
             let base = Scope {
-                earlier: &earlier,
+                earlier,
                 item: None,
                 error: false,
             };
@@ -229,7 +245,7 @@ impl Checker<'_> {
                 self.expression(&format!("{at}/for_each"), list, true, &base);
             }
             let in_loop = Scope {
-                earlier: &earlier,
+                earlier,
                 item: item.as_deref(),
                 error: false,
             };
@@ -266,7 +282,7 @@ impl Checker<'_> {
             }
             if let Some(Value::Array(handlers)) = step.get("on_error") {
                 let on_error = Scope {
-                    earlier: &earlier,
+                    earlier,
                     item: item.as_deref(),
                     error: true,
                 };
@@ -359,7 +375,7 @@ fn templated_pointers(value: &Value, pointer: &str) -> Vec<String> {
 
 /// The names an expression may read where it stands.
 struct Scope<'a> {
-    earlier: &'a BTreeSet<&'a str>,
+    earlier: &'a HashSet<&'a str>,
     item: Option<&'a str>,
     error: bool,
 }
@@ -426,8 +442,9 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     {
         checker.at_value("/name", format!("flow name {name:?} must be [a-z0-9-]+"));
     }
+    let no_steps = HashSet::new();
     let events_only = Scope {
-        earlier: &BTreeSet::new(),
+        earlier: &no_steps,
         item: None,
         error: false,
     };
@@ -455,14 +472,26 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     let mut errors = checker.errors;
     if errors.is_empty() {
         match serde_json::from_value::<FlowFile>(doc.value.clone()) {
-            Ok(def) => {
-                return Ok(Flow {
-                    def: Arc::new(def),
-                    file: file.to_owned(),
-                    source: text.to_owned(),
-                    hash: hash_of(text),
-                });
-            }
+            Ok(def) => match lower(&def) {
+                Ok(program) => {
+                    return Ok(Flow {
+                        def: Arc::new(def),
+                        program: Arc::new(program),
+                        file: file.to_owned(),
+                        source: text.to_owned(),
+                        hash: hash_of(text),
+                    });
+                }
+                Err(mistakes) => {
+                    for (pointer, message) in mistakes {
+                        errors.push(Diagnostic {
+                            file: file.to_owned(),
+                            pos: doc.value_pos(&pointer),
+                            message,
+                        });
+                    }
+                }
+            },
             Err(e) => errors.push(Diagnostic {
                 file: file.to_owned(),
                 pos: Pos::default(),

@@ -1,7 +1,9 @@
 //! The store's side of durable steps: the steps journal, the flow definitions runs keep,
 //! and when a scheduled flow was first loaded.
 
-use super::{Pool, RUNNING, Store, StoreError, on_pool};
+use super::{Pool, Store, StoreError, on_pool};
+
+const RUNNING: &str = crate::RunState::Running.as_str();
 use crate::flows::StepRecord;
 
 impl Store {

@@ -17,9 +17,7 @@ use sqlx::sqlite::{
 };
 
 pub(crate) use model::Claimed;
-pub use model::{
-    DEAD_LETTERED, FINISHED, HistoryQuery, Page, QUEUED, RETRYING, RUNNING, Run, STATES,
-};
+pub use model::{HistoryQuery, Page};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Accepted, Rerun, Resume};

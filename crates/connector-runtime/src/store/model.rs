@@ -4,65 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::flows::StepRecord;
+use crate::run::{Run, RunState};
 use crate::time::rfc3339;
-
-/// A run's state in the queue.
-pub const QUEUED: &str = "queued";
-/// Claimed by a worker.
-pub const RUNNING: &str = "running";
-/// Done: its outcome is final (until a re-run of a dead-lettered run).
-pub const FINISHED: &str = "finished";
-
-/// The outcome of a run that will be tried again.
-pub const RETRYING: &str = "retrying";
-/// The outcome of a run that failed for good.
-pub const DEAD_LETTERED: &str = "deadLettered";
-
-/// The states `?state=` and `connector history --state` take.
-pub const STATES: &[&str] = &[QUEUED, RUNNING, RETRYING, FINISHED, DEAD_LETTERED];
-
-/// One run as Flow History shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Run {
-    /// The run's id.
-    pub run_id: String,
-    /// The flow's name.
-    pub flow: String,
-    /// The trigger's de-duplication key (an Okta event's `uuid`).
-    pub event_id: String,
-    /// What the run is about: the flow's `subject` rendered for the event.
-    pub subject: Option<String>,
-    /// `queued`, `running`, `retrying`, `finished` or `deadLettered`.
-    pub state: String,
-    /// The flow's outcome (`assigned`, `alreadyAssigned`, `skipped`, ...), `retrying`
-    /// while a try is due again, `deadLettered` once it failed for good; none before the
-    /// first try ends.
-    pub outcome: Option<String>,
-    /// Tries so far.
-    pub tries: u32,
-    /// When the event was accepted (RFC 3339).
-    pub queued_at: String,
-    /// When the last try started.
-    pub started_at: Option<String>,
-    /// When the run finished (or its last try ended).
-    pub finished_at: Option<String>,
-    /// From the last try's start to its end.
-    pub duration_ms: Option<i64>,
-    /// When the next try is due, for a queued run.
-    pub next_try_at: Option<String>,
-    /// The run this one re-runs.
-    pub rerun_of: Option<String>,
-    /// The trigger's payload.
-    pub event: Value,
-    /// Every try's steps, in the order they were committed.
-    pub steps: Vec<StepRecord>,
-    /// The outcome's details.
-    pub output: Option<Value>,
-    /// The last failure (`kind`, `message`, `status`, `code`, `requestId`).
-    pub error: Option<Value>,
-}
 
 /// A page of Flow History, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,7 +23,7 @@ pub struct Page {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HistoryQuery {
-    /// Only runs with this outcome (or this state: `queued`, `running`).
+    /// Only runs with this outcome (one of the flows' own).
     pub outcome: Option<String>,
     /// Only runs in this state: `queued`, `running`, `retrying`, `finished`, `deadLettered`.
     pub state: Option<String>,
@@ -136,6 +79,9 @@ pub(crate) struct Claimed {
     pub tries: u32,
     pub schedule_from: u32,
     pub definition_hash: Option<String>,
+    /// Claims of this run in a row that ended with the process dying, this one included
+    /// when it took over an expired lease with no step committed since the last claim.
+    pub deaths: u32,
 }
 
 /// The row as stored.
@@ -161,13 +107,11 @@ pub(crate) struct RunRow {
 impl RunRow {
     pub(crate) fn into_run(self, steps: Vec<StepRecord>) -> Run {
         let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
-        let state = match (self.state.as_str(), self.outcome.as_deref()) {
-            (QUEUED, Some(RETRYING)) => RETRYING.to_owned(),
-            (FINISHED, Some(DEAD_LETTERED)) => DEAD_LETTERED.to_owned(),
-            (other, _) => other.to_owned(),
-        };
+        // A state the store does not know can only come from a newer version's row: show
+        // it as queued rather than fail the whole page.
+        let state = RunState::parse(&self.state).unwrap_or(RunState::Queued);
         Run {
-            next_try_at: (self.state == QUEUED).then(|| rfc3339(self.due_ms)),
+            next_try_at: state.is_due_kind().then(|| rfc3339(self.due_ms)),
             duration_ms: self
                 .started_ms
                 .zip(self.finished_ms)
@@ -201,6 +145,7 @@ pub(crate) struct ClaimRow {
     pub tries: i64,
     pub schedule_from: i64,
     pub definition_hash: Option<String>,
+    pub deaths: i64,
 }
 
 impl ClaimRow {
@@ -213,6 +158,7 @@ impl ClaimRow {
             tries: u32::try_from(self.tries).unwrap_or(0),
             schedule_from: u32::try_from(self.schedule_from).unwrap_or(0),
             definition_hash: self.definition_hash,
+            deaths: u32::try_from(self.deaths).unwrap_or(0),
         }
     }
 }

@@ -3,10 +3,18 @@
 
 use serde_json::Value;
 
-use super::model::{ClaimRow, DEAD_LETTERED, FINISHED, QUEUED, RETRYING, RUNNING, RunRow};
-use super::{Claimed, HistoryQuery, Page, Pool, Run, Store, StoreError, on_pool};
+use super::model::{ClaimRow, RunRow};
+use super::{Claimed, HistoryQuery, Page, Pool, Store, StoreError, on_pool};
+use crate::run::Run;
 use crate::event::Event;
 use crate::flow::Flows;
+use crate::run::RunState;
+
+const QUEUED: &str = RunState::Queued.as_str();
+const RUNNING: &str = RunState::Running.as_str();
+const RETRYING: &str = RunState::Retrying.as_str();
+const FINISHED: &str = RunState::Finished.as_str();
+const DEAD_LETTERED: &str = RunState::DeadLettered.as_str();
 
 /// What an intake stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,9 +32,10 @@ pub struct Accepted {
 /// How a try ended, as the worker commits it.
 #[derive(Clone, Debug)]
 pub(crate) struct Completion {
-    /// `finished` or `queued` (a retry).
-    pub state: &'static str,
-    pub outcome: String,
+    /// `finished`, `retrying` or `deadLettered`.
+    pub state: RunState,
+    /// The flow's outcome; none unless `finished`.
+    pub outcome: Option<String>,
     pub due_ms: i64,
     pub finished_ms: i64,
     pub output: Option<String>,
@@ -57,6 +66,9 @@ pub enum Rerun {
     /// No such run.
     NotFound,
 }
+
+/// The steps a run has committed so far (its journal's length), inside an UPDATE of `runs`.
+const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs.run_id";
 
 const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
      created_ms, started_ms, finished_ms, rerun_of, output, error";
@@ -224,11 +236,13 @@ impl Store {
         };
         let sql = format!(
             "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
-             tries = tries + 1, started_ms = $3 \
+             tries = tries + 1, started_ms = $3, \
+             deaths = CASE WHEN state = '{RUNNING}' AND ({STEPS_SO_FAR}) <= claim_steps THEN deaths + 1 ELSE 0 END, \
+             claim_steps = ({STEPS_SO_FAR}) \
              WHERE run_id IN (SELECT run_id FROM runs \
-               WHERE (state = '{QUEUED}' AND due_ms <= $3) OR (state = '{RUNNING}' AND lease_until_ms < $3) \
+               WHERE (state IN ('{QUEUED}', '{RETRYING}') AND due_ms <= $3) OR (state = '{RUNNING}' AND lease_until_ms < $3) \
                ORDER BY due_ms LIMIT 1 {lock}) \
-             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash"
+             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).fetch_optional(pool).await?
@@ -246,9 +260,9 @@ impl Store {
     ) -> Result<Option<Claimed>, StoreError> {
         let sql = format!(
             "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
-             tries = tries + 1, started_ms = $3 \
+             tries = tries + 1, started_ms = $3, deaths = 0, claim_steps = ({STEPS_SO_FAR}) \
              WHERE run_id = $4 AND state = '{QUEUED}' \
-             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash"
+             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).bind(run_id).fetch_optional(pool).await?
@@ -291,12 +305,12 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, \
-             output = $5, error = $6, lease_owner = NULL, lease_until_ms = NULL \
+             output = $5, error = $6, lease_owner = NULL, lease_until_ms = NULL, deaths = 0 \
              WHERE run_id = $7 AND lease_owner = $8 AND state = '{RUNNING}'"
         );
         let done = on_pool!(self, pool => {
             sqlx::query(&sql)
-                .bind(c.state).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms)
+                .bind(c.state.as_str()).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms)
                 .bind(&c.output).bind(&c.error).bind(run_id).bind(owner)
                 .execute(pool).await?.rows_affected()
         });
@@ -319,8 +333,8 @@ impl Store {
     /// from its failed step (a new try of the same run).
     pub async fn resume(&self, run_id: &str, now_ms: i64) -> Result<Resume, StoreError> {
         let sql = format!(
-            "UPDATE runs SET state = '{QUEUED}', due_ms = $1, schedule_from = tries, finished_ms = NULL \
-             WHERE run_id = $2 AND outcome = '{DEAD_LETTERED}' AND state = '{FINISHED}'"
+            "UPDATE runs SET state = '{QUEUED}', due_ms = $1, schedule_from = tries, finished_ms = NULL, deaths = 0 \
+             WHERE run_id = $2 AND state = '{DEAD_LETTERED}'"
         );
         let done = on_pool!(self, pool => sqlx::query(&sql).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected());
         if done == 1 {
@@ -410,30 +424,12 @@ impl Store {
             format!("${}", binds.len())
         };
         if let Some(outcome) = query.outcome.as_deref().filter(|o| !o.is_empty()) {
-            let column = if outcome == QUEUED || outcome == RUNNING {
-                "state"
-            } else {
-                "outcome"
-            };
             let p = arg(&mut binds, Bind::Text(outcome.to_owned()));
-            clauses.push(format!("{column} = {p}"));
+            clauses.push(format!("outcome = {p}"));
         }
         if let Some(state) = query.state.as_deref().filter(|s| !s.is_empty()) {
-            // The queue's states are finer than its column: a retrying run is queued with
-            // the outcome `retrying`, a dead-lettered one finished with `deadLettered`.
-            let clause = match state {
-                RETRYING => format!("(state = '{QUEUED}' AND outcome = '{RETRYING}')"),
-                QUEUED => format!("(state = '{QUEUED}' AND COALESCE(outcome, '') <> '{RETRYING}')"),
-                DEAD_LETTERED => format!("(state = '{FINISHED}' AND outcome = '{DEAD_LETTERED}')"),
-                FINISHED => {
-                    format!("(state = '{FINISHED}' AND COALESCE(outcome, '') <> '{DEAD_LETTERED}')")
-                }
-                other => {
-                    let p = arg(&mut binds, Bind::Text(other.to_owned()));
-                    format!("state = {p}")
-                }
-            };
-            clauses.push(clause);
+            let p = arg(&mut binds, Bind::Text(state.to_owned()));
+            clauses.push(format!("state = {p}"));
         }
         if let Some(flow) = query.flow.as_deref().filter(|f| !f.is_empty()) {
             let p = arg(&mut binds, Bind::Text(flow.to_owned()));
@@ -502,10 +498,19 @@ impl Store {
 
     /// Runs waiting (queued) and the time the oldest of them was accepted.
     pub async fn queue(&self) -> Result<(i64, Option<i64>), StoreError> {
-        let sql = format!("SELECT COUNT(*), MIN(created_ms) FROM runs WHERE state = '{QUEUED}'");
+        let sql = format!(
+            "SELECT COUNT(*), MIN(created_ms) FROM runs WHERE state IN ('{QUEUED}', '{RETRYING}')"
+        );
         let (depth, oldest): (i64, Option<i64>) =
             on_pool!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
         Ok((depth, oldest))
+    }
+
+    /// The outcomes the store's runs ended with, sorted: the flows' own, for filters.
+    pub async fn outcomes(&self) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT DISTINCT outcome FROM runs WHERE outcome IS NOT NULL ORDER BY outcome";
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(o,)| o).collect())
     }
 
     /// Counts of runs by state and outcome (`queued`, `running`, then finished outcomes).
@@ -520,7 +525,7 @@ impl Store {
     /// Deletes finished runs and events older than `before_ms`; returns the runs deleted.
     pub async fn prune(&self, before_ms: i64) -> Result<u64, StoreError> {
         let runs = format!(
-            "DELETE FROM runs WHERE state = '{FINISHED}' AND COALESCE(finished_ms, created_ms) < $1"
+            "DELETE FROM runs WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}') AND COALESCE(finished_ms, created_ms) < $1"
         );
         let events = "DELETE FROM events WHERE received_ms < $1 \
                       AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_key = events.event_key)";

@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 /// (`times`: only the first N calls, then echoes; kind `ok`: echoes); every call is
 /// counted by its input.
 #[derive(Default)]
-struct Cards {
-    calls: Mutex<Vec<(String, Value)>>,
+pub(crate) struct Cards {
+    pub(crate) calls: Mutex<Vec<(String, Value)>>,
 }
 
 impl Cards {
-    fn calls(&self, card: &str) -> Vec<Value> {
+    pub(crate) fn calls(&self, card: &str) -> Vec<Value> {
         self.calls
             .lock()
             .unwrap()
@@ -84,7 +84,7 @@ impl Catalog for Cards {
     }
 }
 
-fn flow(text: &str, cards: &Cards) -> connector_runtime::flows::Flow {
+pub(crate) fn flow(text: &str, cards: &Cards) -> connector_runtime::flows::Flow {
     validate("test.yaml", text, cards).unwrap_or_else(|errors| {
         panic!(
             "{}",
@@ -97,7 +97,7 @@ fn flow(text: &str, cards: &Cards) -> connector_runtime::flows::Flow {
     })
 }
 
-async fn run(
+pub(crate) async fn run(
     text: &str,
     cards: &Cards,
     event: Value,
@@ -123,7 +123,7 @@ async fn run(
     (ending, journal.records())
 }
 
-fn returned(ending: &Ending) -> (String, Value) {
+pub(crate) fn returned(ending: &Ending) -> (String, Value) {
     match ending {
         Ending::Returned { outcome, output } => (outcome.clone(), output.clone()),
         other => panic!("expected a return, got {other:?}"),

@@ -1,0 +1,161 @@
+//! The loaded flows: `GET /flows` and `GET /flows/{name}`, as HTML, or as JSON when the
+//! `Accept` header asks for `application/json`. A flow's page draws its trigger, its steps
+//! as cards (kind, card, guard, retries and `on_error`) and its recent runs.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+use super::pages::{outcome_of, page, pretty, row_class};
+use crate::flows::Flow;
+use crate::flows::program::{ErrorPlan, Step, StepKind};
+use crate::service::Service;
+use crate::store::HistoryQuery;
+
+/// How many of a flow's runs its page lists.
+const RECENT_RUNS: u32 = 20;
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
+/// A flow as `/flows` lists it: the trigger as the file writes it.
+fn summary(flow: &Flow) -> Value {
+    json!({
+        "name": flow.name(),
+        "description": flow.def.description,
+        "trigger": flow.def.trigger,
+        "enabled": true,
+    })
+}
+
+fn trigger_text(flow: &Flow) -> String {
+    serde_json::to_string(&flow.def.trigger).unwrap_or_default()
+}
+
+pub(super) async fn list(State(service): State<Service>, headers: HeaderMap) -> Response {
+    let flows = service.flows().all();
+    if wants_json(&headers) {
+        let flows: Vec<Value> = flows.iter().map(summary).collect();
+        return axum::Json(json!({ "flows": flows })).into_response();
+    }
+    let markup = page(
+        "Flows",
+        html! {
+            nav { a href="/" { "Flow History" } }
+            table id="flows" {
+                thead { tr { th { "flow" } th { "trigger" } th { "steps" } th { "description" } } }
+                tbody {
+                    @for flow in flows {
+                        tr data-flow=(flow.name()) {
+                            td { a href={ "/flows/" (flow.name()) } { (flow.name()) } }
+                            td { code { (trigger_text(flow)) } }
+                            td { (flow.program.steps.len()) }
+                            td { (flow.def.description.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Html(markup.into_string()).into_response()
+}
+
+pub(super) async fn one(
+    State(service): State<Service>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let json = wants_json(&headers);
+    let Some(flow) = service.flows().get(&name).cloned() else {
+        return if json {
+            (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such flow"}))).into_response()
+        } else {
+            let body = html! { p { a href="/flows" { "Flows" } } };
+            (StatusCode::NOT_FOUND, Html(page("No such flow", body).into_string())).into_response()
+        };
+    };
+    let mut query = HistoryQuery::newest(RECENT_RUNS);
+    query.flow = Some(name.clone());
+    let runs = match service.store().history(&query).await {
+        Ok(page) => page.runs,
+        Err(e) => return super::store_failed(e),
+    };
+    if json {
+        let mut shown = summary(&flow);
+        shown["steps"] = serde_json::to_value(&flow.def.steps).unwrap_or(Value::Null);
+        shown["recentRuns"] = super::runs_json(&runs);
+        return axum::Json(shown).into_response();
+    }
+    let catalog = service.flows().catalog().clone();
+    let markup = page(
+        &format!("Flow {}", flow.name()),
+        html! {
+            p { a href="/flows" { "← Flows" } " " a href={ "/?flow=" (flow.name()) } { "its runs in Flow History" } }
+            @if let Some(description) = &flow.def.description { p { (description) } }
+            dl {
+                dt { "trigger" } dd { code { (trigger_text(&flow)) } }
+                dt { "file" } dd { (flow.file) }
+            }
+            h2 { "Steps" }
+            div class="steps" {
+                @for step in &flow.program.steps { (step_card(step, &|c| catalog.title(c))) }
+            }
+            h2 { "Recent runs" }
+            table id="runs" {
+                thead { tr { th { "run" } th { "outcome" } th { "subject" } th { "tries" } th { "finished" } } }
+                tbody {
+                    @for run in &runs {
+                        tr class=(row_class(run)) data-run-id=(run.run_id) {
+                            td { a href={ "/runs/" (run.run_id) } { (run.run_id) } }
+                            td class="outcome" { (outcome_of(run)) }
+                            td { (run.subject.as_deref().unwrap_or("")) }
+                            td { (run.tries) }
+                            td { (run.finished_at.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Html(markup.into_string()).into_response()
+}
+
+/// One step drawn as a card: its kind's word, the card it runs, its guard, and what its
+/// errors mean. The `match` has no wildcard: a new step kind must say how it is drawn.
+fn step_card(step: &Step, title: &dyn Fn(&str) -> String) -> Markup {
+    let kind = crate::flows::kind_name(&step.kind);
+    let detail: Option<Value> = match &step.kind {
+        StepKind::Card(card) => Some(card.input.clone()),
+        StepKind::ForEach(each) => Some(json!({ "for_each": each.list, "as": each.item, "concurrency": each.concurrency, "input": each.card.input })),
+        StepKind::Assign(assign) => Some(json!(assign.values)),
+        StepKind::Return(ret) => Some(json!({ "outcome": ret.outcome, "output": ret.output })),
+        StepKind::Fail(fail) => Some(json!({ "message": fail.message })),
+    };
+    let card = crate::flows::card_of(&step.kind);
+    let on_error = match &step.kind {
+        StepKind::Card(c) => Some(&c.on_error),
+        StepKind::ForEach(e) => Some(&e.card.on_error),
+        StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) => None,
+    };
+    html! {
+        div class={ "step " (kind) } data-step=(step.id) {
+            h3 { (step.id) " · " (card.map(title).unwrap_or_else(|| kind.to_owned())) }
+            div class="meta" {
+                (kind)
+                @if let Some(cond) = &step.condition { " · if " code { (cond) } }
+                @match on_error {
+                    Some(ErrorPlan::Continue) => { " · on error: continue" }
+                    Some(ErrorPlan::Handlers(h)) => { " · on error: " (h.len()) " handler" @if h.len() != 1 { "s" } }
+                    _ => {}
+                }
+            }
+            @if let Some(detail) = &detail { details { summary { "details" } pre { (pretty(detail)) } } }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The typed program a flow file lowers into: one [`StepKind`] per step, durations parsed,
+//! defaults applied. Validation builds it once; the engine, the dry run and the pages
+//! `match` on it and never look at the file's shape again.
+//!
+//! Adding a step kind is one module under `steps/` and one arm of [`StepKind`]; these
+//! `match`es have no wildcard, so the compiler names every place that must handle it:
+//! - `steps::run` (the engine and the dry run: a dry run is the engine in a mode),
+//! - `steps::kind_name` (the run and flow pages, `connector flow list`),
+//! - [`lower`] (validation, from the file's model).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::model::{self, FlowFile, OnError, Then};
+use crate::config::parse_duration;
+
+/// A flow's steps, typed.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Program {
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The flow's own retry schedule of whole runs (`retry.backoff`), when it has one.
+    pub backoff: Option<Vec<Duration>>,
+}
+
+/// One step: its id, its guard and what it does.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Step {
+    /// `[a-z0-9_]+`, unique in the flow.
+    pub id: String,
+    /// The step runs only when this expression is true (else it is `skipped`).
+    pub condition: Option<String>,
+    /// What it does.
+    pub kind: StepKind,
+}
+
+/// What a step does.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum StepKind {
+    /// Runs a card.
+    Card(CardStep),
+    /// Runs a card once per item of a list.
+    ForEach(ForEachStep),
+    /// Names values: its output is that object.
+    Assign(AssignStep),
+    /// Ends the run with an outcome.
+    Return(ReturnStep),
+    /// Ends the run as failed (permanent).
+    Fail(FailStep),
+}
+
+/// A card and what its errors mean.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CardStep {
+    /// `<connector>.<action>`.
+    pub card: String,
+    /// The input; strings are templates.
+    pub input: Value,
+    /// A named connection from the connections file.
+    pub connection: Option<String>,
+    /// Tries of transient errors in all (at least 1).
+    pub attempts: u32,
+    /// Waits between tries; the last repeats.
+    pub waits: Vec<Duration>,
+    /// What an error means.
+    pub on_error: ErrorPlan,
+}
+
+/// What a card's error means.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ErrorPlan {
+    /// No `on_error`: the error fails the run by its kind.
+    Fail,
+    /// `on_error: continue`.
+    Continue,
+    /// Handlers, first match wins; no match fails the run.
+    Handlers(Vec<Handler>),
+}
+
+/// One `on_error` handler.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Handler {
+    /// An expression over `error`; none matches every error.
+    pub condition: Option<String>,
+    /// What a match does.
+    pub action: HandlerAction,
+}
+
+/// What a matching handler does.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum HandlerAction {
+    /// The step is `continued` and the run goes on.
+    Continue,
+    /// The run fails by the error's kind.
+    Fail,
+    /// The run ends with this outcome (the step is `returned`).
+    Return(ReturnStep),
+}
+
+/// A card run once per item.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ForEachStep {
+    /// An expression giving the list.
+    pub list: String,
+    /// The item's name in the card's expressions.
+    pub item: String,
+    /// Items run at once.
+    pub concurrency: usize,
+    /// The card run per item.
+    pub card: CardStep,
+}
+
+/// `assign: {name: expr}`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AssignStep {
+    /// Names and bare expressions.
+    pub values: BTreeMap<String, String>,
+}
+
+/// `return: {outcome, output}`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ReturnStep {
+    /// The run's outcome.
+    pub outcome: String,
+    /// The run's output; strings are templates.
+    pub output: Option<Value>,
+}
+
+/// `fail: {message}`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FailStep {
+    /// Why; a template.
+    pub message: String,
+}
+
+/// A mistake found while lowering: a JSON pointer into the file and what is wrong.
+pub(crate) type LowerError = (String, String);
+
+/// Lowers a file that passed the shape checks; every mistake is returned, each at its
+/// JSON pointer.
+pub(crate) fn lower(def: &FlowFile) -> Result<Program, Vec<LowerError>> {
+    let mut errors = Vec::new();
+    let backoff = def
+        .retry
+        .as_ref()
+        .map(|r| durations(&r.backoff, "/retry/backoff", &mut errors));
+    let steps = def
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, step)| lower_step(step, &format!("/steps/{i}"), &mut errors))
+        .collect();
+    if errors.is_empty() {
+        Ok(Program { steps, backoff })
+    } else {
+        Err(errors)
+    }
+}
+
+fn durations(texts: &[String], at: &str, errors: &mut Vec<LowerError>) -> Vec<Duration> {
+    texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, text)| match parse_duration(text) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                errors.push((format!("{at}/{i}"), format!("bad duration {text:?}: {why}")));
+                None
+            }
+        })
+        .collect()
+}
+
+fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Option<Step> {
+    let kind = if let Some(card) = &step.card {
+        let card = lower_card(step, card, at, errors);
+        match &step.for_each {
+            Some(list) => StepKind::ForEach(ForEachStep {
+                list: list.clone(),
+                item: step.as_name.clone().unwrap_or_else(|| "item".to_owned()),
+                concurrency: usize::try_from(step.concurrency.unwrap_or(1).max(1)).unwrap_or(1),
+                card,
+            }),
+            None => StepKind::Card(card),
+        }
+    } else if let Some(values) = &step.assign {
+        StepKind::Assign(AssignStep {
+            values: values.clone(),
+        })
+    } else if let Some(ret) = &step.return_ {
+        StepKind::Return(lower_return(ret))
+    } else if let Some(fail) = &step.fail {
+        StepKind::Fail(FailStep {
+            message: fail.message.clone(),
+        })
+    } else {
+        errors.push((
+            at.to_owned(),
+            format!("step {:?} has no kind", step.id),
+        ));
+        return None;
+    };
+    Some(Step {
+        id: step.id.clone(),
+        condition: step.condition.clone(),
+        kind,
+    })
+}
+
+fn lower_return(ret: &model::ReturnSpec) -> ReturnStep {
+    ReturnStep {
+        outcome: ret.outcome.clone(),
+        output: ret.output.clone(),
+    }
+}
+
+fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerError>) -> CardStep {
+    let (attempts, waits) = match &step.retry {
+        Some(retry) => (
+            retry.attempts.max(1),
+            durations(&retry.backoff, &format!("{at}/retry/backoff"), errors),
+        ),
+        None => (1, Vec::new()),
+    };
+    let on_error = match &step.on_error {
+        None => ErrorPlan::Fail,
+        Some(OnError::Continue(_)) => ErrorPlan::Continue,
+        Some(OnError::Handlers(handlers)) => ErrorPlan::Handlers(
+            handlers
+                .iter()
+                .map(|h| Handler {
+                    condition: h.condition.clone(),
+                    action: match (&h.return_, h.then) {
+                        (Some(ret), _) => HandlerAction::Return(lower_return(ret)),
+                        (None, Some(Then::Continue)) => HandlerAction::Continue,
+                        (None, _) => HandlerAction::Fail,
+                    },
+                })
+                .collect(),
+        ),
+    };
+    CardStep {
+        card: card.to_owned(),
+        input: step.input.clone().unwrap_or_else(|| Value::Object(Default::default())),
+        connection: step.connection.clone(),
+        attempts,
+        waits,
+        on_error,
+    }
+}

@@ -1,0 +1,183 @@
+//! A card step: render the input, run the card with its own retries, and let `on_error`
+//! decide what an error means.
+
+use std::time::{Duration, Instant};
+
+use connector_core::{Error, ErrorKind};
+use serde_json::{Value, json};
+
+use super::ret::render_output;
+use crate::flows::engine::{Ending, Runner, expr_error, value_reads_answers};
+use crate::flows::journal::{StepError, StepRecord, StepStatus};
+use crate::flows::program::{CardStep, ErrorPlan, HandlerAction, Step};
+use crate::worker::is_transient;
+
+/// How a card (or one item of a `for_each`) ended, `on_error` applied.
+pub(super) enum CardEnd {
+    Output(Value),
+    /// Handled: the step is `continued` and the run goes on.
+    Continue(StepError),
+    /// Handled: the run ends with this outcome (the step is `returned`).
+    Return(String, Value, StepError),
+    /// Unhandled, or `then: fail`.
+    Fail(Error),
+}
+
+pub(super) async fn run(
+    runner: &mut Runner<'_, '_>,
+    step: &Step,
+    card: &CardStep,
+) -> Result<Option<Ending>, Error> {
+    let (end, mut record) = attempt(runner, step, card, &[], None, false).await;
+    match end {
+        CardEnd::Output(output) => {
+            record.status = StepStatus::Succeeded;
+            record.output = Some(connector_core::pipeline::mask_secrets(&output));
+            runner.commit(record).await?;
+            // A dry run's answers are made up: nothing later may read them.
+            let output = (!runner.attempt.dry_run).then_some(output);
+            runner.remember(&step.id, StepStatus::Succeeded, output, None);
+            Ok(None)
+        }
+        CardEnd::Continue(error) => {
+            record.status = StepStatus::Continued;
+            record.error = Some(error.clone());
+            runner.commit(record).await?;
+            runner.remember(&step.id, StepStatus::Continued, None, Some(&error));
+            Ok(None)
+        }
+        CardEnd::Return(outcome, output, error) => {
+            returned(&mut record, &outcome, &output, error);
+            runner.commit(record).await?;
+            Ok(Some(Ending::Returned { outcome, output }))
+        }
+        CardEnd::Fail(error) => {
+            record.status = StepStatus::Failed;
+            record.error = Some(StepError::from_error(&error));
+            runner.commit(record).await?;
+            Ok(Some(Ending::Failed(error)))
+        }
+    }
+}
+
+/// Marks a record as the step whose `on_error` ended the run with `outcome`: a try that
+/// finds it committed ends the same way, without running further steps.
+pub(super) fn returned(record: &mut StepRecord, outcome: &str, output: &Value, error: StepError) {
+    record.status = StepStatus::Returned;
+    record.output = Some(connector_core::pipeline::mask_secrets(
+        &json!({"outcome": outcome, "output": output}),
+    ));
+    record.error = Some(error);
+}
+
+/// Renders the input, runs the card with its retries, and applies `on_error`.
+pub(super) async fn attempt(
+    runner: &Runner<'_, '_>,
+    step: &Step,
+    card: &CardStep,
+    extra: &[(&str, Value)],
+    item: Option<usize>,
+    item_unknown: bool,
+) -> (CardEnd, StepRecord) {
+    let started = Instant::now();
+    let mut record = runner.record(step, Some(&card.card), StepStatus::Succeeded);
+    record.item = item;
+    let scope = runner.scope(extra);
+    let dry = runner.attempt.dry_run;
+    record.depends_on_answer =
+        dry && (item_unknown || value_reads_answers(runner.exprs, &card.input));
+    let rendered = if record.depends_on_answer {
+        Ok(runner.exprs.render_placeholders(&card.input, &scope))
+    } else {
+        runner.exprs.render(&card.input, &scope).map_err(expr_error)
+    };
+    let outcome = match rendered {
+        Err(error) => Err(error),
+        Ok(input) => {
+            record.input = Some(connector_core::pipeline::mask_secrets(&input));
+            with_retries(runner, card, input, &mut record).await
+        }
+    };
+    record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let end = match outcome {
+        Ok(output) => CardEnd::Output(output),
+        // A dry run stops a card where it needs a real answer: its requests so far are
+        // listed, and the flow goes on to list the next cards.
+        Err(error) if dry && error.is_dry_run_stop() => CardEnd::Output(Value::Null),
+        Err(error) => on_error(runner, card, error, extra),
+    };
+    (end, record)
+}
+
+/// Runs the card, trying transient errors again as the step's `retry` says.
+async fn with_retries(
+    runner: &Runner<'_, '_>,
+    card: &CardStep,
+    input: Value,
+    record: &mut StepRecord,
+) -> Result<Value, Error> {
+    let mut last = None;
+    for n in 0..card.attempts {
+        if n > 0 {
+            let wait = card
+                .waits
+                .get(usize::try_from(n - 1).unwrap_or(0))
+                .or(card.waits.last())
+                .copied()
+                .unwrap_or(Duration::from_secs(1));
+            tokio::time::sleep(wait).await;
+        }
+        let (result, observed) = crate::calls::observe(runner.catalog.run(
+            &card.card,
+            card.connection.as_deref(),
+            input.clone(),
+        ))
+        .await;
+        record.attempts += observed.attempts.max(1);
+        record.limiter_wait_ms += observed.limiter_wait.as_secs_f64() * 1000.0;
+        if let Some(metrics) = runner.attempt.metrics {
+            let (connector, action) = card.card.split_once('.').unwrap_or((&card.card, ""));
+            metrics.observe_calls(connector, action, &observed);
+        }
+        match result {
+            Ok(output) => return Ok(output),
+            Err(error) if is_transient(&error) && n + 1 < card.attempts => last = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::new(ErrorKind::Unavailable, "the card was not run")))
+}
+
+/// What `on_error` makes of an error: the first handler that matches decides.
+fn on_error(runner: &Runner<'_, '_>, card: &CardStep, error: Error, extra: &[(&str, Value)]) -> CardEnd {
+    let facts = StepError::from_error(&error);
+    let handlers = match &card.on_error {
+        ErrorPlan::Fail => return CardEnd::Fail(error),
+        ErrorPlan::Continue => return CardEnd::Continue(facts),
+        ErrorPlan::Handlers(handlers) => handlers,
+    };
+    let mut with_error: Vec<(&str, Value)> = extra.to_vec();
+    with_error.push(("error", serde_json::to_value(&facts).unwrap_or(Value::Null)));
+    let scope = runner.scope(&with_error);
+    for handler in handlers {
+        let matched = match &handler.condition {
+            None => true,
+            Some(cond) => match runner.exprs.truthy(cond, &scope) {
+                Ok(matched) => matched,
+                Err(e) => return CardEnd::Fail(expr_error(e)),
+            },
+        };
+        if !matched {
+            continue;
+        }
+        return match &handler.action {
+            HandlerAction::Continue => CardEnd::Continue(facts),
+            HandlerAction::Fail => CardEnd::Fail(error),
+            HandlerAction::Return(ret) => match render_output(runner, ret, &with_error) {
+                Ok(output) => CardEnd::Return(ret.outcome.clone(), output, facts),
+                Err(e) => CardEnd::Fail(e),
+            },
+        };
+    }
+    CardEnd::Fail(error)
+}
