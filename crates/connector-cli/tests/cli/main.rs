@@ -32,6 +32,7 @@ mod secrets_trace;
 mod serve_admin;
 mod serve_browser;
 mod serve_crash;
+mod serve_crash_loop;
 mod serve_flows;
 mod serve_postgres;
 mod shared_limits;

@@ -8,3 +8,7 @@ UPDATE runs SET state = 'deadLettered', outcome = NULL, output = NULL
 -- committed (`deaths`), and the journal's length when the run was last claimed.
 ALTER TABLE runs ADD COLUMN deaths BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN claim_steps BIGINT NOT NULL DEFAULT 0;
+-- A re-run asked for with an Idempotency-Key (scoped by the run re-run): the same key
+-- again answers the first re-run instead of making another.
+ALTER TABLE runs ADD COLUMN rerun_key TEXT;
+CREATE UNIQUE INDEX runs_rerun_key ON runs (rerun_key) WHERE rerun_key IS NOT NULL;

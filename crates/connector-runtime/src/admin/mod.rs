@@ -111,12 +111,39 @@ async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Resp
     }
 }
 
+/// The longest `Idempotency-Key` kept; a longer one is ignored (the re-run is made).
+const MAX_KEY_BYTES: usize = 200;
+
 /// The largest form a POST may carry (a CSRF token).
 const MAX_FORM_BYTES: usize = 4 * 1024;
 
+/// How a POST proved it is not a cross-site request.
+enum Posted {
+    /// The Bearer token or `X-Requested-By`: an API call.
+    Api,
+    /// A page's form, with its fields.
+    Form(Vec<(String, String)>),
+}
+
+impl Posted {
+    fn from_form(&self) -> bool {
+        matches!(self, Posted::Form(_))
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        match self {
+            Posted::Api => None,
+            Posted::Form(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
+        }
+    }
+}
+
+/// The form field of the re-run button: one key per view of the page, so that a second
+/// click (or a resent form) answers the first re-run.
+pub(super) const RERUN_KEY_FIELD: &str = "idempotency_key";
+
 /// Checks a POST's proof that it is not a cross-site request: the Bearer token or
-/// `X-Requested-By` from the headers, or else the CSRF token of `action` in its form. `Ok`
-/// says whether it came from a page's form.
+/// `X-Requested-By` from the headers, or else the CSRF token of `action` in its form.
 async fn post_guard(
     service: &Service,
     guard: &Guard,
@@ -124,12 +151,12 @@ async fn post_guard(
     headers: &HeaderMap,
     body: Body,
     action: &str,
-) -> Result<bool, Response> {
+) -> Result<Posted, Response> {
     if let Some(why) = guard::cross_site(headers) {
         return Err(guard::forbidden(why));
     }
     if guard::post_allowed_by_headers(guard, proof, headers) {
-        return Ok(false);
+        return Ok(Posted::Api);
     }
     // Only a form of one of this listener's pages carries the token of this action.
     let refused = || {
@@ -142,12 +169,16 @@ async fn post_guard(
     else {
         return Err(refused());
     };
-    let token = url::form_urlencoded::parse(&form)
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&form)
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    let token = fields
+        .iter()
         .find(|(name, _)| name == csrf::FIELD)
-        .map(|(_, value)| value.into_owned())
+        .map(|(_, value)| value.as_str())
         .unwrap_or_default();
-    if guard.csrf.check(action, &token) {
-        Ok(true)
+    if guard.csrf.check(action, token) {
+        Ok(Posted::Form(fields))
     } else {
         Err(refused())
     }
@@ -162,19 +193,28 @@ async fn rerun(
     body: Body,
 ) -> Response {
     let action = format!("/history/{run_id}/rerun");
-    let from_form = match post_guard(&service, &guard, proof, &headers, body, &action).await {
-        Ok(from_form) => from_form,
+    let posted = match post_guard(&service, &guard, proof, &headers, body, &action).await {
+        Ok(posted) => posted,
         Err(refused) => return refused,
     };
+    let from_form = posted.from_form();
     // A re-run takes the flow's current definition.
     let current = match service.store().flow_of(&run_id).await {
         Ok(Some(flow)) => service.flows().get(&flow).cloned(),
         Ok(None) => None,
         Err(e) => return store_failed(e),
     };
+    // An `Idempotency-Key` header (API) or the page's per-view key (form): the same key
+    // again answers the first re-run.
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| posted.field(RERUN_KEY_FIELD))
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_BYTES)
+        .map(str::to_owned);
     match service
         .store()
-        .rerun(&run_id, current.as_ref(), now_ms())
+        .rerun_once(&run_id, current.as_ref(), now_ms(), key.as_deref())
         .await
     {
         Ok(Rerun::Queued { run_id: new_id }) => {
@@ -208,10 +248,11 @@ async fn resume(
     body: Body,
 ) -> Response {
     let action = format!("/history/{run_id}/resume");
-    let from_form = match post_guard(&service, &guard, proof, &headers, body, &action).await {
-        Ok(from_form) => from_form,
+    let posted = match post_guard(&service, &guard, proof, &headers, body, &action).await {
+        Ok(posted) => posted,
         Err(refused) => return refused,
     };
+    let from_form = posted.from_form();
     match service.store().resume(&run_id, now_ms()).await {
         Ok(Resume::Queued) => {
             tracing::info!(run_id = %run_id, "dead-lettered run resumed");

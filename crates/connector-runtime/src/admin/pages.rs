@@ -63,6 +63,10 @@ fn button(run_id: &str, what: &str, label: &str, guard: &Guard) -> Markup {
     html! {
         form method="post" action=(action) {
             input type="hidden" name=(csrf::FIELD) value=(guard.csrf.token(&action));
+            @if what == "rerun" {
+                // One key per view of the page: a second click makes no second run.
+                input type="hidden" name=(super::RERUN_KEY_FIELD) value=(uuid::Uuid::new_v4().to_string());
+            }
             button type="submit" id=(what) { (label) }
         }
     }

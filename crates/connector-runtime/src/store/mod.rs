@@ -6,6 +6,7 @@
 mod journal;
 mod model;
 mod queries;
+mod rerun;
 mod temp;
 
 use std::str::FromStr;

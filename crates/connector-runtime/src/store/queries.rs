@@ -10,7 +10,7 @@ use crate::event::Event;
 use crate::flow::Flows;
 use crate::run::RunState;
 
-const QUEUED: &str = RunState::Queued.as_str();
+pub(super) const QUEUED: &str = RunState::Queued.as_str();
 const RUNNING: &str = RunState::Running.as_str();
 const RETRYING: &str = RunState::Retrying.as_str();
 const FINISHED: &str = RunState::Finished.as_str();
@@ -83,11 +83,7 @@ pub(crate) fn fresh_key() -> String {
     run_id().trim_start_matches("run_").to_owned()
 }
 
-fn run_id_fresh() -> String {
-    run_id()
-}
-
-fn run_id() -> String {
+pub(super) fn run_id() -> String {
     use rand::Rng;
     use rand::distr::Alphanumeric;
     let suffix: String = rand::rng()
@@ -99,6 +95,38 @@ fn run_id() -> String {
 }
 
 impl Store {
+    /// Records a flow definition a run starts with, by the hash of its text, unless the
+    /// store has it already: a large flow's text is sent to the store once, not per run.
+    pub(super) async fn keep_definition<'c, DB>(
+        tx: &mut sqlx::Transaction<'c, DB>,
+        flow: &crate::flows::Flow,
+    ) -> Result<(), StoreError>
+    where
+        DB: sqlx::Database,
+        for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+        for<'t> &'t mut <DB as sqlx::Database>::Connection: sqlx::Executor<'t, Database = DB>,
+        (i32,): for<'r> sqlx::FromRow<'r, <DB as sqlx::Database>::Row>,
+    {
+        let known: Option<(i32,)> =
+            sqlx::query_as("SELECT 1 FROM flow_definitions WHERE hash = $1")
+                .bind(flow.hash.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+        if known.is_none() {
+            sqlx::query(
+                "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(flow.hash.as_str())
+            .bind(flow.name())
+            .bind(flow.source.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Stores a delivery's events (skipping those seen before) and queues one run per event
     /// and flow it triggers, in one transaction: when this returns `Ok`, nothing is lost.
     pub async fn accept(
@@ -132,15 +160,7 @@ impl Store {
                     accepted.started.push(index);
                 }
                 for flow in triggered {
-                    sqlx::query(
-                        "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
-                         ON CONFLICT (hash) DO NOTHING",
-                    )
-                    .bind(&flow.hash)
-                    .bind(flow.name())
-                    .bind(&flow.source)
-                    .execute(&mut *tx)
-                    .await?;
+                    Store::keep_definition(&mut tx, flow).await?;
                     let subject = crate::flows::subject(flow, &event.payload);
                     sqlx::query(
                         "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
@@ -177,15 +197,7 @@ impl Store {
         let subject = crate::flows::subject(flow, event);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
-                 ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(&flow.hash)
-            .bind(flow.name())
-            .bind(&flow.source)
-            .execute(&mut *tx)
-            .await?;
+            Store::keep_definition(&mut tx, flow).await?;
             sqlx::query(
                 "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
@@ -343,52 +355,6 @@ impl Store {
         Ok(match self.run(run_id).await? {
             Some(_) => Resume::NotDeadLettered,
             None => Resume::NotFound,
-        })
-    }
-
-    /// Starts a new run from the same event as `run_id` (any run), linked by `rerun_of`,
-    /// with `definition` (the flow's current text) when given. De-duplication applies to
-    /// deliveries, not to re-runs.
-    pub async fn rerun(
-        &self,
-        run_id: &str,
-        definition: Option<&crate::flows::Flow>,
-        now_ms: i64,
-    ) -> Result<Rerun, StoreError> {
-        let new_id = run_id_fresh();
-        let done = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            if let Some(flow) = definition {
-                sqlx::query(
-                    "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
-                     ON CONFLICT (hash) DO NOTHING",
-                )
-                .bind(&flow.hash)
-                .bind(flow.name())
-                .bind(&flow.source)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let sql = format!(
-                "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash, rerun_of) \
-                 SELECT $1, event_key, flow, subject, event, '{QUEUED}', $2, $2, COALESCE($3, definition_hash), run_id \
-                 FROM runs WHERE run_id = $4"
-            );
-            let done = sqlx::query(&sql)
-                .bind(&new_id)
-                .bind(now_ms)
-                .bind(definition.map(|f| f.hash.clone()))
-                .bind(run_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            done
-        });
-        Ok(if done == 1 {
-            Rerun::Queued { run_id: new_id }
-        } else {
-            Rerun::NotFound
         })
     }
 

@@ -3,3 +3,4 @@
 mod engine;
 mod flows;
 mod program;
+mod store;
