@@ -181,13 +181,13 @@ impl Catalog for Cards {
                 .run(action, input)
                 .await;
         };
-        let before = log.requests().len();
+        let before = log.len();
         let result = self
             .session(connector, connection)
             .await?
             .run(action, input.clone())
             .await;
-        let requests = log.requests().split_off(before.min(log.requests().len()));
+        let requests = log.requests_since(before);
         self.recorded
             .lock()
             .unwrap_or_else(|e| e.into_inner())

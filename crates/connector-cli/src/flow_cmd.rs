@@ -341,24 +341,35 @@ fn now_millis() -> i64 {
 /// `dependsOnAnswer` when its input uses an earlier answer), and all of them in order.
 fn attach_requests(
     run: &mut serde_json::Map<String, Value>,
-    mut recorded: Vec<(
+    recorded: Vec<(
         String,
         Value,
         Vec<connector_core::pipeline::RecordedRequest>,
     )>,
 ) {
+    // Each step takes the first card run of the same card and (masked) input, in order:
+    // one look-up per step, so that a dry run of a long `for_each` stays linear.
+    let mut by_call: std::collections::HashMap<
+        (String, String),
+        std::collections::VecDeque<Vec<connector_core::pipeline::RecordedRequest>>,
+    > = std::collections::HashMap::new();
+    for (card, input, requests) in recorded {
+        let key = (
+            card,
+            connector_core::pipeline::mask_secrets(&input).to_string(),
+        );
+        by_call.entry(key).or_default().push_back(requests);
+    }
     let mut all = Vec::new();
     if let Some(Value::Array(steps)) = run.get_mut("steps") {
         for step in steps.iter_mut() {
             let (Some(card), Some(input)) = (step["card"].as_str(), step.get("input")) else {
                 continue;
             };
-            let Some(at) = recorded.iter().position(|(c, i, _)| {
-                c == card && connector_core::pipeline::mask_secrets(i) == *input
-            }) else {
+            let key = (card.to_owned(), input.to_string());
+            let Some(requests) = by_call.get_mut(&key).and_then(|queue| queue.pop_front()) else {
                 continue;
             };
-            let (_, _, requests) = recorded.remove(at);
             let depends = step["dependsOnAnswer"] == Value::Bool(true);
             let requests: Vec<Value> = requests
                 .iter()

@@ -191,14 +191,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     };
     if let (Some(outcome), true) = (&args.outcome, page.runs.is_empty()) {
         // Outcomes are each flow's own: an unknown one is no mistake, but say what there is.
-        let held: Vec<String> = store
-            .counts()
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(o, _)| o)
-            .filter(|o| o != "queued" && o != "running")
-            .collect();
+        let held: Vec<String> = store.outcomes().await.unwrap_or_default();
         if !held.contains(outcome) {
             errln!(
                 "no run has the outcome {}; the store holds: {}",

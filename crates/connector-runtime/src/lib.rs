@@ -54,6 +54,7 @@ mod serve;
 mod service;
 mod store;
 mod time;
+mod transient;
 mod worker;
 
 pub use config::{DEFAULT_BACKOFF, RuntimeConfig, parse_backoff, parse_duration};
@@ -63,16 +64,17 @@ pub use http_trigger::MAX_WAIT_SECS;
 pub use listener::{DEFAULT_MAX_CONNECTIONS, DESCRIPTOR_RESERVE, ListenerLimits};
 pub use metrics::{Exposition, Metrics, to_classic_text};
 pub use render::{printable, runs_as_text};
+pub use run::{Run, RunState, STATES};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
-pub use run::{Run, RunState, STATES};
 pub use store::{
     Accepted, DEFAULT_STORE, HistoryQuery, Page, Rerun, Resume, Store, StoreError, TempDb,
     redact_url,
 };
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
-pub use worker::{MAX_DEATHS, is_transient};
+pub use transient::is_transient;
+pub use worker::MAX_DEATHS;
 
 /// Why the runtime cannot start.
 #[derive(Debug, thiserror::Error)]

@@ -13,23 +13,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
-use crate::service::Service;
 use crate::run::RunState;
+use crate::service::Service;
 use crate::store::{Claimed, Completion, Store};
 use crate::time::now_ms;
-
-/// Whether a failure is worth another try: `rate_limited`, `unavailable`, `timeout`,
-/// `transport`, and `upstream` with a 5xx status (or none). A 4xx answer is never
-/// transient: the same request would be refused again.
-pub fn is_transient(error: &Error) -> bool {
-    match error.kind() {
-        ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Transport => {
-            true
-        }
-        ErrorKind::Upstream => !error.status().is_some_and(|s| (400..500).contains(&s)),
-        _ => false,
-    }
-}
+use crate::transient::is_transient;
 
 /// Claims of one run in a row that may end with the process dying (its lease expiring with
 /// no step committed since) before the run is dead-lettered instead of tried again.
@@ -299,9 +287,12 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         .await
     {
         Ok(true) => {
-            service
-                .metrics()
-                .run(flow_name, completion.state, completion.outcome.as_deref(), seconds);
+            service.metrics().run(
+                flow_name,
+                completion.state,
+                completion.outcome.as_deref(),
+                seconds,
+            );
             let committed =
                 std::mem::take(&mut *journal.committed.lock().unwrap_or_else(|e| e.into_inner()));
             for (step, status, seconds) in committed {

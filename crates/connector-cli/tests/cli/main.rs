@@ -13,6 +13,7 @@ mod cli_custom_checks;
 mod cli_edges;
 mod cli_input;
 mod cli_okta_groups;
+mod dry_run_scale;
 mod e2e_boards;
 mod e2e_demo;
 mod e2e_lost_answers;

@@ -125,12 +125,12 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     assert_eq!(deliver(&client, &serve.hook, &event).await.0, 200);
     let history = format!("{}/history", serve.admin);
     let retrying = eventually(Duration::from_secs(10), || async {
-        get_json(&client, &format!("{history}?outcome=retrying")).await["runs"][0]["runId"]
+        get_json(&client, &format!("{history}?state=retrying")).await["runs"][0]["runId"]
             .is_string()
     })
     .await;
     assert!(retrying, "{}", serve.log());
-    let page = get_json(&client, &format!("{history}?outcome=retrying")).await;
+    let page = get_json(&client, &format!("{history}?state=retrying")).await;
     let run_id = page["runs"][0]["runId"].as_str().unwrap().to_owned();
     let run = outcome(&client, &serve.admin, &run_id).await;
     assert_eq!(run["tries"], 1);
@@ -170,13 +170,13 @@ async fn a_transient_500_on_the_role_call_is_retried_on_the_schedule_and_a_redel
     );
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="retrying"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",state="retrying",outcome=""} 1"#
         ),
         "{metrics}"
     );
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="assigned"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",state="finished",outcome="assigned"} 1"#
         ),
         "{metrics}"
     );
@@ -214,7 +214,7 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         .0,
         200
     );
-    let url = format!("{}/history?outcome=deadLettered", serve.admin);
+    let url = format!("{}/history?state=deadLettered", serve.admin);
     let dead = eventually(Duration::from_secs(10), || async {
         get_json(&client, &url).await["runs"]
             .as_array()
@@ -226,10 +226,15 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
     assert_eq!(run["tries"], 1, "dead-lettered at once: {run}");
     assert_eq!(run["steps"][0]["error"]["code"], "E0000007", "{run}");
     assert_eq!(run["state"], "deadLettered", "{run}");
+    assert_eq!(
+        run["outcome"],
+        Value::Null,
+        "a dead-lettered run has no outcome: {run}"
+    );
     let run_id = run["runId"].as_str().unwrap().to_owned();
 
     let history = Command::new(env!("CARGO_BIN_EXE_connector"))
-        .args(["history", "--store", &db.url(), "--outcome", "deadLettered"])
+        .args(["history", "--store", &db.url(), "--state", "deadLettered"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&history.stdout);
@@ -252,7 +257,7 @@ async fn a_404_is_dead_lettered_at_once_shown_everywhere_and_a_rerun_after_the_f
         .unwrap();
     assert!(
         metrics.contains(
-            r#"connector_runs_total{flow="add-user-to-admin-role",outcome="deadLettered"} 1"#
+            r#"connector_runs_total{flow="add-user-to-admin-role",state="deadLettered",outcome=""} 1"#
         ),
         "{metrics}"
     );

@@ -47,7 +47,10 @@ async fn sigkill_mid_run_then_restart_on_the_same_sqlite_file_gives_every_user_t
     serve.kill();
     let store = Store::open(&db.url()).await.unwrap();
     let before = all_runs(&store).await;
-    let unfinished = before.iter().filter(|r| r.state != connector_runtime::RunState::Finished).count();
+    let unfinished = before
+        .iter()
+        .filter(|r| r.state != connector_runtime::RunState::Finished)
+        .count();
     assert!(unfinished > 0, "the kill came too late to test anything");
 
     let serve = spec.start();
@@ -146,7 +149,10 @@ async fn sigterm_lets_runs_in_flight_finish_and_keeps_the_queued_ones_for_the_re
         .iter()
         .filter(|r| r.outcome.as_deref() == Some("assigned"))
         .count();
-    let queued = runs.iter().filter(|r| r.state == connector_runtime::RunState::Queued).count();
+    let queued = runs
+        .iter()
+        .filter(|r| r.state == connector_runtime::RunState::Queued)
+        .count();
     assert_eq!((assigned, queued, runs.len()), (3, 7, 10), "{runs:#?}");
 
     sandbox.okta().set_latency(Duration::ZERO);

@@ -40,7 +40,13 @@ fn event(uuid: &str, kind: &str) -> Value {
 }
 
 async fn post(client: &reqwest::Client, hook: &str, body: &Value) -> u16 {
-    match client.post(hook).header("authorization", HOOK_SECRET).json(body).send().await {
+    match client
+        .post(hook)
+        .header("authorization", HOOK_SECRET)
+        .json(body)
+        .send()
+        .await
+    {
         Ok(r) => r.status().as_u16(),
         Err(_) => 0,
     }
@@ -67,32 +73,74 @@ async fn a_run_that_killed_the_process_twice_is_dead_lettered_on_its_third_claim
     let hangs = || sandbox.okta().faults().injected();
 
     let mut serve = spec.start();
-    assert_eq!(post(&client, &serve.hook, &event("evt-stuck", "user.lifecycle.deactivate")).await, 200);
+    assert_eq!(
+        post(
+            &client,
+            &serve.hook,
+            &event("evt-stuck", "user.lifecycle.deactivate")
+        )
+        .await,
+        200
+    );
     // Two lives that each die inside the stuck card.
     for life in 1..=2u64 {
         let inside = eventually(Duration::from_secs(20), || async { hangs() >= life }).await;
-        assert!(inside, "life {life}: the stuck card was not reached:\n{}", serve.log());
+        assert!(
+            inside,
+            "life {life}: the stuck card was not reached:\n{}",
+            serve.log()
+        );
         assert_eq!(
-            post(&client, &serve.hook, &event(&format!("evt-quick-{life}"), "user.lifecycle.create")).await,
+            post(
+                &client,
+                &serve.hook,
+                &event(&format!("evt-quick-{life}"), "user.lifecycle.create")
+            )
+            .await,
             200
         );
         let quick_done = eventually(Duration::from_secs(20), || async {
-            all_runs(&store).await.iter().filter(|r| r.flow == "quick" && r.state == RunState::Finished).count() as u64 >= life
+            all_runs(&store)
+                .await
+                .iter()
+                .filter(|r| r.flow == "quick" && r.state == RunState::Finished)
+                .count() as u64
+                >= life
         })
         .await;
-        assert!(quick_done, "life {life}: another flow's run did not finish:\n{}", serve.log());
+        assert!(
+            quick_done,
+            "life {life}: another flow's run did not finish:\n{}",
+            serve.log()
+        );
         serve.kill();
         serve = spec.start();
     }
     // The third claim (after the lease runs out) dead-letters the run instead of running it.
     let dead = eventually(Duration::from_secs(20), || async {
-        all_runs(&store).await.iter().any(|r| r.flow == "stuck" && r.state == RunState::DeadLettered)
+        all_runs(&store)
+            .await
+            .iter()
+            .any(|r| r.flow == "stuck" && r.state == RunState::DeadLettered)
     })
     .await;
     assert!(dead, "the run was not dead-lettered:\n{}", serve.log());
-    assert_eq!(post(&client, &serve.hook, &event("evt-quick-3", "user.lifecycle.create")).await, 200);
+    assert_eq!(
+        post(
+            &client,
+            &serve.hook,
+            &event("evt-quick-3", "user.lifecycle.create")
+        )
+        .await,
+        200
+    );
     let quick_done = eventually(Duration::from_secs(20), || async {
-        all_runs(&store).await.iter().filter(|r| r.flow == "quick" && r.state == RunState::Finished).count() == 3
+        all_runs(&store)
+            .await
+            .iter()
+            .filter(|r| r.flow == "quick" && r.state == RunState::Finished)
+            .count()
+            == 3
     })
     .await;
     assert!(quick_done, "{}", serve.log());
@@ -100,10 +148,19 @@ async fn a_run_that_killed_the_process_twice_is_dead_lettered_on_its_third_claim
     let stuck = runs.iter().find(|r| r.flow == "stuck").unwrap();
     assert_eq!(stuck.outcome, None, "a dead-lettered run has no outcome");
     assert_eq!(stuck.tries, 3);
-    let message = stuck.error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or_default().to_owned();
+    let message = stuck
+        .error
+        .as_ref()
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     assert!(message.contains("died 2 times"), "{message}");
     assert!(message.contains("history resume"), "{message}");
     assert_eq!(hangs(), 2, "the card was not sent a third time");
     assert!(serve.log().contains("dead-lettered"), "{}", serve.log());
-    assert!(runs.iter().filter(|r| r.flow == "quick").all(|r| r.outcome.as_deref() == Some("quick")));
+    assert!(
+        runs.iter()
+            .filter(|r| r.flow == "quick")
+            .all(|r| r.outcome.as_deref() == Some("quick"))
+    );
 }

@@ -189,8 +189,8 @@ async fn a_dead_lettered_run_resumes_at_its_failed_step_without_sending_the_firs
         r#"connector_steps_total{flow="three-cards",step="first",status="succeeded"} 1"#,
         r#"connector_steps_total{flow="three-cards",step="third",status="failed"} 1"#,
         r#"connector_steps_total{flow="three-cards",step="third",status="succeeded"} 1"#,
-        r#"connector_runs_total{flow="three-cards",outcome="deadLettered"} 1"#,
-        r#"connector_runs_total{flow="three-cards",outcome="granted"} 1"#,
+        r#"connector_runs_total{flow="three-cards",state="deadLettered",outcome=""} 1"#,
+        r#"connector_runs_total{flow="three-cards",state="finished",outcome="granted"} 1"#,
     ] {
         assert!(metrics.contains(line), "{line}\n{metrics}");
     }

@@ -53,6 +53,23 @@ impl DryRunLog {
         self.lock().clone()
     }
 
+    /// How many requests were recorded so far.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nothing was recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// The requests recorded from the `start`-th on (what one card run added, given the
+    /// length before it): only those are copied, so that a long dry run stays linear.
+    pub fn requests_since(&self, start: usize) -> Vec<RecordedRequest> {
+        let requests = self.lock();
+        requests[start.min(requests.len())..].to_vec()
+    }
+
     pub(crate) fn record(&self, request: RecordedRequest) {
         self.lock().push(request);
     }

@@ -74,10 +74,18 @@ pub(super) async fn one(
     let json = wants_json(&headers);
     let Some(flow) = service.flows().get(&name).cloned() else {
         return if json {
-            (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such flow"}))).into_response()
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({"error": "no such flow"})),
+            )
+                .into_response()
         } else {
             let body = html! { p { a href="/flows" { "Flows" } } };
-            (StatusCode::NOT_FOUND, Html(page("No such flow", body).into_string())).into_response()
+            (
+                StatusCode::NOT_FOUND,
+                Html(page("No such flow", body).into_string()),
+            )
+                .into_response()
         };
     };
     let mut query = HistoryQuery::newest(RECENT_RUNS);
@@ -132,7 +140,9 @@ fn step_card(step: &Step, title: &dyn Fn(&str) -> String) -> Markup {
     let kind = crate::flows::kind_name(&step.kind);
     let detail: Option<Value> = match &step.kind {
         StepKind::Card(card) => Some(card.input.clone()),
-        StepKind::ForEach(each) => Some(json!({ "for_each": each.list, "as": each.item, "concurrency": each.concurrency, "input": each.card.input })),
+        StepKind::ForEach(each) => Some(
+            json!({ "for_each": each.list, "as": each.item, "concurrency": each.concurrency, "input": each.card.input }),
+        ),
         StepKind::Assign(assign) => Some(json!(assign.values)),
         StepKind::Return(ret) => Some(json!({ "outcome": ret.outcome, "output": ret.output })),
         StepKind::Fail(fail) => Some(json!({ "message": fail.message })),

@@ -133,7 +133,10 @@ impl Posted {
     fn field(&self, name: &str) -> Option<&str> {
         match self {
             Posted::Api => None,
-            Posted::Form(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
+            Posted::Form(fields) => fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str()),
         }
     }
 }

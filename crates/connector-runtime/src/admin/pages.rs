@@ -9,8 +9,8 @@ use maud::{DOCTYPE, Markup, html};
 use super::csrf;
 use super::guard::Guard;
 use crate::flows::{StepRecord, StepStatus};
-use crate::service::Service;
 use crate::run::{Run, RunState};
+use crate::service::Service;
 use crate::store::HistoryQuery;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}\

@@ -10,6 +10,7 @@
 //! | `journal` | the record of each step, and the [`Journal`] it is committed to |
 //! | [`program`] | the typed program validation lowers a file into: one [`StepKind`](program::StepKind) per step |
 //! | `engine` | running the steps of a try against a [`Catalog`] and a [`Journal`] |
+//! | `runner` | one try in progress: the scope, the journal, what earlier tries committed |
 //! | `steps` | one module per step kind: what it does when run (and in a dry run) |
 //! | `once` | one try in this process, reported as Flow History shows a run ([`run_once`]) |
 //!
@@ -38,19 +39,21 @@ mod journal;
 pub mod model;
 mod once;
 pub mod program;
+mod runner;
 mod source;
 mod steps;
 mod validate;
 
 use serde_json::Value;
 
-pub use engine::{COMPLETED, Ending, Try, run_try, subject};
+pub use engine::{COMPLETED, run_try, subject};
 pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
 pub use once::{OnceRun, run_once};
-pub use steps::{MAX_ITEMS as MAX_FOR_EACH_ITEMS, card_of, kind_name};
+pub use runner::{Ending, Try};
 pub use source::{Located, Pos, SyntaxError, parse};
+pub use steps::{MAX_ITEMS as MAX_FOR_EACH_ITEMS, card_of, kind_name};
 pub use validate::{Diagnostic, Flow, validate};
 
 /// The cards a flow may use: their input schemas (for validation) and how to run them.

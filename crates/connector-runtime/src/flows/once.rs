@@ -3,13 +3,14 @@
 
 use serde_json::Value;
 
-use super::engine::{Ending, Try, run_try, subject};
+use super::engine::{run_try, subject};
 use super::journal::StepError;
+use super::runner::{Ending, Try};
 use super::validate::Flow;
 use super::{COMPLETED, Catalog, MemoryJournal};
 use crate::run::{Run, RunState};
 use crate::time::{now_ms, rfc3339};
-use crate::worker::is_transient;
+use crate::transient::is_transient;
 
 /// A run made in this process: the run as Flow History shows it, and the error it ended
 /// with (for the command's exit code).

@@ -207,10 +207,7 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
             message: fail.message.clone(),
         })
     } else {
-        errors.push((
-            at.to_owned(),
-            format!("step {:?} has no kind", step.id),
-        ));
+        errors.push((at.to_owned(), format!("step {:?} has no kind", step.id)));
         return None;
     };
     Some(Step {
@@ -254,7 +251,10 @@ fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerEr
     };
     CardStep {
         card: card.to_owned(),
-        input: step.input.clone().unwrap_or_else(|| Value::Object(Default::default())),
+        input: step
+            .input
+            .clone()
+            .unwrap_or_else(|| Value::Object(Default::default())),
         connection: step.connection.clone(),
         attempts,
         waits,

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::model::{ClaimRow, RunRow};
 use super::{Claimed, HistoryQuery, Page, Pool, Store, StoreError, on_pool};
-use crate::run::Run;
 use crate::event::Event;
 use crate::flow::Flows;
+use crate::run::Run;
 use crate::run::RunState;
 
 pub(super) const QUEUED: &str = RunState::Queued.as_str();
@@ -475,7 +475,8 @@ impl Store {
     /// The outcomes the store's runs ended with, sorted: the flows' own, for filters.
     pub async fn outcomes(&self) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT DISTINCT outcome FROM runs WHERE outcome IS NOT NULL ORDER BY outcome";
-        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<(String,)> =
+            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(o,)| o).collect())
     }
 

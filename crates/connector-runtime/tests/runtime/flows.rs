@@ -143,3 +143,67 @@ async fn a_flow_file_with_a_card_of_its_own_runs_and_its_steps_mask_passwords() 
     assert!(html.contains("Local · Provision"));
     stop.cancel();
 }
+
+#[tokio::test]
+async fn the_flows_pages_list_the_loaded_flows_and_draw_one_with_its_steps_and_runs() {
+    let db = TempDb::new();
+    let (_service, hook, admin, stop) = runtime(&db).await;
+    let client = reqwest::Client::new();
+    let answer = client
+        .post(format!("http://{hook}/okta/event-hook"))
+        .header("authorization", "flow-hook-secret")
+        .json(&json!({"data": {"events": [{"uuid": "pages-1", "eventType": "user.lifecycle.create", "target": [{"type": "User", "id": "00upages"}]}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let get = |path: &str, json: bool| {
+        let mut request = client.get(format!("http://{admin}{path}"));
+        if json {
+            request = request.header("accept", "application/json");
+        }
+        request.send()
+    };
+    let listed: Value = get("/flows", true).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        listed,
+        json!({"flows": [{"name": "provision", "description": null,
+            "trigger": {"okta_event": {"types": ["user.lifecycle.create"]}}, "enabled": true}]})
+    );
+    let mut one = Value::Null;
+    for _ in 0..200 {
+        one = get("/flows/provision", true)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if one["recentRuns"][0]["state"] == "finished" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(one["name"], "provision");
+    assert_eq!(one["steps"][0]["id"], "account");
+    assert_eq!(one["steps"][1]["return"]["outcome"], "provisioned");
+    assert_eq!(one["recentRuns"][0]["outcome"], "provisioned", "{one}");
+    assert_eq!(
+        one["recentRuns"][0]["output"]["credentials"]["password"],
+        "****"
+    );
+    let page = get("/flows/provision", false).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Local · Provision"), "{html}");
+    assert!(html.contains("data-step=\"done\""), "{html}");
+    assert!(html.contains("00upages"), "{html}");
+    assert!(!html.contains(PASSWORD));
+    let list_html = get("/flows", false).await.unwrap().text().await.unwrap();
+    assert!(
+        list_html.contains("href=\"/flows/provision\""),
+        "{list_html}"
+    );
+    assert_eq!(get("/flows/nope", true).await.unwrap().status(), 404);
+    assert_eq!(get("/flows/nope", false).await.unwrap().status(), 404);
+    stop.cancel();
+}

@@ -67,7 +67,10 @@ async fn an_on_error_return_is_journaled_as_returned_and_a_later_try_ends_the_sa
         records[0].output,
         Some(json!({"outcome": "alreadyAssigned", "output": {"code": "E0000090"}}))
     );
-    assert_eq!(records[0].error.as_ref().map(|e| e.kind.as_str()), Some("conflict"));
+    assert_eq!(
+        records[0].error.as_ref().map(|e| e.kind.as_str()),
+        Some("conflict")
+    );
     assert_eq!(
         serde_json::to_value(&records[0]).unwrap()["status"],
         "returned"
@@ -107,19 +110,27 @@ async fn a_for_each_item_that_returned_ends_a_later_try_the_same_way() {
 #[test]
 fn upstream_is_transient_only_for_a_5xx_answer() {
     let upstream = |status| Error::new(ErrorKind::Upstream, "answer").with_status(status);
-    assert!(!is_transient(&upstream(405)), "a 4xx answer is never transient");
+    assert!(
+        !is_transient(&upstream(405)),
+        "a 4xx answer is never transient"
+    );
     assert!(!is_transient(&upstream(422)));
     assert!(is_transient(&upstream(500)));
     assert!(is_transient(&upstream(502)));
     assert!(is_transient(&Error::new(ErrorKind::Upstream, "no status")));
-    assert!(is_transient(&Error::new(ErrorKind::RateLimited, "slow down")));
+    assert!(is_transient(&Error::new(
+        ErrorKind::RateLimited,
+        "slow down"
+    )));
     assert!(!is_transient(&Error::new(ErrorKind::NotFound, "gone")));
 }
 
 #[test]
 fn validation_is_linear_in_steps() {
     let cards = Cards::default();
-    let mut text = String::from("name: long\ntrigger: { manual: {} }\nsteps:\n  - id: s0\n    assign: { n: \"0\" }\n");
+    let mut text = String::from(
+        "name: long\ntrigger: { manual: {} }\nsteps:\n  - id: s0\n    assign: { n: \"0\" }\n",
+    );
     for i in 1..20_000 {
         text.push_str(&format!(
             "  - id: s{i}\n    assign: {{ n: \"steps.s{}.output.n + 1\" }}\n",

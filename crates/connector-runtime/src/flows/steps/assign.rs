@@ -3,9 +3,9 @@
 use connector_core::Error;
 use serde_json::{Map, Value};
 
-use crate::flows::engine::{Ending, Runner, expr_error, reads_answers};
 use crate::flows::journal::StepStatus;
 use crate::flows::program::{AssignStep, Step};
+use crate::flows::runner::{Ending, Runner, expr_error, reads_answers};
 
 pub(super) async fn run(
     runner: &mut Runner<'_, '_>,

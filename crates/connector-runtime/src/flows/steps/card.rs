@@ -7,10 +7,10 @@ use connector_core::{Error, ErrorKind};
 use serde_json::{Value, json};
 
 use super::ret::render_output;
-use crate::flows::engine::{Ending, Runner, expr_error, value_reads_answers};
 use crate::flows::journal::{StepError, StepRecord, StepStatus};
 use crate::flows::program::{CardStep, ErrorPlan, HandlerAction, Step};
-use crate::worker::is_transient;
+use crate::flows::runner::{Ending, Runner, expr_error, value_reads_answers};
+use crate::transient::is_transient;
 
 /// How a card (or one item of a `for_each`) ended, `on_error` applied.
 pub(super) enum CardEnd {
@@ -149,7 +149,12 @@ async fn with_retries(
 }
 
 /// What `on_error` makes of an error: the first handler that matches decides.
-fn on_error(runner: &Runner<'_, '_>, card: &CardStep, error: Error, extra: &[(&str, Value)]) -> CardEnd {
+fn on_error(
+    runner: &Runner<'_, '_>,
+    card: &CardStep,
+    error: Error,
+    extra: &[(&str, Value)],
+) -> CardEnd {
     let facts = StepError::from_error(&error);
     let handlers = match &card.on_error {
         ErrorPlan::Fail => return CardEnd::Fail(error),

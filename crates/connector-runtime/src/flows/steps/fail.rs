@@ -3,9 +3,9 @@
 use connector_core::{Error, ErrorKind};
 use serde_json::Value;
 
-use crate::flows::engine::{Ending, Runner};
 use crate::flows::journal::{StepError, StepStatus};
 use crate::flows::program::{FailStep, Step};
+use crate::flows::runner::{Ending, Runner};
 
 pub(super) async fn run(
     runner: &mut Runner<'_, '_>,

@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::card::{CardEnd, attempt, returned};
-use crate::flows::engine::{Ending, Runner, expr_error, kind_of, reads_answers};
 use crate::flows::journal::{StepError, StepRecord, StepStatus};
 use crate::flows::program::{ForEachStep, Step};
+use crate::flows::runner::{Ending, Runner, expr_error, kind_of, reads_answers};
 
 /// The most items a `for_each` takes; a longer list fails the step `invalid_input`.
 pub const MAX_ITEMS: usize = 100_000;

@@ -12,8 +12,8 @@ mod ret;
 
 use connector_core::Error;
 
-use super::engine::{Ending, Runner};
 use super::program::{Step, StepKind};
+use super::runner::{Ending, Runner};
 
 /// Runs one step whose guard held; `Some` ends the try.
 pub(super) async fn run(runner: &mut Runner<'_, '_>, step: &Step) -> Result<Option<Ending>, Error> {

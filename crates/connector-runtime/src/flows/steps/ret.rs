@@ -3,9 +3,9 @@
 use connector_core::Error;
 use serde_json::{Value, json};
 
-use crate::flows::engine::{Ending, Runner, expr_error, value_reads_answers};
 use crate::flows::journal::StepStatus;
 use crate::flows::program::{ReturnStep, Step};
+use crate::flows::runner::{Ending, Runner, expr_error, value_reads_answers};
 
 pub(super) async fn run(
     runner: &mut Runner<'_, '_>,
@@ -32,9 +32,7 @@ pub(super) fn render_output(
     extra: &[(&str, Value)],
 ) -> Result<Value, Error> {
     match &ret.output {
-        Some(template)
-            if runner.attempt.dry_run && value_reads_answers(runner.exprs, template) =>
-        {
+        Some(template) if runner.attempt.dry_run && value_reads_answers(runner.exprs, template) => {
             Ok(template.clone())
         }
         Some(template) => runner
