@@ -36,6 +36,30 @@ pub fn quote_input(text: &str) -> String {
     quoted
 }
 
+/// Cuts text that may echo a caller's input (a service's error summary often quotes the id
+/// it could not find) to at most [`QUOTE_LIMIT`] bytes on a character boundary, marking the
+/// cut with `…`.
+///
+/// ```
+/// use connector_core::error::{QUOTE_LIMIT, clip_echo};
+///
+/// assert_eq!(clip_echo("Not found: Resource not found: 42 (User)"), "Not found: Resource not found: 42 (User)");
+/// let long = format!("Not found: {} (User)", "é".repeat(50_000));
+/// let clipped = clip_echo(&long);
+/// assert!(clipped.len() <= QUOTE_LIMIT + '…'.len_utf8());
+/// assert!(clipped.ends_with('…'));
+/// ```
+pub fn clip_echo(text: &str) -> String {
+    if text.len() <= QUOTE_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = QUOTE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 /// What went wrong, as a stable machine-readable kind.
 ///
 /// The string form ([`ErrorKind::as_str`]) is part of the outside contract: the CLI prints it
