@@ -365,13 +365,24 @@ impl Error {
             );
         }
         if let Some(response) = &self.inner.response {
-            // `ErrorResponse` is plain data; serialising it cannot fail.
-            map.insert(
-                "response".into(),
-                serde_json::to_value(response).unwrap_or(Value::Null),
-            );
+            // `ErrorResponse` is plain data; serialising it cannot fail. A service's answer
+            // often quotes the input it refused: every text in it is cut to QUOTE_LIMIT bytes
+            // (the whole answer stays on `response()`).
+            let mut response = serde_json::to_value(response).unwrap_or(Value::Null);
+            clip_texts(&mut response);
+            map.insert("response".into(), response);
         }
         Value::Object(map)
+    }
+}
+
+/// Cuts every text inside `value` with [`clip_echo`].
+fn clip_texts(value: &mut Value) {
+    match value {
+        Value::String(text) if text.len() > QUOTE_LIMIT => *text = clip_echo(text),
+        Value::Array(items) => items.iter_mut().for_each(clip_texts),
+        Value::Object(map) => map.values_mut().for_each(clip_texts),
+        _ => {}
     }
 }
 

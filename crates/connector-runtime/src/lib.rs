@@ -38,7 +38,9 @@
 
 pub mod admin;
 mod calls;
+pub mod cards;
 mod config;
+pub mod connections;
 mod event;
 mod flow;
 pub mod flows;
@@ -68,6 +70,7 @@ pub use store::{
     Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING,
     RUNNING, Rerun, Resume, Run, STATES, Store, StoreError, TempDb, redact_url,
 };
+pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
 pub use worker::is_transient;

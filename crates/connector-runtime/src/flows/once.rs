@@ -49,14 +49,7 @@ pub struct RunView {
 }
 
 fn run_id() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    let suffix: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(20)
-        .map(char::from)
-        .collect();
-    format!("run_{suffix}")
+    format!("run_{}", uuid::Uuid::new_v4().simple())
 }
 
 /// Runs one try of `flow` for `event` with the cards of `catalog`; a dry run evaluates

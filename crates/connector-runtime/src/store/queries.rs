@@ -76,14 +76,7 @@ fn run_id_fresh() -> String {
 }
 
 fn run_id() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    let suffix: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(20)
-        .map(char::from)
-        .collect();
-    format!("run_{suffix}")
+    format!("run_{}", uuid::Uuid::new_v4().simple())
 }
 
 impl Store {
