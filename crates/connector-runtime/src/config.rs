@@ -176,7 +176,8 @@ mod tests {
         assert_eq!(parse_duration(" 20 "), Ok(Duration::from_secs(20)));
         assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
-        for bad in ["soon", "", "5 parsecs", "-1s", "1.5s"] {
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1_500)));
+        for bad in ["soon", "", "5 parsecs", "-1s"] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
         let huge = parse_duration("100000y").unwrap_err();
