@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-/// The longest service message kept on an error, in characters.
-const MAX_MESSAGE_CHARS: usize = 500;
 /// The most service errors read from one answer.
 const MAX_ERRORS: usize = 20;
 
@@ -333,14 +331,10 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
+/// A service message may quote the input it refused; an error echoes at most 200 bytes of
+/// any input.
 fn clip(s: &str) -> String {
-    if s.chars().count() <= MAX_MESSAGE_CHARS {
-        s.to_owned()
-    } else {
-        let mut clipped: String = s.chars().take(MAX_MESSAGE_CHARS).collect();
-        clipped.push('…');
-        clipped
-    }
+    connector_core::error::clip_echo(s)
 }
 
 #[cfg(test)]
@@ -453,6 +447,7 @@ mod tests {
         let long = "x".repeat(5_000);
         let body = serde_json::json!({ "errors": [{ "message": long }] }).to_string();
         let env = Envelope::parse(body.as_bytes());
-        assert!(env.errors[0].message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        let limit = connector_core::error::QUOTE_LIMIT + '…'.len_utf8();
+        assert!(env.errors[0].message.len() <= limit);
     }
 }

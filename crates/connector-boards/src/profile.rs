@@ -64,7 +64,7 @@ impl BoardsProfile {
         }
     }
 
-    /// The token's fingerprint the keys carry (32 bits of FNV-1a: never the token).
+    /// The token's fingerprint the keys carry (32 bits of its SHA-256: never the token).
     pub fn fingerprint(&self) -> &str {
         self.complexity_key.rsplit(':').next().unwrap_or_default()
     }
@@ -90,18 +90,18 @@ impl BoardsProfile {
     }
 }
 
-/// A short fingerprint of a token for limiter key names: 32 bits of FNV-1a. So few bits
-/// cannot be turned back into the token (countless tokens share each value), yet they tell
-/// apart the handful of tokens one process uses. FNV is written out here rather than taken
-/// from `std`'s hasher, whose algorithm may change between Rust releases, because workers
-/// sharing a limiter must name the same key.
+/// A short fingerprint of a token for limiter key names: the first 32 bits of its SHA-256.
+/// So few bits cannot be turned back into the token (countless tokens share each value),
+/// yet they tell apart the handful of tokens one process uses; a fixed algorithm (not
+/// `std`'s hasher, which may change between Rust releases) because workers sharing a
+/// limiter must name the same key.
 fn fingerprint(token: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in token.as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{:08x}", (hash >> 32) ^ (hash & 0xffff_ffff))
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl BoardsProfile {

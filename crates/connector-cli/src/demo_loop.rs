@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use connector_cli::cards::Cards;
 use connector_core::secrecy::SecretString;
 use connector_core::{Env, Error};
+use connector_runtime::cards::Cards;
 use connector_runtime::{
-    CancellationToken, HistoryQuery, Run, RuntimeConfig, Service, StopReport, Store, TempDb,
+    CancellationToken, HistoryQuery, Rerun, Run, RuntimeConfig, Service, StopReport, Store, TempDb,
 };
 use connector_sandbox::Sandbox;
 use connector_sandbox::okta::EventHook;
@@ -23,15 +23,9 @@ pub(crate) struct Loop {
     _db: TempDb,
 }
 
-/// The demo hook's secret: 32 random alphanumerics from the thread's CSPRNG.
+/// The demo hook's secret: a version 4 UUID's 122 random bits, as 32 hex digits.
 fn random_secret() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(32)
-        .map(char::from)
-        .collect()
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Loop {
@@ -84,6 +78,26 @@ impl Loop {
                     .runs
                     .into_iter()
                     .find(|r| r.state == connector_runtime::RunState::Finished)
+            {
+                return Some(run);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+
+    /// Starts the run `run_id` again from its event, as the history page's re-run does
+    /// (`Store::rerun`), and waits (at most 10 s) until the new run is finished.
+    pub(crate) async fn rerun(&self, run_id: &str) -> Option<Run> {
+        let store = self.service.store();
+        let now = connector_runtime::now_ms();
+        let Ok(Rerun::Queued { run_id: new_id }) = store.rerun(run_id, None, now).await else {
+            return None;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(run)) = store.run(&new_id).await
+                && run.state == connector_runtime::RunState::Finished
             {
                 return Some(run);
             }

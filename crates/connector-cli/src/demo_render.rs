@@ -102,9 +102,10 @@ pub(crate) fn render(history: &History, sandbox: &Sandbox, total: Duration) -> S
         }
     }
     out.push_str(&format!(
-        "\nFlow History of the runtime (read back from its store; the sandbox's event hook delivered each event twice: {} deliveries, {} runs)\n",
+        "\nFlow History of the runtime (read back from its store; the sandbox's event hook delivered each event twice: {} deliveries, {} runs, {} re-run)\n",
         history.deliveries,
-        history.runs.len()
+        history.event_runs(),
+        history.runs.len() - history.event_runs()
     ));
     out.push_str(&runs_text(&history.runs));
     out.push_str("\nChecks\n");

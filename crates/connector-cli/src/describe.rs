@@ -175,7 +175,8 @@ fn example_text(schema: &Value, name: &str) -> String {
     }
     if lower.contains("email") || lower == "login" {
         "ada@example.com".to_owned()
-    } else if lower.ends_with("id") {
+    } else if lower.ends_with("id") || lower.ends_with("ids") {
+        // An item of a list of ids (`userIds`) is an id too.
         "123".to_owned()
     } else if lower.contains("url") {
         "/".to_owned()

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use connector_cli::TEMPLATE_FLOW;
 use connector_cli::args::FlowCommand;
-use connector_cli::cards::{Cards, TEMPLATE_FLOW};
 use connector_core::pipeline::DryRunLog;
 use connector_core::{Env, Error};
+use connector_runtime::cards::Cards;
 use connector_runtime::flows::{Diagnostic, Flow, run_once, validate};
 use serde_json::{Value, json};
 
@@ -283,8 +284,11 @@ async fn run_stored(
         connector_runtime::Flows::new(cards).with(flow.clone()),
         config,
     );
-    let key = format!("manual-{}", now_millis());
-    let run_id = match opened.enqueue(&flow, &key, event, now_millis()).await {
+    let key = format!("manual-{}", connector_runtime::now_ms());
+    let run_id = match opened
+        .enqueue(&flow, &key, event, connector_runtime::now_ms())
+        .await
+    {
         Ok(id) => id,
         Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
     };
@@ -328,13 +332,6 @@ fn kind_named(name: &str) -> connector_core::ErrorKind {
     .into_iter()
     .find(|k| k.as_str() == name)
     .unwrap_or(K::Upstream)
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// A dry run's output: each card step with the requests it would send (marked

@@ -11,7 +11,9 @@ use connector_okta::Okta;
 use connector_runtime::flows::{Catalog, Diagnostic, Flow, validate};
 use connector_runtime::{CredentialCheck, Flows, RuntimeConfig, Service, Store};
 
-use crate::cards::{Cards, TEMPLATE_FLOW};
+use connector_runtime::cards::Cards;
+
+use crate::TEMPLATE_FLOW;
 
 pub use connector_runtime::intake::{MAX_BODY_BYTES, router};
 

@@ -1,6 +1,8 @@
 //! The library side of the `connector` command line: the registry (the one place
-//! connectors are registered), the exit code of each error kind, and the Okta event-hook
-//! receiver of `connector serve`.
+//! connectors are registered), the exit code of each error kind, the template flow built
+//! in, and the wiring of `connector serve`. What a flow needs beyond that (the card
+//! catalog over the registry, named connections) is the runtime's
+//! (`connector_runtime::cards`, `connector_runtime::connections`).
 //!
 //! `cargo xtask new-connector` adds a line here; `cargo xtask codegen` reads the registry
 //! and the exit codes to write the connector docs, schemas and manifest. The binary itself
@@ -12,11 +14,8 @@
 //! ```
 
 pub mod args;
-pub mod cards;
-pub mod connections;
 pub mod describe;
 mod exit;
-pub mod okta_yaml;
 pub mod output;
 
 use connector_core::Registry;
@@ -31,3 +30,10 @@ pub fn registry() -> Registry {
 }
 
 pub mod hooks;
+
+/// The template flow shipped in the binary, "Add User to Admin Role": what `connector
+/// serve` runs when no `--flows` is given, and what `connector demo` runs.
+pub const TEMPLATE_FLOW: (&str, &str) = (
+    "add-user-to-admin-role.yaml",
+    include_str!("../flows/add-user-to-admin-role.yaml"),
+);

@@ -58,6 +58,7 @@ mod completion;
 mod demo;
 mod demo_loop;
 mod demo_render;
+mod demo_runner;
 mod describe_cmd;
 mod flow_cmd;
 mod limits;
@@ -81,7 +82,7 @@ use serde_json::{Value, json};
 /// `./okta.yaml`) set where the environment sets nothing; `CONNECTOR_LOG=debug` says which
 /// file each setting came from.
 pub(crate) fn process_env() -> Env {
-    use connector_cli::okta_yaml;
+    use connector_okta::okta_yaml;
     let env = Env::from_process();
     let home = std::env::var_os("HOME")
         .or_else(|| std::env::var_os("USERPROFILE"))
@@ -100,8 +101,12 @@ pub(crate) fn process_env() -> Env {
 static CONFIG: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
 
 /// The named connections: `--config`, `CONNECTOR_CONFIG` or `./connector.toml`.
-pub(crate) fn connections(env: &Env) -> Result<connector_cli::connections::Connections, Error> {
-    connector_cli::connections::Connections::load(CONFIG.get().and_then(|c| c.as_deref()), env)
+pub(crate) fn connections(env: &Env) -> Result<connector_runtime::connections::Connections, Error> {
+    connector_runtime::connections::Connections::load(
+        CONFIG.get().and_then(|c| c.as_deref()),
+        env,
+        &connector_cli::registry(),
+    )
 }
 
 fn main() -> ExitCode {

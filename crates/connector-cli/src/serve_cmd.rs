@@ -145,7 +145,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     match &args.action {
         Some(HistoryAction::Rerun { run_id }) => {
             let shown = connector_core::error::quote_input(run_id);
-            return match store.rerun(run_id, None, now_ms()).await {
+            return match store.rerun(run_id, None, connector_runtime::now_ms()).await {
                 Ok(Rerun::Queued { run_id: new_id }) => crate::present::Shown::json(
                     serde_json::json!({"runId": new_id, "rerunOf": run_id, "state": "queued"}),
                 )
@@ -159,7 +159,7 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
         }
         Some(HistoryAction::Resume { run_id }) => {
             let shown = connector_core::error::quote_input(run_id);
-            return match store.resume(run_id, now_ms()).await {
+            return match store.resume(run_id, connector_runtime::now_ms()).await {
                 Ok(Resume::Queued) => crate::present::Shown::json(
                     serde_json::json!({"runId": run_id, "state": "queued"}),
                 )
@@ -219,11 +219,4 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     crate::present::Shown::json(serde_json::to_value(&page).unwrap_or_default())
         .with_plain(text)
         .print(args.json)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -36,6 +36,30 @@ pub fn quote_input(text: &str) -> String {
     quoted
 }
 
+/// Cuts text that may echo a caller's input (a service's error summary often quotes the id
+/// it could not find) to at most [`QUOTE_LIMIT`] bytes on a character boundary, marking the
+/// cut with `…`.
+///
+/// ```
+/// use connector_core::error::{QUOTE_LIMIT, clip_echo};
+///
+/// assert_eq!(clip_echo("Not found: Resource not found: 42 (User)"), "Not found: Resource not found: 42 (User)");
+/// let long = format!("Not found: {} (User)", "é".repeat(50_000));
+/// let clipped = clip_echo(&long);
+/// assert!(clipped.len() <= QUOTE_LIMIT + '…'.len_utf8());
+/// assert!(clipped.ends_with('…'));
+/// ```
+pub fn clip_echo(text: &str) -> String {
+    if text.len() <= QUOTE_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = QUOTE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 /// What went wrong, as a stable machine-readable kind.
 ///
 /// The string form ([`ErrorKind::as_str`]) is part of the outside contract: the CLI prints it
@@ -341,13 +365,24 @@ impl Error {
             );
         }
         if let Some(response) = &self.inner.response {
-            // `ErrorResponse` is plain data; serialising it cannot fail.
-            map.insert(
-                "response".into(),
-                serde_json::to_value(response).unwrap_or(Value::Null),
-            );
+            // `ErrorResponse` is plain data; serialising it cannot fail. A service's answer
+            // often quotes the input it refused: every text in it is cut to QUOTE_LIMIT bytes
+            // (the whole answer stays on `response()`).
+            let mut response = serde_json::to_value(response).unwrap_or(Value::Null);
+            clip_texts(&mut response);
+            map.insert("response".into(), response);
         }
         Value::Object(map)
+    }
+}
+
+/// Cuts every text inside `value` with [`clip_echo`].
+fn clip_texts(value: &mut Value) {
+    match value {
+        Value::String(text) if text.len() > QUOTE_LIMIT => *text = clip_echo(text),
+        Value::Array(items) => items.iter_mut().for_each(clip_texts),
+        Value::Object(map) => map.values_mut().for_each(clip_texts),
+        _ => {}
     }
 }
 

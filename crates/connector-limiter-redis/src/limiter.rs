@@ -173,7 +173,7 @@ impl RedisLimiter {
         let clock = &self.spec.clock;
         let deadline = clock.now() + max_wait;
         let redis_key = self.redis_key(key);
-        let id = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+        let id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let mut pause = LEASE_PAUSE.0;
         for _ in 0..MAX_ROUNDS {
             if !self.use_redis() {

@@ -44,9 +44,9 @@ impl RedisServer {
     /// Starts a server on `port` (again, after [`kill`](RedisServer::kill)).
     pub fn start_on(port: u16) -> Result<RedisServer, Unavailable> {
         let dir = std::env::temp_dir().join(format!(
-            "connector-redis-{}-{port}-{:08x}",
+            "connector-redis-{}-{port}-{}",
             std::process::id(),
-            rand::random::<u32>()
+            uuid::Uuid::new_v4().simple()
         ));
         std::fs::create_dir_all(&dir).map_err(|e| Unavailable::Failed(e.to_string()))?;
         let child = Command::new("redis-server")

@@ -153,10 +153,10 @@ fn docs() -> ConnectorDocs {
     ConnectorDocs::new(
         "Automates identity chores in an Okta org: create users with custom profile attributes, \
          read and search them, manage their standard admin roles, and manage groups and their \
-         members (actions generated from Okta's OpenAPI document). The help-desk template \
-         (`connector_okta::help_desk`, and `connector serve` for Okta event hooks) gives \
-         `HELP_DESK_ADMIN` to every user created with `role = Support`, through the Custom API \
-         Action as the product's template does.",
+         members (actions generated from Okta's OpenAPI document). The help-desk template, a \
+         flow that `connector serve` runs on Okta event hooks, gives `HELP_DESK_ADMIN` to every \
+         user created with `role = Support` (or `support`), through the Custom API Action as \
+         the product's template does.",
         "Either an API token (`Authorization: SSWS <token>`; the token acts with its admin's \
          permissions), or OAuth 2.0 for a service app with `private_key_jwt`: the connector signs \
          a fresh client assertion (RS256 or ES256) for each token request to \

@@ -9,7 +9,6 @@ use connector_core::clock::{Clock, TokioClock};
 use connector_core::secrecy::SecretString;
 use connector_core::{Error, Result};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rand::Rng;
 use serde::Serialize;
 
 /// Okta refuses assertions that live longer than an hour.
@@ -168,7 +167,7 @@ impl AssertionSigner for PrivateKeyJwt {
             aud: audience,
             iat: now,
             exp: now + self.lifetime.as_secs(),
-            jti: format!("{:032x}", rand::rng().random::<u128>()),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         let mut header = Header::new(self.algorithm);
         header.kid = self.key_id.clone();

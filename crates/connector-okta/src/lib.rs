@@ -1,5 +1,9 @@
-//! The Okta management API connector of **connectors**: users and admin roles, the generic
-//! Custom API Action, and the "Add User to Admin Role" template ([`help_desk`]).
+//! The Okta management API connector of **connectors**: users and admin roles, groups, the
+//! generic Custom API Action, and Okta's own configuration files ([`okta_yaml`]).
+//!
+//! The "Add User to Admin Role" template is a flow, not Rust: the command line ships it as
+//! `crates/connector-cli/flows/add-user-to-admin-role.yaml` and the runtime's engine runs
+//! it on this connector's cards.
 //!
 //! - [`Okta`]: a client of one org, with an API token (`SSWS`) or an OAuth 2.0 service app
 //!   (`private_key_jwt`, RS256 or ES256), on core's pipeline: Okta's per-endpoint rate-limit
@@ -13,7 +17,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use connector_okta::{CreateUserInput, Okta, UserProfile, help_desk};
+//! use connector_okta::{CreateUserInput, HELP_DESK_ADMIN, Okta, UserProfile};
 //!
 //! # async fn example() -> connector_core::Result<()> {
 //! let okta = Okta::builder("https://acme.okta.com").api_token("00abc...").build()?;
@@ -22,9 +26,10 @@
 //!         UserProfile::new("jane@acme.com").with_name("Jane", "Doe").with_attribute("role", "Support"),
 //!     ))
 //!     .await?;
-//! // What the template does when Okta reports the new user:
-//! let outcome = help_desk::on_user_created(&okta, &user.id).await?;
-//! println!("{outcome:?}"); // Assigned { assignment_id: "ra1..." }
+//! let assigned = okta
+//!     .add_user_to_admin_role(&user.id, HELP_DESK_ADMIN)
+//!     .await?;
+//! println!("{} is {}", assigned.user_id, assigned.role_type);
 //! # Ok(())
 //! # }
 //! ```
@@ -46,10 +51,10 @@ mod actions;
 mod api;
 mod client;
 pub mod generated;
-pub mod help_desk;
 mod jwt;
 mod limiter;
 mod model;
+pub mod okta_yaml;
 mod profile;
 
 pub use actions::connector;

@@ -312,16 +312,10 @@ fn okta_error(context: &AttemptContext<'_>, response: &Response) -> Error {
     error
 }
 
-/// Keeps what a server says to a sane length in messages.
+/// Keeps what a server says to a sane length in messages: Okta's summaries quote the id or
+/// login they could not find, and an error echoes at most 200 bytes of any input.
 fn clip(text: &str) -> String {
-    const MAX: usize = 300;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut clipped: String = text.chars().take(MAX).collect();
-        clipped.push('…');
-        clipped
-    }
+    connector_core::error::clip_echo(text)
 }
 
 #[cfg(test)]

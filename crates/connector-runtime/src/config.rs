@@ -113,7 +113,11 @@ impl RuntimeConfig {
     }
 }
 
-/// Parses a duration: `500ms`, `20s`, `1m`, `2h`, `1d`, or a bare number of seconds.
+/// The longest duration accepted anywhere (about 31 years): a bound on hostile input.
+const MAX_DURATION: Duration = Duration::from_secs(1_000_000_000);
+
+/// Parses a duration as `humantime` reads it (`500ms`, `20s`, `1m`, `2h`, `1d`, `1h 30m`),
+/// or a bare number of seconds.
 ///
 /// ```
 /// use std::time::Duration;
@@ -123,29 +127,20 @@ impl RuntimeConfig {
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 20s, 1m, 2h or 1d"))?;
-    let seconds = match unit.trim() {
-        "ms" => number / 1000.0,
-        "" | "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        "d" => number * 86_400.0,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?} (ms, s, m, h or d)"
-            ));
-        }
+    let shown = connector_core::error::quote_input(text);
+    let parsed = match text.parse::<u64>() {
+        Ok(seconds) => Ok(Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(text),
     };
-    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
-        return Err(format!("{text:?} is out of range"));
+    match parsed {
+        Ok(duration) if duration <= MAX_DURATION => Ok(duration),
+        Ok(_) => Err(format!("{shown} is out of range")),
+        // humantime's message may quote the text too: cut it as any echo of input.
+        Err(e) => Err(format!(
+            "{shown} is not a duration such as 500ms, 20s, 1m, 2h or 1d ({})",
+            connector_core::error::clip_echo(&e.to_string())
+        )),
     }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Parses a retry schedule: durations separated by commas (`1m,5m,30m,2h,12h`); an empty
@@ -173,6 +168,26 @@ mod tests {
         let schedule = parse_backoff(DEFAULT_BACKOFF).unwrap();
         assert_eq!(schedule.len(), 5);
         assert_eq!(schedule[4], Duration::from_secs(12 * 3600));
+    }
+
+    #[test]
+    fn durations_are_read_by_humantime_or_as_bare_seconds() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration(" 20 "), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1_500)));
+        for bad in ["soon", "", "5 parsecs", "-1s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+        let huge = parse_duration("100000y").unwrap_err();
+        assert!(huge.contains("out of range"), "{huge}");
+        let long = parse_duration(&"x".repeat(100_000)).unwrap_err();
+        assert!(
+            long.len() < 600,
+            "the refusal quotes at most 200 bytes: {} bytes",
+            long.len()
+        );
     }
 
     #[test]

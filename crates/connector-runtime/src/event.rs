@@ -91,8 +91,8 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
             let key = match (event.get("uuid").and_then(Value::as_str), delivery) {
                 (Some(uuid), _) if !uuid.is_empty() => uuid.to_owned(),
                 (_, Some(delivery)) => format!("{delivery}#{index}"),
-                // Neither: the event's own content is its identity (FNV-1a of its JSON text).
-                (_, None) => format!("event#{:016x}", fnv1a(event.to_string().as_bytes())),
+                // Neither: the event's own content is its identity (SHA-256 of its JSON text).
+                (_, None) => format!("event#{}", content_hash(event.to_string().as_bytes())),
             };
             let event_type = event
                 .get("eventType")
@@ -120,10 +120,15 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Event>, Malformed> {
         .collect()
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// The first 16 hex digits of the SHA-256 of `bytes`: stable across Rust releases and
+/// processes, as a de-duplication key must be.
+fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

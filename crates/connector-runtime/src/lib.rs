@@ -38,7 +38,9 @@
 
 pub mod admin;
 mod calls;
+pub mod cards;
 mod config;
+pub mod connections;
 mod event;
 mod flow;
 pub mod flows;
@@ -71,6 +73,7 @@ pub use store::{
     Accepted, DEFAULT_STORE, HistoryQuery, Page, Rerun, Resume, Store, StoreError, TempDb,
     redact_url,
 };
+pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
 pub use transient::is_transient;

@@ -54,13 +54,7 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// A runtime on `store` running `flows`.
     pub fn new(store: Store, flows: Flows, config: RuntimeConfig) -> Service {
-        use rand::Rng;
-        use rand::distr::Alphanumeric;
-        let suffix: String = rand::rng()
-            .sample_iter(Alphanumeric)
-            .take(12)
-            .map(char::from)
-            .collect();
+        let suffix = uuid::Uuid::new_v4().simple();
         Service {
             inner: Arc::new(Inner {
                 store,

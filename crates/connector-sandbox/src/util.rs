@@ -3,25 +3,20 @@
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rand::Rng;
-use rand::distr::Alphanumeric;
-
-/// `n` random ASCII letters and digits.
+/// `n` random ASCII letters and digits (lowercase hex digits), from version 4 UUIDs.
 pub(crate) fn random_alnum(n: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(n)
-        .map(char::from)
-        .collect()
+    let mut out = String::with_capacity(n + 32);
+    while out.len() < n {
+        out.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    out.truncate(n);
+    out
 }
 
-/// `n` random characters from the URL-safe base64 alphabet (letters, digits, `-`, `_`).
+/// `n` random characters that are safe in a URL and a header (hex digits: a subset of the
+/// URL-safe base64 alphabet real tokens use).
 pub(crate) fn random_url_safe(n: usize) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut rng = rand::rng();
-    (0..n)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
+    random_alnum(n)
 }
 
 /// Milliseconds since the Unix epoch, by the wall clock.

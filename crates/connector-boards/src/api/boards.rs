@@ -1,6 +1,7 @@
 //! Boards: create, read, list, archive, delete, and their people.
 
 use connector_core::Result;
+use connector_core::error::quote_input;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -134,7 +135,8 @@ impl Boards {
         match &answer.value {
             Some(board) => Ok(board.clone()),
             None => Err(answer.not_found(format!(
-                "board {board_id} was not found; check the id and that the token's user can see the board"
+                "board {} was not found; check the id and that the token's user can see the board",
+                quote_input(board_id)
             ))),
         }
     }
@@ -287,7 +289,8 @@ impl Boards {
         let found = answer.value.iter().flatten().flatten().next().cloned();
         found.ok_or_else(|| {
             answer.not_found(format!(
-                "board {board_id} was not found; check the id and that the token's user can see the board"
+                "board {} was not found; check the id and that the token's user can see the board",
+                quote_input(board_id)
             ))
         })
     }

@@ -1,5 +1,6 @@
 //! Checks on action inputs, made before anything is sent.
 
+use connector_core::error::quote_input;
 use connector_core::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -12,16 +13,22 @@ pub(crate) const MAX_PAGE_SIZE: u32 = 1_000;
 /// Pages read at most by one listing: a guard against a service that never sends a short page.
 const MAX_PAGES: u32 = 10_000;
 
-/// An id must be non-empty text without control characters or spaces.
+/// The most digits a boards id has (the service's ids are 64-bit numbers).
+pub(crate) const MAX_ID_DIGITS: usize = 20;
+
+/// An id is 1 to [`MAX_ID_DIGITS`] decimal digits (DESIGN, after the actions table), so a
+/// mistyped or hostile id is refused before anything is sent; the refusal quotes at most
+/// [`connector_core::error::QUOTE_LIMIT`] bytes of it.
 pub(crate) fn id(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
+    if value.is_empty() {
         return Err(Error::invalid_input(format!(
             "{field} is empty; give the id as a string such as \"1234567890\""
         )));
     }
-    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if value.len() > MAX_ID_DIGITS || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid_input(format!(
-            "{field} {value:?} contains spaces or control characters"
+            "{field} {} is not an id; give 1 to {MAX_ID_DIGITS} decimal digits such as \"1234567890\"",
+            quote_input(value)
         )));
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! Users: read by id or email, search by name and kind.
 
+use connector_core::error::quote_input;
 use connector_core::{Error, Result};
 use serde_json::{Map, Value};
 
@@ -30,13 +31,18 @@ impl Boards {
                 input::id("id", id)?;
                 let mut variables = Map::new();
                 variables.insert("id".into(), Value::from(id.as_str()));
-                (&graphql::READ_USER_BY_ID, variables, format!("user {id}"))
+                (
+                    &graphql::READ_USER_BY_ID,
+                    variables,
+                    format!("user {}", quote_input(id)),
+                )
             }
             (None, Some(email)) => {
                 let email = email.trim();
                 if !email.contains('@') || email.chars().any(char::is_control) {
                     return Err(Error::invalid_input(format!(
-                        "email {email:?} is not an email address"
+                        "email {} is not an email address",
+                        quote_input(email)
                     )));
                 }
                 let mut variables = Map::new();
@@ -44,7 +50,7 @@ impl Boards {
                 (
                     &graphql::READ_USER_BY_EMAIL,
                     variables,
-                    format!("user with email {email}"),
+                    format!("user with email {}", quote_input(email)),
                 )
             }
             _ => return Err(Error::invalid_input("give exactly one of id and email")),

@@ -6,6 +6,7 @@ mod common;
 mod actions;
 mod connector;
 mod documents;
+mod echoes;
 mod errors;
 mod idempotency;
 mod limits;

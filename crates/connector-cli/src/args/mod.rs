@@ -127,8 +127,9 @@ pub enum Command {
     /// runtime, the template runs, and the Flow History is read back (tokens as for `sandbox`).
     #[command(after_help = help::DEMO)]
     Demo,
-    /// Receive Okta event hooks durably and run the help-desk template for every user
-    /// created (needs OKTA_* and OKTA_EVENT_HOOK_SECRET); SIGTERM or SIGINT stops it gracefully.
+    /// Run the flows in --flows (default: the template built in, "Add User to Admin Role")
+    /// durably on their triggers: Okta event hooks (OKTA_EVENT_HOOK_SECRET), HTTP calls
+    /// (CONNECTOR_INVOKE_TOKEN), schedules; SIGTERM or SIGINT stops it gracefully.
     #[command(after_help = help::SERVE)]
     Serve(ServeArgs),
     /// Print the Flow History from the store, or re-run a dead-lettered run.

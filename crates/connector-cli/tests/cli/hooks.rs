@@ -48,7 +48,7 @@ async fn receiver() -> (Sandbox, Receiver) {
         ("OKTA_ORG_URL", sandbox.okta().base_url()),
         ("OKTA_API_TOKEN", sandbox.okta().api_token().to_owned()),
     ]);
-    let cards = std::sync::Arc::new(connector_cli::cards::Cards::new(
+    let cards = std::sync::Arc::new(connector_runtime::cards::Cards::new(
         connector_cli::registry(),
         env.clone(),
     ));

@@ -11,6 +11,7 @@ mod serve_support;
 mod cli;
 mod cli_custom_checks;
 mod cli_edges;
+mod cli_fields_echoes;
 mod cli_input;
 mod cli_okta_groups;
 mod dry_run_scale;

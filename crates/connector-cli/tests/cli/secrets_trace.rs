@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connector_core::{Connector, Env, ErrorKind};
-use connector_okta::help_desk::{HelpDeskTemplate, Outcome};
 use connector_okta::{CreateUserInput, Okta, UserProfile};
 use connector_sandbox::Sandbox;
 use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -195,7 +194,8 @@ async fn an_okta_flow_with_private_key_jwt_shows_no_assertion_and_no_access_toke
     let mut shown: Vec<(String, String)> = Vec::new();
     let mut show = |what: &str, text: String| shown.push((what.to_owned(), text));
 
-    // The help-desk flow: create a Support user, run the template twice, list the roles.
+    // The help-desk flow: create a Support user, run the built-in template twice (the
+    // runtime's engine, its cards on the OAuth connection), list the roles.
     let user = okta
         .create_user(CreateUserInput::new(
             UserProfile::new("ada@example.com")
@@ -205,19 +205,30 @@ async fn an_okta_flow_with_private_key_jwt_shows_no_assertion_and_no_access_toke
         .await
         .expect("the user is created");
     show("the created user", format!("{user:?}"));
-    let template = HelpDeskTemplate::default();
-    let first = template.run(&okta, &user.id).await.unwrap();
-    assert!(matches!(first, Outcome::Assigned { .. }), "{first:?}");
-    let again = template.run(&okta, &user.id).await.unwrap();
-    assert_eq!(again, Outcome::AlreadyAssigned);
-    show("the outcomes", format!("{first:?} {again:?}"));
-
-    // The same through the registry's JSON layer, from the environment, as the CLI runs it.
     let env = Env::from_pairs([
         ("OKTA_ORG_URL", sandbox.okta().base_url()),
         ("OKTA_CLIENT_ID", CLIENT_ID.to_owned()),
         ("OKTA_PRIVATE_KEY", private_pem.clone()),
     ]);
+    let cards = connector_runtime::cards::Cards::new(connector_cli::registry(), env.clone());
+    let template = connector_cli::hooks::template(&cards).expect("the template is valid");
+    let event =
+        json!({"target": [{"id": user.id, "type": "User", "alternateId": "ada@example.com"}]});
+    let first = connector_runtime::flows::run_once(&template, &event, &cards, false)
+        .await
+        .run;
+    assert_eq!(first.outcome.as_deref(), Some("assigned"), "{first:?}");
+    let again = connector_runtime::flows::run_once(&template, &event, &cards, false)
+        .await
+        .run;
+    assert_eq!(
+        again.outcome.as_deref(),
+        Some("alreadyAssigned"),
+        "{again:?}"
+    );
+    show("the outcomes", format!("{first:?} {again:?}"));
+
+    // The same through the registry's JSON layer, from the environment, as the CLI runs it.
     let session = connector_okta::connector().connect(&env).unwrap();
     let roles = session
         .run("list-user-roles", json!({ "userId": user.id }))

@@ -7,7 +7,6 @@ mod actions;
 mod config;
 mod create_user_recovery;
 mod errors;
-mod help_desk;
 mod interceptors;
 mod logs;
 mod oauth;

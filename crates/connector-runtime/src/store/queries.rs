@@ -84,14 +84,7 @@ pub(crate) fn fresh_key() -> String {
 }
 
 pub(super) fn run_id() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    let suffix: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(20)
-        .map(char::from)
-        .collect();
-    format!("run_{suffix}")
+    format!("run_{}", uuid::Uuid::new_v4().simple())
 }
 
 impl Store {

@@ -132,7 +132,7 @@ impl EventHooks {
             "eventTime": now,
             "contentType": "application/json",
             "data": {"events": [{
-                "uuid": format!("{}-{}-{}", random_alnum(8), random_alnum(4), random_alnum(12)).to_lowercase(),
+                "uuid": uuid::Uuid::new_v4().to_string(),
                 "published": now,
                 "eventType": "user.lifecycle.create",
                 "version": "0",

@@ -20,6 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
+use subtle::ConstantTimeEq;
 
 use super::OktaState;
 use super::directory::{AddError, Profile, ROLE_TYPES, RoleAssignment, Status, User};
@@ -133,11 +134,6 @@ async fn gate(State(state): State<S>, req: Request, next: Next) -> Response {
     with_rate_headers(response, verdict.limit, verdict.remaining, verdict.reset)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.ct_eq(b).into()
-}
-
 /// The scopes of which a bearer token needs one, by operation.
 fn required_scopes(method: &Method, path: &str) -> &'static [&'static str] {
     let read_only = method == Method::GET || method == Method::HEAD;
@@ -194,7 +190,7 @@ fn authorize(
         .trim();
     if let Some(credential) = ssws_credential(value) {
         return if !credential.is_empty()
-            && constant_time_eq(credential.as_bytes(), state.api_token.as_bytes())
+            && bool::from(credential.as_bytes().ct_eq(state.api_token.as_bytes()))
         {
             Ok(())
         } else {

@@ -655,7 +655,7 @@ mod oauth {
             "aud": format!("{}/oauth2/v1/token", okta.base_url()),
             "iat": now(),
             "exp": now() + 300,
-            "jti": format!("jti-{}", rand::random::<u64>()),
+            "jti": format!("jti-{}", uuid::Uuid::new_v4().simple()),
         });
         if let (Some(claims), Value::Object(patch)) = (claims.as_object_mut(), claims_patch) {
             for (k, v) in patch {

@@ -140,7 +140,7 @@ pub(crate) async fn run(runs: usize, summary: &mut Summary) -> Result<(), String
         ("OKTA_ORG_URL", sandbox.okta().base_url()),
         ("OKTA_API_TOKEN", sandbox.okta().api_token().to_owned()),
     ]);
-    let cards: Arc<dyn Catalog> = Arc::new(connector_cli::cards::Cards::new(
+    let cards: Arc<dyn Catalog> = Arc::new(connector_runtime::cards::Cards::new(
         connector_cli::registry(),
         env,
     ));

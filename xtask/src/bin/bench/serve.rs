@@ -46,7 +46,7 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
         ("OKTA_ORG_URL", sandbox.okta().base_url()),
         ("OKTA_API_TOKEN", sandbox.okta().api_token().to_owned()),
     ]);
-    let cards = Arc::new(connector_cli::cards::Cards::new(
+    let cards = Arc::new(connector_runtime::cards::Cards::new(
         connector_cli::registry(),
         env.clone(),
     ));

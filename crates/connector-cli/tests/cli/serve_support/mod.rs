@@ -14,28 +14,22 @@ use connector_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 /// A folder in the temporary directory, removed with what it holds when dropped.
-pub(crate) struct TempDir {
-    path: std::path::PathBuf,
-}
+pub(crate) struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     /// A new empty folder; `kind` ends its name (`flows`, `conn`).
     pub(crate) fn new(kind: &str) -> TempDir {
-        let name = connector_runtime::TempDb::new();
-        let path = name.path().with_extension(kind);
-        std::fs::create_dir_all(&path).expect("a temporary folder");
-        TempDir { path }
+        let dir = tempfile::Builder::new()
+            .prefix("connector-")
+            .suffix(&format!(".{kind}"))
+            .tempdir()
+            .expect("a temporary folder");
+        TempDir(dir)
     }
 
     /// Where it is.
     pub(crate) fn path(&self) -> &std::path::Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        self.0.path()
     }
 }
 

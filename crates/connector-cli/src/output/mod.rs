@@ -16,9 +16,11 @@
 //! assert!(table.contains("ada@example.com"));
 //! ```
 
-use std::fmt;
+mod fields;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+pub use fields::{Fields, FieldsError, is_list, items, project};
 
 /// The width a table must fit when the terminal's is unknown.
 pub const TABLE_WIDTH: usize = 100;
@@ -34,100 +36,6 @@ pub enum Format {
     Yaml,
     /// A table with a header line (the default for lists on a terminal).
     Table,
-}
-
-/// The fields `--fields a,b.c` picks: dotted paths into each item of a list, or into the
-/// object when the output is no list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields(Vec<Vec<String>>);
-
-/// A `--fields` value that names no field, or an empty one.
-#[derive(Debug, PartialEq, Eq)]
-pub struct FieldsError(String);
-
-impl fmt::Display for FieldsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FieldsError {}
-
-impl Fields {
-    /// Parses `a,b.c`: comma-separated dotted paths, spaces around them ignored.
-    pub fn parse(text: &str) -> Result<Fields, FieldsError> {
-        let mut paths = Vec::new();
-        for field in text.split(',').map(str::trim) {
-            if field.is_empty() || field.split('.').any(str::is_empty) {
-                return Err(FieldsError(format!(
-                    "{field:?} is not a field: give dotted names separated by commas, such as id,profile.login"
-                )));
-            }
-            paths.push(field.split('.').map(str::to_owned).collect());
-        }
-        Ok(Fields(paths))
-    }
-
-    /// True when no field was asked for (every field is shown).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.0.iter().map(|path| path.join(".")).collect()
-    }
-}
-
-/// The list an output holds: the value itself when it is an array, or the one array
-/// field of an object (`{"users": [...]}`, `{"runs": [...], "nextCursor": ...}`).
-pub fn items(value: &Value) -> Option<&Vec<Value>> {
-    match value {
-        Value::Array(items) => Some(items),
-        Value::Object(map) => {
-            let mut arrays = map.values().filter_map(Value::as_array);
-            let first = arrays.next()?;
-            arrays.next().is_none().then_some(first)
-        }
-        _ => None,
-    }
-}
-
-/// True when the output is a list (what a table shows best).
-pub fn is_list(value: &Value) -> bool {
-    items(value).is_some()
-}
-
-/// The value with only the fields asked for: in each item of its list, or in the object
-/// itself. A field an item lacks is `null`, so every item has the same shape.
-pub fn project(value: &Value, fields: &Fields) -> Value {
-    if fields.is_empty() {
-        return value.clone();
-    }
-    let pick = |item: &Value| {
-        let mut out = Value::Object(Map::new());
-        for path in &fields.0 {
-            insert(
-                &mut out,
-                path,
-                lookup(item, path).cloned().unwrap_or(Value::Null),
-            );
-        }
-        out
-    };
-    match value {
-        Value::Array(list) => Value::Array(list.iter().map(pick).collect()),
-        Value::Object(map) if is_list(value) => Value::Object(
-            map.iter()
-                .map(|(k, v)| match v {
-                    Value::Array(list) => {
-                        (k.clone(), Value::Array(list.iter().map(pick).collect()))
-                    }
-                    other => (k.clone(), other.clone()),
-                })
-                .collect(),
-        ),
-        other => pick(other),
-    }
 }
 
 /// The value as YAML text.
@@ -303,22 +211,6 @@ fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
     })
 }
 
-fn insert(out: &mut Value, path: &[String], leaf: Value) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut at = out;
-    for key in parents {
-        let Value::Object(map) = at else { return };
-        at = map
-            .entry(key.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-    }
-    if let Value::Object(map) = at {
-        map.insert(last.clone(), leaf);
-    }
-}
-
 /// One cell: text as it is, nothing for null, anything else as compact JSON; control
 /// characters escaped; cut at [`CELL_MAX`] when `cut`.
 fn cell(value: Option<&Value>, cut: bool) -> String {
@@ -349,30 +241,6 @@ mod tests {
             {"id": "00u2", "status": "STAGED", "created": "2026-12-02T10:00:00.000Z",
              "profile": {"login": "grace@example.com", "email": "grace@example.com"}}
         ]})
-    }
-
-    #[test]
-    fn fields_parse_dotted_paths_and_refuse_empty_names() {
-        assert_eq!(
-            Fields::parse("id, profile.login").unwrap().names(),
-            ["id", "profile.login"]
-        );
-        assert!(Fields::parse("id,,x").is_err());
-        assert!(Fields::parse("a..b").is_err());
-    }
-
-    #[test]
-    fn projection_keeps_the_envelope_and_fills_missing_fields_with_null() {
-        let picked = project(&users(), &Fields::parse("id,profile.firstName").unwrap());
-        assert_eq!(
-            picked,
-            json!({"users": [
-                {"id": "00u1", "profile": {"firstName": "Ada"}},
-                {"id": "00u2", "profile": {"firstName": null}}
-            ]})
-        );
-        let one = project(&json!({"id": "1", "x": 2}), &Fields::parse("x").unwrap());
-        assert_eq!(one, json!({"x": 2}));
     }
 
     #[test]

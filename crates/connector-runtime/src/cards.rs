@@ -1,5 +1,18 @@
-//! The cards flows can use: every action of every registered connector, by
-//! `<connector>.<action>`, on the connection the environment describes.
+//! The card catalog over a connector registry: every action of every registered
+//! connector is a card, by `<connector>.<action>`, on the connection the environment
+//! describes or a named one (`connection: NAME`, see [`crate::connections`]).
+//!
+//! The runtime depends on no connector: whoever starts it (the `connector` binary, a
+//! test, a benchmark) hands it a [`Registry`].
+//!
+//! ```
+//! use connector_core::{Env, Registry};
+//! use connector_runtime::cards::Cards;
+//! use connector_runtime::flows::Catalog;
+//!
+//! let cards = Cards::new(Registry::new(), Env::from_pairs([("HOME", "/root")]));
+//! assert!(cards.input_schema("okta.read-user").is_none(), "no connector is registered");
+//! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,8 +20,10 @@ use std::sync::Arc;
 use connector_core::action::Session;
 use connector_core::pipeline::{DryRunLog, RecordedRequest};
 use connector_core::{Env, Error, Registry};
-use connector_runtime::flows::Catalog;
 use serde_json::Value;
+
+use crate::connections::Connections;
+use crate::flows::Catalog;
 
 /// The registry's actions as flow cards; connections are made on first use, so that
 /// validating a flow needs no credential.
@@ -18,7 +33,7 @@ pub struct Cards {
     sessions: tokio::sync::Mutex<HashMap<String, Arc<dyn Session>>>,
     dry_run: Option<DryRunLog>,
     recorded: std::sync::Mutex<Vec<(String, Value, Vec<RecordedRequest>)>>,
-    connections: crate::connections::Connections,
+    connections: Connections,
 }
 
 impl std::fmt::Debug for Cards {
@@ -36,12 +51,12 @@ impl Cards {
             sessions: tokio::sync::Mutex::new(HashMap::new()),
             dry_run: None,
             recorded: std::sync::Mutex::new(Vec::new()),
-            connections: crate::connections::Connections::default(),
+            connections: Connections::default(),
         }
     }
 
     /// Named connections cards may use (`connection: NAME`).
-    pub fn with_connections(mut self, connections: crate::connections::Connections) -> Cards {
+    pub fn with_connections(mut self, connections: Connections) -> Cards {
         self.connections = connections;
         self
     }
@@ -195,9 +210,3 @@ impl Catalog for Cards {
         result
     }
 }
-
-/// The template flow shipped in the binary: "Add User to Admin Role".
-pub const TEMPLATE_FLOW: (&str, &str) = (
-    "add-user-to-admin-role.yaml",
-    include_str!("../flows/add-user-to-admin-role.yaml"),
-);

@@ -13,57 +13,82 @@
 //! api_token = { file = "/run/secrets/okta-prod" }
 //! ```
 //!
-//! A setting is a connector's environment variable without its prefix, lowercased
-//! (`org_url`, `api_token`, `client_id`, `private_key`, `scopes` for Okta; `api_url`,
-//! `api_token`, `api_version` for boards). A secret (`api_token`, `private_key`) is given
-//! as `{ env = "VAR" }` or `{ file = "PATH" }`, never inline: an inline one is refused,
+//! A connection's settings are those its connector declares
+//! ([`Connector::settings`](connector_core::Connector::settings)): each variable named
+//! `<CONNECTOR>_<KEY>` is the setting `<key>`, lowercased (`org_url`, `api_token`,
+//! `client_id`, `private_key`, `key_id`, `scopes` for Okta; `api_url`, `api_token`,
+//! `api_version` for boards), so a connector added to the registry brings its settings
+//! here with no second table. A secret (a setting the connector marks secret) is given as
+//! `{ env = "VAR" }` or `{ file = "PATH" }`, never inline: an inline one is refused,
 //! naming the key and never the value. Rate-limit keys follow the service account (the
 //! Okta org, the boards token's account), so two orgs never share a budget and one org
 //! used by two names does.
+//!
+//! ```
+//! use std::path::Path;
+//! use connector_core::action::Setting;
+//! use connector_core::{Connection, ConnectorDef, Env, Error, Registry};
+//! use connector_runtime::connections::Connections;
+//!
+//! let setting = |name, secret| Setting { name, aliases: &[], secret, description: "" };
+//! let acme = ConnectorDef::<Connection>::new("acme", "Acme", "Acme's API", |_| {
+//!     Err(Error::configuration("not in this example"))
+//! })
+//! .setting(setting("ACME_API_URL", false))
+//! .setting(setting("ACME_API_TOKEN", true));
+//! let registry = Registry::new().with(acme);
+//! let text = "[connections.prod]\nconnector = \"acme\"\napi_url = \"https://acme.example\"\n";
+//! let connections = Connections::parse(Path::new("connector.toml"), text, &registry).unwrap();
+//! let env = connections.get("prod").unwrap().env(&Env::from_pairs([("ACME_API_URL", "x")]));
+//! assert_eq!(env.get("ACME_API_URL"), Some("https://acme.example"));
+//!
+//! let inline = "[connections.prod]\nconnector = \"acme\"\napi_token = \"tok\"\n";
+//! assert!(Connections::parse(Path::new("connector.toml"), inline, &registry).is_err());
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use connector_core::{Env, Error};
+use connector_core::{Connector, Env, Error, Registry};
 
-/// The settings of one connector's connection, as environment variables.
+/// The settings of one connector's connection, derived from what the connector declares.
 struct Shape {
-    connector: &'static str,
-    prefixes: &'static [&'static str],
-    settings: &'static [(&'static str, &'static str, bool)],
+    /// `OKTA_`: the connection's variables, which a named connection replaces.
+    prefix: String,
+    /// (key, variable, is a secret).
+    settings: Vec<(String, &'static str, bool)>,
 }
 
-/// Each connector's settings: (key, variable, is a secret).
-const SHAPES: &[Shape] = &[
-    Shape {
-        connector: "okta",
-        prefixes: &["OKTA_"],
-        settings: &[
-            ("org_url", "OKTA_ORG_URL", false),
-            ("api_token", "OKTA_API_TOKEN", true),
-            ("client_id", "OKTA_CLIENT_ID", false),
-            ("private_key", "OKTA_PRIVATE_KEY", true),
-            ("key_id", "OKTA_KEY_ID", false),
-            ("scopes", "OKTA_SCOPES", false),
-        ],
-    },
-    Shape {
-        connector: "boards",
-        prefixes: &["BOARDS_"],
-        settings: &[
-            ("api_url", "BOARDS_API_URL", false),
-            ("api_token", "BOARDS_API_TOKEN", true),
-            ("api_version", "BOARDS_API_VERSION", false),
-        ],
-    },
-];
+impl Shape {
+    /// The shape of `connector`: its declared settings named `<ID>_<KEY>`.
+    fn of(connector: &dyn Connector) -> Shape {
+        let prefix = format!("{}_", connector.id().to_uppercase().replace('-', "_"));
+        let settings = connector
+            .settings()
+            .into_iter()
+            .filter_map(|setting| {
+                let key = setting.name.strip_prefix(prefix.as_str())?.to_lowercase();
+                Some((key, setting.name, setting.secret))
+            })
+            .collect();
+        Shape { prefix, settings }
+    }
+
+    fn keys(&self) -> String {
+        self.settings
+            .iter()
+            .map(|(key, _, _)| key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 /// One named connection.
 #[derive(Clone)]
 pub struct Connection {
     /// The connector it is for (`okta`).
     pub connector: String,
-    prefixes: &'static [&'static str],
+    prefix: String,
     vars: Vec<(String, String)>,
 }
 
@@ -85,7 +110,7 @@ impl Connection {
     /// connector (run options such as a dry run stay).
     pub fn env(&self, base: &Env) -> Env {
         base.clone()
-            .with_connection_vars(self.prefixes, self.vars.iter().cloned())
+            .with_connection_vars(&[self.prefix.as_str()], self.vars.iter().cloned())
     }
 }
 
@@ -113,8 +138,13 @@ impl Connections {
     }
 
     /// Reads the connections file: `explicit` (`--config`), else `CONNECTOR_CONFIG`, else
-    /// `./connector.toml` when it exists; none is no connections.
-    pub fn load(explicit: Option<&Path>, env: &Env) -> Result<Connections, Error> {
+    /// `./connector.toml` when it exists; none is no connections. Each connection's
+    /// settings are those its connector in `registry` declares.
+    pub fn load(
+        explicit: Option<&Path>,
+        env: &Env,
+        registry: &Registry,
+    ) -> Result<Connections, Error> {
         let path = match explicit {
             Some(path) => path.to_owned(),
             None => match env.get("CONNECTOR_CONFIG") {
@@ -130,11 +160,12 @@ impl Connections {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| config_error(&path, format!("cannot read the connections file: {e}")))?;
-        Connections::parse(&path, &text)
+        Connections::parse(&path, &text, registry)
     }
 
-    /// Parses a connections file's text (`path` names it in messages).
-    pub fn parse(path: &Path, text: &str) -> Result<Connections, Error> {
+    /// Parses a connections file's text (`path` names it in messages) for the connectors
+    /// of `registry`.
+    pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Connections, Error> {
         // toml's own messages may quote the text; say where instead, never what.
         let doc: toml::Table = toml::from_str(text).map_err(|e| {
             let at = e
@@ -165,6 +196,12 @@ impl Connections {
                 "connections must be tables: [connections.NAME]".into(),
             )
         })?;
+        let connectors = registry
+            .connectors()
+            .iter()
+            .map(|c| c.id())
+            .collect::<Vec<_>>()
+            .join(", ");
         for (name, settings) in table {
             let at = format!("connections.{name}");
             let settings = settings
@@ -176,16 +213,18 @@ impl Connections {
                 .ok_or_else(|| {
                     config_error(
                         path,
-                        format!("{at}.connector is missing: give okta or boards"),
+                        format!("{at}.connector is missing: give one of {connectors}"),
                     )
                 })?;
-            let shape = SHAPES
+            let shape = registry
+                .connectors()
                 .iter()
-                .find(|s| s.connector == connector)
+                .find(|c| c.id() == connector)
+                .map(|c| Shape::of(c.as_ref()))
                 .ok_or_else(|| {
                     config_error(
                         path,
-                        format!("{at}.connector {connector:?} is not a connector (okta, boards)"),
+                        format!("{at}.connector {connector:?} is not a connector ({connectors})"),
                     )
                 })?;
             let mut vars = Vec::new();
@@ -194,15 +233,7 @@ impl Connections {
                 else {
                     return Err(config_error(
                         path,
-                        format!(
-                            "{at}.{key} is not a {connector} setting ({})",
-                            shape
-                                .settings
-                                .iter()
-                                .map(|(k, _, _)| *k)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        format!("{at}.{key} is not a {connector} setting ({})", shape.keys()),
                     ));
                 };
                 let resolved = match value {
@@ -225,7 +256,7 @@ impl Connections {
                 name.clone(),
                 Connection {
                     connector: connector.to_owned(),
-                    prefixes: shape.prefixes,
+                    prefix: shape.prefix,
                     vars,
                 },
             );
@@ -264,11 +295,47 @@ fn resolve(path: &Path, at: &str, key: &str, source: &toml::Table) -> Result<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connector_core::action::Setting;
+    use connector_core::{Connection, ConnectorDef};
+
+    /// Connectors that declare the Okta and boards connectors' settings.
+    fn registry() -> Registry {
+        fn def(id: &'static str, settings: &[(&'static str, bool)]) -> ConnectorDef<Connection> {
+            let mut def = ConnectorDef::<Connection>::new(id, id, id, |_| {
+                Err(Error::configuration("connecting is not under test"))
+            });
+            for (name, secret) in settings {
+                def = def.setting(Setting {
+                    name,
+                    aliases: &[],
+                    secret: *secret,
+                    description: "",
+                });
+            }
+            def
+        }
+        Registry::new()
+            .with(def(
+                "okta",
+                &[
+                    ("OKTA_ORG_URL", false),
+                    ("OKTA_API_TOKEN", true),
+                    ("OKTA_CLIENT_ID", false),
+                    ("OKTA_PRIVATE_KEY", true),
+                    ("OKTA_SCOPES", false),
+                    ("OKTA_KEY_ID", false),
+                ],
+            ))
+            .with(def(
+                "boards",
+                &[("BOARDS_API_TOKEN", true), ("BOARDS_API_URL", false)],
+            ))
+    }
 
     #[test]
     fn an_inline_secret_is_refused_naming_the_key_never_the_value() {
         let text = "[connections.prod]\nconnector = \"okta\"\norg_url = \"https://acme.okta.com\"\napi_token = \"00secret-value\"\n";
-        let e = Connections::parse(Path::new("connector.toml"), text).unwrap_err();
+        let e = Connections::parse(Path::new("connector.toml"), text, &registry()).unwrap_err();
         assert!(
             e.message()
                 .contains("connections.prod.api_token is a secret"),
@@ -285,7 +352,7 @@ mod tests {
             "[connections.staging]\nconnector = \"okta\"\norg_url = \"https://staging.okta.com\"\napi_token = {{ file = \"{}\" }}\n",
             file.display()
         );
-        let connections = Connections::parse(Path::new("c.toml"), &text).unwrap();
+        let connections = Connections::parse(Path::new("c.toml"), &text, &registry()).unwrap();
         let base = Env::from_pairs([
             ("OKTA_ORG_URL", "https://other.okta.com"),
             ("OKTA_CLIENT_ID", "x"),
@@ -323,7 +390,7 @@ mod tests {
             ("[other]\n", "unknown key"),
         ];
         for (text, expected) in bad {
-            let e = Connections::parse(Path::new("c.toml"), text).unwrap_err();
+            let e = Connections::parse(Path::new("c.toml"), text, &registry()).unwrap_err();
             assert!(e.message().contains(expected), "{text}: {e}");
         }
     }

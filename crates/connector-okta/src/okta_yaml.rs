@@ -10,7 +10,7 @@
 //! tools expect; a file that others can read is used with a warning.
 //!
 //! ```
-//! let vars = connector_cli::okta_yaml::parse(
+//! let vars = connector_okta::okta_yaml::parse(
 //!     "okta:\n  client:\n    orgUrl: https://acme.okta.com\n    token: 00abc\n",
 //! ).unwrap();
 //! assert_eq!(vars[0], ("OKTA_CLIENT_ORGURL".to_owned(), "https://acme.okta.com".to_owned()));
