@@ -290,7 +290,7 @@ async fn run_stored(
     };
     service.run_now(&run_id).await;
     let run = match opened.run(&run_id).await {
-        Ok(Some(run)) => run,
+        Ok(Some(run)) => connector_runtime::masked_run(run),
         Ok(None) | Err(_) => {
             return fail(&Error::configuration(
                 "the run vanished from the store".to_owned(),

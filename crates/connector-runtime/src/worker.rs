@@ -256,7 +256,9 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         outcome,
         due_ms: now,
         finished_ms: now,
-        output: output.map(|o| Store::encode(&connector_core::pipeline::mask_secrets(&o))),
+        // Stored as the flow returned it: the `?wait=` answer is the flow's own; every
+        // view masks it (crate::mask).
+        output: output.map(|o| Store::encode(&o)),
         error,
     };
     let failure = match &ending {

@@ -77,14 +77,14 @@ fn store_failed(e: impl std::fmt::Display) -> Response {
 
 async fn history(State(service): State<Service>, Query(query): Query<HistoryQuery>) -> Response {
     match service.store().history(&query).await {
-        Ok(page) => axum::Json(page).into_response(),
+        Ok(page) => axum::Json(crate::masked_page(page)).into_response(),
         Err(e) => store_failed(e),
     }
 }
 
 async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Response {
     match service.store().run(&run_id).await {
-        Ok(Some(run)) => axum::Json(run).into_response(),
+        Ok(Some(run)) => axum::Json(crate::masked_run(run)).into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"error": "no such run"})),

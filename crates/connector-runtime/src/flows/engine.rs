@@ -481,6 +481,15 @@ impl Runner<'_, '_> {
                 .eval(list_expr, &self.scope(&[]))
                 .map_err(expr_error)?
             {
+                Value::Array(items) if items.len() > super::MAX_FOR_EACH_ITEMS => {
+                    return Err(Error::invalid_input(format!(
+                        "for_each of step {} gave {} items, over the {} a for_each takes",
+                        step.id,
+                        items.len(),
+                        super::MAX_FOR_EACH_ITEMS
+                    ))
+                    .with_attempts(0));
+                }
                 Value::Array(items) => items,
                 Value::Null => Vec::new(),
                 other => {

@@ -41,12 +41,18 @@ mod validate;
 use serde_json::Value;
 
 pub use engine::{COMPLETED, Ending, Try, run_try, subject};
-pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
+pub use expr::{
+    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_RENDERED_BYTES, MAX_VALUE_BYTES, WORK_BUDGET,
+};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
 pub use once::{RunView, run_once};
-pub use source::{Located, Pos, SyntaxError, parse};
+pub use source::{Located, MAX_FLOW_BYTES, MAX_NESTING, MAX_YAML_NODES, Pos, SyntaxError, parse};
 pub use validate::{Diagnostic, Flow, validate};
+
+/// The most items a `for_each` takes; a longer list fails the step (`invalid_input`)
+/// before any item runs.
+pub const MAX_FOR_EACH_ITEMS: usize = 100_000;
 
 /// The cards a flow may use: their input schemas (for validation) and how to run them.
 /// The command line implements it over its registry of connectors.

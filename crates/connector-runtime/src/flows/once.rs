@@ -97,7 +97,11 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         finished_at: rfc3339(finished),
         duration_ms: finished - started,
         event: connector_core::pipeline::mask_secrets(event),
-        steps: journal.records(),
+        steps: {
+            let mut steps = journal.records();
+            crate::mask_steps(&mut steps);
+            steps
+        },
         output: output.map(|o| connector_core::pipeline::mask_secrets(&o)),
         error: failure.as_ref().map(StepError::from_error),
         failure,

@@ -170,7 +170,16 @@ impl Checker<'_> {
             return;
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
+        // The ids of the steps before this one, grown one step at a time (linear in steps).
+        let mut earlier: BTreeSet<&str> = BTreeSet::new();
         for (index, step) in steps.iter().enumerate() {
+            if let Some(previous) = index
+                .checked_sub(1)
+                .and_then(|i| steps[i].get("id"))
+                .and_then(Value::as_str)
+            {
+                earlier.insert(previous);
+            }
             let at = format!("/steps/{index}");
             let Some(step) = step.as_object() else {
                 continue;
@@ -192,10 +201,6 @@ impl Checker<'_> {
                     seen.insert(id.to_owned(), index);
                 }
             }
-            let earlier: BTreeSet<&str> = steps[..index]
-                .iter()
-                .filter_map(|s| s.get("id").and_then(Value::as_str))
-                .collect();
             let kinds: Vec<&str> = ["card", "assign", "return", "fail"]
                 .into_iter()
                 .filter(|k| step.contains_key(*k))
