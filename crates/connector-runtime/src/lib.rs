@@ -64,6 +64,7 @@ pub use listener::{DEFAULT_MAX_CONNECTIONS, DESCRIPTOR_RESERVE, ListenerLimits};
 pub use mask::{mask_steps, masked_page, masked_run};
 pub use metrics::{Exposition, Metrics, to_classic_text};
 pub use render::{printable, runs_as_text};
+pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{

@@ -135,7 +135,7 @@ async fn expression_bombs_fail_fast_as_invalid_input_while_serve_answers() {
     let elapsed = started.elapsed();
     for id in &ids {
         let run = run_of(&client, &serve.admin, id).await;
-        let error = &run["steps"][0]["error"];
+        let error = &run["error"];
         assert_eq!(error["kind"], "invalid_input", "{run}");
         let message = error["message"].as_str().unwrap_or_default();
         assert!(
@@ -175,7 +175,7 @@ async fn an_output_nested_5000_deep_is_refused_and_serve_stays_up() {
     .await;
     assert!(refused, "{}", serve.log());
     let run = run_of(&client, &serve.admin, &id).await;
-    let error = &run["steps"][0]["error"];
+    let error = &run["error"];
     assert_eq!(error["kind"], "invalid_input", "{run}");
     assert!(
         error["message"]
@@ -310,4 +310,60 @@ async fn every_view_of_a_run_masks_the_event_and_the_output_but_the_wait_answer_
         );
         assert!(text.contains(&id), "{text}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symlink_out_of_the_flows_folder_is_named_and_its_content_never_shown() {
+    let sandbox = roomy_sandbox().await;
+    let dir = flows(&[(
+        "fine",
+        "name: fine\ntrigger: { manual: {} }\nsteps:\n  - id: done\n    return: { outcome: ok }\n",
+    )]);
+    let outside = TempDir::new("outside");
+    let marker = "MARKER-shadow-5f0c2e";
+    let secret = outside.path().join("shadow");
+    std::fs::write(&secret, format!("root:{marker}:19000:0:99999:7:::\n")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("evil.yaml")).unwrap();
+
+    let validate = std::process::Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(["flow", "validate"])
+        .arg(dir.path())
+        .env_remove("CONNECTOR_LOG")
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&validate.stdout),
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    assert_eq!(validate.status.code(), Some(2), "{said}");
+    assert!(said.contains("evil.yaml"), "{said}");
+    assert!(!said.contains(marker), "{said}");
+
+    let db = TempDb::new();
+    let dir_arg = dir.path().display().to_string();
+    let mut serve = ServeSpec::new(&sandbox, &db.url())
+        .args(&["--flows", &dir_arg])
+        .command()
+        .spawn()
+        .unwrap();
+    let mut status = None;
+    for _ in 0..200 {
+        status = serve.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if status.is_none() {
+        let _ = serve.kill();
+    }
+    let mut said = String::new();
+    use std::io::Read as _;
+    if let Some(mut stderr) = serve.stderr.take() {
+        stderr.read_to_string(&mut said).unwrap();
+    }
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{said}");
+    assert!(said.contains("evil.yaml"), "{said}");
+    assert!(!said.contains(marker), "{said}");
 }

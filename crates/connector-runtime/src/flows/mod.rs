@@ -4,7 +4,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`model`] | the file's format, as Rust types (also its JSON Schema) |
-//! | `source` | YAML text to a JSON value with the place of every part |
+//! | `source` | YAML text to a JSON value with the place of every part (bounded) |
+//! | `folder` | flow files and folders read ([`load_flows`]): regular files in the folder itself |
 //! | `validate` | every mistake of a file, at its `file:line:col` |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
 //! | `journal` | the record of each step, and the [`Journal`] it is committed to |
@@ -32,6 +33,7 @@
 
 mod engine;
 mod expr;
+mod folder;
 mod journal;
 pub mod model;
 mod once;
@@ -42,8 +44,10 @@ use serde_json::Value;
 
 pub use engine::{COMPLETED, Ending, Try, run_try, subject};
 pub use expr::{
-    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_RENDERED_BYTES, MAX_VALUE_BYTES, WORK_BUDGET,
+    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_RENDERED_BYTES, MAX_VALUE_BYTES, NODE_COST,
+    WORK_BUDGET,
 };
+pub use folder::{MAX_FLOW_FILES, load_flows, read_flow_file};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
 pub use once::{RunView, run_once};

@@ -18,8 +18,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// The largest flow file: 1 MiB.
 pub const MAX_FLOW_BYTES: usize = 1024 * 1024;
 
-/// The most nodes (scalars, lists, maps) a flow file may hold, counting each use of an
-/// alias as the nodes of what it names.
+/// The most nodes (scalar values, lists, maps; a mapping's keys are not counted, being
+/// text bounded by the file's size) a flow file may hold, counting each use of an alias
+/// as the nodes of what it names.
 pub const MAX_YAML_NODES: usize = 100_000;
 
 /// The deepest a flow file may nest lists and maps.
@@ -127,6 +128,11 @@ struct Builder {
 }
 
 impl Builder {
+    /// Whether the next scalar is a mapping's key.
+    fn at_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
     /// Counts `n` more nodes; past [`MAX_YAML_NODES`] the file is refused.
     fn count(&mut self, n: usize, at: Pos) -> bool {
         self.nodes = self.nodes.saturating_add(n);
@@ -244,7 +250,8 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Scalar(text, style, anchor, _) => {
-                if !self.count(1, at) {
+                // Keys are text, bounded by the file's size; values are what aliases grow.
+                if !self.at_key() && !self.count(1, at) {
                     return;
                 }
                 let value = scalar(text, style);

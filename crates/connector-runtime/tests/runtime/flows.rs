@@ -143,3 +143,22 @@ async fn a_flow_file_with_a_card_of_its_own_runs_and_its_steps_mask_passwords() 
     assert!(html.contains("Local · Provision"));
     stop.cancel();
 }
+
+#[test]
+fn twenty_thousand_steps_validate_in_well_under_five_seconds() {
+    let mut text = String::from(
+        "name: long\ntrigger: { manual: {} }\nsteps:\n  - { id: a, assign: { v: 1 } }\n",
+    );
+    for i in 1..20_000 {
+        text.push_str(&format!(
+            "  - {{ id: s{i}, assign: {{ v: steps.a.output.v }} }}\n"
+        ));
+    }
+    assert!(text.len() < connector_runtime::flows::MAX_FLOW_BYTES);
+    let started = std::time::Instant::now();
+    let flow = validate("long.yaml", &text, &Local).unwrap();
+    let took = started.elapsed();
+    eprintln!("20,000 steps validated in {took:?}");
+    assert_eq!(flow.def.steps.len(), 20_000);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}

@@ -226,13 +226,23 @@ pub(crate) fn builtin_tests() -> Vec<(&'static str, Mj)> {
 /// The functions an expression may call.
 pub(crate) const FUNCTIONS: &[&str] = &["range", "dict", "namespace"];
 
-fn int_arg(value: Option<&Mj>) -> u64 {
-    value
-        .and_then(|v| v.as_i64())
-        .map_or(0, |n| n.max(0) as u64)
+/// A filter's parameter: positional at `pos`, else by `name` among its keyword arguments.
+fn param(args: &[Mj], pos: usize, name: &str) -> Option<Mj> {
+    if let Some(value) = args.get(pos)
+        && value.kind() != ValueKind::Map
+    {
+        return Some(value.clone());
+    }
+    args.iter()
+        .skip(1)
+        .rev()
+        .find(|a| a.kind() == ValueKind::Map)
+        .and_then(|kwargs| kwargs.get_attr(name).ok())
+        .filter(|v| !v.is_undefined() && !v.is_none())
 }
 
-fn text_len(value: Option<&Mj>) -> u64 {
+/// A parameter's size: a string's length, or a number itself (a width, a count).
+fn size_of(value: Option<Mj>) -> u64 {
     value
         .and_then(|v| {
             v.as_str()
@@ -248,19 +258,18 @@ fn check_filter(name: &str, args: &[Mj]) -> Result<(), Error> {
     let len = value.and_then(Mj::len).unwrap_or(0) as u64;
     let bytes = value.and_then(|v| v.as_str()).map_or(0, |s| s.len() as u64);
     let estimate = match name {
-        "join" => len.saturating_mul(text_len(args.get(1))),
-        "replace" => {
-            (bytes / text_len(args.get(1)).max(1) + 1).saturating_mul(text_len(args.get(2)))
-        }
-        "indent" => (bytes + 1).saturating_mul(text_len(args.get(1))),
-        "batch" | "slice" => int_arg(args.get(1)).saturating_mul(8),
+        "join" => len.saturating_mul(size_of(param(args, 1, "d"))),
+        "replace" => (bytes / size_of(param(args, 1, "old")).max(1) + 1)
+            .saturating_mul(size_of(param(args, 2, "new"))),
+        "indent" => (bytes + 1).saturating_mul(size_of(param(args, 1, "width"))),
+        "batch" | "slice" => size_of(param(args, 1, "count")).saturating_mul(8),
         "tojson" | "pprint" => {
             let w = value.map(weigh).transpose()?.unwrap_or_default();
-            w.items
+            (w.items + 1)
                 .saturating_mul(w.depth as u64 + 1)
-                .saturating_mul(text_len(args.get(1)).max(4))
+                .saturating_mul(size_of(param(args, 1, "indent")).max(4))
         }
-        "format" => args.first().and_then(|f| f.as_str()).map_or(0, |f| {
+        "format" => value.and_then(|f| f.as_str()).map_or(0, |f| {
             f.split(|c: char| !c.is_ascii_digit())
                 .filter_map(|n| n.parse::<u64>().ok())
                 .fold(0u64, u64::saturating_add)

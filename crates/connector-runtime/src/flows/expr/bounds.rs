@@ -19,10 +19,13 @@ pub const MAX_VALUE_BYTES: u64 = 16 * 1024 * 1024;
 /// How deep a value may nest (lists and maps in lists and maps), serde_json's own limit.
 pub const MAX_DEPTH: usize = 128;
 
-/// The work one evaluation may do, in the units of [`MAX_VALUE_BYTES`]: every operator
-/// and filter pays the weight of what it reads and builds. 256 Mi units is a fraction of a
-/// second of work; an honest flow's expression uses a few thousand.
-pub const WORK_BUDGET: u64 = 256 * 1024 * 1024;
+/// The work one evaluation may do: every operator and filter pays for weighing what it
+/// reads and builds, a unit per string byte and [`NODE_COST`] per value walked. 64 Mi
+/// units is a fraction of a second of work; an honest flow's expression uses thousands.
+pub const WORK_BUDGET: u64 = 64 * 1024 * 1024;
+
+/// The work units of walking one value (a list item, a map entry, a scalar).
+pub const NODE_COST: u64 = 64;
 
 /// The bytes a scalar other than a string, or an item of a list or map, is weighed at.
 const SLOT: u64 = 8;
@@ -142,7 +145,7 @@ pub(crate) fn weigh(value: &Mj) -> Result<Weight, Error> {
                     if weight.bytes > MAX_VALUE_BYTES {
                         return Err(too_big("a value"));
                     }
-                    charge(1)?;
+                    charge(NODE_COST)?;
                     if is_map {
                         let inner = value.get_item(&item).unwrap_or_default();
                         stack.push((item, depth + 1));
@@ -156,7 +159,7 @@ pub(crate) fn weigh(value: &Mj) -> Result<Weight, Error> {
             _ => SLOT,
         };
         weight.bytes = weight.bytes.saturating_add(own);
-        charge(1 + own / 64)?;
+        charge(NODE_COST + own)?;
         if weight.bytes > MAX_VALUE_BYTES {
             return Err(too_big("a value"));
         }

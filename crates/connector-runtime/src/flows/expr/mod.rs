@@ -31,7 +31,7 @@ use minijinja::{Environment, UndefinedBehavior, Value as Mj};
 use serde_json::Value;
 
 use bounds::{Evaluation, weigh};
-pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, WORK_BUDGET};
+pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET};
 
 /// Instructions one expression or template may execute.
 pub const FUEL: u64 = 100_000;
@@ -318,65 +318,4 @@ fn short(error: &minijinja::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn scope() -> Value {
-        json!({"event": {"target": [{"id": "00u1", "alternateId": "ada@example.com"}], "n": 3}})
-    }
-
-    #[test]
-    fn one_whole_expression_keeps_its_type_and_text_is_rendered() {
-        let x = Expressions::new();
-        let input = json!({"id": "{{ event.target[0].id }}", "n": "{{ event.n }}", "t": "user {{ event.n + 1 }}", "k": "plain"});
-        assert_eq!(
-            x.render(&input, &scope()).unwrap(),
-            json!({"id": "00u1", "n": 3, "t": "user 4", "k": "plain"})
-        );
-    }
-
-    #[test]
-    fn a_missing_field_is_null_whole_and_an_error_in_text() {
-        let x = Expressions::new();
-        assert_eq!(
-            x.render(&json!("{{ event.nope.deeper }}"), &scope())
-                .unwrap(),
-            Value::Null
-        );
-        let e = x
-            .render(&json!("/users/{{ event.nope }}/roles"), &scope())
-            .unwrap_err();
-        assert!(e.message.contains("{{ event.nope }}"), "{e}");
-    }
-
-    #[test]
-    fn expressions_name_what_they_read_and_refuse_bad_syntax() {
-        let x = Expressions::new();
-        let names = x
-            .check_expression("steps.user.output.profile.role != 'Support'")
-            .unwrap();
-        assert!(
-            names.iter().any(|n| n.starts_with("steps.user")),
-            "{names:?}"
-        );
-        assert!(x.check_expression("steps.user.output ==").is_err());
-        assert!(x.check_template("{{ unclosed").is_err());
-    }
-
-    #[test]
-    fn nothing_reads_files_and_endless_work_runs_out_of_fuel() {
-        let x = Expressions::new();
-        assert!(
-            x.render(&json!("{% include '/etc/passwd' %}"), &scope())
-                .is_err()
-        );
-        let endless =
-            "{% for i in range(1000000) %}{% for j in range(1000000) %}x{% endfor %}{% endfor %}";
-        let e = x.render(&json!(endless), &scope()).unwrap_err();
-        assert!(
-            e.message.contains("fuel") || e.message.contains("range"),
-            "{e}"
-        );
-    }
-}
+mod tests;
