@@ -147,7 +147,7 @@ async fn a_flow_file_with_a_card_of_its_own_runs_and_its_steps_mask_passwords() 
 #[test]
 fn twenty_thousand_steps_validate_in_well_under_five_seconds() {
     let mut text = String::from(
-        "name: long\ntrigger: { manual: {} }\nsteps:\n  - { id: a, assign: { v: 1 } }\n",
+        "name: long\ntrigger: { manual: {} }\nsteps:\n  - { id: a, assign: { v: ' 1 ' } }\n",
     );
     for i in 1..20_000 {
         text.push_str(&format!(
