@@ -46,7 +46,7 @@ pub(crate) fn template(source: &str) -> Result<Program<'_>, Error> {
     let ast = machinery::parse(
         source,
         "<text>",
-        SyntaxConfig::default(),
+        SyntaxConfig,
         Default::default(),
     )?;
     super::consts::check_stmt(&ast)?;

@@ -27,7 +27,7 @@ fn a_billion_laughs_stops_at_the_node_budget() {
         let prev = format!("*a{}", i - 1);
         text.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![prev.as_str(); 10].join(", ")
+            [prev.as_str(); 10].join(", ")
         ));
     }
     assert!(text.len() < 1000, "{}", text.len());
