@@ -43,12 +43,7 @@ pub(crate) fn expression(source: &str) -> Result<Program<'_>, Error> {
 
 /// Compiles a text template.
 pub(crate) fn template(source: &str) -> Result<Program<'_>, Error> {
-    let ast = machinery::parse(
-        source,
-        "<text>",
-        SyntaxConfig,
-        Default::default(),
-    )?;
+    let ast = machinery::parse(source, "<text>", SyntaxConfig, Default::default())?;
     super::consts::check_stmt(&ast)?;
     check_names_in(&ast)?;
     let mut generator = CodeGenerator::new("<text>", source);
