@@ -27,28 +27,6 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
     }
 }
 
-/// The flow files a path names: the file, or a folder's `*.yaml`, `*.yml` and `*.json`.
-fn files_of(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let entries = std::fs::read_dir(path).map_err(|e| {
-        Error::invalid_input(format!("cannot read the folder {}: {e}", path.display()))
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// The registry's cards on `env`, with the named connections of the connections file.
 pub(crate) fn cards_on(env: Env) -> Result<Cards, Error> {
     let connections = crate::connections(&env)?;
@@ -59,54 +37,10 @@ fn cards() -> Result<Cards, Error> {
     cards_on(crate::process_env())
 }
 
-/// Reads and validates every file; every mistake of every file, or the flows.
+/// Reads and validates every file (the runtime's loader: regular files in a folder
+/// itself, bounded); every mistake of every file, or the flows.
 fn load(paths: &[PathBuf], cards: &Cards) -> Result<Vec<Flow>, Vec<Diagnostic>> {
-    let mut flows = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        let files = match files_of(path) {
-            Ok(files) => files,
-            Err(e) => {
-                errors.push(Diagnostic {
-                    file: path.display().to_string(),
-                    pos: Default::default(),
-                    message: e.message().to_owned(),
-                });
-                continue;
-            }
-        };
-        for file in files {
-            let name = file.display().to_string();
-            match std::fs::read_to_string(&file) {
-                Ok(text) => match validate(&name, &text, cards) {
-                    Ok(flow) => flows.push(flow),
-                    Err(mut found) => errors.append(&mut found),
-                },
-                Err(e) => errors.push(Diagnostic {
-                    file: name,
-                    pos: Default::default(),
-                    message: format!("cannot read the file: {e}"),
-                }),
-            }
-        }
-    }
-    let mut names: Vec<(&str, &str)> = Vec::new();
-    for flow in &flows {
-        if let Some((_, first)) = names.iter().find(|(n, _)| *n == flow.name()) {
-            errors.push(Diagnostic {
-                file: flow.file.clone(),
-                pos: connector_runtime::flows::Pos { line: 1, col: 1 },
-                message: format!("the flow name {:?} is already used by {first}", flow.name()),
-            });
-        } else {
-            names.push((flow.name(), &flow.file));
-        }
-    }
-    if errors.is_empty() {
-        Ok(flows)
-    } else {
-        Err(errors)
-    }
+    connector_runtime::flows::load_flows(paths, cards)
 }
 
 pub(crate) fn report(errors: &[Diagnostic]) -> ExitCode {
@@ -294,7 +228,7 @@ async fn run_stored(
     };
     service.run_now(&run_id).await;
     let run = match opened.run(&run_id).await {
-        Ok(Some(run)) => run,
+        Ok(Some(run)) => connector_runtime::masked_run(run),
         Ok(None) | Err(_) => {
             return fail(&Error::configuration(
                 "the run vanished from the store".to_owned(),

@@ -186,7 +186,8 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
     query.until = args.until.clone();
     query.cursor = args.cursor.clone();
     let page = match store.history(&query).await {
-        Ok(page) => page,
+        // Every view of Flow History masks secrets by the one rule.
+        Ok(page) => connector_runtime::masked_page(page),
         Err(e) => return open_failed(&args.store, e),
     };
     if let (Some(outcome), true) = (&args.outcome, page.runs.is_empty()) {

@@ -277,12 +277,13 @@ fn resolve(path: &Path, at: &str, key: &str, source: &toml::Table) -> Result<Str
                 format!("{at}.{key} comes from the variable {var}, which is not set"),
             )
         }),
-        (None, Some(toml::Value::String(file)), 1) => std::fs::read_to_string(file)
-            .map(|text| text.trim_end_matches(['\n', '\r']).to_owned())
-            .map_err(|e| {
+        // A small regular file only (crate::read_secret_file); the words
+        // name the key and the file, never what it holds.
+        (None, Some(toml::Value::String(file)), 1) => crate::read_secret_file(Path::new(file))
+            .map_err(|why| {
                 config_error(
                     path,
-                    format!("{at}.{key} comes from the file {file}, which cannot be read: {e}"),
+                    format!("{at}.{key} comes from the file {file}, which cannot be read: {why}"),
                 )
             }),
         _ => Err(config_error(
@@ -388,6 +389,14 @@ mod tests {
                 "NO_SUCH_VAR_4711, which is not set",
             ),
             ("[other]\n", "unknown key"),
+            (
+                "[connections.a]\nconnector = \"okta\"\napi_token = { file = \"/dev/zero\" }\n",
+                "connections.a.api_token comes from the file /dev/zero, which cannot be read: it is not a regular file",
+            ),
+            (
+                "[connections.a]\nconnector = \"okta\"\napi_token = { file = \"/\" }\n",
+                "connections.a.api_token comes from the file /, which cannot be read: it is not a regular file",
+            ),
         ];
         for (text, expected) in bad {
             let e = Connections::parse(Path::new("c.toml"), text, &registry()).unwrap_err();

@@ -247,7 +247,9 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         outcome: Some(outcome),
         due_ms: now,
         finished_ms: now,
-        output: output.map(|o| Store::encode(&connector_core::pipeline::mask_secrets(&o))),
+        // Stored as the flow returned it: the `?wait=` answer is the flow's own; every
+        // view masks it (crate::mask).
+        output: output.map(|o| Store::encode(&o)),
         error: None,
     };
     let failure = match &ending {

@@ -25,6 +25,7 @@ mod examples_run;
 mod flows_cli;
 mod hooks;
 mod hostile_admin;
+mod hostile_flows;
 mod hostile_listeners;
 mod http_trigger;
 mod okta_yaml;

@@ -146,10 +146,8 @@ impl Transport for RecordingTransport {
 /// Masks the values of JSON keys that hold secrets, at any depth: a dry run, Flow History
 /// and logs show a request's shape, never a credential.
 ///
-/// A key holds a secret when, lowercased with `_` and `-` removed, it ends in `password`,
-/// `token`, `secret`, `authorization`, `apikey`, `privatekey` or `assertion`
-/// (`activationToken`, `access_token`, `client_secret`; not `passwordChanged`). Only
-/// strings are masked, as `"****"`, including every string inside a secret-named object
+/// A key holds a secret by [`is_secret_name`] (`activationToken`, `access_token`,
+/// `client_secret`, `apiKeys`, `pw`; not `passwordChanged`). Only strings are masked, as `"****"`, including every string inside a secret-named object
 /// (`"password": {"value": "..."}`); `null`, numbers and booleans stay as they are.
 ///
 /// ```
@@ -181,23 +179,40 @@ pub fn mask_secrets(value: &Value) -> Value {
     }
 }
 
-/// Whether a JSON key or header name names a secret (see [`mask_secrets`]).
-fn is_secret_name(name: &str) -> bool {
+/// Whether a JSON key or header name names a secret: the one rule every view that may
+/// show a secret (dry runs, Flow History, logs) masks by.
+///
+/// The name is lowercased, `_` and `-` are removed and one trailing `s` is dropped; it
+/// names a secret when it then ends in `password`, `passwd`, `pwd`, `token`, `secret`,
+/// `secretkey`, `authorization`, `apikey`, `privatekey`, `assertion` or `credential`, or
+/// is `pw`.
+///
+/// ```
+/// use connector_core::pipeline::is_secret_name;
+/// assert!(is_secret_name("client_secret") && is_secret_name("apiKeys") && is_secret_name("pw"));
+/// assert!(!is_secret_name("passwordChanged") && !is_secret_name("login"));
+/// ```
+pub fn is_secret_name(name: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "password",
+        "passwd",
+        "pwd",
         "token",
         "secret",
+        "secretkey",
         "authorization",
         "apikey",
         "privatekey",
         "assertion",
+        "credential",
     ];
     let folded: String = name
         .chars()
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
         .collect();
-    ENDINGS.iter().any(|ending| folded.ends_with(ending))
+    let folded = folded.strip_suffix('s').unwrap_or(&folded);
+    folded == "pw" || ENDINGS.iter().any(|ending| folded.ends_with(ending))
 }
 
 /// Masks every string inside a secret-named value; other scalars stay.
@@ -215,6 +230,52 @@ fn mask_all(value: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_secret_name_rule_by_table() {
+        let table: &[(&str, bool)] = &[
+            ("password", true),
+            ("Password", true),
+            ("passwords", true),
+            ("newPassword", true),
+            ("passwordChanged", false),
+            ("passwd", true),
+            ("pwd", true),
+            ("user_pwd", true),
+            ("pw", true),
+            ("PW", true),
+            ("pws", true),
+            ("pwned", false),
+            ("token", true),
+            ("accessToken", true),
+            ("access_token", true),
+            ("activationToken", true),
+            ("tokens", true),
+            ("tokenType", false),
+            ("secret", true),
+            ("client_secret", true),
+            ("secretKey", true),
+            ("secret-keys", true),
+            ("Authorization", true),
+            ("apiKey", true),
+            ("apiKeys", true),
+            ("api-key", true),
+            ("private_key", true),
+            ("privateKey", true),
+            ("assertion", true),
+            ("client_assertion", true),
+            ("credential", true),
+            ("credentials", true),
+            ("login", false),
+            ("email", false),
+            ("status", false),
+            ("", false),
+            ("s", false),
+        ];
+        for (name, secret) in table {
+            assert_eq!(is_secret_name(name), *secret, "{name}");
+        }
+    }
 
     #[test]
     fn dry_run_bodies_mask_secrets_at_any_depth() {

@@ -34,7 +34,9 @@ pub use context::AttemptContext;
 pub use context::body_parses_on_this_thread;
 pub(crate) use context::parse_counted;
 pub use defaults::{classify_transport, default_verdict, standard_error, standard_retry_after};
-pub use dry_run::{DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, mask_secrets};
+pub use dry_run::{
+    DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, is_secret_name, mask_secrets,
+};
 pub(crate) use interceptor::DefaultHeaders;
 pub use parts::{
     Classifier, ErrorMapper, FeedbackReader, LimitKeys, RequestIdReader, RetryDecorator,

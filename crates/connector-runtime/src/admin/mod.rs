@@ -81,27 +81,25 @@ pub(super) fn store_failed(e: impl std::fmt::Display) -> Response {
 
 /// Runs as the JSON views show them: secrets masked in every part (event, steps, output).
 pub(super) fn runs_json(runs: &[crate::Run]) -> serde_json::Value {
-    serde_json::Value::Array(
+    serde_json::to_value(
         runs.iter()
-            .map(|run| {
-                connector_core::pipeline::mask_secrets(
-                    &serde_json::to_value(run).unwrap_or_default(),
-                )
-            })
-            .collect(),
+            .cloned()
+            .map(crate::masked_run)
+            .collect::<Vec<_>>(),
     )
+    .unwrap_or_default()
 }
 
 async fn history(State(service): State<Service>, Query(query): Query<HistoryQuery>) -> Response {
     match service.store().history(&query).await {
-        Ok(page) => axum::Json(page).into_response(),
+        Ok(page) => axum::Json(crate::masked_page(page)).into_response(),
         Err(e) => store_failed(e),
     }
 }
 
 async fn run(State(service): State<Service>, Path(run_id): Path<String>) -> Response {
     match service.store().run(&run_id).await {
-        Ok(Some(run)) => axum::Json(run).into_response(),
+        Ok(Some(run)) => axum::Json(crate::masked_run(run)).into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"error": "no such run"})),

@@ -108,7 +108,7 @@ pub(super) async fn index(
     Query(query): Query<HistoryQuery>,
 ) -> Response {
     let page_of_runs = match service.store().history(&query).await {
-        Ok(p) => p,
+        Ok(p) => crate::masked_page(p),
         Err(e) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -210,7 +210,7 @@ pub(super) async fn run(
     Path(run_id): Path<String>,
 ) -> Response {
     let run = match service.store().run(&run_id).await {
-        Ok(Some(run)) => run,
+        Ok(Some(run)) => crate::masked_run(run),
         Ok(None) => {
             return (
                 StatusCode::NOT_FOUND,
@@ -254,7 +254,7 @@ pub(super) async fn run(
             }
             (buttons(&run, &guard))
             @if let Some(error) = &run.error { h2 { "Last error" } pre class="error" { (pretty(error)) } }
-            details { summary { "event" } pre { (pretty(&connector_core::pipeline::mask_secrets(&run.event))) } }
+            details { summary { "event" } pre { (pretty(&run.event)) } }
             @for try_no in &tries {
                 h2 { "Try " (try_no) }
                 div class="steps" {

@@ -4,7 +4,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`model`] | the file's format, as Rust types (also its JSON Schema) |
-//! | `source` | YAML text to a JSON value with the place of every part |
+//! | `source` | YAML text to a JSON value with the place of every part (bounded) |
+//! | `folder` | flow files and folders read ([`load_flows`]): regular files in the folder itself |
 //! | `validate` | every mistake of a file, at its `file:line:col` |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
 //! | `journal` | the record of each step, and the [`Journal`] it is committed to |
@@ -35,6 +36,7 @@
 
 mod engine;
 mod expr;
+mod folder;
 mod journal;
 pub mod model;
 mod once;
@@ -47,12 +49,16 @@ mod validate;
 use serde_json::Value;
 
 pub use engine::{COMPLETED, run_try, subject};
-pub use expr::{ExprError, Expressions, FUEL, MAX_RENDERED_BYTES};
+pub use expr::{
+    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_RENDERED_BYTES, MAX_VALUE_BYTES, NODE_COST,
+    WORK_BUDGET,
+};
+pub use folder::{MAX_FLOW_FILES, load_flows, read_flow_file};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use model::{FlowFile, flow_schema};
 pub use once::{OnceRun, run_once};
 pub use runner::{Ending, Try};
-pub use source::{Located, Pos, SyntaxError, parse};
+pub use source::{Located, MAX_FLOW_BYTES, MAX_NESTING, MAX_YAML_NODES, Pos, SyntaxError, parse};
 pub use steps::{MAX_ITEMS as MAX_FOR_EACH_ITEMS, card_of, kind_name};
 pub use validate::{Diagnostic, Flow, validate};
 

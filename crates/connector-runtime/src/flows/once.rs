@@ -68,7 +68,11 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         next_try_at: None,
         rerun_of: None,
         event: connector_core::pipeline::mask_secrets(event),
-        steps: journal.records(),
+        steps: {
+            let mut steps = journal.records();
+            crate::mask_steps(&mut steps);
+            steps
+        },
         output: output.map(|o| connector_core::pipeline::mask_secrets(&o)),
         error: failure
             .as_ref()

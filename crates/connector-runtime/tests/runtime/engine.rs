@@ -325,6 +325,27 @@ steps:
 }
 
 #[tokio::test]
+async fn a_for_each_over_more_than_100000_items_fails_before_any_item_runs() {
+    let cards = Cards::default();
+    let text = r#"
+name: loop
+trigger: { manual: {} }
+steps:
+  - id: each
+    for_each: "range(100000) + [100000]"
+    card: test.echo
+    input: { n: "{{ item }}" }
+"#;
+    let (ending, _) = run(text, &cards, json!({}), &[], 1).await;
+    let Ending::Failed(error) = ending else {
+        panic!("expected a failure, got {ending:?}");
+    };
+    assert_eq!(error.kind(), connector_core::ErrorKind::InvalidInput);
+    assert!(error.message().contains("100001 items"), "{error}");
+    assert!(cards.calls("test.echo").is_empty());
+}
+
+#[tokio::test]
 async fn a_resumed_try_goes_on_after_its_last_committed_step_and_sends_no_finished_card_again() {
     let cards = Cards::default();
     let text = r#"

@@ -207,3 +207,22 @@ async fn the_flows_pages_list_the_loaded_flows_and_draw_one_with_its_steps_and_r
     assert_eq!(get("/flows/nope", false).await.unwrap().status(), 404);
     stop.cancel();
 }
+
+#[test]
+fn twenty_thousand_steps_validate_in_well_under_five_seconds() {
+    let mut text = String::from(
+        "name: long\ntrigger: { manual: {} }\nsteps:\n  - { id: a, assign: { v: ' 1 ' } }\n",
+    );
+    for i in 1..20_000 {
+        text.push_str(&format!(
+            "  - {{ id: s{i}, assign: {{ v: steps.a.output.v }} }}\n"
+        ));
+    }
+    assert!(text.len() < connector_runtime::flows::MAX_FLOW_BYTES);
+    let started = std::time::Instant::now();
+    let flow = validate("long.yaml", &text, &Local).unwrap();
+    let took = started.elapsed();
+    eprintln!("20,000 steps validated in {took:?}");
+    assert_eq!(flow.def.steps.len(), 20_000);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}

@@ -1,22 +1,46 @@
 //! Expressions and templates: MiniJinja, with builtins but no loader (nothing reads files,
-//! the environment or the network), bounded by fuel, with missing fields as `none`.
+//! the environment or the network), with missing fields as `none`, and bounded: fuel
+//! counts the instructions, every value built is weighed as it is built (16 MiB, 128
+//! levels deep), and the work of all operators and filters is paid from one budget.
 //!
 //! - A bare expression (`if`, `for_each`, `filter`, `assign` entries) is compiled with
 //!   `compile_expression`.
 //! - Any other string is a template. One holding exactly one `{{ expr }}` and nothing else
 //!   takes the expression's JSON type; others render as text, and a missing field or a
 //!   `null` in them fails (so no request is sent with `none` in it).
+//!
+//! | module | what |
+//! |---|---|
+//! | `bounds` | the budgets and how a value is weighed |
+//! | `bounded` | the bounded operators, filters and tests |
+//! | `consts` | constant parts MiniJinja would fold at compile time |
+//! | `names` | the filters, tests and functions named exist (a typo names the nearest) |
+//! | `walk` | visiting every expression of a parsed expression or template |
+//! | `program` | compiling into bounded instructions, and running them |
+
+mod bounded;
+mod bounds;
+mod consts;
+mod names;
+mod program;
+mod walk;
 
 use std::collections::BTreeSet;
 
 use minijinja::{Environment, UndefinedBehavior, Value as Mj};
 use serde_json::Value;
 
+use bounds::{Evaluation, weigh};
+pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET};
+
 /// Instructions one expression or template may execute.
 pub const FUEL: u64 = 100_000;
 
-/// The largest rendered value (1 MiB of JSON).
+/// The largest rendered value (1 MiB of JSON), and the longest rendered text.
 pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
+/// The message of a text template's missing or `none` part (found again to name it).
+const MISSING: &str = "a part of the text is missing or null";
 
 /// Why an expression or template failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,12 +118,13 @@ fn parts(text: &str) -> Vec<&str> {
 }
 
 impl Expressions {
-    /// The environment: builtins, chainable undefined values, fuel, no loader.
+    /// The environment: builtins made bounded, chainable undefined values, fuel, no loader.
     pub fn new() -> Expressions {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_fuel(Some(FUEL));
         env.set_recursion_limit(64);
+        bounded::install(&mut env, MAX_RENDERED_BYTES as u64);
         Expressions { env }
     }
 
@@ -108,6 +133,8 @@ impl Expressions {
         let expr = self
             .env
             .compile_expression(source)
+            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
+        program::expression(source)
             .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
         Ok(expr.undeclared_variables(true).into_iter().collect())
     }
@@ -118,6 +145,8 @@ impl Expressions {
             Kind::Literal => Ok(BTreeSet::new()),
             Kind::Whole(expr) => self.check_expression(expr),
             Kind::Text => {
+                program::template(source)
+                    .map_err(|e| fail(format!("{source:?} is not a template: {}", short(&e))))?;
                 let template = self
                     .env
                     .template_from_str(source)
@@ -127,33 +156,31 @@ impl Expressions {
         }
     }
 
+    /// Evaluates a bare expression to a MiniJinja value, within the bounds.
+    fn value(&self, source: &str, scope: &Value) -> Result<Mj, ExprError> {
+        let program = program::expression(source)
+            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
+        program
+            .eval(&self.env, Mj::from_serialize(scope))
+            .map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))
+    }
+
     /// Evaluates a bare expression against `scope`.
     pub fn eval(&self, source: &str, scope: &Value) -> Result<Value, ExprError> {
-        let expr = self
-            .env
-            .compile_expression(source)
-            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
-        let value = expr
-            .eval(Mj::from_serialize(scope))
-            .map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))?;
+        let _budget = Evaluation::start();
+        let value = self.value(source, scope)?;
         to_json(&value, source)
     }
 
     /// Evaluates an expression as a condition (Jinja truthiness).
     pub fn truthy(&self, source: &str, scope: &Value) -> Result<bool, ExprError> {
-        let expr = self
-            .env
-            .compile_expression(source)
-            .map_err(|e| fail(format!("{source:?} is not an expression: {}", short(&e))))?;
-        let value = expr
-            .eval(Mj::from_serialize(scope))
-            .map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))?;
-        Ok(value.is_true())
+        let _budget = Evaluation::start();
+        Ok(self.value(source, scope)?.is_true())
     }
 
     /// Renders every string inside `value` as a template against `scope`.
     pub fn render(&self, value: &Value, scope: &Value) -> Result<Value, ExprError> {
-        let rendered = self.render_inner(value, scope)?;
+        let rendered = self.render_inner(value, scope, 0)?;
         let size = serde_json::to_string(&rendered).map_or(0, |t| t.len());
         if size > MAX_RENDERED_BYTES {
             return Err(fail(format!(
@@ -204,17 +231,22 @@ impl Expressions {
         }
     }
 
-    fn render_inner(&self, value: &Value, scope: &Value) -> Result<Value, ExprError> {
+    fn render_inner(&self, value: &Value, scope: &Value, depth: usize) -> Result<Value, ExprError> {
+        if depth > MAX_DEPTH {
+            return Err(fail(format!(
+                "a value is nested deeper than {MAX_DEPTH} levels, the deepest a flow may use"
+            )));
+        }
         match value {
             Value::String(text) => self.render_string(text, scope),
             Value::Array(items) => items
                 .iter()
-                .map(|item| self.render_inner(item, scope))
+                .map(|item| self.render_inner(item, scope, depth + 1))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), self.render_inner(v, scope)?)))
+                .map(|(k, v)| Ok((k.clone(), self.render_inner(v, scope, depth + 1)?)))
                 .collect::<Result<serde_json::Map<_, _>, ExprError>>()
                 .map(Value::Object),
             other => Ok(other.clone()),
@@ -226,21 +258,32 @@ impl Expressions {
             Kind::Literal => Ok(Value::String(text.to_owned())),
             Kind::Whole(expr) => self.eval(expr, scope),
             Kind::Text => {
-                // A missing field or `null` in text fails: find which part, to name it.
-                for part in parts(text) {
-                    if self.eval(part, scope)?.is_null() {
-                        return Err(fail(format!(
-                            "{{{{ {part} }}}} is missing or null in the text {text:?}"
-                        )));
-                    }
+                let program = program::template(text)
+                    .map_err(|e| fail(format!("{text:?} is not a template: {}", short(&e))))?;
+                let rendered = {
+                    let _budget = Evaluation::start();
+                    program.render(&self.env, Mj::from_serialize(scope))
+                };
+                match rendered {
+                    Ok(rendered) => Ok(Value::String(rendered)),
+                    Err(e) if e.detail() == Some(MISSING) => Err(self.missing_part(text, scope)),
+                    Err(e) => Err(fail(format!("{text:?} failed: {}", short(&e)))),
                 }
-                let rendered = self
-                    .env
-                    .render_str(text, Mj::from_serialize(scope))
-                    .map_err(|e| fail(format!("{text:?} failed: {}", short(&e))))?;
-                Ok(Value::String(rendered))
             }
         }
+    }
+
+    /// Names the part of a text that is missing or null, when it reads from the scope
+    /// alone (a loop's own variable cannot be named this way).
+    fn missing_part(&self, text: &str, scope: &Value) -> ExprError {
+        for part in parts(text) {
+            if matches!(self.eval(part, scope), Ok(Value::Null)) {
+                return fail(format!(
+                    "{{{{ {part} }}}} is missing or null in the text {text:?}"
+                ));
+            }
+        }
+        fail(format!("a part of the text {text:?} is missing or null"))
     }
 }
 
@@ -253,11 +296,13 @@ fn placeholder(expr: &str) -> String {
     format!(":{last}")
 }
 
-/// A MiniJinja value as JSON: undefined is `null`.
+/// A MiniJinja value as JSON: undefined is `null`; too deep or too big is refused
+/// before anything recurses into it.
 fn to_json(value: &Mj, source: &str) -> Result<Value, ExprError> {
     if value.is_undefined() {
         return Ok(Value::Null);
     }
+    weigh(value).map_err(|e| fail(format!("{source:?} failed: {}", short(&e))))?;
     serde_json::to_value(value)
         .map_err(|e| fail(format!("{source:?} gave a value that is not JSON: {e}")))
 }
@@ -273,65 +318,4 @@ fn short(error: &minijinja::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn scope() -> Value {
-        json!({"event": {"target": [{"id": "00u1", "alternateId": "ada@example.com"}], "n": 3}})
-    }
-
-    #[test]
-    fn one_whole_expression_keeps_its_type_and_text_is_rendered() {
-        let x = Expressions::new();
-        let input = json!({"id": "{{ event.target[0].id }}", "n": "{{ event.n }}", "t": "user {{ event.n + 1 }}", "k": "plain"});
-        assert_eq!(
-            x.render(&input, &scope()).unwrap(),
-            json!({"id": "00u1", "n": 3, "t": "user 4", "k": "plain"})
-        );
-    }
-
-    #[test]
-    fn a_missing_field_is_null_whole_and_an_error_in_text() {
-        let x = Expressions::new();
-        assert_eq!(
-            x.render(&json!("{{ event.nope.deeper }}"), &scope())
-                .unwrap(),
-            Value::Null
-        );
-        let e = x
-            .render(&json!("/users/{{ event.nope }}/roles"), &scope())
-            .unwrap_err();
-        assert!(e.message.contains("{{ event.nope }}"), "{e}");
-    }
-
-    #[test]
-    fn expressions_name_what_they_read_and_refuse_bad_syntax() {
-        let x = Expressions::new();
-        let names = x
-            .check_expression("steps.user.output.profile.role != 'Support'")
-            .unwrap();
-        assert!(
-            names.iter().any(|n| n.starts_with("steps.user")),
-            "{names:?}"
-        );
-        assert!(x.check_expression("steps.user.output ==").is_err());
-        assert!(x.check_template("{{ unclosed").is_err());
-    }
-
-    #[test]
-    fn nothing_reads_files_and_endless_work_runs_out_of_fuel() {
-        let x = Expressions::new();
-        assert!(
-            x.render(&json!("{% include '/etc/passwd' %}"), &scope())
-                .is_err()
-        );
-        let endless =
-            "{% for i in range(1000000) %}{% for j in range(1000000) %}x{% endfor %}{% endfor %}";
-        let e = x.render(&json!(endless), &scope()).unwrap_err();
-        assert!(
-            e.message.contains("fuel") || e.message.contains("range"),
-            "{e}"
-        );
-    }
-}
+mod tests;

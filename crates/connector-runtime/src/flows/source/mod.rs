@@ -1,6 +1,12 @@
 //! A flow file's text as a JSON value, with where each value and key stood in the text
 //! (line and column, 1-based), so that every error can name its `file:line:col`. YAML is
-//! read by `yaml-rust2`'s event parser; JSON is YAML.
+//! read by `yaml-rust2`'s event parser, one event at a time (its own `load` recurses
+//! once per level, which a file of 50,000 `- ` turns into a stack overflow); JSON is
+//! YAML.
+//!
+//! A file is bounded before it is read and while it is: at most [`MAX_FLOW_BYTES`], at
+//! most [`MAX_YAML_NODES`] nodes once its aliases are expanded (a "billion laughs" file
+//! stops there), nesting at most [`MAX_NESTING`] levels.
 
 use std::collections::HashMap;
 
@@ -8,6 +14,17 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::Yaml;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// The largest flow file: 1 MiB.
+pub const MAX_FLOW_BYTES: usize = 1024 * 1024;
+
+/// The most nodes (scalar values, lists, maps; a mapping's keys are not counted, being
+/// text bounded by the file's size) a flow file may hold, counting each use of an alias
+/// as the nodes of what it names.
+pub const MAX_YAML_NODES: usize = 100_000;
+
+/// The deepest a flow file may nest lists and maps.
+pub const MAX_NESTING: usize = 64;
 
 /// A place in a file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,11 +101,13 @@ enum Frame {
         pointer: String,
         key: Option<(String, Pos)>,
         anchor: usize,
+        nodes_before: usize,
     },
     Seq {
         items: Vec<Value>,
         pointer: String,
         anchor: usize,
+        nodes_before: usize,
     },
 }
 
@@ -97,13 +116,53 @@ struct Builder {
     stack: Vec<Frame>,
     done: Option<Value>,
     documents: usize,
-    anchors: HashMap<usize, Value>,
+    /// Each anchor's value and how many nodes it holds.
+    anchors: HashMap<usize, (Value, usize)>,
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
     errors: Vec<SyntaxError>,
+    /// Nodes so far, aliases counted each time they are used.
+    nodes: usize,
+    /// A bound was reached: the rest of the file is not read.
+    stopped: bool,
 }
 
 impl Builder {
+    /// Whether the next scalar is a mapping's key.
+    fn at_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// Counts `n` more nodes; past [`MAX_YAML_NODES`] the file is refused.
+    fn count(&mut self, n: usize, at: Pos) -> bool {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_YAML_NODES {
+            self.stop(
+                at,
+                format!("the file holds over {MAX_YAML_NODES} nodes (aliases counted each time they are used)"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn stop(&mut self, at: Pos, message: String) {
+        self.errors.push(SyntaxError { pos: at, message });
+        self.stopped = true;
+    }
+
+    /// Opens a list or map; past [`MAX_NESTING`] the file is refused.
+    fn open(&mut self, at: Pos) -> bool {
+        if self.stack.len() >= MAX_NESTING {
+            self.stop(
+                at,
+                format!("the file nests deeper than {MAX_NESTING} levels"),
+            );
+            return false;
+        }
+        self.count(1, at)
+    }
+
     /// The pointer of the next value, and whether it is a mapping key.
     fn next_pointer(&self) -> (String, bool) {
         match self.stack.last() {
@@ -176,6 +235,9 @@ fn scalar(text: String, style: TScalarStyle) -> Value {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
+        if self.stopped {
+            return;
+        }
         let at = pos(mark);
         match event {
             Event::DocumentStart => {
@@ -188,26 +250,47 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Scalar(text, style, anchor, _) => {
+                // Keys are text, bounded by the file's size; values are what aliases grow.
+                if !self.at_key() && !self.count(1, at) {
+                    return;
+                }
                 let value = scalar(text, style);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, (value.clone(), 1));
                 }
                 self.put(value, at);
             }
             Event::Alias(anchor) => {
-                let value = self.anchors.get(&anchor).cloned().unwrap_or(Value::Null);
+                let size = self.anchors.get(&anchor).map_or(1, |(_, n)| *n);
+                // Counted before it is copied: a file of aliases of aliases stops here.
+                if !self.count(size, at) {
+                    return;
+                }
+                let value = self
+                    .anchors
+                    .get(&anchor)
+                    .map_or(Value::Null, |(v, _)| v.clone());
                 self.put(value, at);
             }
             Event::SequenceStart(anchor, _) => {
+                if !self.open(at) {
+                    return;
+                }
+                let nodes_before = self.nodes;
                 let (pointer, _) = self.next_pointer();
                 self.values.insert(pointer.clone(), at);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     pointer,
                     anchor,
+                    nodes_before,
                 });
             }
             Event::MappingStart(anchor, _) => {
+                if !self.open(at) {
+                    return;
+                }
+                let nodes_before = self.nodes;
                 let (pointer, is_key) = self.next_pointer();
                 if is_key {
                     self.errors.push(SyntaxError {
@@ -221,16 +304,28 @@ impl MarkedEventReceiver for Builder {
                     pointer,
                     key: None,
                     anchor,
+                    nodes_before,
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
-                    Some(Frame::Map { map, anchor, .. }) => (Value::Object(map), anchor),
+                let (value, anchor, nodes_before) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        anchor,
+                        nodes_before,
+                        ..
+                    }) => (Value::Array(items), anchor, nodes_before),
+                    Some(Frame::Map {
+                        map,
+                        anchor,
+                        nodes_before,
+                        ..
+                    }) => (Value::Object(map), anchor, nodes_before),
                     None => return,
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    let size = self.nodes - nodes_before + 1;
+                    self.anchors.insert(anchor, (value.clone(), size));
                 }
                 // The value's place was recorded at its start; `put` records it again
                 // with this end mark, so keep the start.
@@ -245,13 +340,29 @@ impl MarkedEventReceiver for Builder {
 
 /// Parses a flow file's text.
 pub fn parse(text: &str) -> Result<Located, Vec<SyntaxError>> {
+    if text.len() > MAX_FLOW_BYTES {
+        return Err(vec![SyntaxError {
+            pos: Pos { line: 1, col: 1 },
+            message: format!(
+                "the file is {} bytes, over the {MAX_FLOW_BYTES} bytes (1 MiB) a flow file may hold",
+                text.len()
+            ),
+        }]);
+    }
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
-        return Err(vec![SyntaxError {
-            pos: pos(*e.marker()),
-            message: e.info().to_owned(),
-        }]);
+    // One event at a time, never `Parser::load`, which recurses once per level.
+    while !builder.stopped {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((event, mark)) => builder.on_event(event, mark),
+            Err(e) => {
+                return Err(vec![SyntaxError {
+                    pos: pos(*e.marker()),
+                    message: e.info().to_owned(),
+                }]);
+            }
+        }
     }
     if !builder.errors.is_empty() {
         return Err(builder.errors);
@@ -264,34 +375,4 @@ pub fn parse(text: &str) -> Result<Located, Vec<SyntaxError>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn values_and_keys_keep_their_places() {
-        let text = "name: a\nsteps:\n  - id: one\n    input: { n: 3, ok: true, s: '3' }\n";
-        let doc = parse(text).unwrap();
-        assert_eq!(
-            doc.value,
-            json!({"name": "a", "steps": [{"id": "one", "input": {"n": 3, "ok": true, "s": "3"}}]})
-        );
-        assert_eq!(doc.key_pos("/steps/0/input"), Pos { line: 4, col: 5 });
-        assert_eq!(doc.value_pos("/steps/0/id"), Pos { line: 3, col: 9 });
-        assert_eq!(doc.value_pos("/steps/0/input/n"), Pos { line: 4, col: 17 });
-        assert_eq!(
-            doc.value_pos("/steps/0/nothing/here"),
-            Pos { line: 3, col: 5 }
-        );
-    }
-
-    #[test]
-    fn json_is_read_too_and_syntax_errors_have_a_place() {
-        let doc = parse(r#"{"name": "a", "steps": []}"#).unwrap();
-        assert_eq!(doc.value, json!({"name": "a", "steps": []}));
-        let errors = parse("name: a\n  bad: [\n").unwrap_err();
-        assert!(errors[0].pos.line >= 2, "{errors:?}");
-        let twice = parse("name: a\nname: b\n").unwrap_err();
-        assert_eq!(twice[0].pos, Pos { line: 2, col: 1 });
-    }
-}
+mod tests;
