@@ -42,34 +42,36 @@ mod config;
 mod event;
 mod flow;
 pub mod flows;
-mod http_trigger;
 pub mod intake;
 mod listener;
 mod metrics;
 mod render;
-pub mod schedule;
 mod secret;
 mod serve;
 mod service;
 mod store;
 mod time;
+pub mod triggers;
 mod worker;
 
 pub use config::{DEFAULT_BACKOFF, RuntimeConfig, parse_backoff, parse_duration};
 pub use event::{Event, Malformed, parse_delivery};
 pub use flow::Flows;
-pub use http_trigger::MAX_WAIT_SECS;
 pub use listener::{DEFAULT_MAX_CONNECTIONS, DESCRIPTOR_RESERVE, ListenerLimits};
 pub use metrics::{Exposition, Metrics, to_classic_text};
 pub use render::{printable, runs_as_text};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, DEAD_LETTERED, DEFAULT_STORE, FINISHED, HistoryQuery, Page, QUEUED, RETRYING,
-    RUNNING, Rerun, Resume, Run, STATES, Store, StoreError, TempDb, redact_url,
+    Accepted, DEAD_LETTERED, DEFAULT_STORE, Delivered, Enqueued, FINISHED, HistoryQuery, NewRun,
+    Page, QUEUED, RETRYING, RUNNING, Rerun, Resume, Run, STATES, Store, StoreError, TempDb,
+    redact_url,
 };
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
+pub use triggers::http::MAX_WAIT_SECS;
+/// The `schedule` trigger (its module under [`triggers`]).
+pub use triggers::schedule;
 pub use worker::is_transient;
 
 /// Why the runtime cannot start.

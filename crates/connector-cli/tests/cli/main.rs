@@ -34,5 +34,6 @@ mod serve_browser;
 mod serve_crash;
 mod serve_flows;
 mod serve_postgres;
+mod serve_triggers;
 mod shared_limits;
 mod terminal;
