@@ -5,8 +5,11 @@
 //!   committing each step before the next; the cards come from a [`flows::Catalog`] the
 //!   caller provides (the command line's registry of connectors), so the runtime knows
 //!   steps, not services.
-//! - **Intake** ([`intake`]): a delivery is committed to the [`Store`] before the hook
-//!   answers 200; events are de-duplicated on their `uuid` by a unique key in the store.
+//! - **Triggers** ([`triggers`]): one module per kind (`okta_event`, `schedule`, `http`,
+//!   `manual`) behind one trait; the hook listener ([`intake`]) mounts the routes of the
+//!   kinds the flows use. A trigger works out its runs and keys before the store is asked,
+//!   and [`Store::enqueue_once`] starts each once. An Okta delivery is committed to the
+//!   [`Store`] before the hook answers 200; events are de-duplicated on their `uuid`.
 //! - **Store** ([`Store`]): SQLite (one process, a file) or Postgres (replicas sharing one
 //!   queue and one history); runs are claimed with a lease that expires, so a process killed
 //!   mid-run releases its runs, and the next try goes on after the last committed step.
