@@ -118,7 +118,7 @@ pub fn of(settings: &Settings) -> &'static dyn Trigger {
     }
 }
 
-/// The kinds the flows use, each once, in the order of [`KINDS`].
+/// The kinds the flows use, each once, in the order of the `Trigger` enum of the model.
 pub fn loaded<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Vec<&'static dyn Trigger> {
     let used: Vec<&'static str> = flows
         .into_iter()
