@@ -27,19 +27,56 @@ pub fn okta_credential_variable(env: &Env) -> &'static str {
     "OKTA_CLIENT_ID and OKTA_PRIVATE_KEY"
 }
 
-/// The hook's secret and the admin token from the environment.
-pub fn secrets(env: &Env) -> Result<(SecretString, Option<SecretString>), Error> {
-    let secret = env
-        .require(
-            "OKTA_EVENT_HOOK_SECRET",
-            "the Authorization value configured on the Okta event hook",
-        )?
-        .to_owned();
-    let admin = env
-        .get("CONNECTOR_ADMIN_TOKEN")
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| SecretString::from(t.to_owned()));
-    Ok((SecretString::from(secret), admin))
+/// The secrets `serve` reads from the environment: those the loaded triggers need, and
+/// the admin token (optional).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Secrets {
+    /// `OKTA_EVENT_HOOK_SECRET`, set when an `okta_event` flow is loaded (else empty: the
+    /// hook route is not mounted).
+    pub hook: SecretString,
+    /// `CONNECTOR_INVOKE_TOKEN`, set when an `http` flow is loaded.
+    pub invoke: Option<SecretString>,
+    /// `CONNECTOR_ADMIN_TOKEN`, if set.
+    pub admin: Option<SecretString>,
+}
+
+/// Reads the secrets the triggers of `flows` need (each one required) and the admin token.
+pub fn secrets(env: &Env, flows: &[Flow]) -> Result<Secrets, Error> {
+    let get = |name: &str| {
+        env.get(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| SecretString::from(v.to_owned()))
+    };
+    let mut secrets = Secrets {
+        hook: SecretString::from(String::new()),
+        invoke: None,
+        admin: get("CONNECTOR_ADMIN_TOKEN"),
+    };
+    for needed in connector_runtime::triggers::secrets(flows) {
+        let Some(value) = get(needed.variable) else {
+            let users: Vec<&str> = flows
+                .iter()
+                .filter(|f| {
+                    connector_runtime::triggers::of(&f.def.trigger)
+                        .secrets()
+                        .contains(&needed)
+                })
+                .map(Flow::name)
+                .collect();
+            return Err(Error::configuration(format!(
+                "set {} ({}): the trigger of {} needs it",
+                needed.variable,
+                needed.purpose,
+                users.join(", ")
+            )));
+        };
+        match needed.variable {
+            "CONNECTOR_INVOKE_TOKEN" => secrets.invoke = Some(value),
+            _ => secrets.hook = value,
+        }
+    }
+    Ok(secrets)
 }
 
 /// The credential check for an Okta org: `GET /api/v1/users?limit=1`.

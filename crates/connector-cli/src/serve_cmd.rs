@@ -37,19 +37,16 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
             return crate::flow_cmd::report(&errors);
         }
     };
-    let (secret, admin_token) = match connector_cli::hooks::secrets(&env) {
+    let secrets = match connector_cli::hooks::secrets(&env, &flows) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut config = RuntimeConfig::new(secret);
+    let mut config = RuntimeConfig::new(secrets.hook);
     config.listen = args.listen;
     config.admin_listen = args.admin_listen;
     config.workers = args.workers;
-    config.admin_token = admin_token;
-    config.invoke_token = env
-        .get("CONNECTOR_INVOKE_TOKEN")
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| connector_core::secrecy::SecretString::from(t.to_owned()));
+    config.admin_token = secrets.admin;
+    config.invoke_token = secrets.invoke;
     config.admin_hosts = args.admin_hosts.clone();
     config.limits.max_connections = args.max_connections;
     config.history = std::time::Duration::from_secs(u64::from(args.history_days) * 86_400);
@@ -75,23 +72,11 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return open_failed(&args.store, e),
     };
     let flow_names: Vec<String> = flows.iter().map(|f| f.name().to_owned()).collect();
+    let has_okta_event = connector_runtime::triggers::loaded(&flows)
+        .iter()
+        .any(|k| k.kind() == "okta_event");
     for flow in &flows {
-        let trigger = serde_json::to_value(&flow.def.trigger)
-            .ok()
-            .and_then(|t| t.as_object().and_then(|o| o.keys().next().cloned()))
-            .unwrap_or_default();
-        if trigger == "http"
-            && env
-                .get("CONNECTOR_INVOKE_TOKEN")
-                .is_none_or(|t| t.trim().is_empty())
-        {
-            return fail(&Error::configuration(format!(
-                "flow {} has an http trigger: set CONNECTOR_INVOKE_TOKEN, the Bearer token \
-                 POST /flows/{}/runs requires",
-                flow.name(),
-                flow.name()
-            )));
-        }
+        let trigger = connector_runtime::triggers::of(&flow.def.trigger).kind();
         if trigger == "manual" {
             errln!(
                 "connector serve: flow {} has a manual trigger: serve keeps its history but \
@@ -120,9 +105,17 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(&Error::configuration(e.to_string())),
     };
     let shutdown = connector_runtime::shutdown_on_signals();
+    // Where the hook listener is, by what it serves: Okta's hook when a flow listens to it.
+    let hook = if has_okta_event {
+        format!(
+            "Okta event hook on http://{}/okta/event-hook",
+            started.hook_addr()
+        )
+    } else {
+        format!("hook listener on http://{}", started.hook_addr())
+    };
     errln!(
-        "connector serve: Okta event hook on http://{}/okta/event-hook, Flow History on http://{}/ (store {}; flows: {})",
-        started.hook_addr(),
+        "connector serve: {hook}, Flow History on http://{}/ (store {}; flows: {})",
         started.admin_addr(),
         connector_runtime::redact_url(&args.store),
         flow_names.join(", ")

@@ -5,10 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
-use crate::flows::model::Trigger;
-use crate::flows::{Catalog, Expressions, Flow};
+use crate::flows::{Catalog, Flow};
 
 /// The loaded flows and the cards they use.
 #[derive(Clone)]
@@ -61,32 +58,5 @@ impl Flows {
     /// The cards.
     pub fn catalog(&self) -> &Arc<dyn Catalog> {
         &self.catalog
-    }
-
-    /// The flows an Okta event of `event_type` starts: those whose `okta_event` trigger
-    /// lists the type and whose `filter`, if any, holds for the event.
-    pub fn for_okta_event(&self, event_type: &str, payload: &Value) -> Vec<&Flow> {
-        let exprs = Expressions::new();
-        self.flows
-            .iter()
-            .filter(|flow| match &flow.def.trigger {
-                Trigger::OktaEvent(trigger) => {
-                    trigger.types.iter().any(|t| t == event_type)
-                        && trigger.filter.as_deref().is_none_or(|filter| {
-                            exprs
-                                .truthy(filter, &serde_json::json!({ "event": payload }))
-                                .unwrap_or(false)
-                        })
-                }
-                _ => false,
-            })
-            .collect()
-    }
-
-    /// Whether any flow listens to Okta's event hook.
-    pub fn has_okta_event_trigger(&self) -> bool {
-        self.flows
-            .iter()
-            .any(|f| matches!(f.def.trigger, Trigger::OktaEvent(_)))
     }
 }

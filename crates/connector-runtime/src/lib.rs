@@ -5,8 +5,11 @@
 //!   committing each step before the next; the cards come from a [`flows::Catalog`] the
 //!   caller provides (the command line's registry of connectors), so the runtime knows
 //!   steps, not services.
-//! - **Intake** ([`intake`]): a delivery is committed to the [`Store`] before the hook
-//!   answers 200; events are de-duplicated on their `uuid` by a unique key in the store.
+//! - **Triggers** ([`triggers`]): one module per kind (`okta_event`, `schedule`, `http`,
+//!   `manual`) behind one trait; the hook listener ([`intake`]) mounts the routes of the
+//!   kinds the flows use. A trigger works out its runs and keys before the store is asked,
+//!   and [`Store::enqueue_once`] starts each once. An Okta delivery is committed to the
+//!   [`Store`] before the hook answers 200; events are de-duplicated on their `uuid`.
 //! - **Store** ([`Store`]): SQLite (one process, a file) or Postgres (replicas sharing one
 //!   queue and one history); runs are claimed with a lease that expires, so a process killed
 //!   mid-run releases its runs, and the next try goes on after the last committed step.
@@ -44,26 +47,24 @@ pub mod connections;
 mod event;
 mod flow;
 pub mod flows;
-mod http_trigger;
 pub mod intake;
 mod listener;
 mod mask;
 mod metrics;
 mod render;
 mod run;
-pub mod schedule;
 mod secret;
 mod serve;
 mod service;
 mod store;
 mod time;
 mod transient;
+pub mod triggers;
 mod worker;
 
 pub use config::{DEFAULT_BACKOFF, RuntimeConfig, parse_backoff, parse_duration};
 pub use event::{Event, Malformed, parse_delivery};
 pub use flow::Flows;
-pub use http_trigger::MAX_WAIT_SECS;
 pub use listener::{DEFAULT_MAX_CONNECTIONS, DESCRIPTOR_RESERVE, ListenerLimits};
 pub use mask::{mask_steps, masked_page, masked_run};
 pub use metrics::{Exposition, Metrics, to_classic_text};
@@ -73,13 +74,16 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, DEFAULT_STORE, HistoryQuery, Page, Rerun, Resume, Store, StoreError, TempDb,
-    redact_url,
+    Accepted, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun, Resume, Store,
+    StoreError, TempDb, redact_url,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
 pub use transient::is_transient;
+pub use triggers::http::MAX_WAIT_SECS;
+/// The `schedule` trigger (its module under [`triggers`]).
+pub use triggers::schedule;
 pub use worker::MAX_DEATHS;
 
 /// Why the runtime cannot start.

@@ -38,6 +38,9 @@ pub struct Started {
 /// fail every run), then binds both listeners.
 pub async fn start(service: Service) -> Result<Started, RuntimeError> {
     service.config().validate()?;
+    if let Some(why) = crate::triggers::missing(service.flows(), service.config()) {
+        return Err(RuntimeError::Config(why));
+    }
     service
         .check_credential()
         .await
@@ -142,21 +145,15 @@ impl Signals {
     }
 }
 
-async fn chores(service: Service, stop: CancellationToken) {
+/// The chores of the runtime itself: the credential check and pruning the history.
+async fn upkeep(service: Service, stop: CancellationToken) {
     let config = service.config().clone();
     let mut credential = tokio::time::interval(config.credential_check);
     let mut prune = tokio::time::interval(Duration::from_secs(3600));
-    let mut schedules = tokio::time::interval(Duration::from_secs(1));
-    schedules.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     credential.tick().await;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            _ = schedules.tick(), if !service.is_stopping() => {
-                if let Err(e) = crate::schedule::fire_due(&service, chrono::Utc::now()).await {
-                    tracing::warn!(error = %e, "cannot start the scheduled runs now; trying again");
-                }
-            }
             _ = credential.tick() => {
                 if let Err(e) = service.check_credential().await {
                     tracing::error!(error = %e, "the service refused the credential; not ready");
@@ -191,13 +188,18 @@ impl Started {
 
     /// Serves until `stop` is cancelled, then stops accepting (503), lets runs in flight
     /// finish within the grace period, puts back the ones that did not, and returns.
+    ///
+    /// One shutdown signal, the service's, with children: its first stage (`stopping`)
+    /// ends claiming and the triggers' chores and turns the hook to 503; the root, at the
+    /// end, closes both listeners and ends the other chores.
     pub async fn serve(self, stop: CancellationToken) -> StopReport {
         let Started {
             service,
             hook,
             admin,
         } = self;
-        let listeners = CancellationToken::new();
+        let closing = service.shutdown().clone();
+        let stopping = service.stopping().clone();
         let table = ConnectionTable::new(service.config().limits.clone());
         if table.cap() < service.config().limits.max_connections {
             tracing::warn!(
@@ -211,7 +213,7 @@ impl Started {
                 listener,
                 router,
                 table.clone(),
-                listeners.clone(),
+                closing.child_token(),
                 Duration::from_secs(2),
             ))
         };
@@ -219,17 +221,22 @@ impl Started {
         let admin_bound = admin.local_addr().unwrap_or(service.config().admin_listen);
         let admin_task = serve_on(admin, admin::router_on(service.clone(), admin_bound));
         let tracker = TaskTracker::new();
-        let claiming = CancellationToken::new();
         let pool = tokio::spawn(worker::pool(
             service.clone(),
-            claiming.clone(),
+            stopping.child_token(),
             tracker.clone(),
         ));
-        let chores = tokio::spawn(chores(service.clone(), listeners.clone()));
+        let mut chores: Vec<_> = crate::triggers::chores(&service, &stopping)
+            .into_iter()
+            .map(tokio::spawn)
+            .collect();
+        chores.push(tokio::spawn(upkeep(service.clone(), closing.child_token())));
 
-        stop.cancelled().await;
+        tokio::select! {
+            () = stop.cancelled() => {}
+            () = stopping.cancelled() => {}
+        }
         service.begin_shutdown();
-        claiming.cancel();
         let _ = pool.await;
         tracker.close();
         let in_flight = tracker.len();
@@ -264,8 +271,10 @@ impl Started {
             queued = report.queued,
             "stopped; queued runs run at the next start"
         );
-        listeners.cancel();
-        let _ = chores.await;
+        closing.cancel();
+        for chore in chores {
+            let _ = chore.await;
+        }
         for task in [hook_task, admin_task] {
             let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
         }

@@ -32,6 +32,11 @@ struct Inner {
     wake: Notify,
     credential: std::sync::Mutex<Option<CredentialCheck>>,
     credential_state: AtomicU8,
+    /// The one shutdown signal: cancelled when the runtime is done (listeners close,
+    /// chores end). Every other token is a child of it.
+    shutdown: CancellationToken,
+    /// Its child cancelled when the shutdown begins: no new runs are claimed or started
+    /// and the hook answers 503, while runs in flight finish.
     stopping: CancellationToken,
 }
 
@@ -55,6 +60,7 @@ impl Service {
     /// A runtime on `store` running `flows`.
     pub fn new(store: Store, flows: Flows, config: RuntimeConfig) -> Service {
         let suffix = uuid::Uuid::new_v4().simple();
+        let shutdown = CancellationToken::new();
         Service {
             inner: Arc::new(Inner {
                 store,
@@ -65,7 +71,8 @@ impl Service {
                 wake: Notify::new(),
                 credential: std::sync::Mutex::new(None),
                 credential_state: AtomicU8::new(CREDENTIAL_UNKNOWN),
-                stopping: CancellationToken::new(),
+                stopping: shutdown.child_token(),
+                shutdown,
             }),
         }
     }
@@ -126,6 +133,18 @@ impl Service {
     /// Starts the shutdown: the hook answers 503 from now on.
     pub fn begin_shutdown(&self) {
         self.inner.stopping.cancel();
+    }
+
+    /// The shutdown signal's root: cancelled once the runtime is done, and with it every
+    /// token derived from it.
+    pub(crate) fn shutdown(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    /// The shutdown's first stage (a child of [`shutdown`](Service::shutdown)): cancelled by
+    /// [`begin_shutdown`](Service::begin_shutdown).
+    pub(crate) fn stopping(&self) -> &CancellationToken {
+        &self.inner.stopping
     }
 
     /// Checks the credential now; `Err` when the service refused it (`authentication` or

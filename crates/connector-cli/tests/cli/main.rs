@@ -38,5 +38,6 @@ mod serve_crash;
 mod serve_crash_loop;
 mod serve_flows;
 mod serve_postgres;
+mod serve_triggers;
 mod shared_limits;
 mod terminal;

@@ -19,6 +19,7 @@ use super::expr::{Expressions, Kind, kind};
 use super::model::{FlowFile, flow_schema};
 use super::program::{Program, lower};
 use super::source::{Located, Pos, parse, pointer_part};
+use crate::triggers::Check;
 
 /// One mistake in a flow file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -451,22 +452,11 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     if let Some(Value::String(subject)) = doc.value.get("subject") {
         checker.expression("/subject", subject, false, &events_only);
     }
-    if let Some(Value::String(cron)) = doc.value.pointer("/trigger/schedule/cron") {
-        let zone = doc
-            .value
-            .pointer("/trigger/schedule/timezone")
-            .and_then(Value::as_str);
-        if let Err(why) = crate::schedule::Schedule::parse(cron, zone) {
-            let at = if why.contains("time zone") {
-                "/trigger/schedule/timezone"
-            } else {
-                "/trigger/schedule/cron"
-            };
-            checker.at_value(at, why);
+    for check in crate::triggers::check(doc.value.get("trigger")) {
+        match check {
+            Check::Invalid { at, message } => checker.at_value(&at, message),
+            Check::Expression { at, text } => checker.expression(&at, &text, true, &events_only),
         }
-    }
-    if let Some(Value::String(filter)) = doc.value.pointer("/trigger/okta_event/filter") {
-        checker.expression("/trigger/okta_event/filter", filter, true, &events_only);
     }
     checker.steps();
     let mut errors = checker.errors;

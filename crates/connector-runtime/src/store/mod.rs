@@ -3,6 +3,7 @@
 //! where Postgres skips rows other replicas hold (`FOR UPDATE SKIP LOCKED`). Migrations are
 //! files under `migrations/`, run at start.
 
+mod enqueue;
 mod journal;
 mod model;
 mod queries;
@@ -17,11 +18,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use enqueue::{Accepted, Delivered, Enqueued, NewRun};
 pub(crate) use model::Claimed;
 pub use model::{HistoryQuery, Page};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
-pub use queries::{Accepted, Rerun, Resume};
+pub use queries::{Rerun, Resume};
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

@@ -5,29 +5,14 @@ use serde_json::Value;
 
 use super::model::{ClaimRow, RunRow};
 use super::{Claimed, HistoryQuery, Page, Pool, Store, StoreError, on_pool};
-use crate::event::Event;
-use crate::flow::Flows;
 use crate::run::Run;
 use crate::run::RunState;
 
-pub(super) const QUEUED: &str = RunState::Queued.as_str();
-const RUNNING: &str = RunState::Running.as_str();
+pub(crate) const QUEUED: &str = RunState::Queued.as_str();
+pub(super) const RUNNING: &str = RunState::Running.as_str();
 const RETRYING: &str = RunState::Retrying.as_str();
 const FINISHED: &str = RunState::Finished.as_str();
 const DEAD_LETTERED: &str = RunState::DeadLettered.as_str();
-
-/// What an intake stored.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Accepted {
-    /// Indices (in the delivery) of the events stored for the first time.
-    pub fresh: Vec<usize>,
-    /// Events already stored (redeliveries).
-    pub duplicates: usize,
-    /// Runs queued.
-    pub runs: usize,
-    /// Indices (in the delivery) of the events that queued at least one run.
-    pub started: Vec<usize>,
-}
 
 /// How a try ended, as the worker commits it.
 #[derive(Clone, Debug)]
@@ -118,114 +103,6 @@ impl Store {
             .await?;
         }
         Ok(())
-    }
-
-    /// Stores a delivery's events (skipping those seen before) and queues one run per event
-    /// and flow it triggers, in one transaction: when this returns `Ok`, nothing is lost.
-    pub async fn accept(
-        &self,
-        events: &[Event],
-        flows: &Flows,
-        now_ms: i64,
-    ) -> Result<Accepted, StoreError> {
-        let mut accepted = Accepted::default();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for (index, event) in events.iter().enumerate() {
-                let inserted = sqlx::query(
-                    "INSERT INTO events (event_key, event_type, received_ms) VALUES ($1, $2, $3) \
-                     ON CONFLICT (event_key) DO NOTHING",
-                )
-                .bind(&event.key)
-                .bind(&event.event_type)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    accepted.duplicates += 1;
-                    continue;
-                }
-                accepted.fresh.push(index);
-                let payload = event.payload.to_string();
-                let triggered = flows.for_okta_event(&event.event_type, &event.payload);
-                if !triggered.is_empty() {
-                    accepted.started.push(index);
-                }
-                for flow in triggered {
-                    Store::keep_definition(&mut tx, flow).await?;
-                    let subject = crate::flows::subject(flow, &event.payload);
-                    sqlx::query(
-                        "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-                    )
-                    .bind(run_id())
-                    .bind(&event.key)
-                    .bind(flow.name())
-                    .bind((!subject.is_empty()).then_some(subject))
-                    .bind(&payload)
-                    .bind(QUEUED)
-                    .bind(now_ms)
-                    .bind(&flow.hash)
-                    .execute(&mut *tx)
-                    .await?;
-                    accepted.runs += 1;
-                }
-            }
-            tx.commit().await?;
-        });
-        Ok(accepted)
-    }
-
-    /// Queues one run of `flow` for a trigger's event (`connector flow run`, and the
-    /// triggers that are not Okta's hook), keyed on `event_key`; returns the run's id.
-    pub async fn enqueue(
-        &self,
-        flow: &crate::flows::Flow,
-        event_key: &str,
-        event: &Value,
-        now_ms: i64,
-    ) -> Result<String, StoreError> {
-        let id = run_id();
-        let subject = crate::flows::subject(flow, event);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            Store::keep_definition(&mut tx, flow).await?;
-            sqlx::query(
-                "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-            )
-            .bind(&id)
-            .bind(event_key)
-            .bind(flow.name())
-            .bind((!subject.is_empty()).then_some(subject))
-            .bind(event.to_string())
-            .bind(QUEUED)
-            .bind(now_ms)
-            .bind(&flow.hash)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        Ok(id)
-    }
-
-    /// The first run (not a re-run) of `flow` for `event_key`, with its event.
-    pub async fn first_run(
-        &self,
-        flow: &str,
-        event_key: &str,
-    ) -> Result<Option<(String, Value)>, StoreError> {
-        let row: Option<(String, String)> = on_pool!(self, pool =>
-            sqlx::query_as(
-                "SELECT run_id, event FROM runs WHERE flow = $1 AND event_key = $2 AND rerun_of IS NULL",
-            )
-            .bind(flow)
-            .bind(event_key)
-            .fetch_optional(pool)
-            .await?
-        );
-        Ok(row.map(|(id, event)| (id, serde_json::from_str(&event).unwrap_or(Value::Null))))
     }
 
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.

@@ -3,4 +3,5 @@
 mod engine;
 mod flows;
 mod program;
+mod schedule;
 mod store;

@@ -64,6 +64,8 @@ pub(crate) struct ServeSpec<'a> {
     pub(crate) args: Vec<&'a str>,
     pub(crate) admin_listen: String,
     pub(crate) env: Vec<(&'a str, String)>,
+    /// Variables taken out of its environment.
+    pub(crate) without: Vec<&'a str>,
     /// A command the binary runs under (`prlimit --nofile=256:256 --`).
     pub(crate) under: Vec<&'a str>,
 }
@@ -77,6 +79,7 @@ impl<'a> ServeSpec<'a> {
             args: Vec::new(),
             admin_listen: "127.0.0.1:0".to_owned(),
             env: Vec::new(),
+            without: Vec::new(),
             under: Vec::new(),
         }
     }
@@ -84,6 +87,12 @@ impl<'a> ServeSpec<'a> {
     /// Runs the binary under another command, such as `prlimit`.
     pub(crate) fn under(mut self, command: &[&'a str]) -> Self {
         self.under.extend_from_slice(command);
+        self
+    }
+
+    /// Starts it without the variable `name` (such as `OKTA_EVENT_HOOK_SECRET`).
+    pub(crate) fn without(mut self, name: &'a str) -> Self {
+        self.without.push(name);
         self
     }
 
@@ -129,6 +138,9 @@ impl<'a> ServeSpec<'a> {
         for (name, value) in &self.env {
             command.env(name, value);
         }
+        for name in &self.without {
+            command.env_remove(name);
+        }
         command
     }
 
@@ -141,7 +153,10 @@ impl<'a> ServeSpec<'a> {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Okta event hook on http://") {
+                // The hook listener: Okta's hook when a flow listens to it, else bare.
+                if line.contains("Okta event hook on http://")
+                    || line.contains("hook listener on http://")
+                {
                     let _ = tx.send(line.clone());
                 }
                 let mut log = sink.lock().unwrap();

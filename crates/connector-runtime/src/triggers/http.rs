@@ -19,10 +19,13 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::flows::model::Trigger;
+use super::{Secret, Trigger};
+use crate::config::RuntimeConfig;
+use crate::flows::model::Trigger as Settings;
 use crate::listener::body::{BodyError, read_limited};
 use crate::secret::secret_matches;
 use crate::service::Service;
+use crate::store::Enqueued;
 use crate::time::now_ms;
 
 /// The trigger label in `connector_deliveries_total`.
@@ -36,6 +39,50 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The longest `Idempotency-Key`.
 const MAX_KEY_BYTES: usize = 255;
+
+/// The invoke token.
+const SECRETS: &[Secret] = &[Secret {
+    variable: "CONNECTOR_INVOKE_TOKEN",
+    purpose: "the Bearer token POST /flows/{name}/runs requires",
+}];
+
+/// `POST /flows/{name}/runs`.
+#[derive(Clone, Copy, Debug)]
+pub struct Http;
+
+impl Trigger for Http {
+    fn kind(&self) -> &'static str {
+        TRIGGER
+    }
+
+    fn secrets(&self) -> &'static [Secret] {
+        SECRETS
+    }
+
+    fn missing(&self, config: &RuntimeConfig) -> Option<String> {
+        config
+            .invoke_token
+            .as_ref()
+            .is_none_or(|t| t.expose_secret().trim().is_empty())
+            .then(|| {
+                "a flow has an http trigger: set CONNECTOR_INVOKE_TOKEN, the Bearer token \
+                 POST /flows/{name}/runs requires"
+                    .to_owned()
+            })
+    }
+
+    fn routes(&self) -> Option<axum::Router<Service>> {
+        Some(axum::Router::new().route("/flows/{name}/runs", axum::routing::post(invoke)))
+    }
+}
+
+/// The run's key: the caller's `Idempotency-Key`, or a fresh one (every call a new run).
+pub fn key(idempotency_key: Option<&str>) -> String {
+    match idempotency_key {
+        Some(key) => format!("http:{key}"),
+        None => format!("http:{}", crate::store::fresh_key()),
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Invoke {
@@ -78,7 +125,7 @@ pub(crate) async fn invoke(
     let Some(flow) = service
         .flows()
         .get(&name)
-        .filter(|f| matches!(f.def.trigger, Trigger::Http(_)))
+        .filter(|f| matches!(f.def.trigger, Settings::Http(_)))
         .cloned()
     else {
         return problem(
@@ -95,11 +142,11 @@ pub(crate) async fn invoke(
             "shutting down; try again later",
         );
     }
-    let key = headers
+    let idempotency_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    if key.is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_BYTES) {
+    if idempotency_key.is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_BYTES) {
         return problem(
             StatusCode::BAD_REQUEST,
             "invalid_input",
@@ -153,27 +200,17 @@ pub(crate) async fn invoke(
             );
         }
     };
-    let event_key = match key {
-        Some(key) => format!("http:{key}"),
-        None => format!("http:{}", crate::store::fresh_key()),
-    };
+    let event_key = key(idempotency_key);
+    let subject = crate::flows::subject(&flow, &event);
     let store = service.store();
-    let stored = tokio::time::timeout(service.config().store_wait, async {
-        if let Some((run_id, first)) = store.first_run(&flow.def.name, &event_key).await? {
-            return Ok::<_, crate::StoreError>((run_id, Some(first)));
-        }
-        match store.enqueue(&flow, &event_key, &event, now_ms()).await {
-            Ok(run_id) => Ok((run_id, None)),
-            // Another request with the same key got there first.
-            Err(e) => match store.first_run(&flow.def.name, &event_key).await? {
-                Some((run_id, first)) => Ok((run_id, Some(first))),
-                None => Err(e),
-            },
-        }
-    })
+    let stored = tokio::time::timeout(
+        service.config().store_wait,
+        store.enqueue_once(&flow, &event_key, &event, Some(&subject), now_ms()),
+    )
     .await;
     let (run_id, first) = match stored {
-        Ok(Ok(pair)) => pair,
+        Ok(Ok(Enqueued::Fresh { run_id })) => (run_id, None),
+        Ok(Ok(Enqueued::Existing { run_id, event })) => (run_id, Some(event)),
         Ok(Err(e)) => {
             metrics.delivery(TRIGGER, "unavailable");
             tracing::error!(error = %e, flow = %name, "cannot store an http trigger's run; answered 503");
