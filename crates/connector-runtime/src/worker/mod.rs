@@ -3,6 +3,8 @@
 //! transient failure queues the run again on the retry schedule; anything else, or the
 //! schedule's end, dead-letters it.
 
+mod inline;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
