@@ -218,7 +218,7 @@ async fn run_stored(
         connector_runtime::Flows::new(cards).with(flow.clone()),
         config,
     );
-    let key = format!("manual-{}", connector_runtime::now_ms());
+    let key = connector_runtime::triggers::manual::key();
     let run_id = match opened
         .enqueue(&flow, &key, event, connector_runtime::now_ms())
         .await

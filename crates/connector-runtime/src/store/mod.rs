@@ -4,6 +4,7 @@
 //! files under `migrations/`, run at start.
 
 mod enqueue;
+mod history;
 mod journal;
 mod model;
 mod queries;

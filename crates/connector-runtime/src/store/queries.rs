@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::model::{ClaimRow, RunRow};
-use super::{Claimed, HistoryQuery, Page, Pool, Store, StoreError, on_pool};
+use super::{Claimed, Pool, Store, StoreError, on_pool};
 use crate::run::Run;
 use crate::run::RunState;
 
@@ -55,13 +55,8 @@ pub enum Rerun {
 /// The steps a run has committed so far (its journal's length), inside an UPDATE of `runs`.
 const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs.run_id";
 
-const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
+pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
      created_ms, started_ms, finished_ms, rerun_of, output, error";
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
 
 /// A random key (an event without a de-duplication key of its own).
 pub(crate) fn fresh_key() -> String {
@@ -248,88 +243,6 @@ impl Store {
             }
             None => Ok(None),
         }
-    }
-
-    /// A page of runs, newest first.
-    pub async fn history(&self, query: &HistoryQuery) -> Result<Page, StoreError> {
-        let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
-        let mut clauses = Vec::new();
-        let mut binds = Vec::new();
-        let arg = |binds: &mut Vec<Bind>, bind: Bind| {
-            binds.push(bind);
-            format!("${}", binds.len())
-        };
-        if let Some(outcome) = query.outcome.as_deref().filter(|o| !o.is_empty()) {
-            let p = arg(&mut binds, Bind::Text(outcome.to_owned()));
-            clauses.push(format!("outcome = {p}"));
-        }
-        if let Some(state) = query.state.as_deref().filter(|s| !s.is_empty()) {
-            let p = arg(&mut binds, Bind::Text(state.to_owned()));
-            clauses.push(format!("state = {p}"));
-        }
-        if let Some(flow) = query.flow.as_deref().filter(|f| !f.is_empty()) {
-            let p = arg(&mut binds, Bind::Text(flow.to_owned()));
-            clauses.push(format!("flow = {p}"));
-        }
-        if let Some(subject) = query.subject.as_deref().filter(|s| !s.is_empty()) {
-            let p = arg(&mut binds, Bind::Text(subject.to_owned()));
-            let find = match self.pool {
-                Pool::Sqlite(_) => "INSTR",
-                Pool::Postgres(_) => "STRPOS",
-            };
-            clauses.push(format!("{find}(COALESCE(subject, ''), {p}) > 0"));
-        }
-        for (bound, op) in [(&query.since, ">="), (&query.until, "<")] {
-            if let Some(text) = bound.as_deref().filter(|t| !t.is_empty()) {
-                let ms = humantime::parse_rfc3339_weak(text)
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-                let p = arg(&mut binds, Bind::Int(ms));
-                clauses.push(format!("created_ms {op} {p}"));
-            }
-        }
-        if let Some((created, id)) = query.cursor.as_deref().and_then(|c| c.split_once(':')) {
-            let created: i64 = created.parse().unwrap_or(i64::MAX);
-            let a = arg(&mut binds, Bind::Int(created));
-            let b = arg(&mut binds, Bind::Text(id.to_owned()));
-            clauses.push(format!(
-                "(created_ms < {a} OR (created_ms = {a} AND run_id < {b}))"
-            ));
-        }
-        let filter = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        let p = arg(&mut binds, Bind::Int(limit + 1));
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM runs {filter} ORDER BY created_ms DESC, run_id DESC LIMIT {p}"
-        );
-        let mut rows: Vec<RunRow> = on_pool!(self, pool => {
-            let mut q = sqlx::query_as(&sql);
-            for bind in &binds {
-                q = match bind {
-                    Bind::Text(text) => q.bind(text.clone()),
-                    Bind::Int(n) => q.bind(*n),
-                };
-            }
-            q.fetch_all(pool).await?
-        });
-        let more = rows.len() as i64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(50));
-        let next_cursor = more
-            .then(|| {
-                rows.last()
-                    .map(|r| format!("{}:{}", r.created_ms, r.run_id))
-            })
-            .flatten();
-        let mut runs = Vec::with_capacity(rows.len());
-        for row in rows {
-            let steps = self.steps(&row.run_id).await?;
-            runs.push(row.into_run(steps));
-        }
-        Ok(Page { runs, next_cursor })
     }
 
     /// Runs waiting (queued) and the time the oldest of them was accepted.

@@ -13,9 +13,10 @@ impl Trigger for Manual {
     }
 }
 
-/// The run's key: the moment it was asked for (`manual-<ms since the epoch>`).
-pub fn key(now_ms: i64) -> String {
-    format!("manual-{now_ms}")
+/// A new run's key (`manual-<uuid>`): every `flow run` is a run of its own, even two
+/// asked for in the same millisecond on one store.
+pub fn key() -> String {
+    format!("manual-{}", uuid::Uuid::new_v4().simple())
 }
 
 #[cfg(test)]
@@ -23,8 +24,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_manual_run_is_keyed_on_its_moment_and_needs_nothing() {
-        assert_eq!(key(1_796_625_120_000), "manual-1796625120000");
+    fn every_manual_run_has_a_key_of_its_own_and_needs_nothing() {
+        let (a, b) = (key(), key());
+        assert!(a.starts_with("manual-") && b.starts_with("manual-"));
+        assert_ne!(a, b);
         assert!(Manual.secrets().is_empty());
         assert!(Manual.routes().is_none());
     }

@@ -36,11 +36,7 @@ impl Service {
         while executed < max_runs {
             let now = now_ms();
             let lease = i64::try_from(self.config().lease.as_millis()).unwrap_or(i64::MAX);
-            let Ok(Some(run)) = self
-                .store()
-                .claim(self.owner(), now, now + lease)
-                .await
-            else {
+            let Ok(Some(run)) = self.store().claim(self.owner(), now, now + lease).await else {
                 break;
             };
             let Ok(permit) = slots.clone().acquire_owned().await else {
