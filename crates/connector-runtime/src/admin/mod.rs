@@ -124,7 +124,7 @@ enum Posted {
 }
 
 impl Posted {
-    fn from_form(&self) -> bool {
+    fn is_form(&self) -> bool {
         matches!(self, Posted::Form(_))
     }
 
@@ -198,7 +198,7 @@ async fn rerun(
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    let from_form = posted.from_form();
+    let from_form = posted.is_form();
     // A re-run takes the flow's current definition.
     let current = match service.store().flow_of(&run_id).await {
         Ok(Some(flow)) => service.flows().get(&flow).cloned(),
@@ -253,7 +253,7 @@ async fn resume(
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    let from_form = posted.from_form();
+    let from_form = posted.is_form();
     match service.store().resume(&run_id, now_ms()).await {
         Ok(Resume::Queued) => {
             tracing::info!(run_id = %run_id, "dead-lettered run resumed");

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::queries::{QUEUED, run_id};
+use super::queries::{QUEUED, keep_definition, run_id};
 use super::{Pool, Store, StoreError, on_pool};
 use crate::flows::Flow;
 
@@ -86,7 +86,7 @@ pub struct Accepted {
 macro_rules! insert_once {
     ($tx:expr, $run:expr, $now_ms:expr) => {{
         let run: &NewRun<'_> = $run;
-        Store::keep_definition(&mut $tx, run.flow).await?;
+        keep_definition!($tx, run.flow);
         let id = run_id();
         let inserted = sqlx::query(
             "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \

@@ -63,43 +63,38 @@ pub(crate) fn fresh_key() -> String {
     run_id().trim_start_matches("run_").to_owned()
 }
 
+/// Records the flow definition a run starts with, by the hash of its text, unless the
+/// store has it already, in the open transaction `$tx`: a flow's text is sent to the store
+/// once, not per run. The first statement writes, so that SQLite takes the write lock at
+/// once (a read first could not be upgraded once another writer made its snapshot stale).
+macro_rules! keep_definition {
+    ($tx:expr, $flow:expr) => {{
+        let flow: &crate::flows::Flow = $flow;
+        let inserted = sqlx::query(
+            "INSERT INTO flow_definitions (hash, name, source) SELECT $1, $2, '' \
+             WHERE NOT EXISTS (SELECT 1 FROM flow_definitions WHERE hash = $1)",
+        )
+        .bind(flow.hash.as_str())
+        .bind(flow.name())
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query("UPDATE flow_definitions SET source = $2 WHERE hash = $1")
+                .bind(flow.hash.as_str())
+                .bind(flow.source.as_str())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(super) use keep_definition;
+
 pub(super) fn run_id() -> String {
     format!("run_{}", uuid::Uuid::new_v4().simple())
 }
 
 impl Store {
-    /// Records a flow definition a run starts with, by the hash of its text, unless the
-    /// store has it already: a large flow's text is sent to the store once, not per run.
-    pub(super) async fn keep_definition<'c, DB>(
-        tx: &mut sqlx::Transaction<'c, DB>,
-        flow: &crate::flows::Flow,
-    ) -> Result<(), StoreError>
-    where
-        DB: sqlx::Database,
-        for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-        for<'t> &'t mut <DB as sqlx::Database>::Connection: sqlx::Executor<'t, Database = DB>,
-        (i32,): for<'r> sqlx::FromRow<'r, <DB as sqlx::Database>::Row>,
-    {
-        let known: Option<(i32,)> =
-            sqlx::query_as("SELECT 1 FROM flow_definitions WHERE hash = $1")
-                .bind(flow.hash.as_str())
-                .fetch_optional(&mut **tx)
-                .await?;
-        if known.is_none() {
-            sqlx::query(
-                "INSERT INTO flow_definitions (hash, name, source) VALUES ($1, $2, $3) \
-                 ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(flow.hash.as_str())
-            .bind(flow.name())
-            .bind(flow.source.as_str())
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
-    }
-
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
     pub(crate) async fn claim(
         &self,

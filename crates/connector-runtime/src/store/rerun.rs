@@ -2,7 +2,7 @@
 //! flow's current definition. A re-run asked for with an `Idempotency-Key` is made once:
 //! the same key again answers the first re-run's id (two clicks, a retried request).
 
-use super::queries::{QUEUED, Rerun, run_id as new_run_id};
+use super::queries::{QUEUED, Rerun, keep_definition, run_id as new_run_id};
 use super::{Pool, Store, StoreError, on_pool};
 use crate::flows::Flow;
 
@@ -38,7 +38,7 @@ impl Store {
         let (made, first) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if let Some(flow) = definition {
-                Store::keep_definition(&mut tx, flow).await?;
+                keep_definition!(tx, flow);
             }
             let made = sqlx::query(&sql)
                 .bind(&new_id)
