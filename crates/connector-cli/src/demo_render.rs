@@ -7,7 +7,7 @@ use connector_runtime::Run;
 use connector_sandbox::Sandbox;
 use serde_json::Value;
 
-use crate::demo::History;
+use crate::demo_history::History;
 
 /// The facts of an output a reader looks for first.
 pub(crate) fn summarize(action: &str, output: &Value) -> Option<String> {

@@ -9,7 +9,7 @@ use connector_runtime::Run;
 use connector_sandbox::{Fault, FaultRule, Method, Sandbox};
 use serde_json::{Value, json};
 
-use crate::demo::{Card, Check, History};
+use crate::demo_history::{Card, Check, History};
 use crate::demo_loop::Loop;
 
 /// The test flow's cards: two users (create, list roles), the template run again on the

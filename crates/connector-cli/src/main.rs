@@ -56,6 +56,7 @@ macro_rules! err {
 
 mod completion;
 mod demo;
+mod demo_history;
 mod demo_loop;
 mod demo_render;
 mod demo_runner;

@@ -1,148 +1,19 @@
-//! The backend: one Redis connection (reconnecting) shared by the limiters of every
-//! connection a program makes, its failure policy, and its configuration from the
-//! environment.
+//! The backend: the handle a program configures (from the environment or by hand) and
+//! hands to its connections, each of which gets a limiter on the backend's one Redis
+//! connection.
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use connector_core::limiter::{LimiterBackend, LimiterSpec, RateLimiter};
-use connector_core::{Env, Error, ErrorKind, Result};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{FromRedisValue, ScriptInvocation};
-use tokio::sync::OnceCell;
+use connector_core::{Env, Error, Result};
 
-use crate::health::Health;
 use crate::limiter::RedisLimiter;
-
-/// The variable naming the Redis server: `redis://HOST:PORT[/DB]`.
-pub const URL_VARIABLE: &str = "CONNECTOR_RATE_LIMIT_URL";
-/// The variable choosing the failure policy: `open` (default) or `closed`.
-pub const FAIL_VARIABLE: &str = "CONNECTOR_RATE_LIMIT_FAIL";
+use crate::shared::{FAIL_VARIABLE, FailPolicy, Shared, URL_VARIABLE};
 
 /// How long a concurrency lease lasts unless renewed (its holder renews it while the
 /// attempt runs): the longest a crashed process can keep a slot.
 pub const DEFAULT_LEASE_TIME: Duration = Duration::from_secs(10);
-
-/// The longest one script call may take before Redis counts as unreachable.
-const CALL_TIMEOUT: Duration = Duration::from_millis(750);
-
-/// What calls do while Redis does not answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum FailPolicy {
-    /// Each process falls back to its own in-memory limiter (one warning in the log) and
-    /// goes back to Redis when it answers again.
-    #[default]
-    Open,
-    /// Calls fail with an `unavailable` error and nothing is sent.
-    Closed,
-}
-
-impl FromStr for FailPolicy {
-    type Err = Error;
-
-    fn from_str(value: &str) -> Result<FailPolicy> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "open" => Ok(FailPolicy::Open),
-            "closed" => Ok(FailPolicy::Closed),
-            other => Err(Error::configuration(format!(
-                "{FAIL_VARIABLE} is `{other}`: set it to `open` (fall back to in-memory limits while Redis is away) or `closed` (fail)"
-            ))),
-        }
-    }
-}
-
-/// The state every limiter of one backend shares.
-pub(crate) struct Shared {
-    client: redis::Client,
-    conn: OnceCell<ConnectionManager>,
-    /// The server without credentials, for messages and logs.
-    pub(crate) target: String,
-    pub(crate) fail: FailPolicy,
-    pub(crate) lease_time: Duration,
-    pub(crate) health: Health,
-    /// Lease releases still on their way, for [`RedisBackend::flush`].
-    releases: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
-}
-
-impl fmt::Debug for Shared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Redis")
-            .field("target", &self.target)
-            .field("fail", &self.fail)
-            .field("lease_time", &self.lease_time)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Shared {
-    async fn connection(&self) -> redis::RedisResult<ConnectionManager> {
-        let conn = self
-            .conn
-            .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(Duration::from_millis(500)))
-                    .set_response_timeout(Some(CALL_TIMEOUT))
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(10))
-                    .set_max_delay(Duration::from_millis(100));
-                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            })
-            .await?;
-        Ok(conn.clone())
-    }
-
-    /// Runs a script; an error means Redis did not answer (or answered nonsense), and has
-    /// been recorded in the backend's health.
-    pub(crate) async fn run<T: FromRedisValue>(
-        &self,
-        invocation: &ScriptInvocation<'_>,
-    ) -> std::result::Result<T, String> {
-        let outcome = async {
-            let mut conn = self.connection().await?;
-            invocation.invoke_async::<T>(&mut conn).await
-        };
-        let result = match tokio::time::timeout(CALL_TIMEOUT, outcome).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", CALL_TIMEOUT.as_millis())),
-        };
-        match &result {
-            Ok(_) => self.health.succeeded(&self.target),
-            Err(e) => self
-                .health
-                .failed(&self.target, e, self.fail == FailPolicy::Closed),
-        }
-        result
-    }
-
-    /// Runs a plain command whose answer does not matter (a lease's release).
-    pub(crate) async fn command(&self, cmd: redis::Cmd) {
-        if let Ok(mut conn) = self.connection().await {
-            let _ = tokio::time::timeout(CALL_TIMEOUT, cmd.exec_async(&mut conn)).await;
-        }
-    }
-
-    /// Keeps a release's task so that [`RedisBackend::flush`] can wait for it.
-    pub(crate) fn track_release(&self, release: tokio::task::JoinHandle<()>) {
-        let mut releases = self.releases.lock().unwrap_or_else(|e| e.into_inner());
-        releases.retain(|r| !r.is_finished());
-        releases.push(release);
-    }
-
-    /// The error of a call refused because Redis is away and the policy is closed.
-    pub(crate) fn closed_error(&self, why: &str) -> Error {
-        Error::new(
-            ErrorKind::Unavailable,
-            format!(
-                "the shared rate limiter on Redis ({}) is unreachable ({why}) and {FAIL_VARIABLE}=closed makes calls fail meanwhile; nothing was sent. Start Redis, fix {URL_VARIABLE}, or set {FAIL_VARIABLE}=open to fall back to in-memory limits",
-                self.target
-            ),
-        )
-    }
-}
 
 /// A [`LimiterBackend`] on Redis: every limiter it makes spends budgets kept in Redis, so
 /// that all processes using the same server share them.
@@ -179,15 +50,7 @@ impl RedisBackend {
             ))
         })?;
         Ok(RedisBackend {
-            shared: Arc::new(Shared {
-                client,
-                conn: OnceCell::new(),
-                target,
-                fail: FailPolicy::Open,
-                lease_time: DEFAULT_LEASE_TIME,
-                health: Health::default(),
-                releases: Default::default(),
-            }),
+            shared: Arc::new(Shared::new(client, target, DEFAULT_LEASE_TIME)),
         })
     }
 
@@ -205,15 +68,7 @@ impl RedisBackend {
     }
 
     fn rebuilt(self, change: impl FnOnce(&mut Shared)) -> RedisBackend {
-        let mut shared = Shared {
-            client: self.shared.client.clone(),
-            conn: self.shared.conn.clone(),
-            target: self.shared.target.clone(),
-            fail: self.shared.fail,
-            lease_time: self.shared.lease_time,
-            health: Health::default(),
-            releases: Default::default(),
-        };
+        let mut shared = self.shared.rebuilt();
         change(&mut shared);
         RedisBackend {
             shared: Arc::new(shared),
@@ -249,14 +104,7 @@ impl RedisBackend {
     /// Waits (at most a second) for the releases of dropped permits to reach Redis: a
     /// program about to exit calls it, or its leases stay held until they expire.
     pub async fn flush(&self) {
-        let releases: Vec<_> = {
-            let mut releases = self
-                .shared
-                .releases
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            releases.drain(..).collect()
-        };
+        let releases = self.shared.take_releases();
         let all = async {
             for release in releases {
                 let _ = release.await;
@@ -305,6 +153,7 @@ fn describe(url: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connector_core::ErrorKind;
 
     #[test]
     fn the_described_target_never_carries_the_password() {

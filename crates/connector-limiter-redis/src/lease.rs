@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::Shared;
 use crate::scripts::RENEW;
+use crate::shared::Shared;
 
 pub(crate) struct Lease {
     shared: Arc<Shared>,

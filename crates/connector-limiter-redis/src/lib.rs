@@ -39,8 +39,10 @@ mod health;
 mod lease;
 mod limiter;
 mod scripts;
+mod shared;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-pub use backend::{DEFAULT_LEASE_TIME, FAIL_VARIABLE, FailPolicy, RedisBackend, URL_VARIABLE};
+pub use backend::{DEFAULT_LEASE_TIME, RedisBackend};
 pub use limiter::RedisLimiter;
+pub use shared::{FAIL_VARIABLE, FailPolicy, URL_VARIABLE};

@@ -11,9 +11,9 @@ use connector_core::limiter::{
     RateLimiter, wait_exceeded,
 };
 
-use crate::backend::{FailPolicy, Shared};
 use crate::lease::Lease;
 use crate::scripts::{ACQUIRE, LEASE, OBSERVE, PROBED};
+use crate::shared::{FailPolicy, Shared};
 
 /// Rounds of asking Redis for one admission: each refused round sleeps until a window's
 /// reset (or a lease's pause), so the caller's `max_wait` ends the loop long before this.

@@ -10,7 +10,8 @@ use ::url::Url;
 use async_trait::async_trait;
 use secrecy::SecretString;
 
-use super::{Connection, Inner, Timeouts, USER_AGENT, parse_base_url};
+use super::parts::{Inner, Timeouts};
+use super::{Connection, USER_AGENT, parse_base_url};
 use crate::action::Env;
 use crate::auth::{Authenticator, NoAuth};
 use crate::clock::{Clock, TokioClock};

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::Feedback;
-use super::memory::Bucket;
+use super::bucket::Bucket;
 
 /// How much later than the truth a reset given in whole seconds can be: rounded up, measured
 /// from a `Date` rounded down, plus a little for the answer's way back.

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use super::anchor::anchor;
+use super::bucket::Bucket;
 use super::{
     Feedback, Limit, LimitKey, LimitKind, LimiterSpec, Observation, Permit, RateLimiter,
     wait_exceeded,
@@ -65,21 +66,6 @@ impl Drop for Place<'_> {
         // The next in line is now the head.
         self.limiter.changed.notify_waiters();
     }
-}
-
-#[derive(Debug)]
-pub(super) struct Bucket {
-    pub(super) limit: Option<u64>,
-    pub(super) window: Duration,
-    pub(super) window_end: Option<Instant>,
-    pub(super) remaining: u64,
-    pub(super) next_at: Option<Instant>,
-    pub(super) admitted_in_window: u64,
-    /// The largest `remaining + cost` reported: the limit when the service does not say it.
-    pub(super) capacity: u64,
-    /// The service's window as anchored on the answer to the call that opened it.
-    pub(super) anchor_began: Option<Instant>,
-    pub(super) anchor_end: Option<Instant>,
 }
 
 impl fmt::Debug for MemoryLimiter {
@@ -157,20 +143,7 @@ impl MemoryLimiter {
                 Some(Limit::Quota { limit, window }) => (Some(limit), window),
                 _ => (None, self.spec.default_window),
             };
-            buckets.insert(
-                key.to_owned(),
-                Bucket {
-                    limit,
-                    window,
-                    window_end: None,
-                    remaining: limit.unwrap_or(0),
-                    next_at: None,
-                    admitted_in_window: 0,
-                    capacity: 0,
-                    anchor_began: None,
-                    anchor_end: None,
-                },
-            );
+            buckets.insert(key.to_owned(), Bucket::new(limit, window));
         }
         // Inserted just above when it was missing.
         buckets.get_mut(key).expect("bucket exists")

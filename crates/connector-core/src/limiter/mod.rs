@@ -19,6 +19,7 @@
 //! several processes is made from the same [`LimiterSpec`] by a [`LimiterBackend`].
 
 mod anchor;
+mod bucket;
 mod memory;
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 
-use super::send::Tally;
-use crate::connection::Inner;
+use super::calls::Tally;
+use crate::connection::parts::Inner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::HeaderValue;
 use crate::limiter::{LimitKey, Permit};

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -30,6 +30,48 @@ pub struct CallRecord {
     pub request_id: Option<String>,
     /// Each attempt's status in order (`None`: no answer), retries included.
     pub attempt_statuses: Vec<Option<u16>>,
+}
+
+/// What one call has measured so far, for [`CallRecord`]s and logs.
+pub(super) struct Tally {
+    pub(super) started: Instant,
+    pub(super) attempts: u32,
+    pub(super) rate_limited: u32,
+    pub(super) limiter_wait: Duration,
+    pub(super) status: Option<u16>,
+    pub(super) request_id: Option<String>,
+    /// Each attempt's status, kept only when the call is recorded.
+    pub(super) per_attempt: Option<Vec<Option<u16>>>,
+}
+
+impl Tally {
+    /// Nothing measured yet for a call that started at `started`.
+    pub(super) fn new(started: Instant) -> Self {
+        Tally {
+            started,
+            attempts: 0,
+            rate_limited: 0,
+            limiter_wait: Duration::ZERO,
+            status: None,
+            request_id: None,
+            per_attempt: None,
+        }
+    }
+
+    /// The record of the call to `method` `path` that ended at `now`.
+    pub(super) fn into_record(self, method: String, path: String, now: Instant) -> CallRecord {
+        CallRecord {
+            method,
+            path,
+            status: self.status,
+            attempts: self.attempts,
+            rate_limited: self.rate_limited,
+            duration: now.saturating_duration_since(self.started),
+            limiter_wait: self.limiter_wait,
+            request_id: self.request_id,
+            attempt_statuses: self.per_attempt.unwrap_or_default(),
+        }
+    }
 }
 
 tokio::task_local! {

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::defaults::standard_retry_after;
 use super::transport::TransportFailure;
+use crate::headers::{parse_http_date, parse_retry_after};
 use crate::http::{Request, Response};
 use crate::retry::RetryPolicy;
 
@@ -21,6 +21,15 @@ thread_local! {
 #[cfg(any(test, feature = "test-util"))]
 pub fn body_parses_on_this_thread() -> u64 {
     BODY_PARSES.with(std::cell::Cell::get)
+}
+
+/// `Retry-After` in seconds or as a date measured against the answer's `Date` (else `now`).
+pub fn standard_retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
+    let now = response
+        .header("date")
+        .and_then(parse_http_date)
+        .unwrap_or(now);
+    parse_retry_after(response.header("retry-after")?, now)
 }
 
 /// Parses an answer's body, counting the parse for [`body_parses_on_this_thread`].

@@ -1,22 +1,10 @@
 //! The plain-HTTP defaults every profile falls back on.
 
-use std::time::{Duration, SystemTime};
-
 use super::context::AttemptContext;
 use super::transport::TransportFailure;
 use crate::error::{Error, ErrorKind};
-use crate::headers::{parse_http_date, parse_retry_after};
 use crate::http::{Request, Response};
 use crate::retry::{RetryPolicy, RetryReason, Verdict};
-
-/// `Retry-After` in seconds or as a date measured against the answer's `Date` (else `now`).
-pub fn standard_retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
-    let now = response
-        .header("date")
-        .and_then(parse_http_date)
-        .unwrap_or(now);
-    parse_retry_after(response.header("retry-after")?, now)
-}
 
 /// The default classification, asked after every rule of a profile:
 /// 2xx succeeds; 401 asks for fresh credentials; a status the policy retries is retryable

@@ -29,11 +29,11 @@ mod transport;
 mod url_check;
 
 pub use calls::{CallRecord, record_calls};
-pub use context::AttemptContext;
 #[cfg(any(test, feature = "test-util"))]
 pub use context::body_parses_on_this_thread;
 pub(crate) use context::parse_counted;
-pub use defaults::{classify_transport, default_verdict, standard_error, standard_retry_after};
+pub use context::{AttemptContext, standard_retry_after};
+pub use defaults::{classify_transport, default_verdict, standard_error};
 pub use dry_run::{
     DRY_RUN_HEADER, DryRunLog, RecordedRequest, RecordingTransport, is_secret_name, mask_secrets,
 };

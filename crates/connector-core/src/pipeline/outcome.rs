@@ -2,7 +2,7 @@
 //! last attempt failed, marked when a write may have taken effect.
 
 use super::context::AttemptContext;
-use crate::connection::Inner;
+use crate::connection::parts::Inner;
 use crate::error::Error;
 use crate::http::Request;
 

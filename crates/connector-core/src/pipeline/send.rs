@@ -6,39 +6,19 @@ use rand::Rng;
 use secrecy::ExposeSecret;
 
 use super::admission::{Credential, admit, authorize};
-use super::calls::{self, CallRecord};
+use super::calls::{self, Tally};
 use super::context::AttemptContext;
 use super::interceptor::{AttemptAnswer, AttemptRequest};
 use super::outcome::{final_error, unknown_if};
 use super::transport::{Outgoing, TransportFailure};
-use crate::connection::Inner;
+use crate::connection::parts::Inner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderValue, Request, Response};
 use crate::limiter::{LimitKey, Observation, Permit};
 use crate::retry::{GiveUpReason, RetryDecision, Verdict};
 
-/// What one call has measured so far, for [`CallRecord`]s and logs.
-pub(super) struct Tally {
-    started: Instant,
-    pub(super) attempts: u32,
-    rate_limited: u32,
-    pub(super) limiter_wait: Duration,
-    status: Option<u16>,
-    request_id: Option<String>,
-    /// Each attempt's status, kept only when the call is recorded.
-    per_attempt: Option<Vec<Option<u16>>>,
-}
-
 pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
-    let mut tally = Tally {
-        started: inner.clock.now(),
-        attempts: 0,
-        rate_limited: 0,
-        limiter_wait: Duration::ZERO,
-        status: None,
-        request_id: None,
-        per_attempt: None,
-    };
+    let mut tally = Tally::new(inner.clock.now());
     // Named up front (the request moves into the loop), and only when someone records.
     let named =
         calls::recording().then(|| (request.method.to_string(), request.url.path().to_owned()));
@@ -52,17 +32,7 @@ pub(crate) async fn send(inner: &Inner, request: Request) -> Result<Response> {
     let Some((method, path)) = named else {
         return result;
     };
-    calls::push(CallRecord {
-        method,
-        path,
-        status: tally.status,
-        attempts: tally.attempts,
-        rate_limited: tally.rate_limited,
-        duration: inner.clock.now().saturating_duration_since(tally.started),
-        limiter_wait: tally.limiter_wait,
-        request_id: tally.request_id,
-        attempt_statuses: tally.per_attempt.unwrap_or_default(),
-    });
+    calls::push(tally.into_record(method, path, inner.clock.now()));
     result
 }
 
