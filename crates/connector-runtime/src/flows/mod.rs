@@ -34,6 +34,7 @@ mod engine;
 mod expr;
 mod journal;
 pub mod model;
+mod okta_events;
 mod once;
 mod source;
 mod validate;

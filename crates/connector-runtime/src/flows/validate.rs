@@ -451,6 +451,13 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     if let Some(Value::String(filter)) = doc.value.pointer("/trigger/okta_event/filter") {
         checker.expression("/trigger/okta_event/filter", filter, true, &events_only);
     }
+    if let Some(Value::Array(types)) = doc.value.pointer("/trigger/okta_event/types") {
+        for (i, t) in types.iter().enumerate() {
+            if let Some(Err(why)) = t.as_str().map(super::okta_events::check_event_type) {
+                checker.at_value(&format!("/trigger/okta_event/types/{i}"), why);
+            }
+        }
+    }
     checker.steps();
     let mut errors = checker.errors;
     if errors.is_empty() {

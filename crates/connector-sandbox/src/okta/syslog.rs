@@ -128,6 +128,7 @@ pub(crate) struct LogEvent {
     event_type: &'static str,
     display_message: &'static str,
     targets: Vec<Target>,
+    transaction: String,
 }
 
 impl LogEvent {
@@ -142,6 +143,7 @@ impl LogEvent {
             event_type,
             display_message,
             targets,
+            transaction: random_alnum(27),
         }
     }
 
@@ -157,7 +159,7 @@ impl LogEvent {
             "outcome": {"result": "SUCCESS"},
             "actor": {"id": ACTOR_ID, "type": "User", "alternateId": "admin@sandbox", "displayName": "Sandbox Admin"},
             "client": {"ipAddress": "127.0.0.1", "userAgent": {"rawUserAgent": "connector-sandbox"}},
-            "transaction": {"type": "WEB", "id": random_alnum(27)},
+            "transaction": {"type": "WEB", "id": self.transaction},
             "target": self.targets.iter().map(Target::to_json).collect::<Vec<_>>(),
         })
     }
