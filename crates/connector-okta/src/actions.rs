@@ -9,8 +9,9 @@ use connector_core::{ActionDef, ConnectorDef, CustomApiAction, ErrorKind};
 use crate::client::Okta;
 use crate::generated;
 use crate::model::{
-    AddUserToAdminRoleInput, CreateUserInput, ListUserRolesInput, ListUserRolesOutput,
-    ReadUserInput, RemoveUserFromAdminRoleInput, SearchUsersInput, SearchUsersOutput,
+    AddUserToAdminRoleInput, CreateUserInput, DeleteUserInput, ListUserRolesInput,
+    ListUserRolesOutput, ReadUserInput, RemoveUserFromAdminRoleInput, SearchUsersInput,
+    SearchUsersOutput,
 };
 
 /// What `OKTA_SCOPES` says about itself; its default is [`DEFAULT_SCOPES`](crate::DEFAULT_SCOPES) (a test keeps
@@ -30,7 +31,10 @@ const CUSTOM_API_DESCRIPTION: &str = "Sends any Okta management API request (met
 /// Actions: `create-user`, `read-user`, `search-users`, `add-user-to-admin-role`,
 /// `list-user-roles`, `remove-user-from-admin-role`, the group actions generated from Okta's
 /// OpenAPI document (`list-groups`, `create-group`, `read-group`, `add-user-to-group`,
-/// `remove-user-from-group`, `list-group-members`), `custom-api-action`.
+/// `remove-user-from-group`, `list-group-members`), the cards of Okta's own templates
+/// generated from it too (`list-users`, `update-user`, the lifecycle, `clear-user-sessions`,
+/// `list-user-groups`, `update-group`, `delete-group`, the application cards,
+/// `search-system-log`), the hand-written `delete-user` (several calls), `custom-api-action`.
 ///
 /// ```
 /// use connector_core::Connector;
@@ -43,9 +47,10 @@ pub fn connector() -> ConnectorDef<Okta> {
     ConnectorDef::new(
         "okta",
         "Okta",
-        "Okta management API: create, read and search users; assign, list and remove admin roles; \
-         list, create and read groups and manage their members; any other call through the Custom \
-         API Action.",
+        "Okta management API: users (create, read, search, list, update, the whole lifecycle from \
+         activation to deletion, sessions, groups); admin roles; groups and their members; \
+         applications and their user and group assignments; the System Log; any other call \
+         through the Custom API Action.",
         Okta::from_env,
     )
     .setting(Setting {
@@ -89,7 +94,8 @@ pub fn connector() -> ConnectorDef<Okta> {
         "create-user",
         "Create User",
         "Creates a user with a profile (login, email, names and any custom attribute such as role), \
-         activated unless activate is false, with an optional initial password. Returns the Okta user. \
+         activated unless activate is false, with an optional initial password (the Okta Workflows \
+         card Create User). Returns the Okta user. \
          When the answer is lost (dropped connection, timeout), the user is read back by login: it is \
          returned when its profile holds what was sent, and a different profile under the login is a \
          conflict.",
@@ -98,14 +104,16 @@ pub fn connector() -> ConnectorDef<Okta> {
     .action(ActionDef::new(
         "read-user",
         "Read User",
-        "Reads a user by id or login. Returns the Okta user with its profile, custom attributes included.",
+        "Reads a user by id or login. Returns the Okta user with its profile, custom attributes \
+         included. Replaces the Okta Workflows card Read User.",
         |okta: Okta, input: ReadUserInput| async move { okta.read_user(&input.id).await },
     ))
     .action(ActionDef::new(
         "search-users",
         "Search Users",
         "Searches users with an Okta search expression (profile.role eq \"Support\"), following the \
-         next links of every page until the list ends or max users are found.",
+         next links of every page until the list ends or max users are found (the Okta Workflows \
+         card Search Users).",
         |okta: Okta, input: SearchUsersInput| async move {
             let users = okta.search_users(&input).await?;
             Ok(SearchUsersOutput { users })
@@ -145,6 +153,37 @@ pub fn connector() -> ConnectorDef<Okta> {
     .action(generated::actions::add_user_to_group())
     .action(generated::actions::remove_user_from_group())
     .action(generated::actions::list_group_members())
+    .action(generated::actions::list_users())
+    .action(generated::actions::update_user())
+    .action(generated::actions::activate_user())
+    .action(generated::actions::deactivate_user())
+    .action(generated::actions::suspend_user())
+    .action(generated::actions::unsuspend_user())
+    .action(generated::actions::reactivate_user())
+    .action(ActionDef::new(
+        "delete-user",
+        "Delete User",
+        "Deletes a user (id or login) as the Okta Workflows card Delete User does: reads the user, \
+         deactivates it when it is not yet DEPROVISIONED, then deletes it (three calls at most). \
+         sendEmail (default false) notifies the org's admins.",
+        |okta: Okta, input: DeleteUserInput| async move { okta.delete_user(&input).await },
+    ))
+    .action(generated::actions::unlock_user())
+    .action(generated::actions::expire_password())
+    .action(generated::actions::reset_password())
+    .action(generated::actions::reset_factors())
+    .action(generated::actions::clear_user_sessions())
+    .action(generated::actions::list_user_groups())
+    .action(generated::actions::update_group())
+    .action(generated::actions::delete_group())
+    .action(generated::actions::list_applications())
+    .action(generated::actions::read_application())
+    .action(generated::actions::list_application_users())
+    .action(generated::actions::list_application_groups())
+    .action(generated::actions::assign_user_to_application())
+    .action(generated::actions::assign_group_to_application())
+    .action(generated::actions::remove_user_from_application())
+    .action(generated::actions::search_system_log())
     .action(CustomApiAction::new(CUSTOM_API_DESCRIPTION, None))
 }
 

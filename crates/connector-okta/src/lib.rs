@@ -58,13 +58,13 @@ pub mod okta_yaml;
 mod profile;
 
 pub use actions::connector;
-pub use api::{MAX_PAGE_SIZE, Pages, parse_link_header};
+pub use api::{DEFAULT_MAX_ITEMS, MAX_ITEMS, MAX_PAGE_SIZE, Pages, parse_link_header};
 pub use client::{DEFAULT_CONCURRENCY, DEFAULT_SCOPES, Okta, OktaBuilder};
 pub use jwt::PrivateKeyJwt;
 pub use model::{
-    AddUserToAdminRoleInput, AddUserToAdminRoleOutput, CreateUserInput, HELP_DESK_ADMIN,
-    ListUserRolesInput, ListUserRolesOutput, ReadUserInput, RemoveUserFromAdminRoleInput,
-    RemoveUserFromAdminRoleOutput, RoleAssignment, RoleToRemove, SearchUsersInput,
-    SearchUsersOutput, User, UserProfile,
+    AddUserToAdminRoleInput, AddUserToAdminRoleOutput, CreateUserInput, DeleteUserInput,
+    DeleteUserOutput, HELP_DESK_ADMIN, ListUserRolesInput, ListUserRolesOutput, ReadUserInput,
+    RemoveUserFromAdminRoleInput, RemoveUserFromAdminRoleOutput, RoleAssignment, RoleToRemove,
+    SearchUsersInput, SearchUsersOutput, User, UserProfile,
 };
 pub use profile::{OktaProfile, ROLE_ALREADY_ASSIGNED};

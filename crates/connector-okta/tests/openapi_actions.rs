@@ -79,6 +79,32 @@ fn the_action_table_lists_every_generated_action() {
         ("add-user-to-group", "add_user_to_group"),
         ("remove-user-from-group", "remove_user_from_group"),
         ("list-group-members", "list_group_members"),
+        ("list-users", "list_users"),
+        ("update-user", "update_user"),
+        ("activate-user", "activate_user"),
+        ("deactivate-user", "deactivate_user"),
+        ("suspend-user", "suspend_user"),
+        ("unsuspend-user", "unsuspend_user"),
+        ("reactivate-user", "reactivate_user"),
+        ("unlock-user", "unlock_user"),
+        ("expire-password", "expire_password"),
+        ("reset-password", "reset_password"),
+        ("reset-factors", "reset_factors"),
+        ("clear-user-sessions", "clear_user_sessions"),
+        ("list-user-groups", "list_user_groups"),
+        ("update-group", "update_group"),
+        ("delete-group", "delete_group"),
+        ("list-applications", "list_applications"),
+        ("read-application", "read_application"),
+        ("list-application-users", "list_application_users"),
+        ("list-application-groups", "list_application_groups"),
+        ("assign-user-to-application", "assign_user_to_application"),
+        ("assign-group-to-application", "assign_group_to_application"),
+        (
+            "remove-user-from-application",
+            "remove_user_from_application",
+        ),
+        ("search-system-log", "search_system_log"),
     ] {
         assert!(
             listed.iter().any(|a| a == id),
@@ -95,7 +121,7 @@ async fn list_groups_sends_the_documented_request() {
     let mock = server
         .mock_async(|when, then| {
             when.method(GET).path("/api/v1/groups").query_param("search", "id eq \"00gak46y5hydV6NdM0g4\"").query_param("filter", "id eq \"00g1emaKYZTWRYYRRTSK\"").query_param("q", "West&limit=10").query_param("after", "sample").query_param("limit", "1").query_param("expand", "sample").query_param("sortBy", "lastUpdated").query_param("sortOrder", "asc").header("authorization", AUTHORIZATION);
-            then.status(200).header("content-type", "application/json").json_body(json!([{"_links":{"apps":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/apps"},"logo":[{"href":"https://{yourOktaDomain}/img/logos/groups/okta-medium.png","name":"medium","type":"image/png"},{"href":"https://{yourOktaDomain}/img/logos/groups/okta-large.png","name":"large","type":"image/png"}],"users":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/users"}},"created":"2015-02-06T10:11:28.000Z","id":"00g1emaKYZTWRYYRRTSK","lastMembershipUpdated":"2015-11-28T19:15:32.000Z","lastUpdated":"2015-10-05T19:16:43.000Z","objectClass":["okta:user_group"],"profile":{"description":"All users West of The Rockies","name":"West Coast users"},"type":"OKTA_GROUP"},{"_links":{"apps":{"href":"https://{yourOktaDomain}/api/v1/groups/00garwpuyxHaWOkdV0g4/apps"},"logo":[{"href":"https://{yourOktaDomain}/img/logos/groups/active_directory-medium.png","name":"medium","type":"image/png"},{"href":"https://{yourOktaDomain}/img/logos/groups/active_directory-large.png","name":"large","type":"image/png"}],"source":{"href":"https://{yourOktaDomain}/api/v1/apps/0oa2v0el0gP90aqjJ0g7"},"users":{"href":"https://{yourOktaDomain}/api/v1/groups/00garwpuyxHaWOkdV0g4/users"}},"created":"2015-08-15T19:15:17.000Z","id":"00garwpuyxHaWOkdV0g4","lastMembershipUpdated":"2015-08-15T19:15:17.000Z","lastUpdated":"2015-11-18T04:02:19.000Z","objectClass":["okta:windows_security_principal"],"profile":{"description":"All users in the engineering department","dn":"CN=Engineering users,OU=Engineering,DC=corp,DC=example,DC=com","externalId":"OZJdWdONCU6h7WjQKp+LPA==","groupScope":"Global","groupType":"Security","name":"Engineering users","objectSid":"S-1-5-21-717838489-685202119-709183397-1177","samAccountName":"Engineering users","windowsDomainQualifiedName":"CORP\\Engineering users"},"type":"APP_GROUP"}]));
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"[{"_links":{"apps":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/apps"},"logo":[{"href":"https://{yourOktaDomain}/img/logos/groups/okta-medium.png","name":"medium","type":"image/png"},{"href":"https://{yourOktaDomain}/img/logos/groups/okta-large.png","name":"large","type":"image/png"}],"users":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/users"}},"created":"2015-02-06T10:11:28.000Z","id":"00g1emaKYZTWRYYRRTSK","lastMembershipUpdated":"2015-11-28T19:15:32.000Z","lastUpdated":"2015-10-05T19:16:43.000Z","objectClass":["okta:user_group"],"profile":{"description":"All users West of The Rockies","name":"West Coast users"},"type":"OKTA_GROUP"},{"_links":{"apps":{"href":"https://{yourOktaDomain}/api/v1/groups/00garwpuyxHaWOkdV0g4/apps"},"logo":[{"href":"https://{yourOktaDomain}/img/logos/groups/active_directory-medium.png","name":"medium","type":"image/png"},{"href":"https://{yourOktaDomain}/img/logos/groups/active_directory-large.png","name":"large","type":"image/png"}],"source":{"href":"https://{yourOktaDomain}/api/v1/apps/0oa2v0el0gP90aqjJ0g7"},"users":{"href":"https://{yourOktaDomain}/api/v1/groups/00garwpuyxHaWOkdV0g4/users"}},"created":"2015-08-15T19:15:17.000Z","id":"00garwpuyxHaWOkdV0g4","lastMembershipUpdated":"2015-08-15T19:15:17.000Z","lastUpdated":"2015-11-18T04:02:19.000Z","objectClass":["okta:windows_security_principal"],"profile":{"description":"All users in the engineering department","dn":"CN=Engineering users,OU=Engineering,DC=corp,DC=example,DC=com","externalId":"OZJdWdONCU6h7WjQKp+LPA==","groupScope":"Global","groupType":"Security","name":"Engineering users","objectSid":"S-1-5-21-717838489-685202119-709183397-1177","samAccountName":"Engineering users","windowsDomainQualifiedName":"CORP\\Engineering users"},"type":"APP_GROUP"}]"###).unwrap());
         })
         .await;
     let input = json!({"after":"sample","expand":"sample","filter":"id eq \"00g1emaKYZTWRYYRRTSK\"","limit":1,"q":"West&limit=10","search":"id eq \"00gak46y5hydV6NdM0g4\"","sortBy":"lastUpdated","sortOrder":"asc"});
@@ -226,4 +252,591 @@ async fn list_group_members_sends_the_documented_request() {
     mock.assert_calls_async(1).await;
     assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
     check_against_document("list-group-members", input).await;
+}
+
+/// `list-users`: `GET /api/v1/users`.
+#[tokio::test]
+async fn list_users_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/users").query_param("search", "profile.arrayAttr eq \"arrayAttrVal1\"").query_param("filter", "lastUpdated gt \"2013-06-01T00:00:00.000Z\" and lastUpdated lt \"2014-01-01T00:00:00.000Z\"").query_param("q", "sample").query_param("after", "sample").query_param("limit", "200").query_param("sortBy", "sample").query_param("sortOrder", "asc").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!([{"_links":{"self":{"href":"http://your-subdomain.okta.com/api/v1/users/00u118oQYT4TBGuay0g4"}},"activated":null,"created":"2022-04-04T15:56:05.000Z","credentials":{"password":{},"provider":{"name":"OKTA","type":"OKTA"}},"id":"00u118oQYT4TBTemp0g4","lastLogin":"2022-05-04T19:50:52.000Z","lastUpdated":"2022-05-05T18:15:44.000Z","passwordChanged":"2022-04-04T16:00:22.000Z","profile":{"email":"alice.smith@example.com","firstName":"Alice","lastName":"Smith","login":"alice.smith@example.com","mobilePhone":null,"secondEmail":null},"status":"ACTIVE","statusChanged":null,"type":{"id":"oty1162QAr8hJjTaq0g4"}}]));
+        })
+        .await;
+    let input = json!({"after":"sample","filter":"lastUpdated gt \"2013-06-01T00:00:00.000Z\" and lastUpdated lt \"2014-01-01T00:00:00.000Z\"","limit":200,"q":"sample","search":"profile.arrayAttr eq \"arrayAttrVal1\"","sortBy":"sample","sortOrder":"asc"});
+    let output = run(&server, "list-users", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
+    check_against_document("list-users", input).await;
+}
+
+/// `update-user`: `POST /api/v1/users/{id}`.
+#[tokio::test]
+async fn update_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/users/id%201").query_param("strict", "true").json_body(json!({"credentials":{"recovery_question":{"answer":"forty two","question":"How many roads must a man walk down?"}}})).header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"{"_links":{"self":{"href":"https://{yourOktaDomain}/api/v1/users/00u1f96ECLNVOKVMUSEA"}},"activated":"2013-06-24T16:39:19.000Z","created":"2013-06-24T16:39:18.000Z","credentials":{"password":{},"provider":{"name":"OKTA","type":"OKTA"},"recovery_question":{"question":"What's my childhood elementary school?"}},"id":"00ub0oNGTSWTBKOLGLNR","lastLogin":"2013-06-24T17:39:19.000Z","lastUpdated":"2013-07-02T21:36:25.344Z","passwordChanged":"2013-07-02T21:36:25.344Z","profile":{"city":"San Francisco","costCenter":"10","countryCode":"US","department":"Engineering","displayName":"Isaac Brock","division":"R&D","email":"isaac.brock@example.com","employeeNumber":"187","firstName":"Isaac","lastName":"Brock","login":"isaac.brock@example.com","mobilePhone":"+1-555-415-1337","nickName":"issac","organization":"Okta","preferredLanguage":"en-US","primaryPhone":"+1-555-514-1337","profileUrl":"http://www.example.com/profile","secondEmail":"isaac@example.org","state":"CA","streetAddress":"301 Brannan St.","title":"Director","userType":"Employee","zipCode":"94107"},"status":"ACTIVE","statusChanged":"2013-06-24T16:39:19.000Z"}"###).unwrap());
+        })
+        .await;
+    let input = json!({"credentials":{"recovery_question":{"answer":"forty two","question":"How many roads must a man walk down?"}},"id":"id 1","strict":true});
+    let output = run(&server, "update-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["activated"],
+        json!("2013-06-24T16:39:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["created"],
+        json!("2013-06-24T16:39:18.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["id"], json!("00ub0oNGTSWTBKOLGLNR"), "{output}");
+    assert_eq!(
+        output["lastLogin"],
+        json!("2013-06-24T17:39:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2013-07-02T21:36:25.344Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["passwordChanged"],
+        json!("2013-07-02T21:36:25.344Z"),
+        "{output}"
+    );
+    assert_eq!(output["status"], json!("ACTIVE"), "{output}");
+    assert_eq!(
+        output["statusChanged"],
+        json!("2013-06-24T16:39:19.000Z"),
+        "{output}"
+    );
+
+    check_against_document("update-user", input).await;
+}
+
+/// `activate-user`: `POST /api/v1/users/{id}/lifecycle/activate`.
+#[tokio::test]
+async fn activate_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/users/id%201/lifecycle/activate").query_param("sendEmail", "true").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"activationToken":"XE6wE17zmphl3KqAPFxO","activationUrl":"https://{yourOktaDomain}/tokens/XE6wE17zmphl3KqAPFxO/verify"}));
+        })
+        .await;
+    let input = json!({"id":"id 1","sendEmail":true});
+    let output = run(&server, "activate-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["activationToken"],
+        json!("XE6wE17zmphl3KqAPFxO"),
+        "{output}"
+    );
+    assert_eq!(
+        output["activationUrl"],
+        json!("https://{yourOktaDomain}/tokens/XE6wE17zmphl3KqAPFxO/verify"),
+        "{output}"
+    );
+
+    check_against_document("activate-user", input).await;
+}
+
+/// `deactivate-user`: `POST /api/v1/users/{id}/lifecycle/deactivate`.
+#[tokio::test]
+async fn deactivate_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/users/id%201/lifecycle/deactivate")
+                .query_param("sendEmail", "false")
+                .header("authorization", AUTHORIZATION);
+            then.status(200);
+        })
+        .await;
+    let input = json!({"id":"id 1","sendEmail":false});
+    let output = run(&server, "deactivate-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 200}));
+    check_against_document("deactivate-user", input).await;
+}
+
+/// `suspend-user`: `POST /api/v1/users/{id}/lifecycle/suspend`.
+#[tokio::test]
+async fn suspend_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/users/id%201/lifecycle/suspend")
+                .header("authorization", AUTHORIZATION);
+            then.status(200);
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "suspend-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 200}));
+    check_against_document("suspend-user", input).await;
+}
+
+/// `unsuspend-user`: `POST /api/v1/users/{id}/lifecycle/unsuspend`.
+#[tokio::test]
+async fn unsuspend_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/users/id%201/lifecycle/unsuspend")
+                .header("authorization", AUTHORIZATION);
+            then.status(200);
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "unsuspend-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 200}));
+    check_against_document("unsuspend-user", input).await;
+}
+
+/// `reactivate-user`: `POST /api/v1/users/{id}/lifecycle/reactivate`.
+#[tokio::test]
+async fn reactivate_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/users/id%201/lifecycle/reactivate").query_param("sendEmail", "false").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"activationToken":"XE6wE17zmphl3KqAPFxO","activationUrl":"https://{yourOktaDomain}/tokens/XE6wE17zmphl3KqAPFxO/verify"}));
+        })
+        .await;
+    let input = json!({"id":"id 1","sendEmail":false});
+    let output = run(&server, "reactivate-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["activationToken"],
+        json!("XE6wE17zmphl3KqAPFxO"),
+        "{output}"
+    );
+    assert_eq!(
+        output["activationUrl"],
+        json!("https://{yourOktaDomain}/tokens/XE6wE17zmphl3KqAPFxO/verify"),
+        "{output}"
+    );
+
+    check_against_document("reactivate-user", input).await;
+}
+
+/// `unlock-user`: `POST /api/v1/users/{id}/lifecycle/unlock`.
+#[tokio::test]
+async fn unlock_user_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/users/id%201/lifecycle/unlock")
+                .header("authorization", AUTHORIZATION);
+            then.status(200);
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "unlock-user", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 200}));
+    check_against_document("unlock-user", input).await;
+}
+
+/// `expire-password`: `POST /api/v1/users/{id}/lifecycle/expire_password`.
+#[tokio::test]
+async fn expire_password_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/users/id%201/lifecycle/expire_password").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"{"_links":{"changePassword":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/credentials/change_password"},"changeRecoveryQuestion":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/credentials/change_recovery_question"},"deactivate":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/deactivate"},"expirePassword":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/expire_password"},"forgotPassword":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/credentials/forgot_password"},"resetFactors":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/reset_factors"},"resetPassword":{"href":"https://{yourOktaDomain}/api/v1/users/00ub0oNGTSWTBKOLGLNR/lifecycle/reset_password"}},"activated":"2013-06-24T16:39:19.000Z","created":"2013-06-24T16:39:18.000Z","credentials":{"password":{},"provider":{"name":"OKTA","type":"OKTA"},"recovery_question":{"question":"Who's a major player in the cowboy scene?"}},"id":"00ub0oNGTSWTBKOLGLNR","lastLogin":"2013-06-24T17:39:19.000Z","lastUpdated":"2013-06-27T16:35:28.000Z","passwordChanged":"2013-06-24T16:39:19.000Z","profile":{"email":"isaac.brock@example.com","firstName":"Isaac","lastName":"Brock","login":"isaac.brock@example.com","mobilePhone":"555-415-1337"},"status":"PASSWORD_EXPIRED","statusChanged":"2013-06-24T16:39:19.000Z"}"###).unwrap());
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "expire-password", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["activated"],
+        json!("2013-06-24T16:39:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["created"],
+        json!("2013-06-24T16:39:18.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["id"], json!("00ub0oNGTSWTBKOLGLNR"), "{output}");
+    assert_eq!(
+        output["lastLogin"],
+        json!("2013-06-24T17:39:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2013-06-27T16:35:28.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["passwordChanged"],
+        json!("2013-06-24T16:39:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["status"], json!("PASSWORD_EXPIRED"), "{output}");
+    assert_eq!(
+        output["statusChanged"],
+        json!("2013-06-24T16:39:19.000Z"),
+        "{output}"
+    );
+
+    check_against_document("expire-password", input).await;
+}
+
+/// `reset-password`: `POST /api/v1/users/{id}/lifecycle/reset_password`.
+#[tokio::test]
+async fn reset_password_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/users/id%201/lifecycle/reset_password").query_param("sendEmail", "true").query_param("revokeSessions", "false").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"resetPasswordUrl":"https://{yourOktaDomain}/reset_password/XE6wE17zmphl3KqAPFxO","summary":"Reset password without sending email"}));
+        })
+        .await;
+    let input = json!({"id":"id 1","revokeSessions":false,"sendEmail":true});
+    let output = run(&server, "reset-password", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["resetPasswordUrl"],
+        json!("https://{yourOktaDomain}/reset_password/XE6wE17zmphl3KqAPFxO"),
+        "{output}"
+    );
+    assert_eq!(
+        output["summary"],
+        json!("Reset password without sending email"),
+        "{output}"
+    );
+
+    check_against_document("reset-password", input).await;
+}
+
+/// `reset-factors`: `POST /api/v1/users/{id}/lifecycle/reset_factors`.
+#[tokio::test]
+async fn reset_factors_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/users/id%201/lifecycle/reset_factors")
+                .header("authorization", AUTHORIZATION);
+            then.status(200);
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "reset-factors", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 200}));
+    check_against_document("reset-factors", input).await;
+}
+
+/// `clear-user-sessions`: `DELETE /api/v1/users/{userId}/sessions`.
+#[tokio::test]
+async fn clear_user_sessions_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/api/v1/users/00ub0oNGTSWTBKOLGLNR/sessions")
+                .query_param("oauthTokens", "false")
+                .header("authorization", AUTHORIZATION);
+            then.status(204);
+        })
+        .await;
+    let input = json!({"oauthTokens":false,"userId":"00ub0oNGTSWTBKOLGLNR"});
+    let output = run(&server, "clear-user-sessions", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 204}));
+    check_against_document("clear-user-sessions", input).await;
+}
+
+/// `list-user-groups`: `GET /api/v1/users/{id}/groups`.
+#[tokio::test]
+async fn list_user_groups_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/users/id%201/groups").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!([{"id":"0gabcd1234","profile":{"description":"Users can access cloud apps","name":"Cloud app users"}},{"id":"0gefgh5678","profile":{"description":"Users can access internal apps","name":"Internal app users"}}]));
+        })
+        .await;
+    let input = json!({"id":"id 1"});
+    let output = run(&server, "list-user-groups", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(2), "{output}");
+    check_against_document("list-user-groups", input).await;
+}
+
+/// `update-group`: `PUT /api/v1/groups/{groupId}`.
+#[tokio::test]
+async fn update_group_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/api/v1/groups/00g1emaKYZTWRYYRRTSK").json_body(json!({"profile":{"description":"All users West of The Rockies","name":"West Coast users"}})).header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"_links":{"apps":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/apps"},"logo":[{"href":"https://{yourOktaDomain}/img/logos/groups/okta-medium.png","name":"medium","type":"image/png"},{"href":"https://{yourOktaDomain}/img/logos/groups/okta-large.png","name":"large","type":"image/png"}],"users":{"href":"https://{yourOktaDomain}/api/v1/groups/00g1emaKYZTWRYYRRTSK/users"}},"created":"2015-02-06T10:11:28.000Z","id":"00g1emaKYZTWRYYRRTSK","lastMembershipUpdated":"2015-11-28T19:15:32.000Z","lastUpdated":"2015-10-05T19:16:43.000Z","objectClass":["okta:user_group"],"profile":{"description":"All users West of The Rockies","name":"West Coast users"},"type":"OKTA_GROUP"}));
+        })
+        .await;
+    let input = json!({"groupId":"00g1emaKYZTWRYYRRTSK","profile":{"description":"All users West of The Rockies","name":"West Coast users"}});
+    let output = run(&server, "update-group", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["created"],
+        json!("2015-02-06T10:11:28.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["id"], json!("00g1emaKYZTWRYYRRTSK"), "{output}");
+    assert_eq!(
+        output["lastMembershipUpdated"],
+        json!("2015-11-28T19:15:32.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2015-10-05T19:16:43.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["type"], json!("OKTA_GROUP"), "{output}");
+
+    check_against_document("update-group", input).await;
+}
+
+/// `delete-group`: `DELETE /api/v1/groups/{groupId}`.
+#[tokio::test]
+async fn delete_group_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/api/v1/groups/00g1emaKYZTWRYYRRTSK")
+                .header("authorization", AUTHORIZATION);
+            then.status(204);
+        })
+        .await;
+    let input = json!({"groupId":"00g1emaKYZTWRYYRRTSK"});
+    let output = run(&server, "delete-group", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 204}));
+    check_against_document("delete-group", input).await;
+}
+
+/// `list-applications`: `GET /api/v1/apps`.
+#[tokio::test]
+async fn list_applications_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/apps").query_param("q", "Okta").query_param("after", "16278919418571").query_param("limit", "-1").query_param("filter", "status eq \"ACTIVE\"").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"[{"accessibility":{"errorRedirectUrl":null,"loginRedirectUrl":null,"selfService":false},"created":"2016-08-09T20:12:19.000Z","credentials":{"signing":{},"userNameTemplate":{"template":"${fn:substringBefore(source.login, \"@\")}","type":"BUILT_IN"}},"features":[],"id":"0oa1gjh63g214q0Hq0g4","label":"Custom Saml 2.0 App","lastUpdated":"2016-08-09T20:12:19.000Z","name":"testorgone_customsaml20app_1","orn":"orn:okta:idp:00o1n8sbwArJ7OQRw406:apps:testorgone_customsaml20app_1:0oa1gjh63g214q0Hq0g4","settings":{"app":{},"notifications":{"vpn":{"helpUrl":null,"message":null,"network":{"connection":"DISABLED"}}},"signOn":{"assertionEncryption":{"_embedded":{"_embedded":{"user":{"_links":{"app":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabkvBLDEKCNXBGYUAS"},"user":{"href":"https://{yourOktaDomain}/api/v1/users/00ucw2RPGIUNTDQOYPOF"}},"created":"2014-06-10T15:16:01.000Z","credentials":{"password":{},"userName":"user@example.com"},"externalId":null,"id":"00ucw2RPGIUNTDQOYPOF","lastSync":null,"lastUpdated":"2014-06-10T15:17:38.000Z","passwordChanged":"2014-06-10T15:17:38.000Z","scope":"USER","status":"ACTIVE","statusChanged":"2014-06-10T15:16:01.000Z","syncState":"DISABLED"}},"_links":{"deactivate":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabkvBLDEKCNXBGYUAS/lifecycle/deactivate"},"groups":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabkvBLDEKCNXBGYUAS/groups"},"logo":[{"href":"https://example.okta.com/img/logos/logo_1.png","name":"medium","type":"image/png"}],"self":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabkvBLDEKCNXBGYUAS"},"users":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabkvBLDEKCNXBGYUAS/users"}},"accessibility":{"errorRedirectUrl":null,"selfService":false},"created":"2013-09-11T17:46:08.000Z","credentials":{"scheme":"EDIT_USERNAME_AND_PASSWORD","userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"}},"features":[],"id":"0oabkvBLDEKCNXBGYUAS","label":"Sample Plugin App","lastUpdated":"2013-09-11T17:58:54.000Z","name":"template_swa","settings":{"app":{"buttonField":"btn-login","passwordField":"txtbox-password","url":"https://example.com/login.html","usernameField":"txtbox-username"}},"signOnMode":"BROWSER_PLUGIN","status":"ACTIVE","user":{"_links":{"app":{"href":"https://{yourOktaDomain}/api/v1/apps/0oabizCHPNYALCHDUIOD"},"user":{"href":"https://{yourOktaDomain}/api/v1/users/00ucw2RPGIUNTDQOYPOF"}},"created":"2014-03-21T23:31:35.000Z","credentials":{"userName":"user@example.com"},"externalId":null,"id":"00ucw2RPGIUNTDQOYPOF","lastSync":null,"lastUpdated":"2014-03-21T23:31:35.000Z","passwordChanged":null,"scope":"USER","status":"ACTIVE","statusChanged":"2014-03-21T23:31:35.000Z","syncState":"DISABLED"},"visibility":{"appLinks":{"login":true},"autoSubmitToolbar":false,"hide":{"iOS":false,"web":false}}},"_links":{"appLinks":[{"href":"https://testorgone.okta.com/home/testorgone_customsaml20app_1/0oa1gjh63g214q0Hq0g4/aln1gofChJaerOVfY0g4","name":"testorgone_customsaml20app_1_link","type":"text/html"}],"deactivate":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/lifecycle/deactivate"},"groups":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/groups"},"help":{"href":"https://testorgone-admin.okta.com/app/testorgone_customsaml20app_1/0oa1gjh63g214q0Hq0g4/setup/help/SAML_2_0/instructions","type":"text/html"},"logo":[{"href":"https://testorgone.okta.com/assets/img/logos/default.6770228fb0dab49a1695ef440a5279bb.png","name":"medium","type":"image/png"}],"metadata":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/sso/saml/metadata","type":"application/xml"},"users":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/users"}},"acsEndpoints":[],"allowMultipleAcsEndpoints":false,"attributeStatements":[],"enabled":false,"requestCompressed":false},"assertionSigned":true,"audience":"https://example.com/tenant/123","authnContextClassRef":"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport","defaultRelayState":"","destination":"https://destination.okta.com","digestAlgorithm":"SHA256","honorForceAuthn":true,"idpIssuer":"https://www.okta.com/${org.externalKey}","participateSlo":{"bindingType":"REDIRECT","enabled":true,"logoutRequestUrl":"https://testorgone.okta.com/logout/participate","sessionIndexRequired":true},"recipient":"https://recipient.okta.com","responseSigned":true,"signatureAlgorithm":"RSA_SHA256","slo":{"enabled":true,"logoutUrl":"https://testorgone.okta.com/logout","spIssuer":"https://testorgone.okta.com"},"spCertificate":{"x5c":["MIIFnDCCA4QCCQDBSLbiON2T1zANBgkqhkiG9w0BAQsFADCBjzELMAkGA1UEBhMCVVMxDjAMBgNV\r\n"]},"ssoAcsUrl":"https://{yourOktaDomain}","subjectNameIdFormat":"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress","subjectNameIdTemplate":"${user.userName}"}},"signOnMode":"SAML_2_0","status":"ACTIVE","visibility":{"appLinks":{"testorgone_customsaml20app_1_link":true},"autoSubmitToolbar":false,"hide":{"iOS":false,"web":false}}}]"###).unwrap());
+        })
+        .await;
+    let input =
+        json!({"after":"16278919418571","filter":"status eq \"ACTIVE\"","limit":-1,"q":"Okta"});
+    let output = run(&server, "list-applications", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
+    check_against_document("list-applications", input).await;
+}
+
+/// `read-application`: `GET /api/v1/apps/{appId}`.
+#[tokio::test]
+async fn read_application_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/apps/0oafxqCAJWWGELFTYASJ").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"{"_links":{"appLinks":[{"href":"https://testorgone.okta.com/home/testorgone_customsaml20app_1/0oa1gjh63g214q0Hq0g4/aln1gofChJaerOVfY0g4","name":"testorgone_customsaml20app_1_link","type":"text/html"}],"deactivate":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/lifecycle/deactivate"},"groups":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/groups"},"help":{"href":"https://testorgone-admin.okta.com/app/testorgone_customsaml20app_1/0oa1gjh63g214q0Hq0g4/setup/help/SAML_2_0/instructions","type":"text/html"},"logo":[{"href":"https://testorgone.okta.com/assets/img/logos/default.6770228fb0dab49a1695ef440a5279bb.png","name":"medium","type":"image/png"}],"metadata":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/sso/saml/metadata","type":"application/xml"},"users":{"href":"https://testorgone.okta.com/api/v1/apps/0oa1gjh63g214q0Hq0g4/users"}},"accessibility":{"errorRedirectUrl":null,"loginRedirectUrl":null,"selfService":false},"created":"2016-08-09T20:12:19.000Z","credentials":{"signing":{},"userNameTemplate":{"template":"${fn:substringBefore(source.login, \"@\")}","type":"BUILT_IN"}},"expressConfiguration":{"enabledCapabilities":["SSO"],"supportedCapabilities":["SSO","PROVISIONING","UNIVERSAL_LOGOUT"]},"features":[],"id":"0oa1gjh63g214q0Hq0g4","label":"Custom Saml 2.0 App","lastUpdated":"2016-08-09T20:12:19.000Z","name":"testorgone_customsaml20app_1","orn":"orn:okta:idp:00o1n8sbwArJ7OQRw406:apps:testorgone_customsaml20app_1:0oa1gjh63g214q0Hq0g4","settings":{"app":{},"notifications":{"vpn":{"helpUrl":null,"message":null,"network":{"connection":"DISABLED"}}},"signOn":{"acsEndpoints":[],"allowMultipleAcsEndpoints":false,"assertionEncryption":{"enabled":true,"encryptionAlgorithm":"AES256_GCM","keyTransportAlgorithm":"RSA_15","x5c":["MIIC6jCCAdKgAwIBAgIGAZKbFN7JMA0GCSqGSIb3DQEBCwUAMDYxNDAyBgNVBAMM\r\n"]},"assertionSigned":true,"attributeStatements":[],"audience":"https://example.com/tenant/123","authnContextClassRef":"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport","defaultRelayState":"","destination":"https://destination.okta.com","digestAlgorithm":"SHA256","honorForceAuthn":true,"idpIssuer":"https://www.okta.com/${org.externalKey}","inlineHooks":[{"_links":{"self":{"hints":{"allow":["GET","PUT","DELETE"]},"href":"https://{yourOktaDomain}/api/v1/inlineHooks/cal3ughy17pylLxQB357"}},"id":"cal3ughy17pylLxQB357"}],"participateSlo":{"bindingType":"REDIRECT","enabled":true,"logoutRequestUrl":"https://testorgone.okta.com/logout/participate","sessionIndexRequired":true},"recipient":"https://recipient.okta.com","requestCompressed":false,"responseSigned":true,"signatureAlgorithm":"RSA_SHA256","slo":{"enabled":true,"logoutUrl":"https://testorgone.okta.com/logout","spIssuer":"https://testorgone.okta.com"},"spCertificate":{"x5c":["MIIFnDCCA4QCCQDBSLbiON2T1zANBgkqhkiG9w0BAQsFADCBjzELMAkGA1UEBhMCVVMxDjAMBgNV\r\n"]},"ssoAcsUrl":"https://{yourOktaDomain}","subjectNameIdFormat":"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress","subjectNameIdTemplate":"${user.userName}"}},"signOnMode":"SAML_2_0","status":"ACTIVE","universalLogout":{"identityStack":"NOT_SHARED","protocol":"GLOBAL_TOKEN_REVOCATION","status":"ENABLED","supportType":"FULL"},"visibility":{"appLinks":{"testorgone_customsaml20app_1_link":true},"autoSubmitToolbar":false,"hide":{"iOS":false,"web":false}}}"###).unwrap());
+        })
+        .await;
+    let input = json!({"appId":"0oafxqCAJWWGELFTYASJ"});
+    let output = run(&server, "read-application", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["created"],
+        json!("2016-08-09T20:12:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["id"], json!("0oa1gjh63g214q0Hq0g4"), "{output}");
+    assert_eq!(output["label"], json!("Custom Saml 2.0 App"), "{output}");
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2016-08-09T20:12:19.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["name"],
+        json!("testorgone_customsaml20app_1"),
+        "{output}"
+    );
+    assert_eq!(
+        output["orn"],
+        json!(
+            "orn:okta:idp:00o1n8sbwArJ7OQRw406:apps:testorgone_customsaml20app_1:0oa1gjh63g214q0Hq0g4"
+        ),
+        "{output}"
+    );
+    assert_eq!(output["signOnMode"], json!("SAML_2_0"), "{output}");
+    assert_eq!(output["status"], json!("ACTIVE"), "{output}");
+
+    check_against_document("read-application", input).await;
+}
+
+/// `list-application-users`: `GET /api/v1/apps/{appId}/users`.
+#[tokio::test]
+async fn list_application_users_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/apps/0oafxqCAJWWGELFTYASJ/users").query_param("after", "16275000448691").query_param("limit", "50").query_param("q", "sam").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"[{"_embedded":{"user":{"_links":{"changePassword":{"href":"https://rain.okta1.com/api/v1/users/00u1dnq5S0CfjlkpABCD/credentials/change_password","method":"POST"},"changeRecoveryQuestion":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD/credentials/change_recovery_question","method":"POST"},"deactivate":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD/lifecycle/deactivate","method":"POST"},"expirePassword":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD/lifecycle/expire_password","method":"POST"},"resetPassword":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD/lifecycle/reset_password","method":"POST"},"schema":{"href":"https://{yourOktaDomain}/api/v1/meta/schemas/user/oscarho9g7PythoN23z9"},"self":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD"},"suspend":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD/lifecycle/suspend","method":"POST"},"type":{"href":"https://{yourOktaDomain}/api/v1/meta/types/user/otyzhh29g7Python90g3"}},"activated":"2024-01-09T15:36:05.000Z","created":"2024-01-09T15:36:04.000Z","credentials":{"password":{},"provider":{"name":"OKTA","type":"OKTA"}},"id":"00u1dnq5S0CfjlkpABCD","lastLogin":null,"lastUpdated":"2024-01-09T15:36:05.000Z","passwordChanged":"2024-01-09T15:36:05.000Z","profile":{"email":"saml.test@example.com","firstName":"Saml","lastName":"Test","login":"saml.test@example.com","mobilePhone":null,"secondEmail":null},"status":"ACTIVE","statusChanged":"2024-01-09T15:36:05.000Z","type":{"id":"otyzhh29g7Python90g3"}}},"_links":{"app":{"href":"https://{yourOktaDomain}/api/v1/apps/0oajiqIRNXPPJBNZMGYL"},"user":{"href":"https://{yourOktaDomain}/api/v1/users/00u1dnq5S0CfjlkpABCD"}},"created":"2024-01-31T18:25:01.000Z","credentials":{"userName":"saml.test@example.com"},"externalId":"00u5edt3PNbbjzvIABCD","id":"00u1dnq5S0CfjlkpABCD","lastSync":"2024-01-31T18:25:03.000Z","lastUpdated":"2024-01-31T18:25:03.000Z","passwordChanged":null,"profile":{"displayName":"Saml O Test","email":"saml.test@example.com","firstName":"Saml","lastName":"Test","mobilePhone":null,"profile":"Standard Platform User","role":"Tester","salesforceGroups":[],"secondEmail":null,"streetAddress":null},"scope":"USER","status":"PROVISIONED","statusChanged":"2024-01-31T18:25:03.000Z","syncState":"SYNCHRONIZED"}]"###).unwrap());
+        })
+        .await;
+    let input =
+        json!({"after":"16275000448691","appId":"0oafxqCAJWWGELFTYASJ","limit":50,"q":"sam"});
+    let output = run(&server, "list-application-users", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
+    check_against_document("list-application-users", input).await;
+}
+
+/// `list-application-groups`: `GET /api/v1/apps/{appId}/groups`.
+#[tokio::test]
+async fn list_application_groups_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/apps/0oafxqCAJWWGELFTYASJ/groups").query_param("q", "test").query_param("after", "16275000448691").query_param("limit", "100").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"[{"_embedded":{"metadata":{"credentials":{},"profile":{"department":{"lastUpdated":null,"source":{"type":"MAPPING","value":[{"id":null}]}},"division":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"initialStatus":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"locale":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"manager":{"lastUpdated":null,"source":{"type":"MAPPING","value":[{"id":null}]}},"managerId":{"lastUpdated":null,"source":{"type":"MAPPING","value":[{"id":null}]}},"organization":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"preferredLanguage":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"securityAnswer":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"securityQuestion":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"timezone":{"lastUpdated":null,"source":{"type":"USER","value":[{"id":"00uzojLwDGgUynjJS0g3","self":{"href":"http://{yourOktaDomain}/api/v1/users/00uzojLwDGgUynjJS0g3"}}]}},"userType":{"lastUpdated":null,"source":{"type":"MAPPING","value":[{"id":null}]}}}}},"_links":{"app":{"href":"http://{yourOktaDomain}/api/v1/apps/0oa15anjcUHSI6hTB0g4"},"group":{"href":"http://{yourOktaDomain}/api/v1/groups/00g15acRUy0SYb9GT0g4"},"self":{"href":"http://{yourOktaDomain}/api/v1/apps/0oa15anjcUHSI6hTB0g4/groups/00g15acRUy0SYb9GT0g4"}},"id":"00g15acRUy0SYb9GT0g4","lastUpdated":"2024-06-02T13:17:57.000Z","priority":0,"profile":{"department":"marketing","division":"top","initialStatus":"active_with_pass","locale":"en_US","manager":"Donald Glover","managerId":"ike.ogb@gmail.com","organization":"wazobia","preferredLanguage":"English","securityAnswer":"Ronaldinho","securityQuestion":"Who is the footballer to have played the game","timezone":"Canada/Eastern","userType":null}}]"###).unwrap());
+        })
+        .await;
+    let input =
+        json!({"after":"16275000448691","appId":"0oafxqCAJWWGELFTYASJ","limit":100,"q":"test"});
+    let output = run(&server, "list-application-groups", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
+    check_against_document("list-application-groups", input).await;
+}
+
+/// `assign-user-to-application`: `POST /api/v1/apps/{appId}/users`.
+#[tokio::test]
+async fn assign_user_to_application_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v1/apps/0oafxqCAJWWGELFTYASJ/users").json_body(json!({"credentials":{"userName":"saml.jackson@example.com"},"id":"00u15s1KDETTQMQYABRL","profile":{"profile":"Standard User","role":"Developer","salesforceGroups":["Employee"]},"scope":"USER"})).header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"_links":{"app":{"href":"https://{yourOktaDomain}/api/v1/apps/{appId}"},"user":{"href":"https://{yourOktaDomain}/api/v1/users/00u15s1KDETTQMQYABRL"}},"created":"2014-08-16T02:35:14.000Z","credentials":{"userName":"saml.jackson@example.com"},"externalId":"005o0000000ogQ9AAI","id":"00u15s1KDETTQMQYABRL","lastSync":"2014-08-16T02:56:49.000Z","lastUpdated":"2014-08-16T02:56:49.000Z","passwordChanged":null,"profile":{"email":"saml.jackson@example.com","firstName":"Saml","lastName":"Jackson","mobilePhone":null,"profile":"Standard User","role":"Developer","salesforceGroups":["Employee"],"secondEmail":null},"scope":"USER","status":"PROVISIONED","statusChanged":"2014-08-16T02:56:49.000Z","syncState":"SYNCHRONIZED"}));
+        })
+        .await;
+    let input = json!({"appId":"0oafxqCAJWWGELFTYASJ","credentials":{"userName":"saml.jackson@example.com"},"profile":{"profile":"Standard User","role":"Developer","salesforceGroups":["Employee"]},"scope":"USER","userId":"00u15s1KDETTQMQYABRL"});
+    let output = run(&server, "assign-user-to-application", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(
+        output["created"],
+        json!("2014-08-16T02:35:14.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["externalId"],
+        json!("005o0000000ogQ9AAI"),
+        "{output}"
+    );
+    assert_eq!(output["id"], json!("00u15s1KDETTQMQYABRL"), "{output}");
+    assert_eq!(
+        output["lastSync"],
+        json!("2014-08-16T02:56:49.000Z"),
+        "{output}"
+    );
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2014-08-16T02:56:49.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["scope"], json!("USER"), "{output}");
+    assert_eq!(output["status"], json!("PROVISIONED"), "{output}");
+    assert_eq!(
+        output["statusChanged"],
+        json!("2014-08-16T02:56:49.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["syncState"], json!("SYNCHRONIZED"), "{output}");
+
+    check_against_document("assign-user-to-application", input).await;
+}
+
+/// `assign-group-to-application`: `PUT /api/v1/apps/{appId}/groups/{groupId}`.
+#[tokio::test]
+async fn assign_group_to_application_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/api/v1/apps/0oafxqCAJWWGELFTYASJ/groups/00g1emaKYZTWRYYRRTSK").json_body(json!({"id":"00g15acRUy0SYb9GT0g4","profile":{"department":"Accounting","division":"top","initialStatus":"active_with_pass","locale":"en_US","manager":"Arsene Wenger","managerId":"ike.ogb@gmail.com","organization":null,"preferredLanguage":"English","securityAnswer":"Jay Jay Okocha","securityQuestion":"Who is the footballer to have played the game","timezone":"Canada/Eastern","userType":null}})).header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(json!({"_links":{"app":{"href":"http://{yourOktaDomain}/api/v1/apps/0oa15anjcUHSI6hTB0g4"},"group":{"href":"http://{yourOktaDomain}/api/v1/groups/00g15acRUy0SYb9GT0g4"},"self":{"href":"http://{yourOktaDomain}/api/v1/apps/0oa15anjcUHSI6hTB0g4/groups/00g15acRUy0SYb9GT0g4"}},"id":"00g15acRUy0SYb9GT0g4","lastUpdated":"2024-06-03T13:52:07.000Z","priority":0,"profile":{"department":"Accounting","division":"top","initialStatus":"active_with_pass","locale":"en_US","manager":"Arsene Wenger","managerId":"ike.ogb@gmail.com","organization":null,"preferredLanguage":"English","securityAnswer":"Jay Jay Okocha","securityQuestion":"Who is the footballer to have played the game","timezone":"Canada/Eastern","userType":null}}));
+        })
+        .await;
+    let input = json!({"appId":"0oafxqCAJWWGELFTYASJ","body":{"id":"00g15acRUy0SYb9GT0g4","profile":{"department":"Accounting","division":"top","initialStatus":"active_with_pass","locale":"en_US","manager":"Arsene Wenger","managerId":"ike.ogb@gmail.com","organization":null,"preferredLanguage":"English","securityAnswer":"Jay Jay Okocha","securityQuestion":"Who is the footballer to have played the game","timezone":"Canada/Eastern","userType":null}},"groupId":"00g1emaKYZTWRYYRRTSK"});
+    let output = run(&server, "assign-group-to-application", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output["id"], json!("00g15acRUy0SYb9GT0g4"), "{output}");
+    assert_eq!(
+        output["lastUpdated"],
+        json!("2024-06-03T13:52:07.000Z"),
+        "{output}"
+    );
+    assert_eq!(output["priority"], json!(0), "{output}");
+
+    check_against_document("assign-group-to-application", input).await;
+}
+
+/// `remove-user-from-application`: `DELETE /api/v1/apps/{appId}/users/{userId}`.
+#[tokio::test]
+async fn remove_user_from_application_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/api/v1/apps/0oafxqCAJWWGELFTYASJ/users/00u13okQOVWZJGDOAUVR")
+                .query_param("sendEmail", "false")
+                .header("authorization", AUTHORIZATION);
+            then.status(204);
+        })
+        .await;
+    let input =
+        json!({"appId":"0oafxqCAJWWGELFTYASJ","sendEmail":false,"userId":"00u13okQOVWZJGDOAUVR"});
+    let output = run(&server, "remove-user-from-application", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output, json!({"status": 204}));
+    check_against_document("remove-user-from-application", input).await;
+}
+
+/// `search-system-log`: `GET /api/v1/logs`.
+#[tokio::test]
+async fn search_system_log_sends_the_documented_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/v1/logs").query_param("since", "7 days prior to until").query_param("until", "current time").query_param("after", "sample").query_param("filter", "sample").query_param("q", "sample").query_param("limit", "100").query_param("sortOrder", "ASCENDING").header("authorization", AUTHORIZATION);
+            then.status(200).header("content-type", "application/json").json_body(serde_json::from_str::<Value>(r###"[{"actor":{"alternateId":"john.doe@example.com","detailEntry":null,"displayName":"John Doe","id":"00uttidj01jqL21aM1d6","type":"User"},"authenticationContext":{"authenticationProvider":null,"authenticationStep":0,"credentialProvider":null,"credentialType":null,"externalSessionId":"idxBager62CSveUkTxvgRtonA","interface":null,"issuer":null,"rootSessionId":"idxBager62CSveUkTxvgRtonA"},"client":{"device":"Computer","geographicalContext":{"city":"New York","country":"United States","geolocation":{"lat":40.3157,"lon":-74.01},"postalCode":"10013","state":"New York"},"id":null,"ipAddress":"10.0.0.1","userAgent":{"browser":"CHROME","os":"Mac OS X","rawUserAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0.0.0 Safari/537.36"},"zone":null},"debugContext":{"debugData":{"requestId":"ab609228fe84ce59cdcbfa690bcce016","requestUri":"/idp/idx/authenticators/poll","url":"/idp/idx/authenticators/poll"}},"device":{"device_integrator":null,"disk_encryption_type":"ALL_INTERNAL_VOLUMES","id":"guofdhyjex1feOgbN1d9","jailbreak":null,"managed":false,"name":"Mac15,6","os_platform":"OSX","os_version":"14.6.0","registered":true,"screen_lock_type":"BIOMETRIC","secure_hardware_present":true},"displayMessage":"User login to Okta","eventType":"user.session.start","legacyEventType":"core.user_auth.login_success","outcome":{"reason":null,"result":"SUCCESS"},"published":"2024-08-13T15:58:20.353Z","request":{"ipChain":[{"geographicalContext":{"city":"New York","country":"United States","geolocation":{"lat":40.3157,"lon":-74.01},"postalCode":"10013","state":"New York"},"ip":"10.0.0.1","source":null,"version":"V4"}]},"securityContext":{"asNumber":394089,"asOrg":"ASN 0000","domain":null,"isProxy":false,"isp":"google"},"severity":"INFO","target":[{"alternateId":"unknown","detailEntry":null,"displayName":"Okta Verify","id":"pfdfdhyjf0HMbkP2e1d7","type":"AuthenticatorEnrollment"},{"alternateId":"Okta Admin Console","detailEntry":null,"displayName":"Okta Admin Console","id":"0oatxlef9sQvvqInq5d6","type":"AppInstance"}],"transaction":{"detail":null,"id":"ab609228fe84ce59cdcbfa690bgce016","type":"WEB"},"uuid":"dc9fd3c0-598c-11ef-8478-2b7584bf8d5a","version":"0"}]"###).unwrap());
+        })
+        .await;
+    let input = json!({"after":"sample","filter":"sample","limit":100,"q":"sample","since":"7 days prior to until","sortOrder":"ASCENDING","until":"current time"});
+    let output = run(&server, "search-system-log", input.clone()).await;
+    mock.assert_calls_async(1).await;
+    assert_eq!(output.as_array().map(Vec::len), Some(1), "{output}");
+    check_against_document("search-system-log", input).await;
 }

@@ -33,8 +33,9 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Pagination {
-    /// The pager type, with `Pages::new(connection, first_request, max)` and
-    /// `collect_all()` (`crate::pages::Pages`).
+    /// The pager type, with `Pages::list(connection, first_request, max) -> Result<Pages>`
+    /// (which applies the default and the bound of `max`), `collect_all()` and, for
+    /// `ends-at-empty-page-without`, `ending_at_empty_page()` (`crate::pages::Pages`).
     pub pager: String,
     /// The query parameter whose presence marks a paged list (`after`).
     pub cursor: String,
@@ -51,7 +52,7 @@ pub struct TestSettings {
 }
 
 /// One operation to expose.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct OperationConfig {
     /// The document's `operationId`.
@@ -65,6 +66,22 @@ pub struct OperationConfig {
     /// The description (default: the operation's summary and description).
     #[serde(default)]
     pub description: Option<String>,
+    /// Optional parameters the action does not offer (such as a `Content-Type` header
+    /// parameter the pipeline sets itself).
+    #[serde(default)]
+    pub omit: Vec<String>,
+    /// Values sent for optional query parameters the input leaves out, where the action's
+    /// default differs from the service's (`sendEmail = false`).
+    #[serde(default)]
+    pub defaults: std::collections::BTreeMap<String, toml::Value>,
+    /// Body properties offered as input fields of another name (`id = "userId"`: the
+    /// body's `id` is the input's `userId`), for cards whose inputs name them so.
+    #[serde(default)]
+    pub lift: std::collections::BTreeMap<String, String>,
+    /// For a paged list: a parameter without which an empty page ends the list (Okta's
+    /// System Log always gives a next link to poll when `until` is not set).
+    #[serde(default)]
+    pub ends_at_empty_page_without: Option<String>,
 }
 
 /// A connector crate with an `openapi.toml`.

@@ -155,31 +155,50 @@ fn test(out: &mut String, doc: &Document, plan: &Plan) {
         }
         input.insert(json.clone(), value);
     }
-    let body = op.body.as_ref().map(|b| {
+    let mut body = op.body.as_ref().map(|b| {
         b.example
             .clone()
             .unwrap_or_else(|| samples::value(doc, &b.schema, 0, Direction::Request))
     });
+    if let Some(Value::Object(fields)) = &mut body {
+        for lifted in &plan.lifted {
+            fields
+                .entry(lifted.property.clone())
+                .or_insert_with(|| Value::String("sample".to_owned()));
+        }
+    }
     match (&body, plan.body) {
-        (Some(Value::Object(fields)), BodyField::Flattened) => input.extend(fields.clone()),
+        (Some(Value::Object(fields)), BodyField::Flattened) => {
+            let mut fields = fields.clone();
+            for lifted in &plan.lifted {
+                let value = fields
+                    .remove(&lifted.property)
+                    .unwrap_or_else(|| Value::String("sample".to_owned()));
+                input.insert(lifted.json.clone(), value);
+            }
+            input.extend(fields);
+        }
         (Some(body), BodyField::Field) => {
             input.insert("body".to_owned(), body.clone());
         }
         _ => {}
     }
     if let Some(body) = &body {
-        matchers.push(format!(".json_body(json!({body}))"));
+        matchers.push(format!(".json_body({})", json_literal(body)));
     }
     let answer = op.answer.schema.as_ref().map(|s| {
-        op.answer
+        let sample = op
+            .answer
             .example
             .clone()
-            .unwrap_or_else(|| samples::value(doc, s, 0, Direction::Answer))
+            .unwrap_or_else(|| samples::value(doc, s, 0, Direction::Answer));
+        samples::fit(doc, s, sample, 0)
     });
     let then = match &answer {
         Some(answer) => format!(
-            "then.status({}).header(\"content-type\", \"application/json\").json_body(json!({answer}));",
-            op.answer.status
+            "then.status({}).header(\"content-type\", \"application/json\").json_body({});",
+            op.answer.status,
+            json_literal(answer)
         ),
         None => format!("then.status({});", op.answer.status),
     };
@@ -219,7 +238,7 @@ fn test(out: &mut String, doc: &Document, plan: &Plan) {
          \x20   let mock = server\n        .mock_async(|when, then| {{\n\
          \x20           when.method({method}).path({path:?}){matchers}.header(\"authorization\", AUTHORIZATION);\n\
          \x20           {then}\n        }})\n        .await;\n\
-         \x20   let input = json!({input});\n\
+         \x20   let input = {input};\n\
          \x20   let output = run(&server, {action:?}, input.clone()).await;\n\
          \x20   mock.assert_calls_async(1).await;\n    {check}\n\
          \x20   check_against_document({action:?}, input).await;\n}}\n",
@@ -228,6 +247,18 @@ fn test(out: &mut String, doc: &Document, plan: &Plan) {
         template = op.path,
         m = plan.method,
         path = path,
+        input = json_literal(&input),
         matchers = matchers.join(""),
     );
+}
+
+/// A JSON value as Rust source: `json!(...)` when small; parsed from a raw string when
+/// large, where the macro would pass the compiler's recursion limit.
+fn json_literal(value: &Value) -> String {
+    let text = value.to_string();
+    if text.len() <= 1_000 {
+        format!("json!({text})")
+    } else {
+        format!("serde_json::from_str::<Value>(r###\"{text}\"###).unwrap()")
+    }
 }

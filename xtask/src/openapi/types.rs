@@ -98,12 +98,37 @@ impl<'a> Types<'a> {
         let file: syn::File = syn::parse2(doc_lines(self.space.to_stream()))
             .map_err(|e| format!("typify's output does not parse: {e}"))?;
         let text = prettyplease::unparse(&file);
+        let text = untested_examples(&text);
         // typify documents the extra-fields map only in the schema; say it on the field.
         Ok(text.replace(
             "    #[serde(flatten)]\n    pub extra:",
             "    /// Every other field, as the service sent it.\n    #[serde(flatten)]\n    pub extra:",
         ))
     }
+}
+
+/// Marks the document's bare code fences in doc comments (JSON examples, mostly) as
+/// `text`, so that rustdoc does not compile them as Rust doctests.
+fn untested_examples(text: &str) -> String {
+    let mut open = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let body = line.trim_start();
+        let fence = body.strip_prefix("///").map(str::trim_start);
+        match fence {
+            Some(rest) if rest.starts_with("```") => {
+                if !open && rest.trim() == "```" {
+                    out.push_str(&line.replacen("```", "```text", 1));
+                } else {
+                    out.push_str(line);
+                }
+                open = !open;
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Splits every multi-line `#[doc = "..."]` into one attribute per line, so that the docs

@@ -86,9 +86,7 @@ pub(super) fn prepare(
             .iter()
             .map(|id| OperationConfig {
                 operation_id: id.trim().to_owned(),
-                id: None,
-                name: None,
-                description: None,
+                ..OperationConfig::default()
             })
             .collect(),
     };

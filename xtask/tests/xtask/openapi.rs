@@ -26,9 +26,7 @@ fn config(operations: &[&str]) -> Config {
             .iter()
             .map(|id| OperationConfig {
                 operation_id: (*id).to_owned(),
-                id: None,
-                name: None,
-                description: None,
+                ..OperationConfig::default()
             })
             .collect(),
     }

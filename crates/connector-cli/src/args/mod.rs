@@ -113,7 +113,8 @@ pub enum Command {
         /// The boards emulator's port (default: random).
         #[arg(long, default_value_t = 0)]
         boards_port: u16,
-        /// Post an Okta event hook here for every user created through the API.
+        /// Post an Okta event hook here for every hookable event of the System Log (users
+        /// created, deactivated, suspended, added to groups and apps, ...).
         #[arg(long, requires = "event_hook_secret")]
         event_hook: Option<String>,
         /// The event hook's Authorization value.

@@ -1,6 +1,8 @@
 //! Okta's official Python SDK (`okta` 3.4.6 from PyPI) against `connector sandbox`: create
 //! a user, read it by login, assign a role (and get E0000090 on the repeat), list the
-//! user's roles, search by a custom attribute. The script is `python_sdk/okta_sdk.py`.
+//! user's roles, search by a custom attribute, list the user's groups, suspend (and get
+//! E0000001 on the repeat) and deactivate the user, and find the deactivation in the System
+//! Log. The script is `python_sdk/okta_sdk.py`.
 //!
 //! The SDK is used as installed when `python3` already imports that version; otherwise it
 //! is installed with pip into a virtual environment kept under cargo's `target/tmp` (one
@@ -130,7 +132,8 @@ fn start_sandbox() -> SandboxProcess {
 }
 
 #[test]
-fn okta_python_sdk_creates_reads_assigns_lists_and_searches_against_the_sandbox() {
+fn okta_python_sdk_creates_reads_assigns_lists_searches_suspends_deactivates_and_reads_the_log_on_the_sandbox()
+ {
     let python = match python_with_sdk() {
         Ok(python) => python,
         Err(why) => return skip(&why),
@@ -164,7 +167,11 @@ fn okta_python_sdk_creates_reads_assigns_lists_and_searches_against_the_sandbox(
             "get-user-by-login",
             "assign-role",
             "list-roles",
-            "search-by-custom-attribute"
+            "search-by-custom-attribute",
+            "list-user-groups",
+            "suspend-user",
+            "deactivate-user",
+            "list-logs"
         ]
     );
     assert!(started.elapsed() < Duration::from_secs(60));

@@ -13,6 +13,7 @@ import uuid
 
 from okta.client import Client
 from okta.models import (
+    AddGroupRequest,
     AssignRoleToUserRequest,
     CreateUserRequest,
     StandardRoleAssignmentSchema,
@@ -91,6 +92,46 @@ async def main():
         f"search by a custom attribute: {[u.id for u in users]}",
     )
     ok("search-by-custom-attribute")
+
+    # The lifecycle and the System Log, with Okta's own operations.
+    group, _, err = await client.add_group(
+        AddGroupRequest.from_dict({"profile": {"name": f"sdk-{tag}"}})
+    )
+    check(err is None, f"create group: {err}")
+    result = await client.assign_user_to_group(group.id, user.id)
+    check(result[-1] is None, f"add user to group: {result[-1]}")
+    groups, _, err = await client.list_user_groups(user.id)
+    check(err is None, f"list user groups: {err}")
+    check(
+        [g.id for g in groups or []] == [group.id],
+        f"list user groups: {[g.id for g in groups or []]}",
+    )
+    ok("list-user-groups")
+
+    result = await client.suspend_user(user.id)
+    check(result[-1] is None, f"suspend user: {result[-1]}")
+    suspended, _, err = await client.get_user(user.id)
+    check(err is None and str(suspended.status).endswith("SUSPENDED"), f"suspend user: {suspended.status}")
+    result = await client.suspend_user(user.id)
+    check(result[-1] is not None, "suspend a suspended user: expected an error")
+    check("E0000001" in str(result[-1]), f"suspend again: expected E0000001, got {result[-1]}")
+    ok("suspend-user")
+
+    result = await client.deactivate_user(user.id, send_email=False)
+    check(result[-1] is None, f"deactivate user: {result[-1]}")
+    gone, _, err = await client.get_user(user.id)
+    check(err is None and str(gone.status).endswith("DEPROVISIONED"), f"deactivate user: {gone.status}")
+    ok("deactivate-user")
+
+    events, _, err = await client.list_log_events(
+        filter=f'eventType eq "user.lifecycle.deactivate" and target.id eq "{user.id}"',
+        until="2999-01-01T00:00:00.000Z",
+    )
+    check(err is None, f"list logs: {err}")
+    check(len(events or []) == 1, f"list logs: {len(events or [])} events")
+    check(events[0].event_type == "user.lifecycle.deactivate", f"list logs: {events[0].event_type}")
+    check(events[0].target[0].id == user.id, f"list logs: target {events[0].target[0].id}")
+    ok("list-logs")
 
 
 asyncio.run(main())

@@ -2,6 +2,7 @@
 //! connection's pipeline.
 
 mod custom;
+mod lifecycle;
 mod pages;
 mod recover;
 mod roles;
@@ -9,7 +10,7 @@ mod users;
 
 use connector_core::{Error, Result};
 
-pub use pages::{Pages, parse_link_header};
+pub use pages::{DEFAULT_MAX_ITEMS, MAX_ITEMS, Pages, parse_link_header};
 pub use users::MAX_PAGE_SIZE;
 
 /// A required text argument, trimmed; `invalid_input` naming it when it is empty.

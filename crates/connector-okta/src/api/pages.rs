@@ -24,8 +24,16 @@ pub struct Pages<T> {
     connection: Connection,
     next: Next,
     remaining: Option<u64>,
+    /// An empty page ends the list even when it links to another (a polled System Log).
+    ends_at_empty_page: bool,
     _item: PhantomData<fn() -> T>,
 }
+
+/// How many items a list action reads when its input gives no `max`.
+pub const DEFAULT_MAX_ITEMS: u64 = 1_000;
+
+/// The most items a list action reads (`max` above it is refused).
+pub const MAX_ITEMS: u64 = 100_000;
 
 enum Next {
     // Boxed: a request is large, and the other states are small.
@@ -62,8 +70,32 @@ impl<T: DeserializeOwned> Pages<T> {
                 Next::Fetch(Box::new(first.followed_by(FURTHER_PAGES)))
             },
             remaining: max,
+            ends_at_empty_page: false,
             _item: PhantomData,
         }
+    }
+
+    /// The pages of a list action: up to `max` items (default [`DEFAULT_MAX_ITEMS`]);
+    /// `invalid_input`, before anything is sent, for a `max` of 0 or above [`MAX_ITEMS`].
+    pub(crate) fn list(
+        connection: Connection,
+        first: Request,
+        max: Option<u64>,
+    ) -> Result<Pages<T>> {
+        let max = max.unwrap_or(DEFAULT_MAX_ITEMS);
+        if !(1..=MAX_ITEMS).contains(&max) {
+            return Err(Error::invalid_input(format!(
+                "max must be between 1 and {MAX_ITEMS}"
+            )));
+        }
+        Ok(Pages::new(connection, first, Some(max)))
+    }
+
+    /// Ends the list at its first empty page, whatever links it gives: Okta's System Log
+    /// answers a poll (no `until`) with a next link on every page, the last one empty.
+    pub(crate) fn ending_at_empty_page(mut self) -> Pages<T> {
+        self.ends_at_empty_page = true;
+        self
     }
 
     /// Fetches the next page; `Ok(None)` once the list has ended (or the maximum is reached).
@@ -78,6 +110,9 @@ impl<T: DeserializeOwned> Pages<T> {
         let current = request.url().clone();
         let response = self.connection.send(request).await?;
         let mut items: Vec<T> = response.json_items()?;
+        if items.is_empty() && self.ends_at_empty_page {
+            return Ok(Some(items));
+        }
         if let Some(remaining) = &mut self.remaining {
             let take = usize::try_from(*remaining).unwrap_or(usize::MAX);
             items.truncate(take);

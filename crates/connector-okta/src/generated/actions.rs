@@ -12,7 +12,7 @@ pub(crate) fn list_groups() -> impl Action<Okta> {
     ActionDef::new(
         "list-groups",
         "List Groups",
-        "Lists the org's groups, every page (following Okta's Link headers) up to `max`: all of them, or those matching a `search` expression (such as `profile.name eq \"Support\"` or `type eq \"OKTA_GROUP\"`), a `filter` expression, or a name prefix `q`.",
+        "Lists the org's groups, every page (following Okta's Link headers) up to `max`: all of them, or those matching a `search` expression (such as `profile.name eq \"Support\"` or `type eq \"OKTA_GROUP\"`), a `filter` expression, or a name prefix `q`. Replaces the Okta Workflows card Search Groups.",
         |client: Okta, input: ListGroupsInput| async move { client.list_groups(&input).await },
     )
 }
@@ -22,7 +22,7 @@ pub(crate) fn create_group() -> impl Action<Okta> {
     ActionDef::new(
         "create-group",
         "Create Group",
-        "Creates a group of type `OKTA_GROUP` with a `profile` (`name`, `description`).",
+        "Creates a group of type `OKTA_GROUP` with a `profile` (`name`, `description`). Replaces the Okta Workflows card Create Group.",
         |client: Okta, input: CreateGroupInput| async move { client.create_group(&input).await },
     )
 }
@@ -32,7 +32,7 @@ pub(crate) fn read_group() -> impl Action<Okta> {
     ActionDef::new(
         "read-group",
         "Read Group",
-        "Reads a group by its id (`00g...`).",
+        "Reads a group by its id (`00g...`). Replaces the Okta Workflows card Read Group.",
         |client: Okta, input: ReadGroupInput| async move { client.read_group(&input).await },
     )
 }
@@ -42,7 +42,7 @@ pub(crate) fn add_user_to_group() -> impl Action<Okta> {
     ActionDef::new(
         "add-user-to-group",
         "Add User to Group",
-        "Adds a user to a group of type `OKTA_GROUP` (`groupId`, `userId`). Adding a member again is not an error.",
+        "Adds a user to a group of type `OKTA_GROUP` (`groupId`, `userId`). Adding a member again is not an error. Replaces the Okta Workflows card Add User to Group.",
         |client: Okta, input: AddUserToGroupInput| async move { client.add_user_to_group(&input).await },
     )
 }
@@ -52,7 +52,7 @@ pub(crate) fn remove_user_from_group() -> impl Action<Okta> {
     ActionDef::new(
         "remove-user-from-group",
         "Remove User from Group",
-        "Removes a user from a group of type `OKTA_GROUP` (`groupId`, `userId`).",
+        "Removes a user from a group of type `OKTA_GROUP` (`groupId`, `userId`). Replaces the Okta Workflows card Remove User from Group.",
         |client: Okta, input: RemoveUserFromGroupInput| async move {
             client.remove_user_from_group(&input).await
         },
@@ -64,9 +64,255 @@ pub(crate) fn list_group_members() -> impl Action<Okta> {
     ActionDef::new(
         "list-group-members",
         "List Group Members",
-        "Lists the users who are members of a group, every page (following Okta's Link headers) up to `max`; `limit` sets the page size.",
+        "Lists the users who are members of a group, every page (following Okta's Link headers) up to `max`; `limit` sets the page size. Replaces the Okta Workflows card List Group Members.",
         |client: Okta, input: ListGroupMembersInput| async move {
             client.list_group_members(&input).await
+        },
+    )
+}
+
+/// `list-users` (`listUsers`: `GET /api/v1/users`).
+pub(crate) fn list_users() -> impl Action<Okta> {
+    ActionDef::new(
+        "list-users",
+        "List Users",
+        "Lists the org's users, every page (following Okta's Link headers) up to `max` (default 1,000): all of them, those matching a `search` expression (such as `profile.department eq \"Sales\"` or `lastLogin lt \"2026-01-01T00:00:00.000Z\"`), a `filter` expression (such as `status eq \"ACTIVE\"`), or a name or email prefix `q`. Replaces the Okta Workflows cards List Users with Filter and List Users with Search.",
+        |client: Okta, input: ListUsersInput| async move { client.list_users(&input).await },
+    )
+}
+
+/// `update-user` (`updateUser`: `POST /api/v1/users/{id}`).
+pub(crate) fn update_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "update-user",
+        "Update User",
+        "Updates a user's profile partially (one `POST`): the attributes given in `profile` are set, the others are kept. `id` is the user's id or login. Replaces the Okta Workflows card Update User.",
+        |client: Okta, input: UpdateUserInput| async move { client.update_user(&input).await },
+    )
+}
+
+/// `activate-user` (`activateUser`: `POST /api/v1/users/{id}/lifecycle/activate`).
+pub(crate) fn activate_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "activate-user",
+        "Activate User",
+        "Activates a `STAGED` or `PROVISIONED` user (`id`: id or login); with `sendEmail` (default false) Okta emails the activation link, otherwise the answer carries it. A user who is already active is refused (`E0000016`). Replaces the Okta Workflows card Activate User.",
+        |client: Okta, input: ActivateUserInput| async move { client.activate_user(&input).await },
+    )
+}
+
+/// `deactivate-user` (`deactivateUser`: `POST /api/v1/users/{id}/lifecycle/deactivate`).
+pub(crate) fn deactivate_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "deactivate-user",
+        "Deactivate User",
+        "Deactivates a user (`id`: id or login): the user becomes `DEPROVISIONED`, loses access and its sessions, and can then be deleted or reactivated. Replaces the Okta Workflows card Deactivate User.",
+        |client: Okta, input: DeactivateUserInput| async move { client.deactivate_user(&input).await },
+    )
+}
+
+/// `suspend-user` (`suspendUser`: `POST /api/v1/users/{id}/lifecycle/suspend`).
+pub(crate) fn suspend_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "suspend-user",
+        "Suspend User",
+        "Suspends an `ACTIVE` user (`id`: id or login): the user cannot sign in until unsuspended, and keeps its groups and apps. Another status is refused (`E0000001`). Replaces the Okta Workflows card Suspend User.",
+        |client: Okta, input: SuspendUserInput| async move { client.suspend_user(&input).await },
+    )
+}
+
+/// `unsuspend-user` (`unsuspendUser`: `POST /api/v1/users/{id}/lifecycle/unsuspend`).
+pub(crate) fn unsuspend_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "unsuspend-user",
+        "Unsuspend User",
+        "Returns a `SUSPENDED` user to `ACTIVE` (`id`: id or login). Another status is refused (`E0000001`). Replaces the Okta Workflows card Unsuspend User.",
+        |client: Okta, input: UnsuspendUserInput| async move { client.unsuspend_user(&input).await },
+    )
+}
+
+/// `reactivate-user` (`reactivateUser`: `POST /api/v1/users/{id}/lifecycle/reactivate`).
+pub(crate) fn reactivate_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "reactivate-user",
+        "Reactivate User",
+        "Reactivates a `PROVISIONED` user whose activation is pending (`id`: id or login), with a new activation link (emailed when `sendEmail`, default false). Replaces the Okta Workflows card Reactivate User.",
+        |client: Okta, input: ReactivateUserInput| async move { client.reactivate_user(&input).await },
+    )
+}
+
+/// `unlock-user` (`unlockUser`: `POST /api/v1/users/{id}/lifecycle/unlock`).
+pub(crate) fn unlock_user() -> impl Action<Okta> {
+    ActionDef::new(
+        "unlock-user",
+        "Unlock User",
+        "Unlocks a `LOCKED_OUT` user (`id`: id or login), who returns to `ACTIVE`. Replaces the Okta Workflows card Unlock User.",
+        |client: Okta, input: UnlockUserInput| async move { client.unlock_user(&input).await },
+    )
+}
+
+/// `expire-password` (`expirePassword`: `POST /api/v1/users/{id}/lifecycle/expire_password`).
+pub(crate) fn expire_password() -> impl Action<Okta> {
+    ActionDef::new(
+        "expire-password",
+        "Expire Password",
+        "Expires a user's password (`id`: id or login): the user must change it at the next sign-in (status `PASSWORD_EXPIRED`). Replaces the Okta Workflows card Expire Password.",
+        |client: Okta, input: ExpirePasswordInput| async move { client.expire_password(&input).await },
+    )
+}
+
+/// `reset-password` (`resetPassword`: `POST /api/v1/users/{id}/lifecycle/reset_password`).
+pub(crate) fn reset_password() -> impl Action<Okta> {
+    ActionDef::new(
+        "reset-password",
+        "Reset Password",
+        "Starts a password reset for a user (`id`: id or login; status `RECOVERY`): with `sendEmail` Okta emails the link, otherwise the answer carries it. Okta's document requires `sendEmail`: send it. Replaces the Okta Workflows card Reset Password.",
+        |client: Okta, input: ResetPasswordInput| async move { client.reset_password(&input).await },
+    )
+}
+
+/// `reset-factors` (`resetFactors`: `POST /api/v1/users/{id}/lifecycle/reset_factors`).
+pub(crate) fn reset_factors() -> impl Action<Okta> {
+    ActionDef::new(
+        "reset-factors",
+        "Reset Factors",
+        "Resets every multifactor enrollment of a user (`id`: id or login). Replaces the Okta Workflows card Reset Factors.",
+        |client: Okta, input: ResetFactorsInput| async move { client.reset_factors(&input).await },
+    )
+}
+
+/// `clear-user-sessions` (`revokeUserSessions`: `DELETE /api/v1/users/{userId}/sessions`).
+pub(crate) fn clear_user_sessions() -> impl Action<Okta> {
+    ActionDef::new(
+        "clear-user-sessions",
+        "Clear User Sessions",
+        "Ends every session of a user (`userId`: an id, as Okta's sessions operation takes); with `oauthTokens` (default false) also revokes the OAuth tokens issued to the user. Replaces the Okta Workflows card Clear User Sessions.",
+        |client: Okta, input: ClearUserSessionsInput| async move {
+            client.clear_user_sessions(&input).await
+        },
+    )
+}
+
+/// `list-user-groups` (`listUserGroups`: `GET /api/v1/users/{id}/groups`).
+pub(crate) fn list_user_groups() -> impl Action<Okta> {
+    ActionDef::new(
+        "list-user-groups",
+        "List User Groups",
+        "Lists the groups a user (`id`: id or login) is a member of. Replaces the Okta Workflows card Get User's Groups.",
+        |client: Okta, input: ListUserGroupsInput| async move { client.list_user_groups(&input).await },
+    )
+}
+
+/// `update-group` (`replaceGroup`: `PUT /api/v1/groups/{groupId}`).
+pub(crate) fn update_group() -> impl Action<Okta> {
+    ActionDef::new(
+        "update-group",
+        "Update Group",
+        "Replaces a group's profile (`groupId`; `profile` with `name` required and `description`): Okta replaces the whole profile, so an attribute left out is cleared. Replaces the Okta Workflows card Update Group.",
+        |client: Okta, input: UpdateGroupInput| async move { client.update_group(&input).await },
+    )
+}
+
+/// `delete-group` (`deleteGroup`: `DELETE /api/v1/groups/{groupId}`).
+pub(crate) fn delete_group() -> impl Action<Okta> {
+    ActionDef::new(
+        "delete-group",
+        "Delete Group",
+        "Deletes a group of type `OKTA_GROUP` (`groupId`); its members stay in the org. Replaces the Okta Workflows card Delete Group.",
+        |client: Okta, input: DeleteGroupInput| async move { client.delete_group(&input).await },
+    )
+}
+
+/// `list-applications` (`listApplications`: `GET /api/v1/apps`).
+pub(crate) fn list_applications() -> impl Action<Okta> {
+    ActionDef::new(
+        "list-applications",
+        "List Applications",
+        "Lists the org's applications, every page (following Okta's Link headers) up to `max` (default 1,000): all of them, those whose name or label starts with `q`, or those matching a `filter` (such as `status eq \"ACTIVE\"`). Replaces the Okta Workflows card Search Applications.",
+        |client: Okta, input: ListApplicationsInput| async move {
+            client.list_applications(&input).await
+        },
+    )
+}
+
+/// `read-application` (`getApplication`: `GET /api/v1/apps/{appId}`).
+pub(crate) fn read_application() -> impl Action<Okta> {
+    ActionDef::new(
+        "read-application",
+        "Read Application",
+        "Reads an application by its id (`appId`, `0oa...`). Replaces the Okta Workflows card Read Application.",
+        |client: Okta, input: ReadApplicationInput| async move { client.read_application(&input).await },
+    )
+}
+
+/// `list-application-users` (`listApplicationUsers`: `GET /api/v1/apps/{appId}/users`).
+pub(crate) fn list_application_users() -> impl Action<Okta> {
+    ActionDef::new(
+        "list-application-users",
+        "List Application Users",
+        "Lists the users assigned to an application (`appId`), every page (following Okta's Link headers) up to `max` (default 1,000). Replaces the Okta Workflows card List Users Assigned to Application.",
+        |client: Okta, input: ListApplicationUsersInput| async move {
+            client.list_application_users(&input).await
+        },
+    )
+}
+
+/// `list-application-groups` (`listApplicationGroupAssignments`: `GET /api/v1/apps/{appId}/groups`).
+pub(crate) fn list_application_groups() -> impl Action<Okta> {
+    ActionDef::new(
+        "list-application-groups",
+        "List Application Groups",
+        "Lists the groups assigned to an application (`appId`), every page (following Okta's Link headers) up to `max` (default 1,000). Replaces the Okta Workflows card List Groups Assigned to Application.",
+        |client: Okta, input: ListApplicationGroupsInput| async move {
+            client.list_application_groups(&input).await
+        },
+    )
+}
+
+/// `assign-user-to-application` (`assignUserToApplication`: `POST /api/v1/apps/{appId}/users`).
+pub(crate) fn assign_user_to_application() -> impl Action<Okta> {
+    ActionDef::new(
+        "assign-user-to-application",
+        "Assign User to Application",
+        "Assigns a user (`userId`) to an application (`appId`), with the optional app-specific `profile` and `credentials`; the answer is the application user. Replaces the Okta Workflows card Assign User to Application.",
+        |client: Okta, input: AssignUserToApplicationInput| async move {
+            client.assign_user_to_application(&input).await
+        },
+    )
+}
+
+/// `assign-group-to-application` (`assignGroupToApplication`: `PUT /api/v1/apps/{appId}/groups/{groupId}`).
+pub(crate) fn assign_group_to_application() -> impl Action<Okta> {
+    ActionDef::new(
+        "assign-group-to-application",
+        "Assign Group to Application",
+        "Assigns a group (`groupId`) to an application (`appId`), with an optional `body` (`priority`, `profile`); its members get the application. Replaces the Okta Workflows card Assign Group to Application.",
+        |client: Okta, input: AssignGroupToApplicationInput| async move {
+            client.assign_group_to_application(&input).await
+        },
+    )
+}
+
+/// `remove-user-from-application` (`unassignUserFromApplication`: `DELETE /api/v1/apps/{appId}/users/{userId}`).
+pub(crate) fn remove_user_from_application() -> impl Action<Okta> {
+    ActionDef::new(
+        "remove-user-from-application",
+        "Remove User from Application",
+        "Unassigns a user (`userId`) from an application (`appId`); `sendEmail` (default false) notifies the admin. Replaces the Okta Workflows card Remove User from Application.",
+        |client: Okta, input: RemoveUserFromApplicationInput| async move {
+            client.remove_user_from_application(&input).await
+        },
+    )
+}
+
+/// `search-system-log` (`listLogEvents`: `GET /api/v1/logs`).
+pub(crate) fn search_system_log() -> impl Action<Okta> {
+    ActionDef::new(
+        "search-system-log",
+        "Search System Log",
+        "Searches the System Log: events published from `since` to `until` (RFC 3339), matching a `filter` (such as `eventType eq \"user.lifecycle.deactivate\" and target.id eq \"00u...\"`) and keywords `q`, every page up to `max` (default 1,000). Without `until` the list ends at the first empty page (Okta always gives a next link to poll). Replaces the Okta Workflows card Search System Logs.",
+        |client: Okta, input: SearchSystemLogInput| async move {
+            client.search_system_log(&input).await
         },
     )
 }

@@ -9,7 +9,7 @@ use super::inputs::*;
 use super::types::*;
 
 impl crate::Okta {
-    /// Lists the org's groups, every page (following Okta's Link headers) up to `max`: all of them, or those matching a `search` expression (such as `profile.name eq "Support"` or `type eq "OKTA_GROUP"`), a `filter` expression, or a name prefix `q`.
+    /// Lists the org's groups, every page (following Okta's Link headers) up to `max`: all of them, or those matching a `search` expression (such as `profile.name eq "Support"` or `type eq "OKTA_GROUP"`), a `filter` expression, or a name prefix `q`. Replaces the Okta Workflows card Search Groups.
     ///
     /// `GET /api/v1/groups`
     /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
@@ -20,14 +20,14 @@ impl crate::Okta {
     /// The pages of `list-groups`, fetched as they are read.
     pub fn list_groups_pages(&self, input: &ListGroupsInput) -> Result<crate::Pages<Group>> {
         let request = list_groups_request(connector_core::HasConnection::connection(self), input)?;
-        Ok(crate::Pages::new(
+        crate::Pages::list(
             connector_core::HasConnection::connection(self).clone(),
             request,
             input.max,
-        ))
+        )
     }
 
-    /// Creates a group of type `OKTA_GROUP` with a `profile` (`name`, `description`).
+    /// Creates a group of type `OKTA_GROUP` with a `profile` (`name`, `description`). Replaces the Okta Workflows card Create Group.
     ///
     /// `POST /api/v1/groups`
     pub async fn create_group(&self, input: &CreateGroupInput) -> Result<Group> {
@@ -37,7 +37,7 @@ impl crate::Okta {
             .await
     }
 
-    /// Reads a group by its id (`00g...`).
+    /// Reads a group by its id (`00g...`). Replaces the Okta Workflows card Read Group.
     ///
     /// `GET /api/v1/groups/{groupId}`
     pub async fn read_group(&self, input: &ReadGroupInput) -> Result<Group> {
@@ -47,7 +47,7 @@ impl crate::Okta {
             .await
     }
 
-    /// Adds a user to a group of type `OKTA_GROUP` (`groupId`, `userId`). Adding a member again is not an error.
+    /// Adds a user to a group of type `OKTA_GROUP` (`groupId`, `userId`). Adding a member again is not an error. Replaces the Okta Workflows card Add User to Group.
     ///
     /// `PUT /api/v1/groups/{groupId}/users/{userId}`
     pub async fn add_user_to_group(&self, input: &AddUserToGroupInput) -> Result<NoContent> {
@@ -61,7 +61,7 @@ impl crate::Okta {
         })
     }
 
-    /// Removes a user from a group of type `OKTA_GROUP` (`groupId`, `userId`).
+    /// Removes a user from a group of type `OKTA_GROUP` (`groupId`, `userId`). Replaces the Okta Workflows card Remove User from Group.
     ///
     /// `DELETE /api/v1/groups/{groupId}/users/{userId}`
     pub async fn remove_user_from_group(
@@ -78,7 +78,7 @@ impl crate::Okta {
         })
     }
 
-    /// Lists the users who are members of a group, every page (following Okta's Link headers) up to `max`; `limit` sets the page size.
+    /// Lists the users who are members of a group, every page (following Okta's Link headers) up to `max`; `limit` sets the page size. Replaces the Okta Workflows card List Group Members.
     ///
     /// `GET /api/v1/groups/{groupId}/users`
     /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
@@ -93,11 +93,373 @@ impl crate::Okta {
     ) -> Result<crate::Pages<User>> {
         let request =
             list_group_members_request(connector_core::HasConnection::connection(self), input)?;
-        Ok(crate::Pages::new(
+        crate::Pages::list(
             connector_core::HasConnection::connection(self).clone(),
             request,
             input.max,
-        ))
+        )
+    }
+
+    /// Lists the org's users, every page (following Okta's Link headers) up to `max` (default 1,000): all of them, those matching a `search` expression (such as `profile.department eq "Sales"` or `lastLogin lt "2026-01-01T00:00:00.000Z"`), a `filter` expression (such as `status eq "ACTIVE"`), or a name or email prefix `q`. Replaces the Okta Workflows cards List Users with Filter and List Users with Search.
+    ///
+    /// `GET /api/v1/users`
+    /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
+    pub async fn list_users(&self, input: &ListUsersInput) -> Result<Vec<User>> {
+        self.list_users_pages(input)?.collect_all().await
+    }
+
+    /// The pages of `list-users`, fetched as they are read.
+    pub fn list_users_pages(&self, input: &ListUsersInput) -> Result<crate::Pages<User>> {
+        let request = list_users_request(connector_core::HasConnection::connection(self), input)?;
+        crate::Pages::list(
+            connector_core::HasConnection::connection(self).clone(),
+            request,
+            input.max,
+        )
+    }
+
+    /// Updates a user's profile partially (one `POST`): the attributes given in `profile` are set, the others are kept. `id` is the user's id or login. Replaces the Okta Workflows card Update User.
+    ///
+    /// `POST /api/v1/users/{id}`
+    pub async fn update_user(&self, input: &UpdateUserInput) -> Result<User> {
+        let request = update_user_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Activates a `STAGED` or `PROVISIONED` user (`id`: id or login); with `sendEmail` (default false) Okta emails the activation link, otherwise the answer carries it. A user who is already active is refused (`E0000016`). Replaces the Okta Workflows card Activate User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/activate`
+    pub async fn activate_user(&self, input: &ActivateUserInput) -> Result<UserActivationToken> {
+        let request =
+            activate_user_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Deactivates a user (`id`: id or login): the user becomes `DEPROVISIONED`, loses access and its sessions, and can then be deleted or reactivated. Replaces the Okta Workflows card Deactivate User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/deactivate`
+    pub async fn deactivate_user(&self, input: &DeactivateUserInput) -> Result<NoContent> {
+        let request =
+            deactivate_user_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Suspends an `ACTIVE` user (`id`: id or login): the user cannot sign in until unsuspended, and keeps its groups and apps. Another status is refused (`E0000001`). Replaces the Okta Workflows card Suspend User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/suspend`
+    pub async fn suspend_user(&self, input: &SuspendUserInput) -> Result<NoContent> {
+        let request = suspend_user_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Returns a `SUSPENDED` user to `ACTIVE` (`id`: id or login). Another status is refused (`E0000001`). Replaces the Okta Workflows card Unsuspend User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/unsuspend`
+    pub async fn unsuspend_user(&self, input: &UnsuspendUserInput) -> Result<NoContent> {
+        let request =
+            unsuspend_user_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Reactivates a `PROVISIONED` user whose activation is pending (`id`: id or login), with a new activation link (emailed when `sendEmail`, default false). Replaces the Okta Workflows card Reactivate User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/reactivate`
+    pub async fn reactivate_user(
+        &self,
+        input: &ReactivateUserInput,
+    ) -> Result<UserActivationToken> {
+        let request =
+            reactivate_user_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Unlocks a `LOCKED_OUT` user (`id`: id or login), who returns to `ACTIVE`. Replaces the Okta Workflows card Unlock User.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/unlock`
+    pub async fn unlock_user(&self, input: &UnlockUserInput) -> Result<NoContent> {
+        let request = unlock_user_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Expires a user's password (`id`: id or login): the user must change it at the next sign-in (status `PASSWORD_EXPIRED`). Replaces the Okta Workflows card Expire Password.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/expire_password`
+    pub async fn expire_password(&self, input: &ExpirePasswordInput) -> Result<User> {
+        let request =
+            expire_password_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Starts a password reset for a user (`id`: id or login; status `RECOVERY`): with `sendEmail` Okta emails the link, otherwise the answer carries it. Okta's document requires `sendEmail`: send it. Replaces the Okta Workflows card Reset Password.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/reset_password`
+    pub async fn reset_password(&self, input: &ResetPasswordInput) -> Result<ResetPasswordToken> {
+        let request =
+            reset_password_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Resets every multifactor enrollment of a user (`id`: id or login). Replaces the Okta Workflows card Reset Factors.
+    ///
+    /// `POST /api/v1/users/{id}/lifecycle/reset_factors`
+    pub async fn reset_factors(&self, input: &ResetFactorsInput) -> Result<NoContent> {
+        let request =
+            reset_factors_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Ends every session of a user (`userId`: an id, as Okta's sessions operation takes); with `oauthTokens` (default false) also revokes the OAuth tokens issued to the user. Replaces the Okta Workflows card Clear User Sessions.
+    ///
+    /// `DELETE /api/v1/users/{userId}/sessions`
+    pub async fn clear_user_sessions(&self, input: &ClearUserSessionsInput) -> Result<NoContent> {
+        let request =
+            clear_user_sessions_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Lists the groups a user (`id`: id or login) is a member of. Replaces the Okta Workflows card Get User's Groups.
+    ///
+    /// `GET /api/v1/users/{id}/groups`
+    pub async fn list_user_groups(&self, input: &ListUserGroupsInput) -> Result<Vec<Group>> {
+        let request =
+            list_user_groups_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Replaces a group's profile (`groupId`; `profile` with `name` required and `description`): Okta replaces the whole profile, so an attribute left out is cleared. Replaces the Okta Workflows card Update Group.
+    ///
+    /// `PUT /api/v1/groups/{groupId}`
+    pub async fn update_group(&self, input: &UpdateGroupInput) -> Result<Group> {
+        let request = update_group_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Deletes a group of type `OKTA_GROUP` (`groupId`); its members stay in the org. Replaces the Okta Workflows card Delete Group.
+    ///
+    /// `DELETE /api/v1/groups/{groupId}`
+    pub async fn delete_group(&self, input: &DeleteGroupInput) -> Result<NoContent> {
+        let request = delete_group_request(connector_core::HasConnection::connection(self), input)?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Lists the org's applications, every page (following Okta's Link headers) up to `max` (default 1,000): all of them, those whose name or label starts with `q`, or those matching a `filter` (such as `status eq "ACTIVE"`). Replaces the Okta Workflows card Search Applications.
+    ///
+    /// `GET /api/v1/apps`
+    /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
+    pub async fn list_applications(
+        &self,
+        input: &ListApplicationsInput,
+    ) -> Result<Vec<Application>> {
+        self.list_applications_pages(input)?.collect_all().await
+    }
+
+    /// The pages of `list-applications`, fetched as they are read.
+    pub fn list_applications_pages(
+        &self,
+        input: &ListApplicationsInput,
+    ) -> Result<crate::Pages<Application>> {
+        let request =
+            list_applications_request(connector_core::HasConnection::connection(self), input)?;
+        crate::Pages::list(
+            connector_core::HasConnection::connection(self).clone(),
+            request,
+            input.max,
+        )
+    }
+
+    /// Reads an application by its id (`appId`, `0oa...`). Replaces the Okta Workflows card Read Application.
+    ///
+    /// `GET /api/v1/apps/{appId}`
+    pub async fn read_application(&self, input: &ReadApplicationInput) -> Result<Application> {
+        let request =
+            read_application_request(connector_core::HasConnection::connection(self), input)?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Lists the users assigned to an application (`appId`), every page (following Okta's Link headers) up to `max` (default 1,000). Replaces the Okta Workflows card List Users Assigned to Application.
+    ///
+    /// `GET /api/v1/apps/{appId}/users`
+    /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
+    pub async fn list_application_users(
+        &self,
+        input: &ListApplicationUsersInput,
+    ) -> Result<Vec<AppUser>> {
+        self.list_application_users_pages(input)?
+            .collect_all()
+            .await
+    }
+
+    /// The pages of `list-application-users`, fetched as they are read.
+    pub fn list_application_users_pages(
+        &self,
+        input: &ListApplicationUsersInput,
+    ) -> Result<crate::Pages<AppUser>> {
+        let request =
+            list_application_users_request(connector_core::HasConnection::connection(self), input)?;
+        crate::Pages::list(
+            connector_core::HasConnection::connection(self).clone(),
+            request,
+            input.max,
+        )
+    }
+
+    /// Lists the groups assigned to an application (`appId`), every page (following Okta's Link headers) up to `max` (default 1,000). Replaces the Okta Workflows card List Groups Assigned to Application.
+    ///
+    /// `GET /api/v1/apps/{appId}/groups`
+    /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
+    pub async fn list_application_groups(
+        &self,
+        input: &ListApplicationGroupsInput,
+    ) -> Result<Vec<ApplicationGroupAssignment>> {
+        self.list_application_groups_pages(input)?
+            .collect_all()
+            .await
+    }
+
+    /// The pages of `list-application-groups`, fetched as they are read.
+    pub fn list_application_groups_pages(
+        &self,
+        input: &ListApplicationGroupsInput,
+    ) -> Result<crate::Pages<ApplicationGroupAssignment>> {
+        let request = list_application_groups_request(
+            connector_core::HasConnection::connection(self),
+            input,
+        )?;
+        crate::Pages::list(
+            connector_core::HasConnection::connection(self).clone(),
+            request,
+            input.max,
+        )
+    }
+
+    /// Assigns a user (`userId`) to an application (`appId`), with the optional app-specific `profile` and `credentials`; the answer is the application user. Replaces the Okta Workflows card Assign User to Application.
+    ///
+    /// `POST /api/v1/apps/{appId}/users`
+    pub async fn assign_user_to_application(
+        &self,
+        input: &AssignUserToApplicationInput,
+    ) -> Result<AppUser> {
+        let request = assign_user_to_application_request(
+            connector_core::HasConnection::connection(self),
+            input,
+        )?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Assigns a group (`groupId`) to an application (`appId`), with an optional `body` (`priority`, `profile`); its members get the application. Replaces the Okta Workflows card Assign Group to Application.
+    ///
+    /// `PUT /api/v1/apps/{appId}/groups/{groupId}`
+    pub async fn assign_group_to_application(
+        &self,
+        input: &AssignGroupToApplicationInput,
+    ) -> Result<ApplicationGroupAssignment> {
+        let request = assign_group_to_application_request(
+            connector_core::HasConnection::connection(self),
+            input,
+        )?;
+        connector_core::HasConnection::connection(self)
+            .send_json(request)
+            .await
+    }
+
+    /// Unassigns a user (`userId`) from an application (`appId`); `sendEmail` (default false) notifies the admin. Replaces the Okta Workflows card Remove User from Application.
+    ///
+    /// `DELETE /api/v1/apps/{appId}/users/{userId}`
+    pub async fn remove_user_from_application(
+        &self,
+        input: &RemoveUserFromApplicationInput,
+    ) -> Result<NoContent> {
+        let request = remove_user_from_application_request(
+            connector_core::HasConnection::connection(self),
+            input,
+        )?;
+        let response = connector_core::HasConnection::connection(self)
+            .send(request)
+            .await?;
+        Ok(NoContent {
+            status: response.status(),
+        })
+    }
+
+    /// Searches the System Log: events published from `since` to `until` (RFC 3339), matching a `filter` (such as `eventType eq "user.lifecycle.deactivate" and target.id eq "00u..."`) and keywords `q`, every page up to `max` (default 1,000). Without `until` the list ends at the first empty page (Okta always gives a next link to poll). Replaces the Okta Workflows card Search System Logs.
+    ///
+    /// `GET /api/v1/logs`
+    /// (every page, following the answers' `Link: rel="next"`, up to `max` items).
+    pub async fn search_system_log(&self, input: &SearchSystemLogInput) -> Result<Vec<LogEvent>> {
+        self.search_system_log_pages(input)?.collect_all().await
+    }
+
+    /// The pages of `search-system-log`, fetched as they are read.
+    pub fn search_system_log_pages(
+        &self,
+        input: &SearchSystemLogInput,
+    ) -> Result<crate::Pages<LogEvent>> {
+        let request =
+            search_system_log_request(connector_core::HasConnection::connection(self), input)?;
+        let pages = crate::Pages::list(
+            connector_core::HasConnection::connection(self).clone(),
+            request,
+            input.max,
+        )?;
+        // Without `until` the service always gives a next link: an empty page ends the list.
+        Ok(if input.until.is_none() {
+            pages.ending_at_empty_page()
+        } else {
+            pages
+        })
     }
 }
 
@@ -194,6 +556,375 @@ fn list_group_members_request(
     }
     if let Some(value) = &input.limit {
         query.push(("limit", value.to_string()));
+    }
+    let request = connection.request(Method::GET, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `list-users`.
+fn list_users_request(connection: &Connection, input: &ListUsersInput) -> Result<Request> {
+    let path = String::from("/api/v1/users");
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.search {
+        query.push(("search", value.to_string()));
+    }
+    if let Some(value) = &input.filter {
+        query.push(("filter", value.to_string()));
+    }
+    if let Some(value) = &input.q {
+        query.push(("q", value.to_string()));
+    }
+    if let Some(value) = &input.after {
+        query.push(("after", value.to_string()));
+    }
+    if let Some(value) = &input.limit {
+        query.push(("limit", value.to_string()));
+    }
+    if let Some(value) = &input.sort_by {
+        query.push(("sortBy", value.to_string()));
+    }
+    if let Some(value) = &input.sort_order {
+        query.push(("sortOrder", value.to_string()));
+    }
+    let request = connection.request(Method::GET, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `update-user`.
+fn update_user_request(connection: &Connection, input: &UpdateUserInput) -> Result<Request> {
+    let path = format!("/api/v1/users/{}", path_segment(&input.id.to_string()));
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.strict {
+        query.push(("strict", value.to_string()));
+    }
+    let mut request = connection.request(Method::POST, &path).query(query);
+    request = request.json(&input.body)?;
+    Ok(request)
+}
+
+/// The first request of `activate-user`.
+fn activate_user_request(connection: &Connection, input: &ActivateUserInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/activate",
+        path_segment(&input.id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let value = input.send_email.unwrap_or(false);
+    query.push(("sendEmail", value.to_string()));
+    let request = connection.request(Method::POST, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `deactivate-user`.
+fn deactivate_user_request(
+    connection: &Connection,
+    input: &DeactivateUserInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/deactivate",
+        path_segment(&input.id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let value = input.send_email.unwrap_or(false);
+    query.push(("sendEmail", value.to_string()));
+    let request = connection.request(Method::POST, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `suspend-user`.
+fn suspend_user_request(connection: &Connection, input: &SuspendUserInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/suspend",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::POST, &path);
+    Ok(request)
+}
+
+/// The first request of `unsuspend-user`.
+fn unsuspend_user_request(connection: &Connection, input: &UnsuspendUserInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/unsuspend",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::POST, &path);
+    Ok(request)
+}
+
+/// The first request of `reactivate-user`.
+fn reactivate_user_request(
+    connection: &Connection,
+    input: &ReactivateUserInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/reactivate",
+        path_segment(&input.id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let value = input.send_email.unwrap_or(false);
+    query.push(("sendEmail", value.to_string()));
+    let request = connection.request(Method::POST, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `unlock-user`.
+fn unlock_user_request(connection: &Connection, input: &UnlockUserInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/unlock",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::POST, &path);
+    Ok(request)
+}
+
+/// The first request of `expire-password`.
+fn expire_password_request(
+    connection: &Connection,
+    input: &ExpirePasswordInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/expire_password",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::POST, &path);
+    Ok(request)
+}
+
+/// The first request of `reset-password`.
+fn reset_password_request(connection: &Connection, input: &ResetPasswordInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/reset_password",
+        path_segment(&input.id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    query.push(("sendEmail", input.send_email.to_string()));
+    if let Some(value) = &input.revoke_sessions {
+        query.push(("revokeSessions", value.to_string()));
+    }
+    let request = connection.request(Method::POST, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `reset-factors`.
+fn reset_factors_request(connection: &Connection, input: &ResetFactorsInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/lifecycle/reset_factors",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::POST, &path);
+    Ok(request)
+}
+
+/// The first request of `clear-user-sessions`.
+fn clear_user_sessions_request(
+    connection: &Connection,
+    input: &ClearUserSessionsInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/sessions",
+        path_segment(&input.user_id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let value = input.oauth_tokens.unwrap_or(false);
+    query.push(("oauthTokens", value.to_string()));
+    let request = connection.request(Method::DELETE, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `list-user-groups`.
+fn list_user_groups_request(
+    connection: &Connection,
+    input: &ListUserGroupsInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/users/{}/groups",
+        path_segment(&input.id.to_string())
+    );
+    let request = connection.request(Method::GET, &path);
+    Ok(request)
+}
+
+/// The first request of `update-group`.
+fn update_group_request(connection: &Connection, input: &UpdateGroupInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/groups/{}",
+        path_segment(&input.group_id.to_string())
+    );
+    let mut request = connection.request(Method::PUT, &path);
+    request = request.json(&input.body)?;
+    Ok(request)
+}
+
+/// The first request of `delete-group`.
+fn delete_group_request(connection: &Connection, input: &DeleteGroupInput) -> Result<Request> {
+    let path = format!(
+        "/api/v1/groups/{}",
+        path_segment(&input.group_id.to_string())
+    );
+    let request = connection.request(Method::DELETE, &path);
+    Ok(request)
+}
+
+/// The first request of `list-applications`.
+fn list_applications_request(
+    connection: &Connection,
+    input: &ListApplicationsInput,
+) -> Result<Request> {
+    let path = String::from("/api/v1/apps");
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.q {
+        query.push(("q", value.to_string()));
+    }
+    if let Some(value) = &input.after {
+        query.push(("after", value.to_string()));
+    }
+    if let Some(value) = &input.limit {
+        query.push(("limit", value.to_string()));
+    }
+    if let Some(value) = &input.filter {
+        query.push(("filter", value.to_string()));
+    }
+    let request = connection.request(Method::GET, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `read-application`.
+fn read_application_request(
+    connection: &Connection,
+    input: &ReadApplicationInput,
+) -> Result<Request> {
+    let path = format!("/api/v1/apps/{}", path_segment(&input.app_id.to_string()));
+    let request = connection.request(Method::GET, &path);
+    Ok(request)
+}
+
+/// The first request of `list-application-users`.
+fn list_application_users_request(
+    connection: &Connection,
+    input: &ListApplicationUsersInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/apps/{}/users",
+        path_segment(&input.app_id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.after {
+        query.push(("after", value.to_string()));
+    }
+    if let Some(value) = &input.limit {
+        query.push(("limit", value.to_string()));
+    }
+    if let Some(value) = &input.q {
+        query.push(("q", value.to_string()));
+    }
+    let request = connection.request(Method::GET, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `list-application-groups`.
+fn list_application_groups_request(
+    connection: &Connection,
+    input: &ListApplicationGroupsInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/apps/{}/groups",
+        path_segment(&input.app_id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.q {
+        query.push(("q", value.to_string()));
+    }
+    if let Some(value) = &input.after {
+        query.push(("after", value.to_string()));
+    }
+    if let Some(value) = &input.limit {
+        query.push(("limit", value.to_string()));
+    }
+    let request = connection.request(Method::GET, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `assign-user-to-application`.
+fn assign_user_to_application_request(
+    connection: &Connection,
+    input: &AssignUserToApplicationInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/apps/{}/users",
+        path_segment(&input.app_id.to_string())
+    );
+    let mut request = connection.request(Method::POST, &path);
+    let mut body = serde_json::to_value(&input.body).map_err(|e| {
+        connector_core::Error::invalid_input(format!("the body cannot be written: {e}"))
+    })?;
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert("id".to_owned(), serde_json::json!(input.user_id));
+    }
+    request = request.json(&body)?;
+    Ok(request)
+}
+
+/// The first request of `assign-group-to-application`.
+fn assign_group_to_application_request(
+    connection: &Connection,
+    input: &AssignGroupToApplicationInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/apps/{}/groups/{}",
+        path_segment(&input.app_id.to_string()),
+        path_segment(&input.group_id.to_string())
+    );
+    let mut request = connection.request(Method::PUT, &path);
+    if let Some(body) = &input.body {
+        request = request.json(body)?;
+    }
+    Ok(request)
+}
+
+/// The first request of `remove-user-from-application`.
+fn remove_user_from_application_request(
+    connection: &Connection,
+    input: &RemoveUserFromApplicationInput,
+) -> Result<Request> {
+    let path = format!(
+        "/api/v1/apps/{}/users/{}",
+        path_segment(&input.app_id.to_string()),
+        path_segment(&input.user_id.to_string())
+    );
+    let mut query: Vec<(&str, String)> = Vec::new();
+    let value = input.send_email.unwrap_or(false);
+    query.push(("sendEmail", value.to_string()));
+    let request = connection.request(Method::DELETE, &path).query(query);
+    Ok(request)
+}
+
+/// The first request of `search-system-log`.
+fn search_system_log_request(
+    connection: &Connection,
+    input: &SearchSystemLogInput,
+) -> Result<Request> {
+    let path = String::from("/api/v1/logs");
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(value) = &input.since {
+        query.push(("since", value.to_string()));
+    }
+    if let Some(value) = &input.until {
+        query.push(("until", value.to_string()));
+    }
+    if let Some(value) = &input.after {
+        query.push(("after", value.to_string()));
+    }
+    if let Some(value) = &input.filter {
+        query.push(("filter", value.to_string()));
+    }
+    if let Some(value) = &input.q {
+        query.push(("q", value.to_string()));
+    }
+    if let Some(value) = &input.limit {
+        query.push(("limit", value.to_string()));
+    }
+    if let Some(value) = &input.sort_order {
+        query.push(("sortOrder", value.to_string()));
     }
     let request = connection.request(Method::GET, &path).query(query);
     Ok(request)

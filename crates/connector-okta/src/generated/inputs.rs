@@ -67,7 +67,7 @@ pub struct ListGroupsInput {
     /// Specifies sort order: `asc` or `desc` (for search queries only). This parameter is ignored if `sortBy` isn't present.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<String>,
-    /// Stop after this many items (not sent: pages are read until then; default: every page).
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub max: Option<u64>,
@@ -127,7 +127,404 @@ pub struct ListGroupMembersInput {
     /// Specifies the number of user results in a page
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
-    /// Stop after this many items (not sent: pages are read until then; default: every page).
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max: Option<u64>,
+}
+
+/// The input of `list-users` (`GET /api/v1/users`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersInput {
+    /// Searches for users with a supported filtering expression for most properties. Okta recommends this query parameter because it provides the largest range of search options and optimal performance.
+    ///
+    /// > **Note:** Using an overly complex or long search query can result in an error.
+    ///
+    /// This operation supports [pagination](https://developer.okta.com/docs/api/#pagination). Use an ID lookup for records that you update to ensure your results contain the latest data. Returned users include those with the `DEPROVISIONED` status.
+    ///
+    /// Property names in the search parameter are case sensitive, whereas operators (`eq`, `sw`, and so on) and string values are case insensitive. Unlike with user logins, diacritical marks are significant in search string values: a search for `isaac.brock` finds `Isaac.Brock`, but doesn't find a property whose value is `isáàc.bröck`.
+    ///
+    /// This operation requires [URL encoding](https://developer.mozilla.org/en-US/docs/Glossary/Percent-encoding). See [Special characters](https://developer.okta.com/docs/api/#special-characters).
+    ///
+    /// This operation searches many properties:
+    ///   * Any user profile attribute, including custom-defined attributes
+    ///   * The top-level properties: `id`, `status`, `created`, `activated`, `statusChanged`, and `lastUpdated`
+    ///   * The [user type](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserType/#tag/UserType/operation/updateUserType) accessed as `type.id`
+    ///   * Properties that have array values
+    ///
+    /// > **Note:** <x-lifecycle class="ea"></x-lifecycle> The ability to search by user classification is available as an [Early Access](https://developer.okta.com/docs/api/openapi/okta-management/guides/release-lifecycle/#early-access-ea) feature. The `classification.type` property cannot be used in conjunction with other search terms. You can search using `classification.type eq "LITE"` or `classification.type eq "STANDARD"`.
+    ///
+    /// You can also use `sortBy` and `sortOrder` parameters. The `ne` (not equal) operator isn't supported, but you can obtain the same result by using `lt ... or ... gt`. For example, to see all users except those that have a status of `STAGED`, use `(status lt "STAGED" or status gt "STAGED")`.
+    ///
+    /// You can search properties that are arrays. If any element matches the search term, the entire array (object) is returned. Okta follows the [SCIM Protocol Specification](https://tools.ietf.org/html/rfc7644#section-3.4.2.2) for searching arrays. You can search multiple arrays, multiple values in an array, as well as using the standard logical and filtering operators. See [Filter](https://developer.okta.com/docs/reference/core-okta-api/#filter).
+    ///
+    /// Searches for users can be filtered by the following operators: `sw`, `eq`, and `co`. You can only use `co` with these select user profile attributes: `profile.firstName`, `profile.lastName`, `profile.email`, and `profile.login`. See [Operators](https://developer.okta.com/docs/api/#operators).
+    #[serde(rename = "search", default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Filters users with a supported expression for a subset of properties.
+    ///
+    /// > **Note:** Returned users include those with the `DEPROVISIONED` status.
+    ///
+    /// This requires [URL encoding](https://developer.mozilla.org/en-US/docs/Glossary/Percent-encoding). For example, `filter=lastUpdated gt "2013-06-01T00:00:00.000Z"` is encoded as `filter=lastUpdated%20gt%20%222013-06-01T00:00:00.000Z%22`. Filtering is case-sensitive for property names and query values, while operators are case-insensitive.
+    ///
+    /// Filtering supports the following limited number of properties: `status`, `lastUpdated`, `id`, `profile.login`, `profile.email`, `profile.firstName`, and `profile.lastName`.
+    ///
+    /// Additionally, filtering supports only the equal `eq` operator from the standard Okta API filtering semantics, except in the case of the `lastUpdated` property. This property can also use the inequality operators (`gt`, `ge`, `lt`, and `le`). For logical operators, only the logical operators `and` and `or` are supported. The `not` operator isn't supported. See [Filter](https://developer.okta.com/docs/api/#filter) and [Operators](https://developer.okta.com/docs/api/#operators).
+    #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Finds users who match the specified query. Use the `q` parameter for simple queries, such as a lookup of users by name when creating a people picker.
+    ///
+    /// The value of `q` is matched against `firstName`, `lastName`, or `email`. This performs a `startsWith` match, but this is an implementation detail and can change without notice. You don't need to specify `firstName`, `lastName`, or `email`.
+    ///
+    /// > **Notes:**
+    /// > * Using the `q` parameter in a request omits users that have a status of `DEPROVISIONED`. To return all users, use a `filter` or `search` query instead.
+    /// > * This doesn't support pagination, but you can use `limit`.
+    /// > * This isn't designed for large data sets. For optimal performance, use the `search` parameter instead.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// The cursor to use for pagination. It is an opaque string that specifies your current location in the list and is obtained from the `Link` response header. See [Pagination](https://developer.okta.com/docs/api/#pagination) and [Link header](https://developer.okta.com/docs/api/#link-header).
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Specifies the number of results returned. Defaults to 10 if `q` is provided.
+    ///
+    /// You can use `limit` with `after` to define the cursor location in the data set and manage the user records per page.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Specifies the field to sort by (for search queries only). This can be any single property, for example `sortBy=profile.lastName`. Users with the same value for the `sortBy` property are ordered by `id`. Use with `sortOrder` to control the order of results.
+    #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// Specifies sort order: `asc` or `desc` (for search queries only). This parameter is ignored if `sortBy` isn't present.
+    #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max: Option<u64>,
+}
+
+/// The input of `update-user` (`POST /api/v1/users/{id}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct UpdateUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+    /// If true, validates against minimum age and history password policy
+    #[serde(rename = "strict", default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
+    /// The request body: its fields are the input's own.
+    #[serde(flatten)]
+    pub body: UpdateUserRequest,
+}
+
+/// The input of `activate-user` (`POST /api/v1/users/{id}/lifecycle/activate`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+    /// Sends an activation email to the user if `true`
+    ///
+    /// Default: `false` (sent when left out).
+    #[serde(rename = "sendEmail", default, skip_serializing_if = "Option::is_none")]
+    pub send_email: Option<bool>,
+}
+
+/// The input of `deactivate-user` (`POST /api/v1/users/{id}/lifecycle/deactivate`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeactivateUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+    /// Sends a deactivation email to the admin if `true`
+    ///
+    /// Default: `false` (sent when left out).
+    #[serde(rename = "sendEmail", default, skip_serializing_if = "Option::is_none")]
+    pub send_email: Option<bool>,
+}
+
+/// The input of `suspend-user` (`POST /api/v1/users/{id}/lifecycle/suspend`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `unsuspend-user` (`POST /api/v1/users/{id}/lifecycle/unsuspend`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnsuspendUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `reactivate-user` (`POST /api/v1/users/{id}/lifecycle/reactivate`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactivateUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+    /// Sends an activation email to the user if `true`
+    ///
+    /// Default: `false` (sent when left out).
+    #[serde(rename = "sendEmail", default, skip_serializing_if = "Option::is_none")]
+    pub send_email: Option<bool>,
+}
+
+/// The input of `unlock-user` (`POST /api/v1/users/{id}/lifecycle/unlock`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockUserInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `expire-password` (`POST /api/v1/users/{id}/lifecycle/expire_password`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpirePasswordInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `reset-password` (`POST /api/v1/users/{id}/lifecycle/reset_password`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+    /// The `sendEmail` query parameter.
+    #[serde(rename = "sendEmail")]
+    pub send_email: bool,
+    /// Revokes all user sessions, except for the current session, if set to `true`
+    #[serde(
+        rename = "revokeSessions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revoke_sessions: Option<bool>,
+}
+
+/// The input of `reset-factors` (`POST /api/v1/users/{id}/lifecycle/reset_factors`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetFactorsInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `clear-user-sessions` (`DELETE /api/v1/users/{userId}/sessions`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClearUserSessionsInput {
+    /// ID of an existing Okta user
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// Revokes issued OpenID Connect and OAuth refresh and access tokens
+    ///
+    /// Default: `false` (sent when left out).
+    #[serde(
+        rename = "oauthTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub oauth_tokens: Option<bool>,
+}
+
+/// The input of `list-user-groups` (`GET /api/v1/users/{id}/groups`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListUserGroupsInput {
+    /// An ID, login, or login shortname (as long as the shortname is unambiguous) of an existing Okta user
+    #[serde(rename = "id")]
+    pub id: String,
+}
+
+/// The input of `update-group` (`PUT /api/v1/groups/{groupId}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct UpdateGroupInput {
+    /// The `id` of the group
+    #[serde(rename = "groupId")]
+    pub group_id: String,
+    /// The request body: its fields are the input's own.
+    #[serde(flatten)]
+    pub body: UpdateGroupBody,
+}
+
+/// The input of `delete-group` (`DELETE /api/v1/groups/{groupId}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteGroupInput {
+    /// The `id` of the group
+    #[serde(rename = "groupId")]
+    pub group_id: String,
+}
+
+/// The input of `list-applications` (`GET /api/v1/apps`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListApplicationsInput {
+    /// Searches for apps with `name` or `label` properties that starts with the `q` value using the `startsWith` operation
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Specifies the pagination cursor for the next page of results. Treat this as an opaque value obtained through the `next` link relationship.
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Specifies the number of results per page
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Filters apps with a supported expression for a subset of properties. Filtering supports the following limited number of properties: `id`, `status`, `credentials.signing.kid`, `settings.slo.enabled`, or `name`. See [Filter](https://developer.okta.com/docs/api/#filter).
+    #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max: Option<u64>,
+}
+
+/// The input of `read-application` (`GET /api/v1/apps/{appId}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadApplicationInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+}
+
+/// The input of `list-application-users` (`GET /api/v1/apps/{appId}/users`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListApplicationUsersInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// Specifies the pagination cursor for the next page of results. Treat this as an opaque value obtained through the next link relationship. See Pagination.
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Specifies the number of objects to return per page.
+    /// If there are multiple pages of results, the Link header contains a `next` link that you need to use as an opaque value (follow it, don't parse it).
+    /// See Pagination.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Specifies a filter for the list of application users returned based on their profile attributes.
+    /// The value of `q` is matched against the beginning of the following profile attributes: `userName`, `firstName`, `lastName`, and `email`.
+    /// This filter only supports the `startsWith` operation that matches the `q` string against the beginning of the attribute values.
+    /// > **Note:** For OIDC apps, user profiles don't contain the `firstName` or `lastName` attributes. Therefore, the query only matches against the `userName` or `email` attributes.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max: Option<u64>,
+}
+
+/// The input of `list-application-groups` (`GET /api/v1/apps/{appId}/groups`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListApplicationGroupsInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// Specifies a filter for a list of assigned groups returned based on their names. The value of `q` is matched against the group `name`.
+    /// This filter only supports the `startsWith` operation that matches the `q` string against the beginning of the group name.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Specifies the pagination cursor for the `next` page of results. Treat this as an opaque value obtained through the next link relationship. See [Pagination](https://developer.okta.com/docs/api/#pagination).
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Specifies the number of objects to return per page.
+    /// If there are multiple pages of results, the Link header contains a `next` link that you need to use as an opaque value (follow it, don't parse it).
+    /// See Pagination.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max: Option<u64>,
+}
+
+/// The input of `assign-user-to-application` (`POST /api/v1/apps/{appId}/users`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct AssignUserToApplicationInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// Unique identifier for the Okta user (sent as the body's `id`)
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// The request body: its fields are the input's own.
+    #[serde(flatten)]
+    pub body: AssignUserToApplicationBody,
+}
+
+/// The input of `assign-group-to-application` (`PUT /api/v1/apps/{appId}/groups/{groupId}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignGroupToApplicationInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// The `id` of the group
+    #[serde(rename = "groupId")]
+    pub group_id: String,
+    /// The request body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<ApplicationGroupAssignment>,
+}
+
+/// The input of `remove-user-from-application` (`DELETE /api/v1/apps/{appId}/users/{userId}`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveUserFromApplicationInput {
+    /// Application ID
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// ID of an existing Okta user
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// Sends a deactivation email to the administrator if `true`
+    ///
+    /// Default: `false` (sent when left out).
+    #[serde(rename = "sendEmail", default, skip_serializing_if = "Option::is_none")]
+    pub send_email: Option<bool>,
+}
+
+/// The input of `search-system-log` (`GET /api/v1/logs`).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSystemLogInput {
+    /// Filters the lower time bound of the log events `published` property for bounded queries or persistence time for polling queries
+    #[serde(rename = "since", default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Filters the upper time bound of the log events `published` property for bounded queries or persistence time for polling queries.
+    #[serde(rename = "until", default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Retrieves the next page of results. Okta returns a link in the HTTP Header (`rel=next`) that includes the after query parameter
+    #[serde(rename = "after", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Filter expression that filters the results. All operators except [ ] are supported. See [Filter](https://developer.okta.com/docs/api/#filter) and [Operators](https://developer.okta.com/docs/api/#operators).
+    #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Filters log events results by one or more case insensitive keywords.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Sets the number of results that are returned in the response
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The order of the returned events that are sorted by the `published` property
+    #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<SearchSystemLogSortOrder>,
+    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub max: Option<u64>,

@@ -6,6 +6,1608 @@
 // typify's output as it is: it spells paths in full and derives what it derives.
 #![allow(clippy::all, unreachable_pub)]
 
+///`AccessPolicyLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct AccessPolicyLink(pub HrefObject);
+impl ::std::ops::Deref for AccessPolicyLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<AccessPolicyLink> for HrefObject {
+    fn from(value: AccessPolicyLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for AccessPolicyLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///The app user object defines a user's app-specific profile and credentials for an app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AppUser {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<CreatedProperty>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub credentials: ::std::option::Option<AppUserCredentials>,
+    ///Embedded resources related to the application user using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification
+    #[serde(
+        rename = "_embedded",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub embedded: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    ///The ID of the user in the target app that's linked to the Okta application user object.
+    ///This value is the native app-specific identifier or primary key for the user in the target app.
+    ///
+    ///The `externalId` is set during import when the user is confirmed (reconciled) or during provisioning when the user is created in the target app.
+    ///This value isn't populated for SSO app assignments (for example, SAML or SWA) because it isn't synchronized with a target app.
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///Unique identifier for the Okta user
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///Timestamp of the last synchronization operation. This value is only updated for apps with the `IMPORT_PROFILE_UPDATES` or `PUSH PROFILE_UPDATES` feature.
+    #[serde(
+        rename = "lastSync",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_sync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastUpdated",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<LastUpdatedProperty>,
+    #[serde(
+        rename = "_links",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<LinksAppAndUser>,
+    ///Timestamp when the application user password was last changed
+    #[serde(
+        rename = "passwordChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub password_changed: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<AppUserProfile>,
+    ///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub scope: ::std::option::Option<AppUserScope>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<AppUserStatus>,
+    ///Timestamp when the application user status was last changed
+    #[serde(
+        rename = "statusChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_changed: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "syncState",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sync_state: ::std::option::Option<AppUserSyncState>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`AppUserAssignRequest`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AppUserAssignRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<CreatedProperty>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub credentials: ::std::option::Option<AppUserCredentials>,
+    ///Embedded resources related to the application user using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification
+    #[serde(
+        rename = "_embedded",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub embedded: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    ///The ID of the user in the target app that's linked to the Okta application user object.
+    ///This value is the native app-specific identifier or primary key for the user in the target app.
+    ///
+    ///The `externalId` is set during import when the user is confirmed (reconciled) or during provisioning when the user is created in the target app.
+    ///This value isn't populated for SSO app assignments (for example, SAML or SWA) because it isn't synchronized with a target app.
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///Unique identifier for the Okta user
+    pub id: ::std::string::String,
+    ///Timestamp of the last synchronization operation. This value is only updated for apps with the `IMPORT_PROFILE_UPDATES` or `PUSH PROFILE_UPDATES` feature.
+    #[serde(
+        rename = "lastSync",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_sync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastUpdated",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<LastUpdatedProperty>,
+    #[serde(
+        rename = "_links",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<LinksAppAndUser>,
+    ///Timestamp when the application user password was last changed
+    #[serde(
+        rename = "passwordChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub password_changed: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<AppUserProfile>,
+    ///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub scope: ::std::option::Option<AppUserAssignRequestScope>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<AppUserStatus>,
+    ///Timestamp when the application user status was last changed
+    #[serde(
+        rename = "statusChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_changed: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "syncState",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sync_state: ::std::option::Option<AppUserSyncState>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum AppUserAssignRequestScope {
+    #[serde(rename = "USER")]
+    User,
+    #[serde(rename = "GROUP")]
+    Group,
+}
+impl ::std::fmt::Display for AppUserAssignRequestScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::User => f.write_str("USER"),
+            Self::Group => f.write_str("GROUP"),
+        }
+    }
+}
+impl ::std::str::FromStr for AppUserAssignRequestScope {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "USER" => Ok(Self::User),
+            "GROUP" => Ok(Self::Group),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for AppUserAssignRequestScope {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for AppUserAssignRequestScope {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Specifies a user's credentials for the app.
+///This parameter can be omitted for apps with sign-on mode (`signOnMode`) or authentication schemes (`credentials.scheme`) that don't require credentials.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AppUserCredentials {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub password: ::std::option::Option<AppUserPasswordCredential>,
+    ///The user's username in the app
+    ///
+    ///> **Note:** The userNameTemplate in the application object defines the default username generated when a user is assigned to that app.
+    ///> If you attempt to assign a username or password to an app with an incompatible authentication scheme, the following error is returned:
+    ///> "Credentials should not be set on this resource based on the scheme."
+    #[serde(
+        rename = "userName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user_name: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The user's password. This is a write-only property. An empty `password` object is returned to indicate that a password value exists.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AppUserPasswordCredential {
+    ///Password value
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Specifies the default and custom profile properties for a user.
+///Properties that are visible in the Admin Console for an app assignment can also be assigned through the API.
+///Some properties are reference properties that are imported from the target app and can't be configured.
+///See profile.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct AppUserProfile(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+impl ::std::ops::Deref for AppUserProfile {
+    type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.0
+    }
+}
+impl ::std::convert::From<AppUserProfile>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+{
+    fn from(value: AppUserProfile) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    for AppUserProfile
+{
+    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        Self(value)
+    }
+}
+///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum AppUserScope {
+    #[serde(rename = "USER")]
+    User,
+    #[serde(rename = "GROUP")]
+    Group,
+}
+impl ::std::fmt::Display for AppUserScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::User => f.write_str("USER"),
+            Self::Group => f.write_str("GROUP"),
+        }
+    }
+}
+impl ::std::str::FromStr for AppUserScope {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "USER" => Ok(Self::User),
+            "GROUP" => Ok(Self::Group),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for AppUserScope {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for AppUserScope {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Status of an application user
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum AppUserStatus {
+    #[serde(rename = "ACTIVE")]
+    Active,
+    #[serde(rename = "APPROVED")]
+    Approved,
+    #[serde(rename = "DEPROVISIONED")]
+    Deprovisioned,
+    #[serde(rename = "IMPLICIT")]
+    Implicit,
+    #[serde(rename = "IMPORTED")]
+    Imported,
+    #[serde(rename = "INACTIVE")]
+    Inactive,
+    #[serde(rename = "MATCHED")]
+    Matched,
+    #[serde(rename = "PENDING")]
+    Pending,
+    #[serde(rename = "PROVISIONED")]
+    Provisioned,
+    #[serde(rename = "REVOKED")]
+    Revoked,
+    #[serde(rename = "STAGED")]
+    Staged,
+    #[serde(rename = "SUSPENDED")]
+    Suspended,
+    #[serde(rename = "UNASSIGNED")]
+    Unassigned,
+}
+impl ::std::fmt::Display for AppUserStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Active => f.write_str("ACTIVE"),
+            Self::Approved => f.write_str("APPROVED"),
+            Self::Deprovisioned => f.write_str("DEPROVISIONED"),
+            Self::Implicit => f.write_str("IMPLICIT"),
+            Self::Imported => f.write_str("IMPORTED"),
+            Self::Inactive => f.write_str("INACTIVE"),
+            Self::Matched => f.write_str("MATCHED"),
+            Self::Pending => f.write_str("PENDING"),
+            Self::Provisioned => f.write_str("PROVISIONED"),
+            Self::Revoked => f.write_str("REVOKED"),
+            Self::Staged => f.write_str("STAGED"),
+            Self::Suspended => f.write_str("SUSPENDED"),
+            Self::Unassigned => f.write_str("UNASSIGNED"),
+        }
+    }
+}
+impl ::std::str::FromStr for AppUserStatus {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ACTIVE" => Ok(Self::Active),
+            "APPROVED" => Ok(Self::Approved),
+            "DEPROVISIONED" => Ok(Self::Deprovisioned),
+            "IMPLICIT" => Ok(Self::Implicit),
+            "IMPORTED" => Ok(Self::Imported),
+            "INACTIVE" => Ok(Self::Inactive),
+            "MATCHED" => Ok(Self::Matched),
+            "PENDING" => Ok(Self::Pending),
+            "PROVISIONED" => Ok(Self::Provisioned),
+            "REVOKED" => Ok(Self::Revoked),
+            "STAGED" => Ok(Self::Staged),
+            "SUSPENDED" => Ok(Self::Suspended),
+            "UNASSIGNED" => Ok(Self::Unassigned),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for AppUserStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for AppUserStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The synchronization state for the application user.
+///The application user's `syncState` depends on whether the `PROFILE_MASTERING` feature is enabled for the app.
+///
+///> **Note:** User provisioning currently must be configured through the Admin Console.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum AppUserSyncState {
+    #[serde(rename = "DISABLED")]
+    Disabled,
+    #[serde(rename = "ERROR")]
+    Error,
+    #[serde(rename = "OUT_OF_SYNC")]
+    OutOfSync,
+    #[serde(rename = "SYNCHRONIZED")]
+    Synchronized,
+    #[serde(rename = "SYNCING")]
+    Syncing,
+}
+impl ::std::fmt::Display for AppUserSyncState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Disabled => f.write_str("DISABLED"),
+            Self::Error => f.write_str("ERROR"),
+            Self::OutOfSync => f.write_str("OUT_OF_SYNC"),
+            Self::Synchronized => f.write_str("SYNCHRONIZED"),
+            Self::Syncing => f.write_str("SYNCING"),
+        }
+    }
+}
+impl ::std::str::FromStr for AppUserSyncState {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "DISABLED" => Ok(Self::Disabled),
+            "ERROR" => Ok(Self::Error),
+            "OUT_OF_SYNC" => Ok(Self::OutOfSync),
+            "SYNCHRONIZED" => Ok(Self::Synchronized),
+            "SYNCING" => Ok(Self::Syncing),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for AppUserSyncState {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for AppUserSyncState {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`Application`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct Application {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub accessibility: ::std::option::Option<ApplicationAccessibility>,
+    ///Timestamp when the application object was created
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "_embedded",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub embedded: ::std::option::Option<ApplicationEmbedded>,
+    #[serde(
+        rename = "expressConfiguration",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub express_configuration: ::std::option::Option<ApplicationExpressConfiguration>,
+    ///Enabled app features
+    ///> **Note:** See Application Features for app provisioning features.
+    ///
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub features: ::std::vec::Vec<ApplicationFeaturesItem>,
+    ///Unique ID for the app instance
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    pub label: ApplicationLabel,
+    ///Timestamp when the application object was last updated
+    #[serde(
+        rename = "lastUpdated",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub licensing: ::std::option::Option<ApplicationLicensing>,
+    #[serde(
+        rename = "_links",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<ApplicationLinks>,
+    ///The Okta resource name (ORN) for the current app instance
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub orn: ::std::option::Option<::std::string::String>,
+    ///Contains any valid JSON schema for specifying properties that can be referenced from a request (only available to OAuth 2.0 client apps).
+    ///For example, add an app manager contact email address or define an allowlist of groups that you can then reference using the Okta Expression Language `getFilteredGroups` function.
+    ///
+    ///> **Notes:**
+    ///> * `profile` isn't encrypted, so don't store sensitive data in it.
+    ///> * `profile` doesn't limit the level of nesting in the JSON schema you created, but there is a practical size limit. Okta recommends a JSON schema size of 1 MB or less for best performance.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    #[serde(rename = "signOnMode")]
+    pub sign_on_mode: ApplicationSignOnMode,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<ApplicationLifecycleStatus>,
+    #[serde(
+        rename = "universalLogout",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub universal_logout: ::std::option::Option<ApplicationUniversalLogout>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub visibility: ::std::option::Option<ApplicationVisibility>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Specifies access settings for the app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationAccessibility {
+    ///Custom error page URL for the app
+    #[serde(
+        rename = "errorRedirectUrl",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub error_redirect_url: ::std::option::Option<::std::string::String>,
+    ///Custom login page URL for the app
+    ///> **Note:** The `loginRedirectUrl` property is deprecated in Identity Engine. This property is used with the custom app login feature. Orgs that actively use this feature can continue to do so. See [Okta-hosted sign-in (redirect authentication)](https://developer.okta.com/docs/guides/redirect-authentication/) or [configure IdP routing rules](https://help.okta.com/okta_help.htm?type=oie&id=ext-cfg-routing-rules) to redirect users to the appropriate sign-in app for orgs that don't use the custom app login feature.
+    #[serde(
+        rename = "loginRedirectUrl",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub login_redirect_url: ::std::option::Option<::std::string::String>,
+    ///Represents whether the app can be self-assignable by users
+    #[serde(
+        rename = "selfService",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub self_service: ::std::option::Option<bool>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Capabilities supported by the app
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationCapability {
+    #[serde(rename = "PROVISIONING")]
+    Provisioning,
+    #[serde(rename = "SSO")]
+    Sso,
+    #[serde(rename = "UNIVERSAL_LOGOUT")]
+    UniversalLogout,
+}
+impl ::std::fmt::Display for ApplicationCapability {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Provisioning => f.write_str("PROVISIONING"),
+            Self::Sso => f.write_str("SSO"),
+            Self::UniversalLogout => f.write_str("UNIVERSAL_LOGOUT"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationCapability {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "PROVISIONING" => Ok(Self::Provisioning),
+            "SSO" => Ok(Self::Sso),
+            "UNIVERSAL_LOGOUT" => Ok(Self::UniversalLogout),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationCapability {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationCapability {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Embedded resources related to the app using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification. If the `expand=user/{userId}` query parameter is specified, then the assigned Application User is embedded.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationEmbedded {
+    ///The specified Application User assigned to the app
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///<div class="x-lifecycle-container"><x-lifecycle class="oie"></x-lifecycle></div>
+///Indicates which Express Configuration capabilities the app supports and has enabled
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationExpressConfiguration {
+    ///Capabilities currently enabled for the app
+    #[serde(
+        rename = "enabledCapabilities",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub enabled_capabilities: ::std::vec::Vec<ApplicationCapability>,
+    ///Capabilities supported by the app
+    #[serde(
+        rename = "supportedCapabilities",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub supported_capabilities: ::std::vec::Vec<ApplicationCapability>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`ApplicationFeaturesItem`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationFeaturesItem {
+    #[serde(rename = "GROUP_PUSH")]
+    GroupPush,
+    #[serde(rename = "IMPORT_NEW_USERS")]
+    ImportNewUsers,
+    #[serde(rename = "IMPORT_PROFILE_UPDATES")]
+    ImportProfileUpdates,
+    #[serde(rename = "IMPORT_USER_SCHEMA")]
+    ImportUserSchema,
+    #[serde(rename = "PROFILE_MASTERING")]
+    ProfileMastering,
+    #[serde(rename = "PUSH_NEW_USERS")]
+    PushNewUsers,
+    #[serde(rename = "PUSH_PASSWORD_UPDATES")]
+    PushPasswordUpdates,
+    #[serde(rename = "PUSH_PROFILE_UPDATES")]
+    PushProfileUpdates,
+    #[serde(rename = "PUSH_USER_DEACTIVATION")]
+    PushUserDeactivation,
+    #[serde(rename = "REACTIVATE_USERS")]
+    ReactivateUsers,
+    #[serde(rename = "OUTBOUND_DEL_AUTH")]
+    OutboundDelAuth,
+    #[serde(rename = "DESKTOP_SSO")]
+    DesktopSso,
+    #[serde(rename = "FEDERATED_PROFILE")]
+    FederatedProfile,
+    #[serde(rename = "SUPPRESS_ACTIVATION_EMAIL")]
+    SuppressActivationEmail,
+    #[serde(rename = "PUSH_PENDING_USERS")]
+    PushPendingUsers,
+    #[serde(rename = "MFA")]
+    Mfa,
+    #[serde(rename = "UPDATE_EXISTING_USERNAME")]
+    UpdateExistingUsername,
+    #[serde(rename = "EXCLUDE_USERNAME_UPDATE_ON_PROFILE_PUSH")]
+    ExcludeUsernameUpdateOnProfilePush,
+    #[serde(rename = "EXCHANGE_ACTIVE_SYNC")]
+    ExchangeActiveSync,
+    #[serde(rename = "IMPORT_SYNC")]
+    ImportSync,
+    #[serde(rename = "IMPORT_SYNC_CONTACTS")]
+    ImportSyncContacts,
+    #[serde(rename = "DEVICE_COMPLIANCE")]
+    DeviceCompliance,
+    #[serde(rename = "VPN_CONFIG")]
+    VpnConfig,
+    #[serde(rename = "IMPORT_SCHEMA_ENUM_VALUES")]
+    ImportSchemaEnumValues,
+    #[serde(rename = "SCIM_PROVISIONING")]
+    ScimProvisioning,
+    #[serde(rename = "DEVICE_FILTER_IN_SIGN_ON_RULES")]
+    DeviceFilterInSignOnRules,
+    #[serde(rename = "PROFILE_TEMPLATE_UPGRADE")]
+    ProfileTemplateUpgrade,
+    #[serde(rename = "DEFAULT_PUSH_STATUS_TO_PUSH")]
+    DefaultPushStatusToPush,
+    #[serde(rename = "REAL_TIME_SYNC")]
+    RealTimeSync,
+    #[serde(rename = "SSO")]
+    Sso,
+    #[serde(rename = "AUTHN_CONTEXT")]
+    AuthnContext,
+    #[serde(rename = "JIT_PROVISIONING")]
+    JitProvisioning,
+    #[serde(rename = "GROUP_SYNC")]
+    GroupSync,
+    #[serde(rename = "OPP_SCIM_INCREMENTAL_IMPORTS")]
+    OppScimIncrementalImports,
+    #[serde(rename = "IN_MEMORY_APP_USER")]
+    InMemoryAppUser,
+    #[serde(rename = "LOG_STREAMING")]
+    LogStreaming,
+    #[serde(rename = "OAUTH_INTEGRATION")]
+    OauthIntegration,
+    #[serde(rename = "IDP")]
+    Idp,
+    #[serde(rename = "PUSH_NEW_USERS_WITHOUT_PASSWORD")]
+    PushNewUsersWithoutPassword,
+    #[serde(rename = "SKYHOOK_SERVICE")]
+    SkyhookService,
+    #[serde(rename = "ENTITLEMENT_MANAGEMENT")]
+    EntitlementManagement,
+    #[serde(rename = "PUSH_NEW_USERS_WITH_HASHED_PASSWORD")]
+    PushNewUsersWithHashedPassword,
+}
+impl ::std::fmt::Display for ApplicationFeaturesItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::GroupPush => f.write_str("GROUP_PUSH"),
+            Self::ImportNewUsers => f.write_str("IMPORT_NEW_USERS"),
+            Self::ImportProfileUpdates => f.write_str("IMPORT_PROFILE_UPDATES"),
+            Self::ImportUserSchema => f.write_str("IMPORT_USER_SCHEMA"),
+            Self::ProfileMastering => f.write_str("PROFILE_MASTERING"),
+            Self::PushNewUsers => f.write_str("PUSH_NEW_USERS"),
+            Self::PushPasswordUpdates => f.write_str("PUSH_PASSWORD_UPDATES"),
+            Self::PushProfileUpdates => f.write_str("PUSH_PROFILE_UPDATES"),
+            Self::PushUserDeactivation => f.write_str("PUSH_USER_DEACTIVATION"),
+            Self::ReactivateUsers => f.write_str("REACTIVATE_USERS"),
+            Self::OutboundDelAuth => f.write_str("OUTBOUND_DEL_AUTH"),
+            Self::DesktopSso => f.write_str("DESKTOP_SSO"),
+            Self::FederatedProfile => f.write_str("FEDERATED_PROFILE"),
+            Self::SuppressActivationEmail => f.write_str("SUPPRESS_ACTIVATION_EMAIL"),
+            Self::PushPendingUsers => f.write_str("PUSH_PENDING_USERS"),
+            Self::Mfa => f.write_str("MFA"),
+            Self::UpdateExistingUsername => f.write_str("UPDATE_EXISTING_USERNAME"),
+            Self::ExcludeUsernameUpdateOnProfilePush => {
+                f.write_str("EXCLUDE_USERNAME_UPDATE_ON_PROFILE_PUSH")
+            }
+            Self::ExchangeActiveSync => f.write_str("EXCHANGE_ACTIVE_SYNC"),
+            Self::ImportSync => f.write_str("IMPORT_SYNC"),
+            Self::ImportSyncContacts => f.write_str("IMPORT_SYNC_CONTACTS"),
+            Self::DeviceCompliance => f.write_str("DEVICE_COMPLIANCE"),
+            Self::VpnConfig => f.write_str("VPN_CONFIG"),
+            Self::ImportSchemaEnumValues => f.write_str("IMPORT_SCHEMA_ENUM_VALUES"),
+            Self::ScimProvisioning => f.write_str("SCIM_PROVISIONING"),
+            Self::DeviceFilterInSignOnRules => f.write_str("DEVICE_FILTER_IN_SIGN_ON_RULES"),
+            Self::ProfileTemplateUpgrade => f.write_str("PROFILE_TEMPLATE_UPGRADE"),
+            Self::DefaultPushStatusToPush => f.write_str("DEFAULT_PUSH_STATUS_TO_PUSH"),
+            Self::RealTimeSync => f.write_str("REAL_TIME_SYNC"),
+            Self::Sso => f.write_str("SSO"),
+            Self::AuthnContext => f.write_str("AUTHN_CONTEXT"),
+            Self::JitProvisioning => f.write_str("JIT_PROVISIONING"),
+            Self::GroupSync => f.write_str("GROUP_SYNC"),
+            Self::OppScimIncrementalImports => f.write_str("OPP_SCIM_INCREMENTAL_IMPORTS"),
+            Self::InMemoryAppUser => f.write_str("IN_MEMORY_APP_USER"),
+            Self::LogStreaming => f.write_str("LOG_STREAMING"),
+            Self::OauthIntegration => f.write_str("OAUTH_INTEGRATION"),
+            Self::Idp => f.write_str("IDP"),
+            Self::PushNewUsersWithoutPassword => f.write_str("PUSH_NEW_USERS_WITHOUT_PASSWORD"),
+            Self::SkyhookService => f.write_str("SKYHOOK_SERVICE"),
+            Self::EntitlementManagement => f.write_str("ENTITLEMENT_MANAGEMENT"),
+            Self::PushNewUsersWithHashedPassword => {
+                f.write_str("PUSH_NEW_USERS_WITH_HASHED_PASSWORD")
+            }
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationFeaturesItem {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "GROUP_PUSH" => Ok(Self::GroupPush),
+            "IMPORT_NEW_USERS" => Ok(Self::ImportNewUsers),
+            "IMPORT_PROFILE_UPDATES" => Ok(Self::ImportProfileUpdates),
+            "IMPORT_USER_SCHEMA" => Ok(Self::ImportUserSchema),
+            "PROFILE_MASTERING" => Ok(Self::ProfileMastering),
+            "PUSH_NEW_USERS" => Ok(Self::PushNewUsers),
+            "PUSH_PASSWORD_UPDATES" => Ok(Self::PushPasswordUpdates),
+            "PUSH_PROFILE_UPDATES" => Ok(Self::PushProfileUpdates),
+            "PUSH_USER_DEACTIVATION" => Ok(Self::PushUserDeactivation),
+            "REACTIVATE_USERS" => Ok(Self::ReactivateUsers),
+            "OUTBOUND_DEL_AUTH" => Ok(Self::OutboundDelAuth),
+            "DESKTOP_SSO" => Ok(Self::DesktopSso),
+            "FEDERATED_PROFILE" => Ok(Self::FederatedProfile),
+            "SUPPRESS_ACTIVATION_EMAIL" => Ok(Self::SuppressActivationEmail),
+            "PUSH_PENDING_USERS" => Ok(Self::PushPendingUsers),
+            "MFA" => Ok(Self::Mfa),
+            "UPDATE_EXISTING_USERNAME" => Ok(Self::UpdateExistingUsername),
+            "EXCLUDE_USERNAME_UPDATE_ON_PROFILE_PUSH" => {
+                Ok(Self::ExcludeUsernameUpdateOnProfilePush)
+            }
+            "EXCHANGE_ACTIVE_SYNC" => Ok(Self::ExchangeActiveSync),
+            "IMPORT_SYNC" => Ok(Self::ImportSync),
+            "IMPORT_SYNC_CONTACTS" => Ok(Self::ImportSyncContacts),
+            "DEVICE_COMPLIANCE" => Ok(Self::DeviceCompliance),
+            "VPN_CONFIG" => Ok(Self::VpnConfig),
+            "IMPORT_SCHEMA_ENUM_VALUES" => Ok(Self::ImportSchemaEnumValues),
+            "SCIM_PROVISIONING" => Ok(Self::ScimProvisioning),
+            "DEVICE_FILTER_IN_SIGN_ON_RULES" => Ok(Self::DeviceFilterInSignOnRules),
+            "PROFILE_TEMPLATE_UPGRADE" => Ok(Self::ProfileTemplateUpgrade),
+            "DEFAULT_PUSH_STATUS_TO_PUSH" => Ok(Self::DefaultPushStatusToPush),
+            "REAL_TIME_SYNC" => Ok(Self::RealTimeSync),
+            "SSO" => Ok(Self::Sso),
+            "AUTHN_CONTEXT" => Ok(Self::AuthnContext),
+            "JIT_PROVISIONING" => Ok(Self::JitProvisioning),
+            "GROUP_SYNC" => Ok(Self::GroupSync),
+            "OPP_SCIM_INCREMENTAL_IMPORTS" => Ok(Self::OppScimIncrementalImports),
+            "IN_MEMORY_APP_USER" => Ok(Self::InMemoryAppUser),
+            "LOG_STREAMING" => Ok(Self::LogStreaming),
+            "OAUTH_INTEGRATION" => Ok(Self::OauthIntegration),
+            "IDP" => Ok(Self::Idp),
+            "PUSH_NEW_USERS_WITHOUT_PASSWORD" => Ok(Self::PushNewUsersWithoutPassword),
+            "SKYHOOK_SERVICE" => Ok(Self::SkyhookService),
+            "ENTITLEMENT_MANAGEMENT" => Ok(Self::EntitlementManagement),
+            "PUSH_NEW_USERS_WITH_HASHED_PASSWORD" => Ok(Self::PushNewUsersWithHashedPassword),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationFeaturesItem {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationFeaturesItem {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The Application Group object that defines a group of users' app-specific profile and credentials for an app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationGroupAssignment {
+    ///Embedded resource related to the Application Group using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification.
+    ///If the `expand=group` query parameter is specified, then the group object is embedded.
+    ///If the `expand=metadata` query parameter is specified, then the group assignment metadata is embedded.
+    #[serde(
+        rename = "_embedded",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub embedded: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    ///ID of the group
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastUpdated",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<LastUpdatedProperty>,
+    #[serde(
+        rename = "_links",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<ApplicationGroupAssignmentLinks>,
+    ///Priority assigned to the group. If an app has more than one group assigned to the same user, then the group with the higher priority has its profile applied to the [application user](https://developer.okta.com/docs/api/openapi/okta-management/management/tags/applicationusers).
+    ///If a priority value isn't specified, then the next highest priority is assigned by default.
+    ///See [Assign attribute group priority](https://help.okta.com/okta_help.htm?type=oie&id=ext-usgp-app-group-priority) and the [sample priority use case](https://help.okta.com/okta_help.htm?type=oie&id=ext-usgp-combine-values-use).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub priority: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<GroupAssignmentProfile>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`ApplicationGroupAssignmentLinks`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationGroupAssignmentLinks {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub app: ::std::option::Option<HrefObject>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub group: ::std::option::Option<HrefObject>,
+    #[serde(
+        rename = "self",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub self_: ::std::option::Option<HrefObject>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///User-defined display name for app
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
+pub struct ApplicationLabel(pub ::std::string::String);
+impl ::std::ops::Deref for ApplicationLabel {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<ApplicationLabel> for ::std::string::String {
+    fn from(value: ApplicationLabel) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::string::String> for ApplicationLabel {
+    fn from(value: ::std::string::String) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for ApplicationLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for ApplicationLabel {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
+    }
+}
+///Licenses for the app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationLicensing {
+    ///Number of licenses purchased for the app
+    #[serde(
+        rename = "seatCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub seat_count: ::std::option::Option<i64>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///App instance status
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationLifecycleStatus {
+    #[serde(rename = "ACTIVE")]
+    Active,
+    #[serde(rename = "DELETED")]
+    Deleted,
+    #[serde(rename = "INACTIVE")]
+    Inactive,
+}
+impl ::std::fmt::Display for ApplicationLifecycleStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Active => f.write_str("ACTIVE"),
+            Self::Deleted => f.write_str("DELETED"),
+            Self::Inactive => f.write_str("INACTIVE"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationLifecycleStatus {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ACTIVE" => Ok(Self::Active),
+            "DELETED" => Ok(Self::Deleted),
+            "INACTIVE" => Ok(Self::Inactive),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationLifecycleStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationLifecycleStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Discoverable resources related to the app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationLinks {
+    #[serde(
+        rename = "accessPolicy",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_policy: ::std::option::Option<AccessPolicyLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub activate: ::std::option::Option<HrefObjectActivateLink>,
+    ///List of app link resources
+    #[serde(
+        rename = "appLinks",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub app_links: ::std::vec::Vec<HrefObject>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub deactivate: ::std::option::Option<HrefObjectDeactivateLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub groups: ::std::option::Option<GroupsLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub help: ::std::option::Option<HelpLink>,
+    ///List of app logo resources
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub logo: ::std::vec::Vec<HrefObject>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub metadata: ::std::option::Option<MetadataLink>,
+    #[serde(
+        rename = "self",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub self_: ::std::option::Option<HrefObjectSelfLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub users: ::std::option::Option<UsersLink>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Authentication mode for the app
+///
+///| signOnMode | Description |
+///| ---------- | ----------- |
+///| AUTO_LOGIN | Secure Web Authentication (SWA) |
+///| BASIC_AUTH | HTTP Basic Authentication with Okta Browser Plugin |
+///| BOOKMARK | Just a bookmark (no-authentication) |
+///| BROWSER_PLUGIN | Secure Web Authentication (SWA) with Okta Browser Plugin |
+///| OPENID_CONNECT | Federated Authentication with OpenID Connect (OIDC) |
+///| SAML_1_1 | Federated Authentication with SAML 1.1 WebSSO (not supported for custom apps) |
+///| SAML_2_0 | Federated Authentication with SAML 2.0 WebSSO |
+///| SECURE_PASSWORD_STORE | Secure Web Authentication (SWA) with POST (plugin not required) |
+///| WS_FEDERATION | Federated Authentication with WS-Federation Passive Requestor Profile |
+///
+///Select the `signOnMode` for your custom app:
+///
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationSignOnMode {
+    #[serde(rename = "AUTO_LOGIN")]
+    AutoLogin,
+    #[serde(rename = "BASIC_AUTH")]
+    BasicAuth,
+    #[serde(rename = "BOOKMARK")]
+    Bookmark,
+    #[serde(rename = "BROWSER_PLUGIN")]
+    BrowserPlugin,
+    #[serde(rename = "OPENID_CONNECT")]
+    OpenidConnect,
+    #[serde(rename = "SAML_1_1")]
+    Saml11,
+    #[serde(rename = "SAML_2_0")]
+    Saml20,
+    #[serde(rename = "SECURE_PASSWORD_STORE")]
+    SecurePasswordStore,
+    #[serde(rename = "WS_FEDERATION")]
+    WsFederation,
+}
+impl ::std::fmt::Display for ApplicationSignOnMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::AutoLogin => f.write_str("AUTO_LOGIN"),
+            Self::BasicAuth => f.write_str("BASIC_AUTH"),
+            Self::Bookmark => f.write_str("BOOKMARK"),
+            Self::BrowserPlugin => f.write_str("BROWSER_PLUGIN"),
+            Self::OpenidConnect => f.write_str("OPENID_CONNECT"),
+            Self::Saml11 => f.write_str("SAML_1_1"),
+            Self::Saml20 => f.write_str("SAML_2_0"),
+            Self::SecurePasswordStore => f.write_str("SECURE_PASSWORD_STORE"),
+            Self::WsFederation => f.write_str("WS_FEDERATION"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationSignOnMode {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "AUTO_LOGIN" => Ok(Self::AutoLogin),
+            "BASIC_AUTH" => Ok(Self::BasicAuth),
+            "BOOKMARK" => Ok(Self::Bookmark),
+            "BROWSER_PLUGIN" => Ok(Self::BrowserPlugin),
+            "OPENID_CONNECT" => Ok(Self::OpenidConnect),
+            "SAML_1_1" => Ok(Self::Saml11),
+            "SAML_2_0" => Ok(Self::Saml20),
+            "SECURE_PASSWORD_STORE" => Ok(Self::SecurePasswordStore),
+            "WS_FEDERATION" => Ok(Self::WsFederation),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationSignOnMode {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationSignOnMode {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///<div class="x-lifecycle-container"><x-lifecycle class="oie"></x-lifecycle></div>
+///Universal Logout properties for the app. These properties are only returned and can't be updated.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationUniversalLogout {
+    ///Indicates whether the app uses a shared identity stack that may cause the user to sign out of other apps by the same company
+    #[serde(
+        rename = "identityStack",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub identity_stack: ::std::option::Option<ApplicationUniversalLogoutIdentityStack>,
+    ///The protocol used for Universal Logout
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub protocol: ::std::option::Option<ApplicationUniversalLogoutProtocol>,
+    ///Universal Logout status for the app instance
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<ApplicationUniversalLogoutStatus>,
+    ///Indicates whether the app supports full or partial Universal Logout (UL).
+    #[serde(
+        rename = "supportType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub support_type: ::std::option::Option<ApplicationUniversalLogoutSupportType>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Indicates whether the app uses a shared identity stack that may cause the user to sign out of other apps by the same company
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationUniversalLogoutIdentityStack {
+    #[serde(rename = "SHARED")]
+    Shared,
+    #[serde(rename = "NOT_SHARED")]
+    NotShared,
+}
+impl ::std::fmt::Display for ApplicationUniversalLogoutIdentityStack {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Shared => f.write_str("SHARED"),
+            Self::NotShared => f.write_str("NOT_SHARED"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationUniversalLogoutIdentityStack {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "SHARED" => Ok(Self::Shared),
+            "NOT_SHARED" => Ok(Self::NotShared),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationUniversalLogoutIdentityStack {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationUniversalLogoutIdentityStack {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The protocol used for Universal Logout
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationUniversalLogoutProtocol {
+    #[serde(rename = "PROPRIETARY")]
+    Proprietary,
+    #[serde(rename = "GLOBAL_TOKEN_REVOCATION")]
+    GlobalTokenRevocation,
+}
+impl ::std::fmt::Display for ApplicationUniversalLogoutProtocol {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Proprietary => f.write_str("PROPRIETARY"),
+            Self::GlobalTokenRevocation => f.write_str("GLOBAL_TOKEN_REVOCATION"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationUniversalLogoutProtocol {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "PROPRIETARY" => Ok(Self::Proprietary),
+            "GLOBAL_TOKEN_REVOCATION" => Ok(Self::GlobalTokenRevocation),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationUniversalLogoutProtocol {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationUniversalLogoutProtocol {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Universal Logout status for the app instance
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationUniversalLogoutStatus {
+    #[serde(rename = "ENABLED")]
+    Enabled,
+    #[serde(rename = "DISABLED")]
+    Disabled,
+    #[serde(rename = "UNSUPPORTED")]
+    Unsupported,
+}
+impl ::std::fmt::Display for ApplicationUniversalLogoutStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Enabled => f.write_str("ENABLED"),
+            Self::Disabled => f.write_str("DISABLED"),
+            Self::Unsupported => f.write_str("UNSUPPORTED"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationUniversalLogoutStatus {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ENABLED" => Ok(Self::Enabled),
+            "DISABLED" => Ok(Self::Disabled),
+            "UNSUPPORTED" => Ok(Self::Unsupported),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationUniversalLogoutStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationUniversalLogoutStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Indicates whether the app supports full or partial Universal Logout (UL).
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum ApplicationUniversalLogoutSupportType {
+    #[serde(rename = "FULL")]
+    Full,
+    #[serde(rename = "PARTIAL")]
+    Partial,
+}
+impl ::std::fmt::Display for ApplicationUniversalLogoutSupportType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Full => f.write_str("FULL"),
+            Self::Partial => f.write_str("PARTIAL"),
+        }
+    }
+}
+impl ::std::str::FromStr for ApplicationUniversalLogoutSupportType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "FULL" => Ok(Self::Full),
+            "PARTIAL" => Ok(Self::Partial),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ApplicationUniversalLogoutSupportType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ApplicationUniversalLogoutSupportType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Specifies visibility settings for the app
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationVisibility {
+    ///Links or icons that appear on the End-User Dashboard if they're set to `true`.
+    #[serde(
+        rename = "appLinks",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub app_links: ::std::option::Option<::std::collections::HashMap<::std::string::String, bool>>,
+    ///Automatically signs in to the app when user signs into Okta
+    #[serde(
+        rename = "autoLaunch",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_launch: ::std::option::Option<bool>,
+    ///Automatically sign in when user lands on the sign-in page
+    #[serde(
+        rename = "autoSubmitToolbar",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub auto_submit_toolbar: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub hide: ::std::option::Option<ApplicationVisibilityHide>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Hides the app for specific end-user apps
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ApplicationVisibilityHide {
+    ///Okta Mobile for iOS or Android (pre-dates Android)
+    #[serde(rename = "iOS", default)]
+    pub i_os: bool,
+    ///Okta End-User Dashboard on a web browser
+    #[serde(default)]
+    pub web: bool,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`AssignUserToApplicationBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct AssignUserToApplicationBody {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<CreatedProperty>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub credentials: ::std::option::Option<AppUserCredentials>,
+    ///Embedded resources related to the application user using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification
+    #[serde(
+        rename = "_embedded",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub embedded: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
+    ///The ID of the user in the target app that's linked to the Okta application user object.
+    ///This value is the native app-specific identifier or primary key for the user in the target app.
+    ///
+    ///The `externalId` is set during import when the user is confirmed (reconciled) or during provisioning when the user is created in the target app.
+    ///This value isn't populated for SSO app assignments (for example, SAML or SWA) because it isn't synchronized with a target app.
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    ///Timestamp of the last synchronization operation. This value is only updated for apps with the `IMPORT_PROFILE_UPDATES` or `PUSH PROFILE_UPDATES` feature.
+    #[serde(
+        rename = "lastSync",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_sync: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "lastUpdated",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_updated: ::std::option::Option<LastUpdatedProperty>,
+    #[serde(
+        rename = "_links",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<LinksAppAndUser>,
+    ///Timestamp when the application user password was last changed
+    #[serde(
+        rename = "passwordChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub password_changed: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<AppUserProfile>,
+    ///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub scope: ::std::option::Option<AssignUserToApplicationBodyScope>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<AppUserStatus>,
+    ///Timestamp when the application user status was last changed
+    #[serde(
+        rename = "statusChanged",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status_changed: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "syncState",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sync_state: ::std::option::Option<AppUserSyncState>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Indicates if the assignment is direct (`USER`) or by group membership (`GROUP`). If not specified, Okta tries to determine the scope based on the assignment type.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum AssignUserToApplicationBodyScope {
+    #[serde(rename = "USER")]
+    User,
+    #[serde(rename = "GROUP")]
+    Group,
+}
+impl ::std::fmt::Display for AssignUserToApplicationBodyScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::User => f.write_str("USER"),
+            Self::Group => f.write_str("GROUP"),
+        }
+    }
+}
+impl ::std::str::FromStr for AssignUserToApplicationBodyScope {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "USER" => Ok(Self::User),
+            "GROUP" => Ok(Self::Group),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for AssignUserToApplicationBodyScope {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for AssignUserToApplicationBodyScope {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 ///Specifies the authentication provider that validates the user's password credential. The user's current provider is managed by the **Delegated Authentication** settings for your org. The provider object is **read-only**.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct AuthenticationProvider {
@@ -97,6 +1699,48 @@ pub struct CreateGroupBody {
     /// Every other field, as the service sent it.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Timestamp when the object was created
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
+pub struct CreatedProperty(pub ::std::string::String);
+impl ::std::ops::Deref for CreatedProperty {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<CreatedProperty> for ::std::string::String {
+    fn from(value: CreatedProperty) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::string::String> for CreatedProperty {
+    fn from(value: ::std::string::String) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for CreatedProperty {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for CreatedProperty {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
+    }
 }
 ///Algorithm used to generate the key. Only required for the PBKDF2 algorithm.
 #[derive(
@@ -198,6 +1842,33 @@ pub struct Group {
     /// Every other field, as the service sent it.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Specifies the profile properties applied to [application users](https://developer.okta.com/docs/api/openapi/okta-management/management/tags/applicationusers) that are assigned to the app through group membership.
+///Some reference properties are imported from the target app and can't be configured. See [profile](https://developer.okta.com/docs/api/openapi/okta-management/management/user/getuser#user/getuser/t=response&c=200&path=profile).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct GroupAssignmentProfile(
+    pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+);
+impl ::std::ops::Deref for GroupAssignmentProfile {
+    type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.0
+    }
+}
+impl ::std::convert::From<GroupAssignmentProfile>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+{
+    fn from(value: GroupAssignmentProfile) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    for GroupAssignmentProfile
+{
+    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        Self(value)
+    }
 }
 ///Embedded resources related to the group
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
@@ -347,6 +2018,46 @@ impl ::std::convert::TryFrom<::std::string::String> for GroupType {
         value.parse()
     }
 }
+///`GroupsLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct GroupsLink(pub HrefObject);
+impl ::std::ops::Deref for GroupsLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<GroupsLink> for HrefObject {
+    fn from(value: GroupsLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for GroupsLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///`HelpLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HelpLink(pub HrefObject);
+impl ::std::ops::Deref for HelpLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HelpLink> for HrefObject {
+    fn from(value: HelpLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HelpLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
 ///Describes allowed HTTP verbs for the `href`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct HrefHints {
@@ -376,6 +2087,86 @@ pub struct HrefObject {
     )]
     pub type_: ::std::option::Option<::std::string::String>,
 }
+///`HrefObjectActivateLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HrefObjectActivateLink(pub HrefObject);
+impl ::std::ops::Deref for HrefObjectActivateLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HrefObjectActivateLink> for HrefObject {
+    fn from(value: HrefObjectActivateLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HrefObjectActivateLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///`HrefObjectAppLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HrefObjectAppLink(pub HrefObject);
+impl ::std::ops::Deref for HrefObjectAppLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HrefObjectAppLink> for HrefObject {
+    fn from(value: HrefObjectAppLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HrefObjectAppLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///`HrefObjectDeactivateLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HrefObjectDeactivateLink(pub HrefObject);
+impl ::std::ops::Deref for HrefObjectDeactivateLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HrefObjectDeactivateLink> for HrefObject {
+    fn from(value: HrefObjectDeactivateLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HrefObjectDeactivateLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///`HrefObjectGroupLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HrefObjectGroupLink(pub HrefObject);
+impl ::std::ops::Deref for HrefObjectGroupLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HrefObjectGroupLink> for HrefObject {
+    fn from(value: HrefObjectGroupLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HrefObjectGroupLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
 ///`HrefObjectSelfLink`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 #[serde(transparent)]
@@ -392,6 +2183,26 @@ impl ::std::convert::From<HrefObjectSelfLink> for HrefObject {
     }
 }
 impl ::std::convert::From<HrefObject> for HrefObjectSelfLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
+}
+///`HrefObjectUserLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct HrefObjectUserLink(pub HrefObject);
+impl ::std::ops::Deref for HrefObjectUserLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<HrefObjectUserLink> for HrefObject {
+    fn from(value: HrefObjectUserLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for HrefObjectUserLink {
     fn from(value: HrefObject) -> Self {
         Self(value)
     }
@@ -456,6 +2267,61 @@ impl ::std::convert::TryFrom<::std::string::String> for HttpMethod {
         value.parse()
     }
 }
+///Timestamp when the object was last updated
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
+pub struct LastUpdatedProperty(pub ::std::string::String);
+impl ::std::ops::Deref for LastUpdatedProperty {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<LastUpdatedProperty> for ::std::string::String {
+    fn from(value: LastUpdatedProperty) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::string::String> for LastUpdatedProperty {
+    fn from(value: ::std::string::String) -> Self {
+        Self(value)
+    }
+}
+impl ::std::fmt::Display for LastUpdatedProperty {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl ::std::str::FromStr for LastUpdatedProperty {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
+    }
+}
+///Specifies link relations (see [Web Linking](https://www.rfc-editor.org/rfc/rfc8288)) available using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification. This object is used for dynamic discovery of resources related to the application user.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LinksAppAndUser {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub app: ::std::option::Option<HrefObjectAppLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub group: ::std::option::Option<HrefObjectGroupLink>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<HrefObjectUserLink>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
 ///Specifies link relations (see [Web Linking](https://www.rfc-editor.org/rfc/rfc8288)) available using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification. This object is used for dynamic discovery of related resources and lifecycle operations.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct LinksSelf {
@@ -467,6 +2333,1365 @@ pub struct LinksSelf {
     /// Every other field, as the service sent it.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Describes the user, app, client, or other entity (actor) who performs an action on a target. The actor is dependent on the action that is performed. All events have actors.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogActor {
+    ///Alternative ID of the actor
+    #[serde(
+        rename = "alternateId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alternate_id: ::std::option::Option<::std::string::String>,
+    ///Further details about the actor
+    #[serde(
+        rename = "detailEntry",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub detail_entry:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    ///Display name of the actor
+    #[serde(
+        rename = "displayName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    ///ID of the actor
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///Type of actor
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///All authentication relies on validating one or more credentials that prove the authenticity of the actor's identity. Credentials are sometimes provided by the actor, as is the case with passwords, and at other times provided by a third party, and validated by the authentication provider.
+///
+///The authenticationContext contains metadata about how the actor is authenticated. For example, an authenticationContext for an event, where a user authenticates with Integrated Windows Authentication (IWA), looks like the following:
+///```text
+///{
+///    "authenticationProvider": "ACTIVE_DIRECTORY",
+///    "authenticationStep": 0,
+///    "credentialProvider": null,
+///    "credentialType": "IWA",
+///    "externalSessionId": "102N1EKyPFERROGvK9wizMAPQ",
+///    "interface": null,
+///    "issuer": null
+///}
+///```
+///In this case, the user enters an IWA credential to authenticate against an Active Directory instance. All of the user's future-generated events in this sign-in session are going to share the same `externalSessionId`.
+///
+///Among other operations, this response object can be used to scan for suspicious sign-in activity or perform analytics on user authentication habits (for example, how often authentication scheme X is used versus authentication scheme Y).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogAuthenticationContext {
+    #[serde(
+        rename = "authenticationProvider",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub authentication_provider: ::std::option::Option<LogAuthenticationProvider>,
+    ///The zero-based step number in the authentication pipeline. Currently unused and always set to `0`.
+    #[serde(
+        rename = "authenticationStep",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub authentication_step: ::std::option::Option<i64>,
+    #[serde(
+        rename = "credentialProvider",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credential_provider: ::std::option::Option<LogCredentialProvider>,
+    #[serde(
+        rename = "credentialType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub credential_type: ::std::option::Option<LogCredentialType>,
+    ///A proxy for the actor's [session ID](https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html)
+    #[serde(
+        rename = "externalSessionId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_session_id: ::std::option::Option<::std::string::String>,
+    ///The third-party user interface that the actor authenticates through, if any.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub interface: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub issuer: ::std::option::Option<LogIssuer>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The system that proves the identity of an actor using the credentials provided to it
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogAuthenticationProvider {
+    #[serde(rename = "ACTIVE_DIRECTORY")]
+    ActiveDirectory,
+    #[serde(rename = "FACTOR_PROVIDER")]
+    FactorProvider,
+    #[serde(rename = "FEDERATION")]
+    Federation,
+    #[serde(rename = "LDAP")]
+    Ldap,
+    #[serde(rename = "OKTA_AUTHENTICATION_PROVIDER")]
+    OktaAuthenticationProvider,
+    #[serde(rename = "SOCIAL")]
+    Social,
+}
+impl ::std::fmt::Display for LogAuthenticationProvider {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::ActiveDirectory => f.write_str("ACTIVE_DIRECTORY"),
+            Self::FactorProvider => f.write_str("FACTOR_PROVIDER"),
+            Self::Federation => f.write_str("FEDERATION"),
+            Self::Ldap => f.write_str("LDAP"),
+            Self::OktaAuthenticationProvider => f.write_str("OKTA_AUTHENTICATION_PROVIDER"),
+            Self::Social => f.write_str("SOCIAL"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogAuthenticationProvider {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ACTIVE_DIRECTORY" => Ok(Self::ActiveDirectory),
+            "FACTOR_PROVIDER" => Ok(Self::FactorProvider),
+            "FEDERATION" => Ok(Self::Federation),
+            "LDAP" => Ok(Self::Ldap),
+            "OKTA_AUTHENTICATION_PROVIDER" => Ok(Self::OktaAuthenticationProvider),
+            "SOCIAL" => Ok(Self::Social),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogAuthenticationProvider {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogAuthenticationProvider {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///<x-lifecycle-container><x-lifecycle class="oie"></x-lifecycle></x-lifecycle-container>The result of the bot protection detection associated with the event
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct LogBotProtection(pub ::std::option::Option<LogBotProtectionInner>);
+impl ::std::ops::Deref for LogBotProtection {
+    type Target = ::std::option::Option<LogBotProtectionInner>;
+    fn deref(&self) -> &::std::option::Option<LogBotProtectionInner> {
+        &self.0
+    }
+}
+impl ::std::convert::From<LogBotProtection> for ::std::option::Option<LogBotProtectionInner> {
+    fn from(value: LogBotProtection) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::option::Option<LogBotProtectionInner>> for LogBotProtection {
+    fn from(value: ::std::option::Option<LogBotProtectionInner>) -> Self {
+        Self(value)
+    }
+}
+///<x-lifecycle-container><x-lifecycle class="oie"></x-lifecycle></x-lifecycle-container>The result of the bot protection detection associated with the event
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogBotProtectionInner {
+    ///The bot detected level associated with the bot protection configuration target
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub level: ::std::option::Option<LogBotProtectionInnerLevel>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The bot detected level associated with the bot protection configuration target
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogBotProtectionInnerLevel {
+    #[serde(rename = "NONE")]
+    None,
+    #[serde(rename = "LOW")]
+    Low,
+    #[serde(rename = "MEDIUM")]
+    Medium,
+    #[serde(rename = "HIGH")]
+    High,
+}
+impl ::std::fmt::Display for LogBotProtectionInnerLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::None => f.write_str("NONE"),
+            Self::Low => f.write_str("LOW"),
+            Self::Medium => f.write_str("MEDIUM"),
+            Self::High => f.write_str("HIGH"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogBotProtectionInnerLevel {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "NONE" => Ok(Self::None),
+            "LOW" => Ok(Self::Low),
+            "MEDIUM" => Ok(Self::Medium),
+            "HIGH" => Ok(Self::High),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogBotProtectionInnerLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogBotProtectionInnerLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///When an event is triggered by an HTTP request, the `client` object describes the [client](https://datatracker.ietf.org/doc/html/rfc2616) that issues the HTTP request. For instance, the web browser is the client when a user accesses Okta. When this request is received and processed, a sign-in event is fired. When the event isn't sourced to an HTTP request, such as an automatic update, the `client` object field is blank.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogClient {
+    ///Type of device that the client operates from (for example, computer)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub device: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "geographicalContext",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub geographical_context: ::std::option::Option<LogGeographicalContext>,
+    ///For OAuth requests, this is the ID of the OAuth [client](https://datatracker.ietf.org/doc/html/rfc6749#section-1.1) making the request. For SSWS token requests, this is the ID of the agent making the request.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///IP address that the client is making its request from
+    #[serde(
+        rename = "ipAddress",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_address: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "userAgent",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user_agent: ::std::option::Option<LogUserAgent>,
+    ///The `name` of the [Zone](https://developer.okta.com/docs/api/openapi/okta-management/management/networkzone/#tag/NetworkZone/operation/getNetworkZone) that the client's location is mapped to
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub zone: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///A credential provider is a software service that manages identities and their associated credentials. When authentication occurs through credentials provided by a credential provider, the credential provider is recorded here.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogCredentialProvider {
+    #[serde(rename = "DUO")]
+    Duo,
+    #[serde(rename = "GOOGLE")]
+    Google,
+    #[serde(rename = "OKTA_AUTHENTICATION_PROVIDER")]
+    OktaAuthenticationProvider,
+    #[serde(rename = "OKTA_CREDENTIAL_PROVIDER")]
+    OktaCredentialProvider,
+    #[serde(rename = "RSA")]
+    Rsa,
+    #[serde(rename = "SYMANTEC")]
+    Symantec,
+    #[serde(rename = "YUBIKEY")]
+    Yubikey,
+}
+impl ::std::fmt::Display for LogCredentialProvider {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Duo => f.write_str("DUO"),
+            Self::Google => f.write_str("GOOGLE"),
+            Self::OktaAuthenticationProvider => f.write_str("OKTA_AUTHENTICATION_PROVIDER"),
+            Self::OktaCredentialProvider => f.write_str("OKTA_CREDENTIAL_PROVIDER"),
+            Self::Rsa => f.write_str("RSA"),
+            Self::Symantec => f.write_str("SYMANTEC"),
+            Self::Yubikey => f.write_str("YUBIKEY"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogCredentialProvider {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "DUO" => Ok(Self::Duo),
+            "GOOGLE" => Ok(Self::Google),
+            "OKTA_AUTHENTICATION_PROVIDER" => Ok(Self::OktaAuthenticationProvider),
+            "OKTA_CREDENTIAL_PROVIDER" => Ok(Self::OktaCredentialProvider),
+            "RSA" => Ok(Self::Rsa),
+            "SYMANTEC" => Ok(Self::Symantec),
+            "YUBIKEY" => Ok(Self::Yubikey),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogCredentialProvider {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogCredentialProvider {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The underlying technology/scheme used in the credential
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogCredentialType {
+    #[serde(rename = "ASSERTION")]
+    Assertion,
+    #[serde(rename = "CERTIFICATE")]
+    Certificate,
+    #[serde(rename = "DEVICE_UDID")]
+    DeviceUdid,
+    #[serde(rename = "EMAIL")]
+    Email,
+    #[serde(rename = "IWA")]
+    Iwa,
+    #[serde(rename = "JWT")]
+    Jwt,
+    #[serde(rename = "OAuth 2.0")]
+    OAuth20,
+    #[serde(rename = "OKTA_CLIENT_SESSION")]
+    OktaClientSession,
+    #[serde(rename = "OTP")]
+    Otp,
+    #[serde(rename = "PASSWORD")]
+    Password,
+    #[serde(rename = "PRE_SHARED_SYMMETRIC_KEY")]
+    PreSharedSymmetricKey,
+    #[serde(rename = "SMS")]
+    Sms,
+}
+impl ::std::fmt::Display for LogCredentialType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Assertion => f.write_str("ASSERTION"),
+            Self::Certificate => f.write_str("CERTIFICATE"),
+            Self::DeviceUdid => f.write_str("DEVICE_UDID"),
+            Self::Email => f.write_str("EMAIL"),
+            Self::Iwa => f.write_str("IWA"),
+            Self::Jwt => f.write_str("JWT"),
+            Self::OAuth20 => f.write_str("OAuth 2.0"),
+            Self::OktaClientSession => f.write_str("OKTA_CLIENT_SESSION"),
+            Self::Otp => f.write_str("OTP"),
+            Self::Password => f.write_str("PASSWORD"),
+            Self::PreSharedSymmetricKey => f.write_str("PRE_SHARED_SYMMETRIC_KEY"),
+            Self::Sms => f.write_str("SMS"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogCredentialType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ASSERTION" => Ok(Self::Assertion),
+            "CERTIFICATE" => Ok(Self::Certificate),
+            "DEVICE_UDID" => Ok(Self::DeviceUdid),
+            "EMAIL" => Ok(Self::Email),
+            "IWA" => Ok(Self::Iwa),
+            "JWT" => Ok(Self::Jwt),
+            "OAuth 2.0" => Ok(Self::OAuth20),
+            "OKTA_CLIENT_SESSION" => Ok(Self::OktaClientSession),
+            "OTP" => Ok(Self::Otp),
+            "PASSWORD" => Ok(Self::Password),
+            "PRE_SHARED_SYMMETRIC_KEY" => Ok(Self::PreSharedSymmetricKey),
+            "SMS" => Ok(Self::Sms),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogCredentialType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogCredentialType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///For some kinds of events (for example, OLM provisioning, sign-in request, second factor SMS, and so on), the fields that are provided in other response objects aren't sufficient to adequately describe the operations that the event has performed. In such cases, the `debugContext` object provides a way to store additional information.
+///
+///For example, an event where a second factor SMS token is sent to a user may have a `debugContext` that looks like the following:
+///```text
+///{
+///    "debugData": {
+///        "requestUri": "/api/v1/users/00u3gjksoiRGRAZHLSYV/factors/smsf8luacpZJAva10x45/verify",
+///        "smsProvider": "TELESIGN",
+///        "transactionId": "268632458E3C100F5F5F594C6DC689D4"
+///    }
+///}
+///```
+///By inspecting the debugData field, you can find the URI that is used to trigger the second factor SMS (`/api/v1/users/00u3gjksoiRGRAZHLSYV/factors/smsf8luacpZJAva10x45/verify`), the SMS provider (`TELESIGN`), and the ID used by Telesign to identify this transaction (`268632458E3C100F5F5F594C6DC689D4`).
+///
+///If for some reason the information that is needed to implement a feature isn't provided in other response objects, you should scan the `debugContext.debugData` field for potentially useful fields.
+///> **Important:** The information contained in `debugContext.debugData` is intended to add context when troubleshooting customer platform issues. Both key names and values may change from release to release and aren't guaranteed to be stable. Therefore, they shouldn't be viewed as a data contract but as a debugging aid instead.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogDebugContext {
+    ///A dynamic field that contains miscellaneous information that is dependent on the event type.
+    #[serde(
+        rename = "debugData",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub debug_data:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`LogEvent`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogEvent {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub actor: ::std::option::Option<LogActor>,
+    #[serde(
+        rename = "authenticationContext",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub authentication_context: ::std::option::Option<LogAuthenticationContext>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub client: ::std::option::Option<LogClient>,
+    #[serde(
+        rename = "debugContext",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub debug_context: ::std::option::Option<LogDebugContext>,
+    ///The display message for an event
+    #[serde(
+        rename = "displayMessage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_message: ::std::option::Option<::std::string::String>,
+    ///The published event type. Event instances are categorized by action in the event type attribute. This attribute is key to
+    ///navigating the System Log through expression filters. See [Event Types catalog](https://developer.okta.com/docs/reference/api/event-types/#catalog) for a complete list of System Log event types.
+    #[serde(
+        rename = "eventType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub event_type: ::std::option::Option<::std::string::String>,
+    ///Associated Events API Action `objectType` attribute value
+    #[serde(
+        rename = "legacyEventType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub legacy_event_type: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub outcome: ::std::option::Option<LogOutcome>,
+    ///Timestamp when the event is published
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub published: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub request: ::std::option::Option<LogRequest>,
+    #[serde(
+        rename = "securityContext",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub security_context: ::std::option::Option<LogSecurityContext>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub severity: ::std::option::Option<LogSeverity>,
+    ///The entity that an actor performs an action on. Targets can be anything, such as an app user, a sign-in token, or anything else.
+    ///
+    ///> **Note:** When searching the target array, search for a given `type` rather than the array location. Target types, such as `User` and `AppInstance`,
+    ///for a given `eventType` are not always in the same array location.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub target: ::std::vec::Vec<LogTarget>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub transaction: ::std::option::Option<LogTransaction>,
+    ///Unique identifier for an individual event
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uuid: ::std::option::Option<::std::string::String>,
+    ///Versioning indicator
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub version: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Geographical context describes a set of geographic coordinates. In addition to containing latitude and longitude data, the `GeographicalContext` object also contains address data of postal code-level granularity. Within the `Client` object, the geographical context refers to the physical location of the client when it sends the request that triggers this event. All `Transaction` events with `type` equal to `WEB` have a geographical context set. `Transaction` events with `type` equal to `JOB` don't have a geographical context set. The geographical context data can be missing if the geographical data for a request can't be resolved.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogGeographicalContext {
+    ///The city that encompasses the area that contains the geolocation coordinates, if available (for example, Seattle, San Francisco)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub city: ::std::option::Option<::std::string::String>,
+    ///Full name of the country that encompasses the area that contains the geolocation coordinates (for example, France, Uganda)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub country: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub geolocation: ::std::option::Option<LogGeolocation>,
+    ///Postal code of the area that encompasses the geolocation coordinates
+    #[serde(
+        rename = "postalCode",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub postal_code: ::std::option::Option<::std::string::String>,
+    ///Full name of the state or province that encompasses the area that contains the geolocation coordinates (for example, Montana, Ontario)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The latitude and longitude of the geolocation where an action was performed. The object is formatted according to the [ISO 6709](https://www.iso.org/obp/ui/fr/#iso:std:iso:6709:ed-3:v1:en) standard.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogGeolocation {
+    ///Latitude which uses two digits for the [integer part](https://www.iso.org/obp/ui/fr/#iso:std:iso:6709:ed-3:v1:en#Latitude)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub lat: ::std::option::Option<f64>,
+    ///Longitude which uses three digits for the [integer part](https://www.iso.org/obp/ui/fr/#iso:std:iso:6709:ed-3:v1:en#Longitude)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub lon: ::std::option::Option<f64>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`LogIpAddress`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogIpAddress {
+    #[serde(
+        rename = "geographicalContext",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub geographical_context: ::std::option::Option<LogGeographicalContext>,
+    ///IP address
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub ip: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipDetails",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_details: ::std::option::Option<LogIpDetails>,
+    ///Details regarding the source
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub source: ::std::option::Option<::std::string::String>,
+    ///IP address version
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub version: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Details about the associated IP address
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct LogIpDetails(pub ::std::option::Option<LogIpDetailsInner>);
+impl ::std::ops::Deref for LogIpDetails {
+    type Target = ::std::option::Option<LogIpDetailsInner>;
+    fn deref(&self) -> &::std::option::Option<LogIpDetailsInner> {
+        &self.0
+    }
+}
+impl ::std::convert::From<LogIpDetails> for ::std::option::Option<LogIpDetailsInner> {
+    fn from(value: LogIpDetails) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::option::Option<LogIpDetailsInner>> for LogIpDetails {
+    fn from(value: ::std::option::Option<LogIpDetailsInner>) -> Self {
+        Self(value)
+    }
+}
+///Details about the associated IP address
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogIpDetailsInner {
+    ///The [Autonomous system](https://docs.telemetry.mozilla.org/datasets/other/asn_aggregates/reference) number that's associated with the IP address
+    #[serde(
+        rename = "asNumber",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub as_number: ::std::option::Option<i64>,
+    ///The name associated with the Autonomous System Number (ASN)
+    #[serde(
+        rename = "asOrg",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub as_org: ::std::option::Option<::std::string::String>,
+    ///The domain name associated with the IP address
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub domain: ::std::option::Option<::std::string::String>,
+    ///The associated IP service categories for the IP address
+    #[serde(
+        rename = "ipServiceCategories",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_service_categories: ::std::option::Option<::std::vec::Vec<LogIpServiceCategory>>,
+    ///The internet service provider associated with the IP address
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub isp: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Describes the IP service category associated with an IP.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogIpServiceCategory {
+    ///Indicates whether the service is an anonymizer
+    #[serde(
+        rename = "isAnonymous",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub is_anonymous: ::std::option::Option<bool>,
+    ///The name of the associated operator
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub operator: ::std::option::Option<::std::string::String>,
+    ///The type of service provided from this IP address
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<LogIpServiceCategoryType>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The type of service provided from this IP address
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogIpServiceCategoryType {
+    #[serde(rename = "VPN")]
+    Vpn,
+    Proxy,
+    Tor,
+    #[serde(rename = "Residential Proxy")]
+    ResidentialProxy,
+    #[serde(rename = "Blockchain VPN")]
+    BlockchainVpn,
+}
+impl ::std::fmt::Display for LogIpServiceCategoryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Vpn => f.write_str("VPN"),
+            Self::Proxy => f.write_str("Proxy"),
+            Self::Tor => f.write_str("Tor"),
+            Self::ResidentialProxy => f.write_str("Residential Proxy"),
+            Self::BlockchainVpn => f.write_str("Blockchain VPN"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogIpServiceCategoryType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "VPN" => Ok(Self::Vpn),
+            "Proxy" => Ok(Self::Proxy),
+            "Tor" => Ok(Self::Tor),
+            "Residential Proxy" => Ok(Self::ResidentialProxy),
+            "Blockchain VPN" => Ok(Self::BlockchainVpn),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogIpServiceCategoryType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogIpServiceCategoryType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Describes the issuer of the authorization server when the authentication is performed through OAuth. This is the location where well-known resources regarding the details of the authorization servers are published.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogIssuer {
+    ///Varies depending on the type of authentication. If authentication is SAML 2.0, `id` is the issuer in the SAML assertion. For social login, `id` is the issuer of the token.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///Information on the `issuer` and source of the SAML assertion or token
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`LogOutcome`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogOutcome {
+    ///Reason for the result, for example, `INVALID_CREDENTIALS`
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub reason: ::std::option::Option<::std::string::String>,
+    ///Result of the action
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub result: ::std::option::Option<LogOutcomeResult>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Result of the action
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogOutcomeResult {
+    #[serde(rename = "SUCCESS")]
+    Success,
+    #[serde(rename = "FAILURE")]
+    Failure,
+    #[serde(rename = "SKIPPED")]
+    Skipped,
+    #[serde(rename = "ALLOW")]
+    Allow,
+    #[serde(rename = "DENY")]
+    Deny,
+    #[serde(rename = "CHALLENGE")]
+    Challenge,
+    #[serde(rename = "UNKNOWN")]
+    Unknown,
+    #[serde(rename = "RATE_LIMIT")]
+    RateLimit,
+    #[serde(rename = "DEFERRED")]
+    Deferred,
+    #[serde(rename = "SCHEDULED")]
+    Scheduled,
+    #[serde(rename = "ABANDONED")]
+    Abandoned,
+    #[serde(rename = "UNANSWERED")]
+    Unanswered,
+}
+impl ::std::fmt::Display for LogOutcomeResult {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Success => f.write_str("SUCCESS"),
+            Self::Failure => f.write_str("FAILURE"),
+            Self::Skipped => f.write_str("SKIPPED"),
+            Self::Allow => f.write_str("ALLOW"),
+            Self::Deny => f.write_str("DENY"),
+            Self::Challenge => f.write_str("CHALLENGE"),
+            Self::Unknown => f.write_str("UNKNOWN"),
+            Self::RateLimit => f.write_str("RATE_LIMIT"),
+            Self::Deferred => f.write_str("DEFERRED"),
+            Self::Scheduled => f.write_str("SCHEDULED"),
+            Self::Abandoned => f.write_str("ABANDONED"),
+            Self::Unanswered => f.write_str("UNANSWERED"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogOutcomeResult {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "SUCCESS" => Ok(Self::Success),
+            "FAILURE" => Ok(Self::Failure),
+            "SKIPPED" => Ok(Self::Skipped),
+            "ALLOW" => Ok(Self::Allow),
+            "DENY" => Ok(Self::Deny),
+            "CHALLENGE" => Ok(Self::Challenge),
+            "UNKNOWN" => Ok(Self::Unknown),
+            "RATE_LIMIT" => Ok(Self::RateLimit),
+            "DEFERRED" => Ok(Self::Deferred),
+            "SCHEDULED" => Ok(Self::Scheduled),
+            "ABANDONED" => Ok(Self::Abandoned),
+            "UNANSWERED" => Ok(Self::Unanswered),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogOutcomeResult {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogOutcomeResult {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The `Request` object describes details that are related to the HTTP request that triggers this event, if available. When the event isn't sourced to an HTTP request, such as an automatic update on the Okta servers, the `Request` object still exists, but the `ipChain` field is empty.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogRequest {
+    ///If the incoming request passes through any proxies, the IP addresses of those proxies are stored here in the format of clientIp, proxy1, proxy2, and so on. This field is useful when working with trusted proxies.
+    #[serde(
+        rename = "ipChain",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub ip_chain: ::std::vec::Vec<LogIpAddress>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Risk associated with the event
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct LogRisk(pub ::std::option::Option<LogRiskInner>);
+impl ::std::ops::Deref for LogRisk {
+    type Target = ::std::option::Option<LogRiskInner>;
+    fn deref(&self) -> &::std::option::Option<LogRiskInner> {
+        &self.0
+    }
+}
+impl ::std::convert::From<LogRisk> for ::std::option::Option<LogRiskInner> {
+    fn from(value: LogRisk) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::std::option::Option<LogRiskInner>> for LogRisk {
+    fn from(value: ::std::option::Option<LogRiskInner>) -> Self {
+        Self(value)
+    }
+}
+///Risk associated with the event
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogRiskInner {
+    ///The name of the detection mechanism that identified the risk
+    #[serde(
+        rename = "detectionName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub detection_name: ::std::option::Option<::std::string::String>,
+    ///The entity that issued the associated risk
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub issuer: ::std::option::Option<::std::string::String>,
+    ///The risk level associated with the request
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub level: ::std::option::Option<LogRiskInnerLevel>,
+    ///The previous risk level (if any) associated with the user
+    #[serde(
+        rename = "previousLevel",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub previous_level: ::std::option::Option<LogRiskInnerPreviousLevel>,
+    ///Reasons for the associated risk
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub reasons: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The risk level associated with the request
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogRiskInnerLevel {
+    #[serde(rename = "LOW")]
+    Low,
+    #[serde(rename = "MEDIUM")]
+    Medium,
+    #[serde(rename = "HIGH")]
+    High,
+}
+impl ::std::fmt::Display for LogRiskInnerLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Low => f.write_str("LOW"),
+            Self::Medium => f.write_str("MEDIUM"),
+            Self::High => f.write_str("HIGH"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogRiskInnerLevel {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "LOW" => Ok(Self::Low),
+            "MEDIUM" => Ok(Self::Medium),
+            "HIGH" => Ok(Self::High),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogRiskInnerLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogRiskInnerLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The previous risk level (if any) associated with the user
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogRiskInnerPreviousLevel {
+    #[serde(rename = "LOW")]
+    Low,
+    #[serde(rename = "MEDIUM")]
+    Medium,
+    #[serde(rename = "HIGH")]
+    High,
+}
+impl ::std::fmt::Display for LogRiskInnerPreviousLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Low => f.write_str("LOW"),
+            Self::Medium => f.write_str("MEDIUM"),
+            Self::High => f.write_str("HIGH"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogRiskInnerPreviousLevel {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "LOW" => Ok(Self::Low),
+            "MEDIUM" => Ok(Self::Medium),
+            "HIGH" => Ok(Self::High),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogRiskInnerPreviousLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogRiskInnerPreviousLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///The `securityContext` object provides security information that is directly related to the evaluation of the event's IP reputation. IP reputation is a trustworthiness rating that evaluates how likely a sender is to be malicious and is based on the sender's IP address. As the name implies, the `securityContext` object is useful for security applications-flagging and inspecting suspicious events.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogSecurityContext {
+    ///The [Autonomous system](https://docs.telemetry.mozilla.org/datasets/other/asn_aggregates/reference) number that's associated with the autonomous system the event request was sourced to
+    #[serde(
+        rename = "asNumber",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub as_number: ::std::option::Option<i64>,
+    ///The organization that is associated with the autonomous system that the event request is sourced to
+    #[serde(
+        rename = "asOrg",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub as_org: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "botProtection",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub bot_protection: ::std::option::Option<LogBotProtection>,
+    ///The domain name that's associated with the IP address of the inbound event request
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub domain: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "ipDetails",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ip_details: ::std::option::Option<LogIpDetails>,
+    ///Specifies whether an event's request is from a known proxy
+    #[serde(
+        rename = "isProxy",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub is_proxy: ::std::option::Option<bool>,
+    ///The Internet service provider that's used to send the event's request
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub isp: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub risk: ::std::option::Option<LogRisk>,
+    ///The result of the user behavior detection models associated with the event
+    #[serde(
+        rename = "userBehaviors",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub user_behaviors: ::std::option::Option<::std::vec::Vec<LogUserBehavior>>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Indicates how severe the event is
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogSeverity {
+    #[serde(rename = "DEBUG")]
+    Debug,
+    #[serde(rename = "ERROR")]
+    Error,
+    #[serde(rename = "INFO")]
+    Info,
+    #[serde(rename = "WARN")]
+    Warn,
+}
+impl ::std::fmt::Display for LogSeverity {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Debug => f.write_str("DEBUG"),
+            Self::Error => f.write_str("ERROR"),
+            Self::Info => f.write_str("INFO"),
+            Self::Warn => f.write_str("WARN"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogSeverity {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "DEBUG" => Ok(Self::Debug),
+            "ERROR" => Ok(Self::Error),
+            "INFO" => Ok(Self::Info),
+            "WARN" => Ok(Self::Warn),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogSeverity {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogSeverity {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`LogTarget`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogTarget {
+    ///The alternate ID of the target
+    #[serde(
+        rename = "alternateId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub alternate_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "changeDetails",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub change_details: ::std::option::Option<LogTargetChangeDetails>,
+    ///Further details on the target
+    #[serde(
+        rename = "detailEntry",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub detail_entry:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    ///The display name of the target
+    #[serde(
+        rename = "displayName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    ///The ID of the target
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///The type of target
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///Details on the target's changes. Not all event types support the `changeDetails` property, and not all
+///`target` objects contain the `changeDetails` property.
+///
+///> **Note:** You can't run queries on `changeDetails` or the object's `to` or `from` properties.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogTargetChangeDetails {
+    ///The original properties of the target
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub from: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    ///The updated properties of the target
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub to: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///A `transaction` object comprises contextual information associated with its respective event.
+///This information is useful for understanding sequences of correlated events.
+///For example, a `transaction` object such as the following:
+///```text
+///{
+///  "id": "Wn4f-0RQ8D8lTSLkAmkKdQAADqo",
+///  "type": "WEB",
+///  "detail": null
+///}
+///```
+///indicates that a `WEB` request with `id` `Wn4f-0RQ8D8lTSLkAmkKdQAADqo` has created this event.
+///
+///A `transaction` object with a `requestApiTokenId` in the `detail` object, for example :
+///```text
+///{
+///  "id": "YjSlblAAqnKY7CdyCkXNBgAAAIU",
+///  "type": "WEB",
+///  "detail": {
+///    "requestApiTokenId": "00T94e3cn9kSEO3c51s5"
+///  }
+///}
+///```
+///indicates that this event was the result of an action performed through an API using the token identified by 00T94e3cn9kSEO3c51s5. The token ID is visible in the Admin Console, **Security** > **API**. See [API token management](https://help.okta.com/okta_help.htm?id=Security_API). For more information on API tokens, see [Create an API token](https://developer.okta.com/docs/guides/create-an-api-token/).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogTransaction {
+    ///Details for this transaction.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub detail:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    ///Unique identifier for this transaction.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///Describes the kind of transaction. `WEB` indicates a web request. `JOB` indicates an asynchronous task.
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///"A user agent is software (a software agent) that is acting on behalf of a user." ([Definition of User Agent](https://developer.mozilla.org/en-US/docs/Glossary/User_agent))
+///
+///In the Okta event data object, the `UserAgent` object provides specifications about the client software that makes event-triggering HTTP requests. User agent identification is often useful for identifying interoperability problems between servers and clients, and also for browser and operating system usage analytics.
+///
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogUserAgent {
+    ///If the client is a web browser, this field identifies the type of web browser (for example, CHROME, FIREFOX)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub browser: ::std::option::Option<::std::string::String>,
+    ///The operating system that the client runs on (for example, Windows 10)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub os: ::std::option::Option<::std::string::String>,
+    ///A raw string representation of the user agent that is formatted according to [section 5.5.3 of HTTP/1.1 Semantics and Content](https://datatracker.ietf.org/doc/html/rfc7231#section-5.5.3). Both the `browser` and the `OS` fields can be derived from this field.
+    #[serde(
+        rename = "rawUserAgent",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub raw_user_agent: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The result of the user behavior detection models associated with the event
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct LogUserBehavior {
+    ///The unique identifier of the user behavior detection model
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    ///The name of the user behavior detection model [configured by admins](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Behavior/)
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///The result of the user behavior analysis
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub result: ::std::option::Option<LogUserBehaviorResult>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The result of the user behavior analysis
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum LogUserBehaviorResult {
+    #[serde(rename = "UNKNOWN")]
+    Unknown,
+    #[serde(rename = "POSITIVE")]
+    Positive,
+    #[serde(rename = "NEGATIVE")]
+    Negative,
+    #[serde(rename = "BAD_REQUEST")]
+    BadRequest,
+}
+impl ::std::fmt::Display for LogUserBehaviorResult {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Unknown => f.write_str("UNKNOWN"),
+            Self::Positive => f.write_str("POSITIVE"),
+            Self::Negative => f.write_str("NEGATIVE"),
+            Self::BadRequest => f.write_str("BAD_REQUEST"),
+        }
+    }
+}
+impl ::std::str::FromStr for LogUserBehaviorResult {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "UNKNOWN" => Ok(Self::Unknown),
+            "POSITIVE" => Ok(Self::Positive),
+            "NEGATIVE" => Ok(Self::Negative),
+            "BAD_REQUEST" => Ok(Self::BadRequest),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LogUserBehaviorResult {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LogUserBehaviorResult {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`MetadataLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct MetadataLink(pub HrefObject);
+impl ::std::ops::Deref for MetadataLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<MetadataLink> for HrefObject {
+    fn from(value: MetadataLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for MetadataLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
 }
 ///Profile for a group that is imported from Active Directory.
 ///
@@ -694,6 +3919,118 @@ pub struct RecoveryQuestionCredential {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+///`ResetPasswordToken`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct ResetPasswordToken {
+    #[serde(
+        rename = "resetPasswordUrl",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reset_password_url: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`SearchSystemLogSortOrder`
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+pub enum SearchSystemLogSortOrder {
+    #[serde(rename = "ASCENDING")]
+    Ascending,
+    #[serde(rename = "DESCENDING")]
+    Descending,
+}
+impl ::std::fmt::Display for SearchSystemLogSortOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Ascending => f.write_str("ASCENDING"),
+            Self::Descending => f.write_str("DESCENDING"),
+        }
+    }
+}
+impl ::std::str::FromStr for SearchSystemLogSortOrder {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "ASCENDING" => Ok(Self::Ascending),
+            "DESCENDING" => Ok(Self::Descending),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for SearchSystemLogSortOrder {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for SearchSystemLogSortOrder {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::default::Default for SearchSystemLogSortOrder {
+    fn default() -> Self {
+        SearchSystemLogSortOrder::Ascending
+    }
+}
+///`UpdateGroupBody`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct UpdateGroupBody {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<OktaUserGroupProfile>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`UpdateUserRequest`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct UpdateUserRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub credentials: ::std::option::Option<UserCredentials>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub profile: ::std::option::Option<UserProfile>,
+    ///The ID of the realm in which the user is residing. See Realms.
+    #[serde(
+        rename = "realmId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub realm_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<UpdateUserRequestType>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///The ID of the user type. Add this value if you want to create a user with a non-default [User Type](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserType/).
+///The user type determines which [schema](https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Schema/) applies to that user. After a user has been created, the user can
+///only be assigned a different user type by an admin through a full replacement (`PUT`) operation.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct UpdateUserRequestType {
+    ///The ID of the user type
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
 ///`User`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct User {
@@ -708,12 +4045,13 @@ pub struct User {
     ///Embedded resources related to the user using the [JSON Hypertext Application Language](https://datatracker.ietf.org/doc/html/draft-kelly-json-hal-06) specification
     #[serde(
         rename = "_embedded",
-        default,
-        skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub embedded: ::std::collections::HashMap<
-        ::std::string::String,
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub embedded: ::std::option::Option<
+        ::std::collections::HashMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
     >,
     ///The unique key for the user
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -768,6 +4106,30 @@ pub struct User {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub type_: ::std::option::Option<UserType>,
+    /// Every other field, as the service sent it.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`UserActivationToken`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+pub struct UserActivationToken {
+    ///Token received as part of an activation user request. If a password was set before the user was activated, then user must sign in with their password or the `activationToken` and not the activation link. More information about using the `activationToken`
+    ///to login can be found in the [Authentication API](https://developer.okta.com/docs/reference/api/authn/#primary-authentication-with-activation-token).
+    #[serde(
+        rename = "activationToken",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub activation_token: ::std::option::Option<::std::string::String>,
+    ///If `sendEmail` is `false`, returns an activation link for the user to set up their account. You can use the activation token to create a custom activation link.
+    ///
+    ///> **Note:** The `activationUrl` varies depending on if you are on a Classic or Identity Engine org.
+    ///> - For Identity Engine orgs, the activation link is in this format: `https://{yourOktaDomain}/tokens/{activationToken}/verify`
+    ///> - For Classic orgs, the activation link is in this format: `https://{yourOktaDomain}/welcome/{activationToken}`
+    #[serde(
+        rename = "activationUrl",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub activation_url: ::std::option::Option<::std::string::String>,
     /// Every other field, as the service sent it.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1172,6 +4534,26 @@ pub struct UserType {
     /// Every other field, as the service sent it.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+///`UsersLink`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct UsersLink(pub HrefObject);
+impl ::std::ops::Deref for UsersLink {
+    type Target = HrefObject;
+    fn deref(&self) -> &HrefObject {
+        &self.0
+    }
+}
+impl ::std::convert::From<UsersLink> for HrefObject {
+    fn from(value: UsersLink) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<HrefObject> for UsersLink {
+    fn from(value: HrefObject) -> Self {
+        Self(value)
+    }
 }
 /// Error types.
 pub mod error {

@@ -4,6 +4,7 @@
 mod common;
 
 mod actions;
+mod cards;
 mod config;
 mod create_user_recovery;
 mod errors;

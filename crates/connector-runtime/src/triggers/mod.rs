@@ -17,6 +17,7 @@
 pub mod http;
 pub mod manual;
 pub mod okta_event;
+mod okta_event_types;
 pub mod schedule;
 
 use std::future::Future;

@@ -17,6 +17,7 @@ use axum::routing::get;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use super::okta_event_types as event_types;
 use super::{Check, Secret, Trigger, problem};
 use crate::config::RuntimeConfig;
 use crate::event::{Event, Malformed, parse_delivery};
@@ -51,13 +52,25 @@ impl Trigger for OktaEvent {
     }
 
     fn check(&self, settings: &Value) -> Vec<Check> {
-        match settings.get("filter") {
-            Some(Value::String(filter)) => vec![Check::Expression {
+        let mut checks = Vec::new();
+        if let Some(Value::String(filter)) = settings.get("filter") {
+            checks.push(Check::Expression {
                 at: "/trigger/okta_event/filter".to_owned(),
                 text: filter.clone(),
-            }],
-            _ => Vec::new(),
+            });
         }
+        // Okta's event types: a typo is named with the nearest known type.
+        if let Some(Value::Array(types)) = settings.get("types") {
+            for (i, t) in types.iter().enumerate() {
+                if let Some(Err(message)) = t.as_str().map(event_types::check_event_type) {
+                    checks.push(Check::Invalid {
+                        at: format!("/trigger/okta_event/types/{i}"),
+                        message,
+                    });
+                }
+            }
+        }
+        checks
     }
 
     fn secrets(&self) -> &'static [Secret] {

@@ -10,6 +10,8 @@
 //! | `POST /__sandbox/seed/users` | `{"count":100000,"prefix":"user","domain":"example.com","role":"Support","roleEvery":10,"activate":true}` |
 //! | `POST /__sandbox/oauth/clients` | `{"clientId":"0oa1","publicKeyPem":"-----BEGIN PUBLIC KEY-----...","scopes":["okta.users.read"]}` |
 //! | `GET/POST/DELETE /__sandbox/faults` | list, add (one rule or an array), clear fault rules |
+//! | `POST /__sandbox/okta/users/{id}/sign-in` | records a sign-in of the user (`lastLogin`, a session; `sessions.rs`) |
+//! | `POST /__sandbox/okta/users/{id}/lock-out` | locks an `ACTIVE` user out, as failed sign-ins would |
 
 use std::sync::Arc;
 use std::time::Duration;

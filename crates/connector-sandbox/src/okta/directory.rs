@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+pub(crate) use super::status::Status;
 use crate::util::{format_timestamp, random_alnum};
 
 /// A user id: `00u` and 17 letters or digits, kept inline.
@@ -33,23 +34,6 @@ impl UserId {
     pub(crate) fn as_str(&self) -> &str {
         // Ids are built from ASCII letters and digits only (see `generate` and `parse`).
         std::str::from_utf8(&self.0).unwrap_or("00u00000000000000000")
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Status {
-    Active,
-    Provisioned,
-    Staged,
-}
-
-impl Status {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "ACTIVE",
-            Status::Provisioned => "PROVISIONED",
-            Status::Staged => "STAGED",
-        }
     }
 }
 
@@ -158,6 +142,11 @@ pub(crate) struct User {
     pub(crate) activated: Option<i64>,
     pub(crate) last_updated: i64,
     pub(crate) password_changed: Option<i64>,
+    pub(crate) status_changed: Option<i64>,
+    /// The last sign-in (`POST /__sandbox/okta/users/{id}/sign-in`).
+    pub(crate) last_login: Option<i64>,
+    /// Sessions open since the last sign-ins, until cleared.
+    pub(crate) sessions: u32,
     pub(crate) profile: Profile,
     pub(crate) roles: Vec<RoleAssignment>,
 }
@@ -174,7 +163,8 @@ impl User {
             "status" => Some(Value::String(self.status.as_str().to_owned())),
             "created" => ts(Some(self.created)),
             "activated" => ts(self.activated),
-            "statusChanged" => ts(self.activated),
+            "statusChanged" => ts(self.status_changed),
+            "lastLogin" => ts(self.last_login),
             "lastUpdated" => ts(Some(self.last_updated)),
             "passwordChanged" => ts(self.password_changed),
             "type.id" => Some(Value::String(user_type.to_owned())),
@@ -198,8 +188,8 @@ impl User {
             "status": self.status.as_str(),
             "created": format_timestamp(self.created),
             "activated": ts(self.activated),
-            "statusChanged": ts(self.activated),
-            "lastLogin": null,
+            "statusChanged": ts(self.status_changed),
+            "lastLogin": ts(self.last_login),
             "lastUpdated": format_timestamp(self.last_updated),
             "passwordChanged": ts(self.password_changed),
             "type": {"id": user_type},
@@ -270,6 +260,9 @@ impl Directory {
             activated,
             last_updated: now,
             password_changed: has_password.then_some(now),
+            status_changed: activated,
+            last_login: None,
+            sessions: 0,
             profile,
             roles: Vec::new(),
         });
@@ -332,6 +325,51 @@ impl Directory {
 
     pub(crate) fn clear(&mut self) {
         *self = Directory::default();
+    }
+
+    /// Replaces a user's profile; the login must stay free (case-insensitively).
+    pub(crate) fn set_profile(
+        &mut self,
+        index: usize,
+        profile: Map<String, Value>,
+    ) -> Result<(), AddError> {
+        let Some(user) = self.users.get(index) else {
+            return Ok(());
+        };
+        let old = user.profile.login().to_lowercase();
+        let new = Profile::Stored(profile);
+        let login = new.login().to_lowercase();
+        if login != old {
+            if self.by_login.contains_key(login.as_str()) {
+                return Err(AddError::DuplicateLogin);
+            }
+            self.by_login.remove(old.as_str());
+            // Indexes fit in u32 (see `add`).
+            self.by_login.insert(login.into_boxed_str(), index as u32);
+        }
+        if let Some(user) = self.users.get_mut(index) {
+            user.profile = new;
+        }
+        Ok(())
+    }
+
+    /// Removes a user (Okta's deletion); the later users move up one place.
+    pub(crate) fn remove(&mut self, index: usize) -> Option<User> {
+        if index >= self.users.len() {
+            return None;
+        }
+        let user = self.users.remove(index);
+        self.by_id.clear();
+        self.by_login.clear();
+        for (slot, u) in self.users.iter().enumerate() {
+            // Indexes fit in u32 (see `add`).
+            self.by_id.insert(u.id, slot as u32);
+            self.by_login.insert(
+                u.profile.login().to_lowercase().into_boxed_str(),
+                slot as u32,
+            );
+        }
+        Some(user)
     }
 }
 

@@ -1,7 +1,8 @@
-//! Okta event hooks, as the emulator sends them: when a user is created through the API,
-//! the emulator posts Okta's envelope (`com.okta.event_hook`, one `user.lifecycle.create`
-//! event in `data.events[]`) to the hook's URL with the hook's secret as `Authorization`,
-//! waits at most Okta's 3 s for the answer, and tries once more on a 5xx, a timeout or a
+//! Okta event hooks, as the emulator sends them: when a change it makes is logged with an
+//! event type a hook can subscribe to (`user.lifecycle.create`, `user.lifecycle.deactivate`,
+//! `group.user_membership.add`, ...: see the System Log, `syslog.rs`), the emulator posts
+//! Okta's envelope (`com.okta.event_hook`, the events in `data.events[]`) to the hook's URL
+//! with the hook's secret as `Authorization`, waits at most Okta's 3 s for the answer, and tries once more on a 5xx, a timeout or a
 //! failed connection. Delivery is at least once; a hook can be told to deliver every event
 //! twice, as Okta sometimes does.
 //!
@@ -109,44 +110,20 @@ impl EventHooks {
         }
     }
 
-    /// Called when the API created a user: delivers `user.lifecycle.create` in the background.
-    pub(crate) fn user_created(&self, base_url: &str, user: &Value) {
+    /// Delivers System Log events in the background, in one envelope as Okta batches them.
+    pub(crate) fn deliver(&self, base_url: &str, events: Vec<Value>) {
         let Some(hook) = lock(&self.hook).clone() else {
             return;
         };
-        let profile = user.get("profile").cloned().unwrap_or(Value::Null);
-        let name = |k: &str| {
-            profile
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        let now = format_timestamp(now_millis());
         let envelope = json!({
             "eventType": "com.okta.event_hook",
             "eventTypeVersion": "1.0",
             "cloudEventsVersion": "0.1",
             "source": format!("{base_url}/api/v1/eventHooks/who{}", random_alnum(17)),
             "eventId": random_alnum(20),
-            "eventTime": now,
+            "eventTime": format_timestamp(now_millis()),
             "contentType": "application/json",
-            "data": {"events": [{
-                "uuid": uuid::Uuid::new_v4().to_string(),
-                "published": now,
-                "eventType": "user.lifecycle.create",
-                "version": "0",
-                "displayMessage": "Create Okta user",
-                "severity": "INFO",
-                "outcome": {"result": "SUCCESS"},
-                "actor": {"id": "00usandbox", "type": "User", "alternateId": "admin@sandbox", "displayName": "Sandbox Admin"},
-                "target": [{
-                    "id": user.get("id").cloned().unwrap_or(Value::Null),
-                    "type": "User",
-                    "alternateId": name("login"),
-                    "displayName": format!("{} {}", name("firstName"), name("lastName")).trim().to_owned(),
-                }],
-            }]},
+            "data": {"events": events},
         });
         let copies = if hook.twice { 2 } else { 1 };
         for _ in 0..copies {

@@ -14,17 +14,31 @@
 //! | `DELETE /api/v1/users/{userId}/roles/{roleAssignmentId}` | 204 |
 //! | `GET`/`POST /api/v1/groups`, `GET /api/v1/groups/{groupId}` | groups (`groups.rs`) |
 //! | `GET /api/v1/groups/{groupId}/users`, `PUT`/`DELETE .../users/{userId}` | memberships, 204 |
+//! | `POST /api/v1/users/{id}` | partial profile update |
+//! | `POST /api/v1/users/{id}/lifecycle/{operation}` | the user lifecycle (`lifecycle.rs`, `status.rs`) |
+//! | `DELETE /api/v1/users/{id}` | deactivates, then (a second time) deletes |
+//! | `GET /api/v1/users/{id}/groups`, `DELETE /api/v1/users/{id}/sessions` | a user's groups, sessions (`sessions.rs`) |
+//! | `PUT`/`DELETE /api/v1/groups/{groupId}` | replace a group's profile, delete it |
+//! | `/api/v1/apps...` | bookmark and basic-auth apps, their user and group assignments (`apps.rs`) |
+//! | `GET /api/v1/logs` | the System Log of every change (`syslog.rs`), also sent to the event hook |
+//! | `POST /__sandbox/okta/users/{id}/sign-in` | records a sign-in: `lastLogin`, a session |
 //! | `POST /oauth2/v1/token` | client credentials with a signed client assertion |
 
 mod admin;
+mod apps;
 mod directory;
 mod error;
 mod event_hooks;
 mod groups;
+mod lifecycle;
 mod limits;
 mod oauth;
+mod paging;
 mod routes;
 mod search;
+mod sessions;
+mod status;
+mod syslog;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -79,7 +93,7 @@ pub struct OktaConfig {
     pub latency: Duration,
     /// Profile attributes a new user must have (default Okta's: login, email, firstName, lastName).
     pub required_profile_attributes: Vec<String>,
-    /// Where users created through the API are announced (default: nowhere).
+    /// Where the System Log's events are delivered (default: nowhere).
     pub event_hook: Option<EventHook>,
 }
 
@@ -148,7 +162,8 @@ impl OktaConfig {
         self
     }
 
-    /// Announces users created through the API to this event hook.
+    /// Delivers the System Log's events (users created, deactivated, added to groups, ...)
+    /// to this event hook.
     pub fn with_event_hook(mut self, hook: EventHook) -> Self {
         self.event_hook = Some(hook);
         self
@@ -279,6 +294,8 @@ pub(crate) struct OktaState {
     required_profile: Vec<String>,
     directory: RwLock<Directory>,
     groups: RwLock<groups::Groups>,
+    apps: RwLock<apps::Apps>,
+    log: Mutex<syslog::SystemLog>,
     oauth: Mutex<OAuthServer>,
     limiter: Mutex<RateLimiter>,
     in_flight: AtomicUsize,
@@ -326,6 +343,8 @@ impl OktaState {
     fn reset(&self) {
         write(&self.directory).clear();
         write(&self.groups).clear();
+        write(&self.apps).clear();
+        lock(&self.log).clear();
         lock(&self.oauth).reset();
         self.faults.clear();
         self.reset_stats();
@@ -412,6 +431,8 @@ impl OktaEmulator {
             required_profile: config.required_profile_attributes.clone(),
             directory: RwLock::new(Directory::default()),
             groups: RwLock::new(groups::Groups::default()),
+            apps: RwLock::new(apps::Apps::default()),
+            log: Mutex::new(syslog::SystemLog::default()),
             oauth: Mutex::new(OAuthServer::default()),
             limiter: Mutex::new(RateLimiter::new(config.window, &config.bucket_limits)),
             in_flight: AtomicUsize::new(0),

@@ -46,7 +46,12 @@ const X_RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-rate-limit-res
 pub(super) fn router(state: S) -> Router {
     Router::new()
         .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/users/{id}", get(get_user))
+        .route(
+            "/api/v1/users/{id}",
+            get(get_user)
+                .post(super::lifecycle::update_user)
+                .delete(super::lifecycle::delete_user),
+        )
         .route(
             "/api/v1/users/{id}/roles",
             get(list_roles).post(assign_role),
@@ -57,6 +62,10 @@ pub(super) fn router(state: S) -> Router {
         )
         .route("/oauth2/v1/token", post(token))
         .merge(super::groups::router())
+        .merge(super::lifecycle::router())
+        .merge(super::apps::router())
+        .merge(super::sessions::router())
+        .merge(super::syslog::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
@@ -259,7 +268,7 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 
-    fn bool(&self, name: &str, default: bool) -> Result<bool, OktaError> {
+    pub(super) fn bool(&self, name: &str, default: bool) -> Result<bool, OktaError> {
         match self.get(name) {
             None => Ok(default),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -320,7 +329,7 @@ pub(super) fn json_object(body: &Bytes) -> Result<Map<String, Value>, OktaError>
     }
 }
 
-fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, OktaError> {
+pub(super) fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, OktaError> {
     path.map(|Path(p)| p)
         .map_err(|_| OktaError::not_found("(undecodable id)", "User"))
 }
@@ -339,7 +348,10 @@ fn email_shaped(s: &str) -> bool {
     }
 }
 
-fn validate_profile(required: &[String], profile: &Map<String, Value>) -> Result<(), OktaError> {
+pub(super) fn validate_profile(
+    required: &[String],
+    profile: &Map<String, Value>,
+) -> Result<(), OktaError> {
     let mut causes: Vec<(String, String)> = Vec::new();
     for attr in required {
         let blank = match profile.get(attr) {
@@ -389,7 +401,7 @@ fn validate_profile(required: &[String], profile: &Map<String, Value>) -> Result
     Err(error)
 }
 
-fn password_of(body: &Map<String, Value>) -> Result<Option<String>, OktaError> {
+pub(super) fn password_of(body: &Map<String, Value>) -> Result<Option<String>, OktaError> {
     let credentials = match body.get("credentials") {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(c)) => c,
@@ -458,7 +470,12 @@ async fn create_user(
         .map(|u| u.to_json(&state.base_url, &state.user_type))
         .ok_or_else(|| OktaError::for_status(StatusCode::INTERNAL_SERVER_ERROR))?;
     drop(dir);
-    state.event_hooks.user_created(&state.base_url, &user);
+    let target = super::syslog::Target::user(&user);
+    state.record(vec![super::syslog::LogEvent::new(
+        "user.lifecycle.create",
+        "Create Okta user",
+        vec![target],
+    )]);
     Ok(json_response(StatusCode::OK, user))
 }
 

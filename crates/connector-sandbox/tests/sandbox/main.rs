@@ -13,5 +13,8 @@ mod boards_users;
 mod faults_admin;
 mod hostile_inputs;
 mod okta;
+mod okta_apps;
 mod okta_groups;
+mod okta_lifecycle;
 mod okta_openapi;
+mod okta_syslog;

@@ -158,6 +158,7 @@ pub fn to_json_schema(schema: &Value, purpose: Purpose) -> Value {
     match purpose {
         Purpose::Validate(mode) => validation_rules(map, &mut out, mode),
         Purpose::Types => {
+            nullable_optional_maps(&mut out);
             if out.contains_key("properties") && !out.contains_key("additionalProperties") {
                 out.insert(
                     "additionalProperties".to_owned(),
@@ -190,6 +191,37 @@ pub fn to_json_schema(schema: &Value, purpose: Purpose) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Lets an optional property that is a free-form map (`type: object` without
+/// `properties`) be `null` in the generated types: services send `"detailEntry": null` for
+/// such maps (Okta does, in its own examples), which a map type would refuse.
+fn nullable_optional_maps(out: &mut Map<String, Value>) {
+    let required: Vec<String> = out
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(Value::Object(props)) = out.get_mut("properties") else {
+        return;
+    };
+    for (name, schema) in props.iter_mut() {
+        let Value::Object(schema) = schema else {
+            continue;
+        };
+        if required.contains(name)
+            || schema.contains_key("properties")
+            || schema.get("type") != Some(&Value::from("object"))
+        {
+            continue;
+        }
+        schema.insert("type".to_owned(), json!(["object", "null"]));
+    }
 }
 
 /// The validation-only rewrites of a converted schema `out` of the OpenAPI schema `map`:

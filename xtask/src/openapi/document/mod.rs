@@ -56,6 +56,8 @@ pub struct Param {
     pub array_style: ArrayStyle,
     /// The document's example, when it gives one.
     pub example: Option<Value>,
+    /// What the action sends when the input leaves it out (`openapi.toml`'s `defaults`).
+    pub default: Option<Value>,
 }
 
 /// A JSON request body.
@@ -101,6 +103,10 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The answer.
     pub answer: Answer,
+    /// Body properties offered under another input name: (body property, input name).
+    pub lift: Vec<(String, String)>,
+    /// For a paged list: the parameter without which an empty page ends the list.
+    pub ends_at_empty_page_without: Option<String>,
 }
 
 impl Document {

@@ -48,6 +48,49 @@ impl Document {
             params.retain(|q: &Param| !(q.name == param.name && q.location == param.location));
             params.push(param);
         }
+        for name in &config.omit {
+            match params.iter().position(|p| &p.name == name) {
+                Some(i) if !params[i].required => {
+                    params.remove(i);
+                }
+                Some(_) => return refuse(format!("omitting the required parameter `{name}`")),
+                None => {
+                    return Err(format!(
+                        "operation `{id}` has no parameter `{name}` to omit"
+                    ));
+                }
+            }
+        }
+        for (name, value) in &config.defaults {
+            let Some(param) = params.iter_mut().find(|p| &p.name == name) else {
+                return Err(format!(
+                    "operation `{id}` has no parameter `{name}` to default"
+                ));
+            };
+            if param.location != Location::Query || param.required {
+                return refuse(format!(
+                    "a default for the parameter `{name}` (only optional query parameters take one)"
+                ));
+            }
+            let value = match value {
+                toml::Value::Boolean(b) => Value::Bool(*b),
+                toml::Value::Integer(n) => Value::from(*n),
+                toml::Value::String(s) => Value::String(s.clone()),
+                _ => {
+                    return refuse(format!(
+                        "the default of `{name}` (a boolean, integer or string)"
+                    ));
+                }
+            };
+            param.default = Some(value);
+        }
+        if let Some(name) = &config.ends_at_empty_page_without
+            && !params
+                .iter()
+                .any(|p| &p.name == name && p.location == Location::Query)
+        {
+            return Err(format!("operation `{id}` has no query parameter `{name}`"));
+        }
         let body = match &op.request_body {
             None => None,
             Some(body) => {
@@ -79,6 +122,12 @@ impl Document {
             params,
             body,
             answer,
+            lift: config
+                .lift
+                .iter()
+                .map(|(property, input)| (property.clone(), input.clone()))
+                .collect(),
+            ends_at_empty_page_without: config.ends_at_empty_page_without.clone(),
         })
     }
 
@@ -171,6 +220,7 @@ impl Document {
             schema,
             array_style,
             example,
+            default: None,
         })
     }
 

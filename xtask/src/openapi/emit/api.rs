@@ -26,6 +26,23 @@ pub(super) fn api(config: &Config, plans: &[Plan]) -> String {
         match (&plan.paged_item, &config.pagination) {
             (Some(item), Some(pagination)) => {
                 let pager = &pagination.pager;
+                let (binding, ending) = match &op.ends_at_empty_page_without {
+                    Some(name) => {
+                        let field = plan
+                            .fields
+                            .iter()
+                            .find(|(_, _, i)| &op.params[*i].name == name)
+                            .map_or_else(|| snake(name), |(r, _, _)| r.clone());
+                        (
+                            "let pages",
+                            format!(
+                                "\n        // Without `{name}` the service always gives a next link: an empty page ends the list.\n\
+                                 \x20       Ok(if input.{field}.is_none() {{ pages.ending_at_empty_page() }} else {{ pages }})"
+                            ),
+                        )
+                    }
+                    None => ("", String::new()),
+                };
                 let _ = writeln!(
                     out,
                     "    /// (every page, following the answers' `Link: rel=\"next\"`, up to `max` items).\n\
@@ -34,8 +51,10 @@ pub(super) fn api(config: &Config, plans: &[Plan]) -> String {
                      \x20   /// The pages of `{}`, fetched as they are read.\n\
                      \x20   pub fn {m}_pages(&self, input: &{input}) -> Result<{pager}<{item}>> {{\n\
                      \x20       let request = {m}_request(connector_core::HasConnection::connection(self), input)?;\n\
-                     \x20       Ok({pager}::new(connector_core::HasConnection::connection(self).clone(), request, input.max))\n    }}\n",
-                    op.action_id
+                     \x20       {binding}{eq}{pager}::list(connector_core::HasConnection::connection(self).clone(), request, input.max){semi}{ending}\n    }}\n",
+                    op.action_id,
+                    eq = if binding == "let pages" { " = " } else { "" },
+                    semi = if binding == "let pages" { "?;" } else { "" },
                 );
             }
             _ if op.answer.schema.is_none() => {
@@ -120,7 +139,7 @@ fn request_fn(out: &mut String, plan: &Plan) {
                 format!("query.push(({:?}, {value}.to_string()));", p.name)
             }
             ArrayStyle::Repeat => format!(
-                "for item in {value} {{ query.push(({:?}, item.to_string())); }}",
+                "for item in {value}.iter() {{ query.push(({:?}, item.to_string())); }}",
                 p.name
             ),
             ArrayStyle::Join(sep) => format!(
@@ -129,7 +148,16 @@ fn request_fn(out: &mut String, plan: &Plan) {
             ),
         };
         if p.required {
-            let _ = writeln!(out, "    {}", push(&format!("&input.{rust}")));
+            let _ = writeln!(out, "    {}", push(&format!("input.{rust}")));
+        } else if let Some(default) = &p.default {
+            // Booleans and numbers are `Copy`; a string default is cloned.
+            let value = match default {
+                Value::String(s) => {
+                    format!("input.{rust}.clone().unwrap_or_else(|| {s:?}.to_owned())")
+                }
+                other => format!("input.{rust}.unwrap_or({other})"),
+            };
+            let _ = writeln!(out, "    let value = {value}; {}", push("value"));
         } else {
             let _ = writeln!(
                 out,
@@ -166,6 +194,21 @@ fn request_fn(out: &mut String, plan: &Plan) {
     }
     match plan.body {
         BodyField::None => {}
+        BodyField::Flattened if !plan.lifted.is_empty() => {
+            let _ = writeln!(
+                out,
+                "    let mut body = serde_json::to_value(&input.body).map_err(|e| connector_core::Error::invalid_input(format!(\"the body cannot be written: {{e}}\")))?;\n\
+                 \x20   if let Some(fields) = body.as_object_mut() {{"
+            );
+            for lifted in &plan.lifted {
+                let _ = writeln!(
+                    out,
+                    "        fields.insert({:?}.to_owned(), serde_json::json!(input.{}));",
+                    lifted.property, lifted.rust
+                );
+            }
+            let _ = writeln!(out, "    }}\n    request = request.json(&body)?;");
+        }
         BodyField::Flattened => {
             let _ = writeln!(out, "    request = request.json(&input.body)?;");
         }

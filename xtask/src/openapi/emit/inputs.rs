@@ -40,6 +40,12 @@ pub(super) fn inputs(plans: &[Plan]) -> String {
                 p.description.clone()
             };
             doc_lines(&mut out, &description, "    ");
+            if let Some(default) = &p.default {
+                let _ = writeln!(
+                    out,
+                    "    ///\n    /// Default: `{default}` (sent when left out)."
+                );
+            }
             if p.required {
                 let _ = writeln!(
                     out,
@@ -52,10 +58,27 @@ pub(super) fn inputs(plans: &[Plan]) -> String {
                 );
             }
         }
+        for lifted in &plan.lifted {
+            let description = if lifted.description.trim().is_empty() {
+                format!("The body's `{}`.", lifted.property)
+            } else {
+                format!(
+                    "{} (sent as the body's `{}`)",
+                    lifted.description.trim(),
+                    lifted.property
+                )
+            };
+            doc_lines(&mut out, &description, "    ");
+            let _ = writeln!(
+                out,
+                "    #[serde(rename = \"{}\")]\n    pub {}: {},",
+                lifted.json, lifted.rust, lifted.ty
+            );
+        }
         if plan.paged_item.is_some() {
             let _ = writeln!(
                 out,
-                "    /// Stop after this many items (not sent: pages are read until then; default: every page).\n\
+                "    /// Stop after this many items (not sent: pages are read until then; default 1,000, at most 100,000).\n\
                  \x20   #[serde(default, skip_serializing_if = \"Option::is_none\")]\n    #[schemars(range(min = 1))]\n    pub max: Option<u64>,"
             );
         }

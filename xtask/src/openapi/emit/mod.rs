@@ -39,6 +39,22 @@ pub(crate) struct Plan {
     pub(crate) param_types: Vec<String>,
     /// The Rust type of the body.
     pub(crate) body_type: Option<String>,
+    /// Body properties offered as input fields of another name.
+    pub(crate) lifted: Vec<Lifted>,
+}
+
+/// A body property the input offers under another name (`openapi.toml`'s `lift`).
+pub(crate) struct Lifted {
+    /// The field's Rust name (`user_id`).
+    pub(crate) rust: String,
+    /// The input's JSON name (`userId`).
+    pub(crate) json: String,
+    /// The body property it fills (`id`).
+    pub(crate) property: String,
+    /// Its Rust type.
+    pub(crate) ty: String,
+    /// Its description.
+    pub(crate) description: String,
 }
 
 /// Where the request body is in the input.
@@ -139,8 +155,48 @@ fn plan(
         }
         fields.push((rust, camel(&p.name), i));
     }
+    let mut lifted = Vec::new();
+    let mut lifted_body = None;
+    if !op.lift.is_empty() {
+        let Some(b) = &op.body else {
+            return Err(format!(
+                "operation `{}`: `lift` needs a request body",
+                op.operation_id
+            ));
+        };
+        let (mut properties, mut required) = flat_object(doc, &b.schema, 0);
+        for (property, input) in &op.lift {
+            let Some(schema) = properties.remove(property) else {
+                return Err(format!(
+                    "operation `{}`: the body has no property `{property}` to lift",
+                    op.operation_id
+                ));
+            };
+            required.retain(|r| r != property);
+            let ty = types.type_of(&schema, &format!("{base}{}", pascal(input)))?;
+            let description = doc
+                .resolve(&schema)
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            lifted.push(Lifted {
+                rust: snake(input),
+                json: input.clone(),
+                property: property.clone(),
+                ty: plain_type(&ty),
+                description,
+            });
+        }
+        lifted_body = Some(serde_json::json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+        }));
+    }
     let body = match &op.body {
         None => BodyField::None,
+        Some(_) if lifted_body.is_some() => BodyField::Flattened,
         Some(b) => {
             let names = doc.property_names(&b.schema);
             let clash = names.iter().any(|n| fields.iter().any(|(_, j, _)| j == n));
@@ -179,11 +235,12 @@ fn plan(
         let ty = types.type_of(&p.schema, &format!("{base}{}", pascal(&p.name)))?;
         param_types.push(plain_type(&ty));
     }
-    let body_type = match &op.body {
-        Some(b) => Some(plain_type(
+    let body_type = match (&lifted_body, &op.body) {
+        (Some(schema), _) => Some(plain_type(&types.type_of(schema, &format!("{base}Body"))?)),
+        (None, Some(b)) => Some(plain_type(
             &types.type_of(&b.schema, &format!("{base}Body"))?,
         )),
-        None => None,
+        (None, None) => None,
     };
     Ok(Plan {
         method: action_function(&op),
@@ -194,8 +251,40 @@ fn plan(
         paged_item,
         param_types,
         body_type,
+        lifted,
         op,
     })
+}
+
+/// An object schema's properties and required names, through `$ref`s and `allOf`, merged
+/// into one object (for a body whose properties the input renames).
+fn flat_object(
+    doc: &Document,
+    schema: &Value,
+    depth: usize,
+) -> (serde_json::Map<String, Value>, Vec<String>) {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    if depth > 16 {
+        return (properties, required);
+    }
+    let schema = doc.resolve(schema);
+    if let Some(own) = schema.get("properties").and_then(Value::as_object) {
+        properties.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if let Some(names) = schema.get("required").and_then(Value::as_array) {
+        required.extend(names.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        for part in parts {
+            let (p, r) = flat_object(doc, part, depth + 1);
+            properties.extend(p);
+            required.extend(r);
+        }
+    }
+    required.sort();
+    required.dedup();
+    (properties, required)
 }
 
 /// A type as typify spells it (`::std::vec::Vec<::std::string::String>`) as a person would

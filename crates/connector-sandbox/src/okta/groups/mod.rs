@@ -1,5 +1,8 @@
 //! Groups and their memberships, as Okta's `/api/v1/groups` serves them: create, read,
-//! list (search, filter, `q`, `Link` pagination), add and remove members, list members.
+//! list (search, filter, `q`, `Link` pagination), add and remove members, list members;
+//! replace and delete (`changes.rs`). Changes are System Log events.
+
+mod changes;
 
 use std::sync::Arc;
 
@@ -7,17 +10,17 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::OktaState;
 use super::error::OktaError;
+use super::paging::{cursor_of, id_of_cursor, page_size, paged};
 use super::routes::{QueryParams, json_object, json_response, require_json};
 use super::search::{self, Dialect};
+use super::syslog::{LogEvent, Target};
 use crate::util::{format_timestamp, now_millis, random_alnum, read, write};
 
 type S = Arc<OktaState>;
@@ -95,13 +98,39 @@ impl Groups {
     pub(crate) fn clear(&mut self) {
         self.groups.clear();
     }
+
+    /// The groups a user is a member of, as Okta returns them.
+    pub(crate) fn of_user(&self, user_id: &str, base_url: &str) -> Vec<Value> {
+        self.groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.to_json(base_url))
+            .collect()
+    }
+
+    /// Removes a deleted user from every group.
+    pub(crate) fn remove_member_everywhere(&mut self, user_id: &str) {
+        for group in &mut self.groups {
+            group.members.retain(|m| m != user_id);
+        }
+    }
+
+    /// The id and name of a group, when it exists.
+    pub(crate) fn name_of(&self, id: &str) -> Option<String> {
+        self.find(id).map(|i| self.groups[i].name.clone())
+    }
 }
 
 /// The group routes, merged into the Okta router (behind its gate).
 pub(super) fn router() -> Router<S> {
     Router::new()
         .route("/api/v1/groups", get(list_groups).post(create_group))
-        .route("/api/v1/groups/{group}", get(get_group))
+        .route(
+            "/api/v1/groups/{group}",
+            get(get_group)
+                .put(changes::replace_group)
+                .delete(changes::delete_group),
+        )
         .route("/api/v1/groups/{group}/users", get(list_members))
         .route(
             "/api/v1/groups/{group}/users/{user}",
@@ -111,66 +140,6 @@ pub(super) fn router() -> Router<S> {
 
 fn group_not_found(id: &str) -> OktaError {
     OktaError::not_found(id, "UserGroup")
-}
-
-fn page_size(query: &QueryParams, max: usize) -> Result<usize, OktaError> {
-    match query.get("limit") {
-        None => Ok(max),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(|n| usize::try_from(n.clamp(1, max as i64)).unwrap_or(max))
-            .map_err(|_| OktaError::validation("limit", format!("limit: '{v}' is not a number"))),
-    }
-}
-
-/// Answers one page with `Link` headers: `self`, and `next` (cursor `after`) when more follow.
-fn paged(
-    base: String,
-    query: &QueryParams,
-    page: Vec<Value>,
-    next_after: Option<String>,
-    limit: usize,
-) -> Response {
-    let pairs: Vec<(&str, &str)> = query
-        .0
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut links = vec![format!(
-        "<{base}{}>; rel=\"self\"",
-        QueryParams::encode(&pairs)
-    )];
-    if let Some(cursor) = next_after {
-        let limit = limit.to_string();
-        let mut next: Vec<(&str, &str)> = vec![("after", &cursor), ("limit", &limit)];
-        next.extend(pairs.iter().filter(|(k, _)| *k != "after" && *k != "limit"));
-        links.push(format!(
-            "<{base}{}>; rel=\"next\"",
-            QueryParams::encode(&next)
-        ));
-    }
-    let mut response = json_response(StatusCode::OK, Value::Array(page));
-    for link in links {
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().append(header::LINK, value);
-        }
-    }
-    response
-}
-
-fn cursor_of(id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(id)
-}
-
-fn id_of_cursor(cursor: &str) -> Result<String, OktaError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor.trim_end_matches('='))
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| {
-            OktaError::validation("after", "after: The cursor is not valid for this list")
-        })
 }
 
 fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, OktaError> {
@@ -279,7 +248,14 @@ async fn create_group(
         members: Vec::new(),
     };
     let answer = group.to_json(&state.base_url);
+    let target = Target::group(&group.id, &group.name);
     groups.groups.push(group);
+    drop(groups);
+    state.record(vec![LogEvent::new(
+        "group.lifecycle.create",
+        "Create okta group",
+        vec![target],
+    )]);
     Ok(json_response(StatusCode::OK, answer))
 }
 
@@ -326,8 +302,17 @@ async fn add_member(
     let index = groups.find(&group).ok_or_else(|| group_not_found(&group))?;
     let entry = &mut groups.groups[index];
     if !entry.members.contains(&user) {
-        entry.members.push(user);
+        entry.members.push(user.clone());
         entry.last_membership_updated = now_millis();
+        let group_target = Target::group(&entry.id, &entry.name);
+        drop(groups);
+        membership_event(
+            &state,
+            "group.user_membership.add",
+            "Add user to group membership",
+            &user,
+            group_target,
+        );
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -344,8 +329,32 @@ async fn remove_member(
     entry.members.retain(|m| m != &user);
     if entry.members.len() != before {
         entry.last_membership_updated = now_millis();
+        let group_target = Target::group(&entry.id, &entry.name);
+        drop(groups);
+        membership_event(
+            &state,
+            "group.user_membership.remove",
+            "Remove user from group membership",
+            &user,
+            group_target,
+        );
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Logs a membership change: Okta's targets are the user, then the group.
+fn membership_event(
+    state: &OktaState,
+    event_type: &'static str,
+    message: &'static str,
+    user_id: &str,
+    group: Target,
+) {
+    let targets = Target::user_by_id(state, user_id)
+        .into_iter()
+        .chain([group])
+        .collect();
+    state.record(vec![LogEvent::new(event_type, message, targets)]);
 }
 
 async fn list_members(
