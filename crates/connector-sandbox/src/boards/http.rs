@@ -10,45 +10,24 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::{Pos, parse_query};
 use async_graphql::{ServerError, Value as GqlValue};
-use axum::Router;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::{Map, Value, json};
 
 use super::context::{RequestCtx, Slot, Throttle};
 use super::cost::{self, MAX_DEPTH, MAX_FIELDS, Refusal};
-use super::idempotency;
-use super::schema::{self, BoardsSchema};
+use super::schema::BoardsSchema;
 use super::state::BoardsState;
 use super::version;
 
 #[derive(Clone)]
 pub(super) struct App {
     pub(super) state: BoardsState,
-    schema: BoardsSchema,
-}
-
-/// The boards endpoint: `POST /v2` (and `/v2/`); other methods get 405.
-///
-/// The router carries its state; wrap it in layers (faults, tracing) and serve it with
-/// `axum::serve`. Bodies above [`BoardsConfig::max_body_bytes`](super::BoardsConfig)
-/// (read when the router is built) get 413.
-pub fn router(state: BoardsState) -> Router {
-    let max_body = state.config().max_body_bytes;
-    let app = App {
-        state,
-        schema: schema::build(),
-    };
-    Router::new()
-        .route("/v2", post(idempotency::handle))
-        .route("/v2/", post(idempotency::handle))
-        .layer(DefaultBodyLimit::max(max_body))
-        .with_state(app)
+    pub(super) schema: BoardsSchema,
 }
 
 /// A random request id in the UUID layout.

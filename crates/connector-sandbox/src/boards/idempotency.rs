@@ -9,9 +9,6 @@
 //! kept, so a retry with the same key runs it; neither is a request whose handling was
 //! abandoned before it finished.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::OperationType;
 use axum::body::{Body, Bytes};
@@ -25,10 +22,9 @@ use tokio::time::Instant;
 
 use super::cost::pick_operation;
 use super::http::{App, graphql};
+use super::replay::Claim;
 use super::state::BoardsState;
 
-/// How long an answer is kept for replay.
-pub(crate) const REPLAY_WINDOW: Duration = Duration::from_secs(30 * 60);
 /// The `Retry-After` (seconds) of a 409 sent while the first request is running.
 const CONFLICT_RETRY_AFTER: u64 = 1;
 /// Answers larger than this are passed on but not kept (the emulator's own answers are
@@ -37,86 +33,6 @@ const MAX_KEPT_BODY: usize = 4 * 1024 * 1024;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const IDEMPOTENCY_REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
-
-#[derive(Debug)]
-enum Entry {
-    Running,
-    Done {
-        stored_at: Instant,
-        status: StatusCode,
-        body: Bytes,
-    },
-}
-
-/// What a request with a key finds in the cache.
-#[derive(Debug)]
-pub(crate) enum Claim {
-    /// No earlier request with this key: this one runs.
-    Fresh,
-    /// An earlier request with this key is still running.
-    Running,
-    /// The answer of an earlier request with this key.
-    Replay { status: StatusCode, body: Bytes },
-}
-
-/// The kept answers, by token and key.
-#[derive(Debug, Default)]
-pub(crate) struct IdempotencyCache {
-    entries: HashMap<(String, String), Entry>,
-}
-
-impl IdempotencyCache {
-    /// Looks the key up; a fresh key is marked running.
-    pub(crate) fn claim(&mut self, token: &str, key: &str, now: Instant) -> Claim {
-        self.entries.retain(|_, entry| match entry {
-            Entry::Running => true,
-            Entry::Done { stored_at, .. } => now.duration_since(*stored_at) < REPLAY_WINDOW,
-        });
-        let id = (token.to_owned(), key.to_owned());
-        match self.entries.get(&id) {
-            Some(Entry::Running) => Claim::Running,
-            Some(Entry::Done { status, body, .. }) => Claim::Replay {
-                status: *status,
-                body: body.clone(),
-            },
-            None => {
-                self.entries.insert(id, Entry::Running);
-                Claim::Fresh
-            }
-        }
-    }
-
-    /// Keeps the answer of a request that ran.
-    pub(crate) fn complete(
-        &mut self,
-        token: &str,
-        key: &str,
-        status: StatusCode,
-        body: Bytes,
-        now: Instant,
-    ) {
-        let entry = Entry::Done {
-            stored_at: now,
-            status,
-            body,
-        };
-        self.entries
-            .insert((token.to_owned(), key.to_owned()), entry);
-    }
-
-    /// Forgets a request that did not run, so that a retry with its key runs.
-    pub(crate) fn release(&mut self, token: &str, key: &str) {
-        let id = (token.to_owned(), key.to_owned());
-        if matches!(self.entries.get(&id), Some(Entry::Running)) {
-            self.entries.remove(&id);
-        }
-    }
-
-    /// Forgets everything.
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-    }
-}
 
 /// Releases a claimed key unless the request's answer was kept (a request abandoned
 /// half-way, for example when the client went away, leaves no `Running` entry behind).
@@ -241,6 +157,9 @@ pub(super) async fn handle(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use super::super::replay::{IdempotencyCache, REPLAY_WINDOW};
     use super::*;
 
     #[tokio::test(start_paused = true)]

@@ -61,13 +61,16 @@ mod cost;
 mod http;
 mod idempotency;
 mod limits;
+mod replay;
+mod routes;
 mod schema;
 mod state;
 mod store;
+mod throttle;
 mod version;
 
 pub use config::BoardsConfig;
-pub use http::router;
+pub use routes::router;
 pub use schema::sdl;
 pub use state::{BoardsState, BoardsStats};
 pub use version::{CURRENT_VERSION, MAINTENANCE_VERSION};

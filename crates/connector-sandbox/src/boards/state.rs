@@ -7,10 +7,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::BoardsConfig;
-use super::context::{BudgetReport, Throttle};
-use super::idempotency::IdempotencyCache;
 use super::limits::WindowedLimit;
+use super::replay::IdempotencyCache;
 use super::store::Store;
+use super::throttle::{BudgetReport, Throttle};
 
 /// Closed complexity windows remembered for [`BoardsStats::window_points`].
 const REMEMBERED_WINDOWS: usize = 10_000;

@@ -34,11 +34,13 @@ mod lifecycle;
 mod limits;
 mod oauth;
 mod paging;
+mod router;
 mod routes;
 mod search;
 mod sessions;
 mod status;
 mod syslog;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -447,7 +449,7 @@ impl OktaEmulator {
             front: front.clone(),
             event_hooks: event_hooks::EventHooks::new(config.event_hook.clone()),
         });
-        let router = routes::router(state.clone()).merge(admin::router(state.clone()));
+        let router = router::router(state.clone()).merge(admin::router(state.clone()));
         let server = Server::spawn(listener, router, front)?;
         debug_assert_eq!(server.addr(), addr);
         Ok(OktaEmulator { state, server })

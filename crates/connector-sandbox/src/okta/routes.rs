@@ -7,18 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
@@ -27,50 +23,15 @@ use super::directory::{AddError, Profile, ROLE_TYPES, RoleAssignment, Status, Us
 use super::error::OktaError;
 use super::limits::Bucket;
 use super::search::{self, Dialect, Expr};
+pub(super) use super::wire::{QueryParams, json_response, require_json};
 use crate::util::{format_timestamp, lock, now_millis, random_alnum, read, write};
 
 type S = Arc<OktaState>;
-
-/// Everything but RFC 3986's unreserved characters is percent-encoded in query values.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 const X_OKTA_REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
 const X_RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
 const X_RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
 const X_RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
-
-pub(super) fn router(state: S) -> Router {
-    Router::new()
-        .route("/api/v1/users", get(list_users).post(create_user))
-        .route(
-            "/api/v1/users/{id}",
-            get(get_user)
-                .post(super::lifecycle::update_user)
-                .delete(super::lifecycle::delete_user),
-        )
-        .route(
-            "/api/v1/users/{id}/roles",
-            get(list_roles).post(assign_role),
-        )
-        .route(
-            "/api/v1/users/{id}/roles/{assignment}",
-            delete(unassign_role),
-        )
-        .route("/oauth2/v1/token", post(token))
-        .merge(super::groups::router())
-        .merge(super::lifecycle::router())
-        .merge(super::apps::router())
-        .merge(super::sessions::router())
-        .merge(super::syslog::router())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), gate))
-        .with_state(state)
-}
 
 /// Adds `X-Okta-Request-Id` and `Date`, as on every Okta response.
 pub(super) fn with_request_id(mut response: Response) -> Response {
@@ -102,7 +63,7 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn gate(State(state): State<S>, req: Request, next: Next) -> Response {
+pub(super) async fn gate(State(state): State<S>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with(crate::server::ADMIN_PREFIX) {
         return next.run(req).await;
     }
@@ -241,85 +202,12 @@ fn authorize(
     Err(OktaError::invalid_token())
 }
 
-async fn not_found() -> OktaError {
+pub(super) async fn not_found() -> OktaError {
     OktaError::for_status(StatusCode::NOT_FOUND)
 }
 
-async fn method_not_allowed() -> OktaError {
+pub(super) async fn method_not_allowed() -> OktaError {
     OktaError::for_status(StatusCode::METHOD_NOT_ALLOWED)
-}
-
-/// Query parameters in their order, decoded; the first of a repeated name wins on lookup.
-pub(super) struct QueryParams(pub(super) Vec<(String, String)>);
-
-impl QueryParams {
-    pub(super) fn parse(raw: Option<&str>) -> Self {
-        QueryParams(
-            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(super) fn bool(&self, name: &str, default: bool) -> Result<bool, OktaError> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-            Some(v) => Err(OktaError::validation(
-                name,
-                format!("{name}: '{v}' is not a boolean"),
-            )),
-        }
-    }
-
-    /// `?a=1&b=2` with values percent-encoded, or "" without parameters.
-    pub(super) fn encode(pairs: &[(&str, &str)]) -> String {
-        if pairs.is_empty() {
-            return String::new();
-        }
-        let joined: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, QUERY_VALUE),
-                    utf8_percent_encode(v, QUERY_VALUE)
-                )
-            })
-            .collect();
-        format!("?{}", joined.join("&"))
-    }
-}
-
-pub(super) fn require_json(headers: &HeaderMap) -> Result<(), OktaError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime == "application/json" || mime.ends_with("+json") {
-        Ok(())
-    } else {
-        Err(OktaError::new(
-            StatusCode::BAD_REQUEST,
-            "E0000021",
-            "Bad request.  Accept and/or Content-Type headers likely do not match supported values.",
-        )
-        .cause(format!("Content-Type '{content_type}' is not application/json")))
-    }
 }
 
 pub(super) fn json_object(body: &Bytes) -> Result<Map<String, Value>, OktaError> {
@@ -419,11 +307,7 @@ pub(super) fn password_of(body: &Map<String, Value>) -> Result<Option<String>, O
     }
 }
 
-pub(super) fn json_response(status: StatusCode, body: Value) -> Response {
-    (status, Json(body)).into_response()
-}
-
-async fn create_user(
+pub(super) async fn create_user(
     State(state): State<S>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -487,7 +371,7 @@ fn etag(user: &User) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
-async fn get_user(
+pub(super) async fn get_user(
     State(state): State<S>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, OktaError> {
@@ -526,7 +410,7 @@ fn parse_expr(
         .map_err(|e| OktaError::invalid_search(format!("{name}: {e}")))
 }
 
-async fn list_users(
+pub(super) async fn list_users(
     State(state): State<S>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, OktaError> {
@@ -634,7 +518,7 @@ fn role_json(state: &OktaState, user: &User, role: &RoleAssignment) -> Value {
     })
 }
 
-async fn assign_role(
+pub(super) async fn assign_role(
     State(state): State<S>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
@@ -690,7 +574,7 @@ async fn assign_role(
     Ok(json_response(StatusCode::CREATED, body))
 }
 
-async fn list_roles(
+pub(super) async fn list_roles(
     State(state): State<S>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, OktaError> {
@@ -708,7 +592,7 @@ async fn list_roles(
     Ok(json_response(StatusCode::OK, Value::Array(roles)))
 }
 
-async fn unassign_role(
+pub(super) async fn unassign_role(
     State(state): State<S>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, OktaError> {
@@ -737,7 +621,7 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Response {
     )
 }
 
-async fn token(State(state): State<S>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(State(state): State<S>, headers: HeaderMap, body: Bytes) -> Response {
     let form_encoded = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

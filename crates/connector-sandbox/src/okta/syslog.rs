@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use super::OktaState;
 use super::error::OktaError;
-use super::routes::{QueryParams, json_response};
 use super::search::{self, Dialect};
+use super::wire::{QueryParams, json_response};
 use crate::util::{format_timestamp, now_millis, random_alnum};
 
 type S = Arc<OktaState>;
