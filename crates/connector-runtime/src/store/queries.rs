@@ -72,7 +72,8 @@ macro_rules! keep_definition {
         let flow: &crate::flows::Flow = $flow;
         let inserted = sqlx::query(
             "INSERT INTO flow_definitions (hash, name, source) SELECT $1, $2, '' \
-             WHERE NOT EXISTS (SELECT 1 FROM flow_definitions WHERE hash = $1)",
+             WHERE NOT EXISTS (SELECT 1 FROM flow_definitions WHERE hash = $1) \
+             ON CONFLICT (hash) DO NOTHING",
         )
         .bind(flow.hash.as_str())
         .bind(flow.name())
