@@ -26,6 +26,9 @@
 //! `CONNECTOR_RATE_LIMIT_URL=redis://HOST:PORT[/DB]` names (one budget for every process;
 //! `CONNECTOR_RATE_LIMIT_FAIL=closed` fails calls rather than fall back to in-process limits
 //! while Redis is away).
+//!
+//! Long on purpose: the dispatch of every command of the command-line contract, one arm
+//! each; the work is in the modules each arm calls.
 
 /// `println!` that never panics: a reader that went away (`connector ... | head`) ends the
 /// output quietly, and the command keeps its own exit code.

@@ -1,4 +1,7 @@
 //! The one error type of the toolkit, with a machine-readable kind.
+//!
+//! Long on purpose: the toolkit's one error type (kinds, constructors, accessors, its JSON
+//! form) in one place, with its tests.
 
 use std::fmt;
 use std::time::Duration;

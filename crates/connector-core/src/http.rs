@@ -1,4 +1,7 @@
 //! The request and response types of the pipeline.
+//!
+//! Long on purpose: two types and their builders, mostly documentation a connector author
+//! reads.
 
 use std::fmt;
 

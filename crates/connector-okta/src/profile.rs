@@ -1,5 +1,8 @@
 //! What is particular to Okta in the pipeline: rate-limit buckets and feedback, retry
 //! headers, request ids and error bodies.
+//!
+//! Long on purpose: the pipeline parts of one service (buckets, feedback, retry headers,
+//! error bodies) read best side by side; the last part is their tests.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

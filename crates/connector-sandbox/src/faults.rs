@@ -3,6 +3,9 @@
 //! Rules are checked in the order they were pushed; the first live rule that matches a
 //! request is spent (its `times` drops by one) and decides what happens to it. Requests
 //! to the admin endpoints under `/__sandbox/` never match.
+//!
+//! Long on purpose: the rules, their matching and their JSON form for the admin routes
+//! belong together; the last part is their tests.
 
 use std::sync::Arc;
 use std::sync::Mutex;

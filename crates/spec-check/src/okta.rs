@@ -1,4 +1,7 @@
 //! Okta's OpenAPI 3.0 documents: request and response validation.
+//!
+//! Long on purpose: matching a request or an answer to Okta's document (paths, parameters,
+//! bodies, the document's quirks) is one job; the last part is its tests.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -1,5 +1,8 @@
 //! The in-memory limiter: per-key quotas with pacing, windows synchronised with the
 //! service's feedback, concurrency caps, and waiters admitted in arrival order.
+//!
+//! Long on purpose: admission, pacing and feedback share one lock-protected table per key,
+//! and their locking is easiest to check when it reads in one place.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};

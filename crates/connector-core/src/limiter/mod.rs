@@ -17,6 +17,9 @@
 //!
 //! [`MemoryLimiter`] is the in-process implementation and the default. A limiter for
 //! several processes is made from the same [`LimiterSpec`] by a [`LimiterBackend`].
+//!
+//! Long on purpose: the limiter contract connector authors implement, with its key and
+//! feedback types and their documentation.
 
 mod anchor;
 mod bucket;

@@ -8,6 +8,10 @@
 //! - expressions and templates parse, and read only names in scope: `event`, `run`,
 //!   `steps.<id>` of an earlier step, `error` inside `on_error`, the loop's item;
 //! - the literal parts of a card's input match the card's input schema.
+//!
+//! Long on purpose: one checker walks the file once and every rule reports through it (the
+//! document, the catalog, the scope and the errors it holds); the lowering is `program.rs`,
+//! the triggers' rules their own modules.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -3,6 +3,10 @@
 //!
 //! Every operation is synchronous and runs under the state's lock; failures are
 //! [`AppError`]s, which become the service's 200-with-`errors[]` answers.
+//!
+//! Long on purpose: the emulator's data and every operation the resolvers perform on it,
+//! kept together so that each mutation keeps the data consistent; the last part is their
+//! tests.
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;

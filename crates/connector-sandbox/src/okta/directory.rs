@@ -1,6 +1,9 @@
 //! The emulated org's users and their role assignments, kept compact so that benchmarks
 //! can seed 100,000 users: a seeded user is about a hundred bytes plus its index entries,
 //! its profile is computed from its number when read.
+//!
+//! Long on purpose: the compact user table and its indexes are one data structure; every
+//! change goes through the methods here so the indexes cannot drift.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -23,6 +23,9 @@
 //! | `GET /api/v1/logs` | the System Log of every change (`syslog.rs`), also sent to the event hook |
 //! | `POST /__sandbox/okta/users/{id}/sign-in` | records a sign-in: `lastLogin`, a session |
 //! | `POST /oauth2/v1/token` | client credentials with a signed client assertion |
+//!
+//! Long on purpose: the emulator's public surface (settings, seeding, statistics, the admin
+//! calls tests make), documented for the tests and benchmarks that drive it.
 
 mod admin;
 mod apps;

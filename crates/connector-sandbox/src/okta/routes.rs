@@ -1,5 +1,8 @@
 //! The Okta API routes and the gate every one of them passes: concurrency limit, bucket
 //! rate limit, simulated latency, authentication, then the response headers Okta sends.
+//!
+//! Long on purpose: the users and role-assignment handlers and the gate every route passes,
+//! which share the request helpers here.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};

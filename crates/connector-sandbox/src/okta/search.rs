@@ -6,6 +6,9 @@
 //! `filter`: `eq` on `status id profile.login profile.email profile.firstName
 //! profile.lastName lastUpdated`, plus `gt ge lt le` on `lastUpdated`; values are
 //! case-sensitive.
+//!
+//! Long on purpose: one small language (its parser and the matcher over users share the
+//! expression type), with its tests.
 
 use std::cmp::Ordering;
 

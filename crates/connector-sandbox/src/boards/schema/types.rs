@@ -1,4 +1,6 @@
 //! Object types, enums and scalars, named and typed exactly as in the service's SDL.
+//!
+//! Long on purpose: one Rust type per type of the service's SDL, named as it names them.
 
 use async_graphql::{
     Context, Enum, ID, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType,
