@@ -464,34 +464,36 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
     }
     checker.steps();
     let mut errors = checker.errors;
-    if errors.is_empty() {
-        match serde_json::from_value::<FlowFile>(doc.value.clone()) {
-            Ok(def) => match lower(&def) {
-                Ok(program) => {
-                    return Ok(Flow {
-                        def: Arc::new(def),
-                        program: Arc::new(program),
+    // The file is lowered whenever its shape allows, so that its durations' mistakes are
+    // reported with the others; a shape the checks above refused is not reported twice.
+    match serde_json::from_value::<FlowFile>(doc.value.clone()) {
+        Ok(def) => match lower(&def) {
+            Ok(program) if errors.is_empty() => {
+                return Ok(Flow {
+                    def: Arc::new(def),
+                    program: Arc::new(program),
+                    file: file.to_owned(),
+                    source: text.to_owned(),
+                    hash: hash_of(text),
+                });
+            }
+            Ok(_) => {}
+            Err(mistakes) => {
+                for (pointer, message) in mistakes {
+                    errors.push(Diagnostic {
                         file: file.to_owned(),
-                        source: text.to_owned(),
-                        hash: hash_of(text),
+                        pos: doc.value_pos(&pointer),
+                        message,
                     });
                 }
-                Err(mistakes) => {
-                    for (pointer, message) in mistakes {
-                        errors.push(Diagnostic {
-                            file: file.to_owned(),
-                            pos: doc.value_pos(&pointer),
-                            message,
-                        });
-                    }
-                }
-            },
-            Err(e) => errors.push(Diagnostic {
-                file: file.to_owned(),
-                pos: Pos::default(),
-                message: e.to_string(),
-            }),
-        }
+            }
+        },
+        Err(e) if errors.is_empty() => errors.push(Diagnostic {
+            file: file.to_owned(),
+            pos: Pos::default(),
+            message: e.to_string(),
+        }),
+        Err(_) => {}
     }
     errors.sort();
     errors.dedup();

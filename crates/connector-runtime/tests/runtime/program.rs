@@ -124,3 +124,24 @@ fn upstream_is_transient_only_for_a_5xx_answer() {
     )));
     assert!(!is_transient(&Error::new(ErrorKind::NotFound, "gone")));
 }
+
+#[test]
+fn a_bad_duration_is_reported_with_the_other_mistakes_of_the_file() {
+    let cards = Cards::default();
+    let text = "name: Bad\ntrigger: { manual: {} }\nretry: { backoff: [soon] }\nsteps:\n  - id: a\n    assign: { n: \"[1, 2] | lenght\" }\n";
+    let shown: Vec<String> = validate("both.yaml", text, &cards)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    assert!(
+        shown[0].starts_with("both.yaml:1:7: flow name"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].starts_with("both.yaml:3:20: bad duration \"soon\""),
+        "{shown:#?}"
+    );
+    assert!(shown[2].starts_with("both.yaml:6:18:"), "{shown:#?}");
+}
