@@ -14,7 +14,7 @@
 //! ```
 //!
 //! A connection's settings are those its connector declares
-//! ([`Connector::settings`](connector_core::Connector::settings)): each variable named
+//! ([`connector_core::Connector::settings`]): each variable named
 //! `<CONNECTOR>_<KEY>` is the setting `<key>`, lowercased (`org_url`, `api_token`,
 //! `client_id`, `private_key`, `key_id`, `scopes` for Okta; `api_url`, `api_token`,
 //! `api_version` for boards), so a connector added to the registry brings its settings

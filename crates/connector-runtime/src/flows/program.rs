@@ -6,7 +6,7 @@
 //! `match`es have no wildcard, so the compiler names every place that must handle it:
 //! - `steps::run` (the engine and the dry run: a dry run is the engine in a mode),
 //! - `steps::kind_name` (the run and flow pages, `connector flow list`),
-//! - [`lower`] (validation, from the file's model).
+//! - `lower` (validation, from the file's model).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
