@@ -100,14 +100,29 @@ fn flow_schema(registry: &connector_core::Registry) -> Value {
     let mut schema = connector_runtime::flows::flow_schema();
     let mut cards = Vec::new();
     let mut per_card = Vec::new();
+    // The types card inputs refer to, moved to the file's own `$defs` under
+    // `<connector>.<Name>`, so that every reference resolves inside the file.
+    let mut card_defs = serde_json::Map::new();
     for connector in registry.connectors() {
         for action in connector.actions() {
             let id = format!("{}.{}", connector.id(), action.id);
+            let mut input = action.input_schema.clone();
+            if let Value::Object(map) = &mut input {
+                for key in ["$defs", "definitions"] {
+                    if let Some(Value::Object(defs)) = map.remove(key) {
+                        for (name, def) in defs {
+                            card_defs
+                                .entry(format!("{}.{name}", connector.id()))
+                                .or_insert(def);
+                        }
+                    }
+                }
+            }
             per_card.push(json!({
                 "if": { "properties": { "card": { "const": id } }, "required": ["card"] },
                 "then": { "properties": { "input": {
                     "description": action.description,
-                    "anyOf": [action.input_schema, { "type": "string" }]
+                    "anyOf": [input, { "type": "string" }]
                 } } }
             }));
             cards.push(Value::from(id));
@@ -124,7 +139,58 @@ fn flow_schema(registry: &connector_core::Registry) -> Value {
             map.insert("allOf".to_owned(), Value::Array(per_card));
         }
     }
+    if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+        defs.extend(card_defs);
+    }
+    scope_card_refs(&mut schema, None);
     schema
+}
+
+/// Points each card input's `#/$defs/Name` (or `#/definitions/Name`) at the copy of its
+/// connector (`#/$defs/<connector>.Name`); the format's own references stay as they are.
+fn scope_card_refs(value: &mut Value, connector: Option<&str>) {
+    match value {
+        Value::Object(map) => {
+            // Inside a card's branch (`if card == "okta.x"`) or a card's own type, the
+            // connector is known from the card id or the definition's name.
+            let here = map
+                .get("if")
+                .and_then(|v| v.pointer("/properties/card/const"))
+                .and_then(Value::as_str)
+                .and_then(|id| id.split_once('.'))
+                .map(|(c, _)| c.to_owned());
+            let connector = here.as_deref().or(connector);
+            if let (Some(c), Some(Value::String(target))) = (connector, map.get_mut("$ref")) {
+                let name = ["#/$defs/", "#/definitions/"]
+                    .iter()
+                    .find_map(|prefix| target.strip_prefix(prefix))
+                    .filter(|name| !name.starts_with(&format!("{c}.")))
+                    .map(|name| format!("#/$defs/{c}.{name}"));
+                if let Some(scoped) = name {
+                    *target = scoped;
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                // Each card type keeps its connector; the format's own types have none.
+                if key == "$defs" {
+                    if let Value::Object(defs) = child {
+                        for (name, def) in defs.iter_mut() {
+                            let owner = name.split_once('.').map(|(c, _)| c);
+                            scope_card_refs(def, owner);
+                        }
+                    }
+                    continue;
+                }
+                scope_card_refs(child, connector);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                scope_card_refs(item, connector);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A generated file's path as the manifest names it: relative to the manifest's folder.

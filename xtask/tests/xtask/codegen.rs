@@ -197,3 +197,39 @@ fn the_pages_and_the_manifest_link_only_to_generated_files() {
     }
     assert!(checked > 50, "only {checked} links were checked");
 }
+
+/// Every `$ref` of the flow schema resolves inside the file, so editors that resolve
+/// references accept flow files (card inputs' types are copied under `<connector>.<Name>`).
+#[test]
+fn every_reference_of_the_flow_schema_resolves_inside_it() {
+    let path = workspace_root().join("docs/schemas/flow.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&schema, &mut found);
+    assert!(found.len() > 10, "the schema has card types to refer to");
+    let dangling: Vec<&str> = found
+        .into_iter()
+        .filter(|r| {
+            r.strip_prefix('#')
+                .and_then(|pointer| schema.pointer(pointer))
+                .is_none()
+        })
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "references that resolve to nothing: {dangling:?}"
+    );
+}
