@@ -1,11 +1,12 @@
 //! The durable store: the queue of runs and Flow History, in SQLite (one process, a file)
 //! or Postgres (replicas sharing one queue). Both speak the same SQL but for the claim,
 //! where Postgres skips rows other replicas hold (`FOR UPDATE SKIP LOCKED`). Migrations are
-//! files under `migrations/`, run at start.
+//! files under `migrations/`, compiled in (`migrations.rs`) and run at start.
 
 mod enqueue;
 mod history;
 mod journal;
+mod migrations;
 mod model;
 mod queries;
 mod rerun;
@@ -135,8 +136,18 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Pool::Sqlite(pool) => {
+                migrations::migrator(migrations::SQLITE)
+                    .await?
+                    .run(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                migrations::migrator(migrations::POSTGRES)
+                    .await?
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }

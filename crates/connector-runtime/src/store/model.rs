@@ -84,24 +84,46 @@ pub(crate) struct Claimed {
     pub deaths: u32,
 }
 
-/// The row as stored.
-#[derive(sqlx::FromRow)]
-pub(crate) struct RunRow {
-    pub run_id: String,
-    pub event_key: String,
-    pub flow: String,
-    pub subject: Option<String>,
-    pub event: String,
-    pub state: String,
-    pub outcome: Option<String>,
-    pub tries: i64,
-    pub due_ms: i64,
-    pub created_ms: i64,
-    pub started_ms: Option<i64>,
-    pub finished_ms: Option<i64>,
-    pub rerun_of: Option<String>,
-    pub output: Option<String>,
-    pub error: Option<String>,
+/// A row struct with `sqlx::FromRow` by column name for both backends, as sqlx's derive
+/// would write it (the derive needs sqlx's macro crates, which this crate does without).
+macro_rules! row {
+    ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        pub(crate) struct $name {
+            $(pub $field: $ty),*
+        }
+
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $name
+        where
+            &'static str: sqlx::ColumnIndex<R>,
+            $($ty: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,)*
+        {
+            fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+                Ok($name { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
+row! {
+    /// The row as stored.
+    RunRow {
+        run_id: String,
+        event_key: String,
+        flow: String,
+        subject: Option<String>,
+        event: String,
+        state: String,
+        outcome: Option<String>,
+        tries: i64,
+        due_ms: i64,
+        created_ms: i64,
+        started_ms: Option<i64>,
+        finished_ms: Option<i64>,
+        rerun_of: Option<String>,
+        output: Option<String>,
+        error: Option<String>,
+    }
 }
 
 impl RunRow {
@@ -135,17 +157,18 @@ impl RunRow {
     }
 }
 
-/// The row a claim returns.
-#[derive(sqlx::FromRow)]
-pub(crate) struct ClaimRow {
-    pub run_id: String,
-    pub flow: String,
-    pub event_key: String,
-    pub event: String,
-    pub tries: i64,
-    pub schedule_from: i64,
-    pub definition_hash: Option<String>,
-    pub deaths: i64,
+row! {
+    /// The row a claim returns.
+    ClaimRow {
+        run_id: String,
+        flow: String,
+        event_key: String,
+        event: String,
+        tries: i64,
+        schedule_from: i64,
+        definition_hash: Option<String>,
+        deaths: i64,
+    }
 }
 
 impl ClaimRow {
