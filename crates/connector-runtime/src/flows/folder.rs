@@ -116,8 +116,9 @@ pub fn read_flow_file(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())
 }
 
-/// Reads and validates the flows `paths` name (files, or folders of them): the flows, or
-/// every mistake of every file (a flow name used twice among them too).
+/// Reads, validates and links the flows `paths` name (files, or folders of them): the
+/// flows, or every mistake of every file (a flow name used twice among them, and what a
+/// `call` or `spawn` names, too).
 pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
@@ -152,7 +153,7 @@ pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>,
         }
     }
     if errors.is_empty() {
-        Ok(flows)
+        super::link(flows)
     } else {
         Err(errors)
     }

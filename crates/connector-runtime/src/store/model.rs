@@ -102,6 +102,7 @@ pub(crate) struct RunRow {
     pub rerun_of: Option<String>,
     pub output: Option<String>,
     pub error: Option<String>,
+    pub parent_run_id: Option<String>,
 }
 
 impl RunRow {
@@ -127,6 +128,7 @@ impl RunRow {
             started_at: self.started_ms.map(rfc3339),
             finished_at: self.finished_ms.map(rfc3339),
             rerun_of: self.rerun_of,
+            parent_run_id: self.parent_run_id,
             event: serde_json::from_str(&self.event).unwrap_or(Value::Null),
             steps,
             output: json(self.output),
