@@ -1,5 +1,7 @@
 //! The integration tests of `connector-runtime`, one binary with a module per area.
 
+mod blocks;
+mod calls;
 mod engine;
 mod flows;
 mod program;
