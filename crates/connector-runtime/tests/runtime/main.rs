@@ -6,4 +6,5 @@ mod engine;
 mod flows;
 mod program;
 mod schedule;
+mod spawn;
 mod store;
