@@ -129,6 +129,9 @@ pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>,
             files.push(path.clone());
         }
     }
+    // A file given both by itself and in a folder given is read once.
+    let mut read = std::collections::HashSet::new();
+    files.retain(|f| read.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
     let mut flows: Vec<Flow> = Vec::new();
     for file in files {
         let name = file.display().to_string();
