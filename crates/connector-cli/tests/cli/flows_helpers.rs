@@ -137,18 +137,8 @@ async fn flow_run_runs_the_runs_it_spawns_before_it_exits() {
     assert_eq!(outcomes, ["granted", "unknownUser"]);
 }
 
-const BATCH: &str = r#"
-name: batch
-trigger: { http: {} }
-steps:
-  - id: each
-    for_each: "event.logins"
-    as: login
-    call: grant-help-desk-to-one
-    input: { login: "{{ login }}" }
-  - id: done
-    return: { outcome: done, output: { granted: "{{ steps.each.output | selectattr('granted') | list | length }}" } }
-"#;
+/// A `for_each` of calls to the example helper, started over HTTP.
+const BATCH: &str = include_str!("flows/batch-of-calls.yaml");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_during_a_for_each_of_calls_then_restart_sends_no_finished_item_s_card_again() {
