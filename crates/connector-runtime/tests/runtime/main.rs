@@ -3,6 +3,7 @@
 mod blocks;
 mod calls;
 mod engine;
+mod pages_nested;
 mod flows;
 mod program;
 mod schedule;
