@@ -20,10 +20,11 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
         FlowCommand::List { flows, json } => list(flows.as_deref(), json),
         FlowCommand::Run {
             file,
+            helpers,
             event,
             dry_run,
             store,
-        } => run_file(&file, event.as_deref(), dry_run, store.as_deref()).await,
+        } => run_file(&file, &helpers, event.as_deref(), dry_run, store.as_deref()).await,
     }
 }
 
@@ -132,6 +133,7 @@ fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
 
 async fn run_file(
     file: &Path,
+    helpers: &[PathBuf],
     event: Option<&str>,
     dry_run: bool,
     store: Option<&str>,
@@ -157,8 +159,20 @@ async fn run_file(
     if dry_run {
         cards = cards.recording(log.clone());
     }
-    let flow = match load(&[file.to_owned()], &cards) {
-        Ok(mut flows) if flows.len() == 1 => flows.remove(0),
+    // The flow is the file's; the others are the flows it may call or spawn.
+    let mut paths = vec![file.to_owned()];
+    paths.extend_from_slice(helpers);
+    let named = file.display().to_string();
+    let (flow, all) = match load(&paths, &cards) {
+        Ok(flows) if file.is_file() => match flows.iter().find(|f| f.file == named) {
+            Some(flow) => (flow.clone(), flows),
+            None => {
+                return fail(&Error::invalid_input(format!(
+                    "{} gives no flow of its own",
+                    file.display()
+                )));
+            }
+        },
         Ok(_) => {
             return fail(&Error::invalid_input(format!(
                 "{} holds no single flow: give one flow file",
@@ -169,7 +183,7 @@ async fn run_file(
     };
     if !dry_run {
         let cards = std::sync::Arc::new(cards);
-        let code = run_stored(flow, &event, cards, store).await;
+        let code = run_stored(flow, all, &event, cards, store).await;
         shared.flush().await;
         return code;
     }
@@ -188,10 +202,16 @@ async fn run_file(
     }
 }
 
+/// The most runs `flow run` runs for the runs a flow spawns (and they spawn) before it
+/// exits; the rest stay queued in the store, where `serve` takes them.
+const MAX_SPAWNED_RUNS: usize = 10_000;
+
 /// One try of `flow` through the store (a temporary one by default), as `connector serve`
-/// runs it; prints the run as `GET /history/{runId}` answers it.
+/// runs it, then one try of each run it spawned (and they spawned); prints the run as
+/// `GET /history/{runId}` answers it.
 async fn run_stored(
     flow: Flow,
+    all: Vec<Flow>,
     event: &Value,
     cards: std::sync::Arc<Cards>,
     store: Option<&str>,
@@ -215,7 +235,8 @@ async fn run_stored(
     );
     let service = connector_runtime::Service::new(
         opened.clone(),
-        connector_runtime::Flows::new(cards).with(flow.clone()),
+        all.into_iter()
+            .fold(connector_runtime::Flows::new(cards), connector_runtime::Flows::with),
         config,
     );
     let key = connector_runtime::triggers::manual::key();
@@ -227,6 +248,7 @@ async fn run_stored(
         Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
     };
     service.run_now(&run_id).await;
+    run_spawned(&service, &run_id).await;
     let run = match opened.run(&run_id).await {
         Ok(Some(run)) => connector_runtime::masked_run(run),
         Ok(None) | Err(_) => {
@@ -243,6 +265,26 @@ async fn run_stored(
             error["kind"].as_str().unwrap_or(""),
         ))),
         _ => ExitCode::from(1),
+    }
+}
+
+/// Runs the runs `root` spawned, and those they spawned, one try each, breadth first.
+async fn run_spawned(service: &connector_runtime::Service, root: &str) {
+    let mut parents = std::collections::VecDeque::from([root.to_owned()]);
+    let mut ran = 0;
+    while let Some(parent) = parents.pop_front() {
+        let Ok(children) = service.store().spawned_queued(&parent).await else {
+            return;
+        };
+        for child in children {
+            if ran == MAX_SPAWNED_RUNS {
+                errln!("{MAX_SPAWNED_RUNS} spawned runs ran; the others stay queued in the store");
+                return;
+            }
+            service.run_now(&child).await;
+            ran += 1;
+            parents.push_back(child);
+        }
     }
 }
 

@@ -102,13 +102,12 @@ pub fn template(cards: &dyn Catalog) -> Result<Flow, Vec<Diagnostic>> {
     validate(&format!("(built in) {file}"), text, cards)
 }
 
-/// Whether any of `flows` calls an Okta card.
+/// Whether any of `flows` calls an Okta card (in a block, or in a `for_each`, too).
 pub fn uses_okta(flows: &[Flow]) -> bool {
     flows.iter().any(|flow| {
-        flow.def
-            .steps
-            .iter()
-            .any(|s| s.card.as_deref().is_some_and(|c| c.starts_with("okta.")))
+        flow.program.all_steps().into_iter().any(|s| {
+            connector_runtime::flows::card_of(&s.kind).is_some_and(|c| c.starts_with("okta."))
+        })
     })
 }
 

@@ -112,6 +112,9 @@ pub struct Run {
     pub next_try_at: Option<String>,
     /// The run this one re-runs.
     pub rerun_of: Option<String>,
+    /// The run whose `spawn` step started this one.
+    #[serde(default)]
+    pub parent_run_id: Option<String>,
     /// The trigger's payload.
     pub event: Value,
     /// Every try's steps, in the order they were committed.

@@ -2,5 +2,6 @@
 //! link of the dependency graph instead of one per file.
 
 mod codegen;
+mod flow_schema;
 mod openapi;
 mod scaffold;

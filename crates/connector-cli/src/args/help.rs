@@ -85,4 +85,5 @@ pub const FLOW_RUN: &str = "\
 Examples:
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --store sqlite://connector.db
-  $ connector flow run crates/connector-cli/flows/add-user-to-admin-role.yaml --event '{\"target\":[{\"id\":\"ada@example.com\",\"alternateId\":\"ada@example.com\"}]}'";
+  $ connector flow run crates/connector-cli/flows/add-user-to-admin-role.yaml --event '{\"target\":[{\"id\":\"ada@example.com\",\"alternateId\":\"ada@example.com\"}]}'
+  $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-logins.yaml crates/connector-cli/flows/examples/grant-help-desk-to-one.yaml --event '{\"logins\":[\"ada@example.com\",\"nobody@example.com\"]}'";

@@ -271,11 +271,14 @@ pub enum FlowCommand {
         json: bool,
     },
     /// Run a flow once in this process and print the run as Flow History shows it; exit 0
-    /// when it ends with an outcome, else by the error's kind.
+    /// when it ends with an outcome, else by the error's kind. The runs it spawns run
+    /// before the command exits.
     #[command(after_help = help::FLOW_RUN)]
     Run {
         /// The flow file.
         file: PathBuf,
+        /// The flows it calls or spawns: files, or folders of them.
+        helpers: Vec<PathBuf>,
         /// The trigger's payload: JSON text, @FILE, or - for standard input (default {}).
         #[arg(long)]
         event: Option<String>,

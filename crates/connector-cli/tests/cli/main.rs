@@ -25,6 +25,7 @@ mod e2e_okta_groups;
 mod e2e_template;
 mod examples_run;
 mod flows_cli;
+mod flows_helpers;
 mod flows_okta_examples;
 mod hooks;
 mod hostile_admin;

@@ -1,6 +1,7 @@
 //! The loaded flows: `GET /flows` and `GET /flows/{name}`, as HTML, or as JSON when the
 //! `Accept` header asks for `application/json`. A flow's page draws its trigger, its steps
-//! as cards (kind, card, guard, retries and `on_error`) and its recent runs.
+//! as cards (kind, card, guard, retries and `on_error`; a block's branches and a call's
+//! callee nested) and its recent runs.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::pages::{outcome_of, page, pretty, row_class};
 use crate::flows::Flow;
-use crate::flows::program::{ErrorPlan, Step, StepKind};
+use crate::flows::program::{EachBody, ErrorPlan, Step, StepKind};
 use crate::service::Service;
 use crate::store::HistoryQuery;
 
@@ -112,7 +113,7 @@ pub(super) async fn one(
             }
             h2 { "Steps" }
             div class="steps" {
-                @for step in &flow.program.steps { (step_card(step, &|c| catalog.title(c))) }
+                @for step in &flow.program.steps { (step_card(step, &flow, &|c| catalog.title(c))) }
             }
             h2 { "Recent runs" }
             table id="runs" {
@@ -135,30 +136,57 @@ pub(super) async fn one(
 }
 
 /// One step drawn as a card: its kind's word, the card it runs, its guard, and what its
-/// errors mean. The `match` has no wildcard: a new step kind must say how it is drawn.
-fn step_card(step: &Step, title: &dyn Fn(&str) -> String) -> Markup {
+/// errors mean; a block's branches and a call's callee steps nested under it. The `match`
+/// has no wildcard: a new step kind must say how it is drawn.
+fn step_card(step: &Step, flow: &Flow, title: &dyn Fn(&str) -> String) -> Markup {
     let kind = crate::flows::kind_name(&step.kind);
     let detail: Option<Value> = match &step.kind {
         StepKind::Card(card) => Some(card.input.clone()),
         StepKind::ForEach(each) => Some(
-            json!({ "for_each": each.list, "as": each.item, "concurrency": each.concurrency, "input": each.card.input }),
+            json!({ "for_each": each.list, "as": each.item, "concurrency": each.concurrency, "input": body_input(&each.body) }),
         ),
         StepKind::Assign(assign) => Some(json!(assign.values)),
         StepKind::Return(ret) => Some(json!({ "outcome": ret.outcome, "output": ret.output })),
         StepKind::Fail(fail) => Some(json!({ "message": fail.message })),
+        StepKind::Block(_) => None,
+        StepKind::Call(call) => Some(call.input.clone()),
+        StepKind::Spawn(spawn) => Some(spawn.input.clone()),
     };
     let card = crate::flows::card_of(&step.kind);
+    let target = crate::flows::flow_of(&step.kind);
     let on_error = match &step.kind {
         StepKind::Card(c) => Some(&c.on_error),
-        StepKind::ForEach(e) => Some(&e.card.on_error),
-        StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) => None,
+        StepKind::ForEach(e) => Some(match &e.body {
+            EachBody::Card(c) => &c.on_error,
+            EachBody::Call(c) => &c.on_error,
+            EachBody::Spawn(s) => &s.on_error,
+        }),
+        StepKind::Call(c) => Some(&c.on_error),
+        StepKind::Spawn(s) => Some(&s.on_error),
+        StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) | StepKind::Block(_) => None,
+    };
+    // A call's callee is drawn inside it; a spawn's run is another run, only linked.
+    let callee = match target {
+        Some((name, false)) => flow.callees.get(name),
+        _ => None,
     };
     html! {
         div class={ "step " (kind) } data-step=(step.id) {
-            h3 { (step.id) " · " (card.map(title).unwrap_or_else(|| kind.to_owned())) }
+            h3 {
+                (step.id) " · "
+                @match (card, target) {
+                    (Some(card), _) => { (title(card)) }
+                    (None, Some((name, spawn))) => {
+                        (kind) @if matches!(step.kind, StepKind::ForEach(_)) { " · " @if spawn { "spawn" } @else { "call" } } " "
+                        a href={ "/flows/" (name) } { (name) }
+                    }
+                    (None, None) => { (kind) }
+                }
+            }
             div class="meta" {
                 (kind)
                 @if let Some(cond) = &step.condition { " · if " code { (cond) } }
+                @if let StepKind::Block(block) = &step.kind { " · if " code { (block.condition) } }
                 @match on_error {
                     Some(ErrorPlan::Continue) => { " · on error: continue" }
                     Some(ErrorPlan::Handlers(h)) => { " · on error: " (h.len()) " handler" @if h.len() != 1 { "s" } }
@@ -166,6 +194,28 @@ fn step_card(step: &Step, title: &dyn Fn(&str) -> String) -> Markup {
                 }
             }
             @if let Some(detail) = &detail { details { summary { "details" } pre { (pretty(detail)) } } }
+            @if let StepKind::Block(block) = &step.kind {
+                div class="branch then" { div class="meta" { "then" }
+                    div class="steps nested" { @for inner in &block.then { (step_card(inner, flow, title)) } } }
+                @if !block.otherwise.is_empty() {
+                    div class="branch else" { div class="meta" { "else" }
+                        div class="steps nested" { @for inner in &block.otherwise { (step_card(inner, flow, title)) } } }
+                }
+            }
+            @if let Some(callee) = callee {
+                div class="steps nested callee" data-flow=(callee.name()) {
+                    @for inner in &callee.program.steps { (step_card(inner, callee, title)) }
+                }
+            }
         }
+    }
+}
+
+/// The input a `for_each` gives its card, call or spawn per item.
+fn body_input(body: &EachBody) -> &Value {
+    match body {
+        EachBody::Card(card) => &card.input,
+        EachBody::Call(call) => &call.input,
+        EachBody::Spawn(spawn) => &spawn.input,
     }
 }

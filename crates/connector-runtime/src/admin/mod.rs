@@ -25,6 +25,7 @@
 mod csrf;
 mod flows;
 mod guard;
+mod nesting;
 mod pages;
 
 use std::net::SocketAddr;

@@ -8,6 +8,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::csrf;
 use super::guard::Guard;
+use super::nesting::{Node, kind_at, tree};
 use crate::flows::{StepRecord, StepStatus};
 use crate::run::{Run, RunState};
 use crate::service::Service;
@@ -21,7 +22,7 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;mar
 .step{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:6px 10px}\
 .step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
 .step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}.step.returned{border-left-color:#1565c0}\
-.step h3{font-size:14px;margin:0}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
+.step h3{font-size:14px;margin:0}.steps.nested{margin:6px 0 2px 12px}.step.unfinished{border-left-color:#ef8f00;border-style:dashed}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
 
 pub(super) fn page(title: &str, body: Markup) -> Markup {
     html! {
@@ -165,7 +166,28 @@ pub(super) async fn index(
     Html(markup.into_string()).into_response()
 }
 
-fn step_box(step: &StepRecord, title: &str) -> Markup {
+/// A node of a try's tree: its record's box with the records nested under it (a call's
+/// steps), or an unfinished call's box around them.
+fn node_box(node: &Node<'_>, title: &dyn Fn(&StepRecord) -> String) -> Markup {
+    let nested = html! {
+        @if !node.children.is_empty() {
+            div class="steps nested" {
+                @for child in &node.children { (node_box(child, title)) }
+            }
+        }
+    };
+    match node.record {
+        Some(record) => step_box(record, &title(record), nested),
+        None => html! {
+            div class="step unfinished" {
+                h3 { (node.label) " · unfinished" }
+                (nested)
+            }
+        },
+    }
+}
+
+fn step_box(step: &StepRecord, title: &str, nested: Markup) -> Markup {
     let status = match step.status {
         StepStatus::Succeeded => "succeeded",
         StepStatus::Failed => "failed",
@@ -190,18 +212,19 @@ fn step_box(step: &StepRecord, title: &str) -> Markup {
                 pre class="error" { (error.kind) " " (error.status.map(|s| s.to_string()).unwrap_or_default()) " "
                     (error.code.as_deref().unwrap_or("")) "\n" (error.message) "\nrequest id: " (error.request_id.as_deref().unwrap_or("-")) }
             }
+            (nested)
         }
     }
 }
 
-/// What a control step is (`return`, `assign`, ...), from the loaded flow of that name.
+/// What a control step is (`return`, `assign`, `call helper`, ...), from the loaded flow
+/// of that name and the flows it calls.
 fn control_kind(flow: &str, step: &str, service: &Service) -> String {
     service
         .flows()
         .get(flow)
-        .and_then(|f| f.program.steps.iter().find(|s| s.id == step))
-        .map_or("control", |s| crate::flows::kind_name(&s.kind))
-        .to_owned()
+        .and_then(|f| kind_at(f, step))
+        .unwrap_or_else(|| "control".to_owned())
 }
 
 pub(super) async fn run(
@@ -251,6 +274,7 @@ pub(super) async fn run(
                 @if let Some(ms) = run.duration_ms { dt { "duration" } dd { (ms) " ms" } }
                 @if let Some(next) = &run.next_try_at { dt { "next try" } dd { (next) } }
                 @if let Some(of) = &run.rerun_of { dt { "re-run of" } dd { a href={ "/runs/" (of) } { (of) } } }
+                @if let Some(parent) = &run.parent_run_id { dt { "spawned by" } dd { a href={ "/runs/" (parent) } { (parent) } } }
             }
             (buttons(&run, &guard))
             @if let Some(error) = &run.error { h2 { "Last error" } pre class="error" { (pretty(error)) } }
@@ -258,8 +282,8 @@ pub(super) async fn run(
             @for try_no in &tries {
                 h2 { "Try " (try_no) }
                 div class="steps" {
-                    @for step in run.steps.iter().filter(|s| s.try_no == *try_no) {
-                        (step_box(step, &step.card.as_deref().map(|c| catalog.title(c)).unwrap_or_else(|| control_kind(&run.flow, &step.id, &service))))
+                    @for node in &tree(run.steps.iter().filter(|s| s.try_no == *try_no)) {
+                        (node_box(node, &|step: &StepRecord| step.card.as_deref().map(|c| catalog.title(c)).unwrap_or_else(|| control_kind(&run.flow, &step.id, &service))))
                     }
                 }
             }

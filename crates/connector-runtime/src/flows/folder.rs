@@ -116,8 +116,9 @@ pub fn read_flow_file(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_owned())
 }
 
-/// Reads and validates the flows `paths` name (files, or folders of them): the flows, or
-/// every mistake of every file (a flow name used twice among them too).
+/// Reads, validates and links the flows `paths` name (files, or folders of them): the
+/// flows, or every mistake of every file (a flow name used twice among them, and what a
+/// `call` or `spawn` names, too).
 pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
@@ -128,6 +129,9 @@ pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>,
             files.push(path.clone());
         }
     }
+    // A file given both by itself and in a folder given is read once.
+    let mut read = std::collections::HashSet::new();
+    files.retain(|f| read.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
     let mut flows: Vec<Flow> = Vec::new();
     for file in files {
         let name = file.display().to_string();
@@ -152,7 +156,7 @@ pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>,
         }
     }
     if errors.is_empty() {
-        Ok(flows)
+        super::link(flows)
     } else {
         Err(errors)
     }

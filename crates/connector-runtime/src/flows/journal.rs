@@ -1,5 +1,6 @@
 //! What a try commits: one record per step (per item of a `for_each`), and where it is
-//! committed before the next step starts.
+//! committed before the next step starts. A called flow's steps are records of the same
+//! run, their ids under the call's: `CALL/STEP`, or `CALL[i]/STEP` in a `for_each`.
 
 use connector_core::Error;
 use serde::{Deserialize, Serialize};
@@ -101,6 +102,9 @@ pub struct StepRecord {
     /// In a dry run: the input uses an earlier answer, which a dry run does not have.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub depends_on_answer: bool,
+    /// For a `call` (or one item of a `for_each` of calls): the called flow's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 /// Where step results are committed before the next step starts.

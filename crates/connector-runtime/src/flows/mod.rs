@@ -7,6 +7,7 @@
 //! | `source` | YAML text to a JSON value with the place of every part (bounded) |
 //! | `folder` | flow files and folders read ([`load_flows`]): regular files in the folder itself |
 //! | `validate` | every mistake of a file, at its `file:line:col` |
+//! | `link` | the flows loaded together: what `call` and `spawn` name ([`link`]) |
 //! | `expr` | MiniJinja expressions and templates: fuel-bounded, no files, no network |
 //! | `journal` | the record of each step, and the [`Journal`] it is committed to |
 //! | [`program`] | the typed program validation lowers a file into: one [`StepKind`](program::StepKind) per step |
@@ -38,6 +39,7 @@ mod engine;
 mod expr;
 mod folder;
 mod journal;
+mod link;
 pub mod model;
 mod once;
 pub mod program;
@@ -55,11 +57,16 @@ pub use expr::{
 };
 pub use folder::{MAX_FLOW_FILES, load_flows, read_flow_file};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
+pub use link::{link, link_with};
 pub use model::{FlowFile, flow_schema};
 pub use once::{OnceRun, run_once};
 pub use runner::{Ending, Try};
 pub use source::{Located, MAX_FLOW_BYTES, MAX_NESTING, MAX_YAML_NODES, Pos, SyntaxError, parse};
-pub use steps::{MAX_ITEMS as MAX_FOR_EACH_ITEMS, card_of, kind_name};
+pub(crate) use steps::check_input;
+pub use steps::{
+    MAX_CALL_DEPTH, MAX_ITEMS as MAX_FOR_EACH_ITEMS, MAX_SPAWN_DEPTH, Spawner, card_of, flow_of,
+    kind_name,
+};
 pub use validate::{Diagnostic, Flow, validate};
 
 /// The cards a flow may use: their input schemas (for validation) and how to run them.

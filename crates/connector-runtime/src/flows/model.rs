@@ -42,6 +42,19 @@ pub enum Trigger {
     Http(Empty),
     /// Only `connector flow run`.
     Manual(Empty),
+    /// A helper flow: run by another flow's `call` or `spawn` step, its input its `event`.
+    Callable(CallableTrigger),
+}
+
+/// A callable (helper) flow's trigger.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CallableTrigger {
+    /// A JSON Schema the input of every `call` and `spawn` must match (checked before the
+    /// flow runs; a mismatch fails the calling step `invalid_input`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
 }
 
 /// An Okta event hook trigger.
@@ -82,20 +95,35 @@ pub struct FlowRetry {
     pub backoff: Vec<String>,
 }
 
-/// One step: exactly one of `card`, `assign`, `for_each` (with a `card`), `return`, `fail`.
+/// One step: exactly one of `card`, `call`, `spawn`, `assign`, `for_each` (with a `card`,
+/// `call` or `spawn`), `return`, `fail`, or a block (`if` with `then`, and `else`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Step {
     /// `[a-z0-9_]+`, unique in the flow; later steps read `steps.<id>`.
     pub id: String,
-    /// An expression: the step runs only when it is true (else it is `skipped`).
+    /// An expression: the step runs only when it is true (else it is `skipped`); with
+    /// `then`, it chooses the branch of a block.
     #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// A block: the steps run when `if` is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub then: Option<Vec<Step>>,
+    /// A block's steps run when `if` is false.
+    #[serde(rename = "else", default, skip_serializing_if = "Option::is_none")]
+    pub else_: Option<Vec<Step>>,
     /// A card: `<connector>.<action>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<String>,
-    /// The card's input; strings are templates.
+    /// A callable flow run inside this run (its name): its `return` is the step's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
+    /// A callable flow started as a run of its own (its name): the step's output is
+    /// `{runId}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spawn: Option<String>,
+    /// The card's (or called flow's) input; strings are templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<Value>,
     /// A named connection from the connections file.
@@ -110,7 +138,7 @@ pub struct Step {
     /// Names and expressions: the step's output is that object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<BTreeMap<String, String>>,
-    /// An expression giving a list: the card runs once per item.
+    /// An expression giving a list: the card (or `call`, or `spawn`) runs once per item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_each: Option<String>,
     /// The item's name in the loop's expressions (default `item`).

@@ -38,6 +38,7 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
             done: &[],
             dry_run,
             metrics: None,
+            spawner: None,
         },
         catalog,
         &journal,
@@ -67,6 +68,7 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         duration_ms: Some(finished - started),
         next_try_at: None,
         rerun_of: None,
+        parent_run_id: None,
         event: connector_core::pipeline::mask_secrets(event),
         steps: {
             let mut steps = journal.records();

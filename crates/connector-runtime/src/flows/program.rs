@@ -6,7 +6,8 @@
 //! `match`es have no wildcard, so the compiler names every place that must handle it:
 //! - `steps::run` (the engine and the dry run: a dry run is the engine in a mode),
 //! - `steps::kind_name` (the run and flow pages, `connector flow list`),
-//! - `lower` (validation, from the file's model).
+//! - `lower` (validation, from the file's model),
+//! - `steps::lists_cards` and `steps::card_of` (the dry run, the pages).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,6 +17,9 @@ use serde_json::Value;
 use super::model::{self, FlowFile, OnError, Then};
 use crate::config::parse_duration;
 
+/// How deep blocks nest (`then`/`else` in `then`/`else` ...): top-level steps are depth 1.
+pub const MAX_BLOCK_DEPTH: usize = 16;
+
 /// A flow's steps, typed.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24,6 +28,22 @@ pub struct Program {
     pub steps: Vec<Step>,
     /// The flow's own retry schedule of whole runs (`retry.backoff`), when it has one.
     pub backoff: Option<Vec<Duration>>,
+}
+
+impl Program {
+    /// Every step, those nested in blocks included, in the file's order.
+    pub fn all_steps(&self) -> Vec<&Step> {
+        let mut all = Vec::new();
+        let mut stack: Vec<&Step> = self.steps.iter().rev().collect();
+        while let Some(step) = stack.pop() {
+            all.push(step);
+            if let StepKind::Block(block) = &step.kind {
+                stack.extend(block.otherwise.iter().rev());
+                stack.extend(block.then.iter().rev());
+            }
+        }
+        all
+    }
 }
 
 /// One step: its id, its guard and what it does.
@@ -52,6 +72,60 @@ pub enum StepKind {
     Return(ReturnStep),
     /// Ends the run as failed (permanent).
     Fail(FailStep),
+    /// `if` + `then` (+ `else`): runs one branch of nested steps.
+    Block(BlockStep),
+    /// Runs a callable flow inside this run.
+    Call(CallStep),
+    /// Starts a callable flow as a run of its own.
+    Spawn(SpawnStep),
+}
+
+/// `if` + `then: [steps]` (+ `else: [steps]`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BlockStep {
+    /// The expression that chooses the branch.
+    pub condition: String,
+    /// The steps run when it is true.
+    pub then: Vec<Step>,
+    /// The steps run when it is false (none without `else`).
+    pub otherwise: Vec<Step>,
+}
+
+/// `call: NAME` + `input`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CallStep {
+    /// The callable flow's name.
+    pub flow: String,
+    /// Its input (its `event`); strings are templates.
+    pub input: Value,
+    /// What the callee's error means.
+    pub on_error: ErrorPlan,
+}
+
+/// `spawn: NAME` + `input`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SpawnStep {
+    /// The callable flow's name.
+    pub flow: String,
+    /// Its input (the new run's `event`); strings are templates.
+    pub input: Value,
+    /// What an error of starting it means.
+    pub on_error: ErrorPlan,
+}
+
+/// What a `for_each` runs per item.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum EachBody {
+    /// A card.
+    Card(CardStep),
+    /// A callable flow, inside this run.
+    Call(CallStep),
+    /// A callable flow, as a run of its own.
+    Spawn(SpawnStep),
 }
 
 /// A card and what its errors mean.
@@ -106,18 +180,18 @@ pub enum HandlerAction {
     Return(ReturnStep),
 }
 
-/// A card run once per item.
+/// A card, a call or a spawn run once per item.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ForEachStep {
     /// An expression giving the list.
     pub list: String,
-    /// The item's name in the card's expressions.
+    /// The item's name in the body's expressions.
     pub item: String,
     /// Items run at once.
     pub concurrency: usize,
-    /// The card run per item.
-    pub card: CardStep,
+    /// What runs per item.
+    pub body: EachBody,
 }
 
 /// `assign: {name: expr}`.
@@ -157,12 +231,7 @@ pub(crate) fn lower(def: &FlowFile) -> Result<Program, Vec<LowerError>> {
         .retry
         .as_ref()
         .map(|r| durations(&r.backoff, "/retry/backoff", &mut errors));
-    let steps = def
-        .steps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, step)| lower_step(step, &format!("/steps/{i}"), &mut errors))
-        .collect();
+    let steps = lower_steps(&def.steps, "/steps", &mut errors);
     if errors.is_empty() {
         Ok(Program { steps, backoff })
     } else {
@@ -185,17 +254,49 @@ fn durations(texts: &[String], at: &str, errors: &mut Vec<LowerError>) -> Vec<Du
 }
 
 fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Option<Step> {
-    let kind = if let Some(card) = &step.card {
-        let card = lower_card(step, card, at, errors);
+    let body = if let Some(card) = &step.card {
+        Some(EachBody::Card(lower_card(step, card, at, errors)))
+    } else if let Some(flow) = &step.call {
+        Some(EachBody::Call(CallStep {
+            flow: flow.clone(),
+            input: input_of(step),
+            on_error: lower_on_error(step),
+        }))
+    } else {
+        step.spawn.as_ref().map(|flow| {
+            EachBody::Spawn(SpawnStep {
+                flow: flow.clone(),
+                input: input_of(step),
+                on_error: lower_on_error(step),
+            })
+        })
+    };
+    let mut condition = step.condition.clone();
+    let kind = if let Some(body) = body {
         match &step.for_each {
             Some(list) => StepKind::ForEach(ForEachStep {
                 list: list.clone(),
                 item: step.as_name.clone().unwrap_or_else(|| "item".to_owned()),
                 concurrency: usize::try_from(step.concurrency.unwrap_or(1).max(1)).unwrap_or(1),
-                card,
+                body,
             }),
-            None => StepKind::Card(card),
+            None => match body {
+                EachBody::Card(card) => StepKind::Card(card),
+                EachBody::Call(call) => StepKind::Call(call),
+                EachBody::Spawn(spawn) => StepKind::Spawn(spawn),
+            },
         }
+    } else if let Some(then) = &step.then {
+        // A block's `if` chooses its branch rather than guarding the step.
+        StepKind::Block(BlockStep {
+            condition: condition.take().unwrap_or_else(|| "false".to_owned()),
+            then: lower_steps(then, &format!("{at}/then"), errors),
+            otherwise: step
+                .else_
+                .as_ref()
+                .map(|steps| lower_steps(steps, &format!("{at}/else"), errors))
+                .unwrap_or_default(),
+        })
     } else if let Some(values) = &step.assign {
         StepKind::Assign(AssignStep {
             values: values.clone(),
@@ -212,9 +313,23 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
     };
     Some(Step {
         id: step.id.clone(),
-        condition: step.condition.clone(),
+        condition,
         kind,
     })
+}
+
+fn lower_steps(steps: &[model::Step], at: &str, errors: &mut Vec<LowerError>) -> Vec<Step> {
+    steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, step)| lower_step(step, &format!("{at}/{i}"), errors))
+        .collect()
+}
+
+fn input_of(step: &model::Step) -> Value {
+    step.input
+        .clone()
+        .unwrap_or_else(|| Value::Object(Default::default()))
 }
 
 fn lower_return(ret: &model::ReturnSpec) -> ReturnStep {
@@ -232,7 +347,18 @@ fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerEr
         ),
         None => (1, Vec::new()),
     };
-    let on_error = match &step.on_error {
+    CardStep {
+        card: card.to_owned(),
+        input: input_of(step),
+        connection: step.connection.clone(),
+        attempts,
+        waits,
+        on_error: lower_on_error(step),
+    }
+}
+
+fn lower_on_error(step: &model::Step) -> ErrorPlan {
+    match &step.on_error {
         None => ErrorPlan::Fail,
         Some(OnError::Continue(_)) => ErrorPlan::Continue,
         Some(OnError::Handlers(handlers)) => ErrorPlan::Handlers(
@@ -248,16 +374,5 @@ fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerEr
                 })
                 .collect(),
         ),
-    };
-    CardStep {
-        card: card.to_owned(),
-        input: step
-            .input
-            .clone()
-            .unwrap_or_else(|| Value::Object(Default::default())),
-        connection: step.connection.clone(),
-        attempts,
-        waits,
-        on_error,
     }
 }

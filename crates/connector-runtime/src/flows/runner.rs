@@ -3,11 +3,13 @@
 //! `steps/` read and commit through it; `engine.rs` walks the steps.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use connector_core::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
 
 use super::Catalog;
+use super::steps::Spawner;
 use super::expr::{ExprError, Expressions};
 use super::journal::{Journal, StepError, StepRecord, StepStatus};
 use super::program::Step;
@@ -58,7 +60,12 @@ pub struct Try<'a> {
     pub dry_run: bool,
     /// Where each card's calls are counted (`connector_api_attempts_total`).
     pub metrics: Option<&'a crate::Metrics>,
+    /// Where `spawn` steps start their runs (the store); without one, a spawn fails.
+    pub spawner: Option<&'a dyn Spawner>,
 }
+
+/// What earlier tries committed (but failures), by full step id, in commit order.
+type Done<'b> = HashMap<&'b str, Vec<&'b StepRecord>>;
 
 /// One try in progress: what the step modules read and commit through.
 pub(super) struct Runner<'a, 'b> {
@@ -66,10 +73,19 @@ pub(super) struct Runner<'a, 'b> {
     pub(super) catalog: &'a dyn Catalog,
     journal: &'a dyn Journal,
     pub(super) exprs: &'a Expressions,
-    /// What earlier tries committed (but failures), by step id, in commit order.
-    done: HashMap<&'a str, Vec<&'a StepRecord>>,
+    /// What earlier tries committed (but failures), by full step id: shared with the
+    /// runners of called flows.
+    done: Arc<Done<'b>>,
     /// `steps.<id>`: `{output, error, status}` of the steps so far.
     steps: Map<String, Value>,
+    /// What this runner's step ids are journaled under: empty for the run's own flow,
+    /// `CALL/` (or `CALL[i]/`) inside a called flow.
+    pub(super) prefix: String,
+    /// How many calls deep this runner runs (0: the run's own flow).
+    pub(super) call_depth: usize,
+    /// In a dry run, inside a block whose condition needs an answer: steps that would end
+    /// the run are passed over, cards are listed.
+    pub(super) uncertain: bool,
 }
 
 /// An expression that failed: the step fails `invalid_input`, nothing sent.
@@ -135,6 +151,18 @@ impl<'a, 'b> Runner<'a, 'b> {
         );
     }
 
+    /// Makes a call's outcome readable as `steps.<id>.outcome` (after [`Self::remember`]).
+    pub(super) fn remember_outcome(&mut self, id: &str, outcome: &str) {
+        if let Some(Value::Object(entry)) = self.steps.get_mut(id) {
+            entry.insert("outcome".to_owned(), Value::String(outcome.to_owned()));
+        }
+    }
+
+    /// The id a step of this runner is journaled under.
+    pub(super) fn full_id(&self, id: &str) -> String {
+        format!("{}{id}", self.prefix)
+    }
+
     /// Commits a record; the run stops (to be tried again) when the journal cannot take it.
     pub(super) async fn commit(&self, record: StepRecord) -> Result<(), Error> {
         self.journal.commit(&record).await.map_err(|e| {
@@ -146,12 +174,14 @@ impl<'a, 'b> Runner<'a, 'b> {
     }
 
     /// The records earlier tries committed for a step (its items, for a `for_each`).
-    pub(super) fn committed(&self, id: &str) -> &[&StepRecord] {
-        self.done.get(id).map_or(&[], Vec::as_slice)
+    pub(super) fn committed(&self, id: &str) -> &[&'b StepRecord] {
+        self.done
+            .get(self.full_id(id).as_str())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The step's own record (not an item's) from an earlier try, the last one.
-    pub(super) fn finished(&self, id: &str) -> Option<&StepRecord> {
+    pub(super) fn finished(&self, id: &str) -> Option<&'b StepRecord> {
         self.committed(id)
             .iter()
             .rev()
@@ -162,7 +192,7 @@ impl<'a, 'b> Runner<'a, 'b> {
     /// A fresh record of `step` for this try.
     pub(super) fn record(&self, step: &Step, card: Option<&str>, status: StepStatus) -> StepRecord {
         StepRecord {
-            id: step.id.clone(),
+            id: self.full_id(&step.id),
             card: card.map(str::to_owned),
             try_no: self.attempt.try_no,
             item: None,
@@ -174,6 +204,7 @@ impl<'a, 'b> Runner<'a, 'b> {
             limiter_wait_ms: 0.0,
             duration_ms: 0.0,
             depends_on_answer: false,
+            outcome: None,
         }
     }
 
@@ -184,7 +215,7 @@ impl<'a, 'b> Runner<'a, 'b> {
         journal: &'a dyn Journal,
         exprs: &'a Expressions,
     ) -> Runner<'a, 'b> {
-        let mut done: HashMap<&'a str, Vec<&'a StepRecord>> = HashMap::new();
+        let mut done: Done<'b> = HashMap::new();
         for record in attempt.done {
             if record.status != StepStatus::Failed {
                 done.entry(record.id.as_str()).or_default().push(record);
@@ -195,8 +226,31 @@ impl<'a, 'b> Runner<'a, 'b> {
             catalog,
             journal,
             exprs,
-            done,
+            done: Arc::new(done),
             steps: Map::new(),
+            prefix: String::new(),
+            call_depth: 0,
+            uncertain: false,
+        }
+    }
+
+    /// A runner for a called flow (`callee`, a try of the same run with the call's input as
+    /// its event), journaling under `prefix` and sharing what earlier tries committed.
+    pub(super) fn called<'c, 'd>(&'c self, callee: &'c Try<'d>, prefix: String) -> Runner<'c, 'd>
+    where
+        'b: 'd,
+        'a: 'c,
+    {
+        Runner {
+            attempt: callee,
+            catalog: self.catalog,
+            journal: self.journal,
+            exprs: self.exprs,
+            done: self.done.clone(),
+            steps: Map::new(),
+            prefix,
+            call_depth: self.call_depth + 1,
+            uncertain: self.uncertain,
         }
     }
 }

@@ -13,7 +13,7 @@
 //! document, the catalog, the scope and the errors it holds); the lowering is `program.rs`,
 //! the triggers' rules their own modules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::Catalog;
 use super::expr::{Expressions, Kind, kind};
 use super::model::{FlowFile, flow_schema};
-use super::program::{Program, lower};
+use super::program::{MAX_BLOCK_DEPTH, Program, lower};
 use super::source::{Located, Pos, parse, pointer_part};
 use crate::triggers::Check;
 
@@ -55,6 +55,22 @@ pub struct Flow {
     pub source: String,
     /// The SHA-256 of its text, hex: the key of the definition a run started with.
     pub hash: String,
+    /// The flows its `call` steps run, by name, each linked in turn (empty until the
+    /// flows loaded together are linked: see `link`).
+    pub callees: Arc<BTreeMap<String, Flow>>,
+    /// Where it names other flows (`call:`, `spawn:`), for linking.
+    pub(crate) references: Vec<Reference>,
+}
+
+/// A `call:` or `spawn:` naming another flow, and where.
+#[derive(Clone, Debug)]
+pub(crate) struct Reference {
+    /// The flow named.
+    pub(crate) target: String,
+    /// True for `spawn`, false for `call`.
+    pub(crate) spawn: bool,
+    /// Where the name is written.
+    pub(crate) pos: Pos,
 }
 
 impl Flow {
@@ -70,6 +86,7 @@ struct Checker<'a> {
     catalog: &'a dyn Catalog,
     exprs: &'a Expressions,
     errors: Vec<Diagnostic>,
+    references: Vec<Reference>,
 }
 
 /// Names MiniJinja provides itself, which an expression may call.
@@ -174,33 +191,65 @@ impl Checker<'_> {
     }
 
     fn steps(&mut self) {
-        let Some(steps) = self.doc.value.get("steps").and_then(Value::as_array) else {
+        let doc = self.doc;
+        let Some(steps) = doc.value.get("steps").and_then(Value::as_array) else {
             return;
         };
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        // The ids of the steps before this one: grown as the loop goes, so that validation
-        // stays linear in the number of steps.
+        // Ids are unique across the file, nested steps included; `earlier` holds the ids
+        // before this step in the file's order (grown as the walk goes, so that validation
+        // stays linear in the number of steps).
+        let mut seen: HashMap<String, String> = HashMap::new();
         let mut earlier: HashSet<&str> = HashSet::new();
+        self.step_list("/steps", steps, 1, &mut seen, &mut earlier);
+    }
+
+    /// The steps of a list (the flow's, or a branch's at `depth`), nested ones after each.
+    fn step_list<'d>(
+        &mut self,
+        at: &str,
+        steps: &'d [Value],
+        depth: usize,
+        seen: &mut HashMap<String, String>,
+        earlier: &mut HashSet<&'d str>,
+    ) {
         for (index, step) in steps.iter().enumerate() {
             let Some(step) = step.as_object() else {
                 continue;
             };
-            self.step(index, step, &seen, &earlier);
+            let here = format!("{at}/{index}");
+            self.step(&here, step, seen, earlier);
             if let Some(id) = step.get("id").and_then(Value::as_str) {
-                seen.entry(id.to_owned()).or_insert(index);
+                let first = if depth == 1 {
+                    format!("step {}", index + 1)
+                } else {
+                    format!("the step at {}", self.doc.value_pos(&format!("{here}/id")))
+                };
+                seen.entry(id.to_owned()).or_insert(first);
                 earlier.insert(id);
+            }
+            for branch in ["then", "else"] {
+                let Some(Value::Array(nested)) = step.get(branch) else {
+                    continue;
+                };
+                if depth >= MAX_BLOCK_DEPTH {
+                    self.at_key(
+                        &format!("{here}/{branch}"),
+                        format!("blocks nest at most {MAX_BLOCK_DEPTH} deep (top-level steps are depth 1)"),
+                    );
+                    continue;
+                }
+                self.step_list(&format!("{here}/{branch}"), nested, depth + 1, seen, earlier);
             }
         }
     }
 
     fn step(
         &mut self,
-        index: usize,
+        at: &str,
         step: &serde_json::Map<String, Value>,
-        seen: &HashMap<String, usize>,
+        seen: &HashMap<String, String>,
         earlier: &HashSet<&str>,
     ) {
-        let at = format!("/steps/{index}");
         {
             let id = step.get("id").and_then(Value::as_str).unwrap_or("");
             if !id.is_empty() {
@@ -213,25 +262,26 @@ impl Checker<'_> {
                 if let Some(first) = seen.get(id) {
                     self.at_value(
                         &format!("{at}/id"),
-                        format!("step id {id:?} is already used by step {}", first + 1),
+                        format!("step id {id:?} is already used by {first}"),
                     );
                 }
             }
-            let kinds: Vec<&str> = ["card", "assign", "return", "fail"]
+            let kinds: Vec<&str> = ["card", "call", "spawn", "assign", "return", "fail", "then"]
                 .into_iter()
                 .filter(|k| step.contains_key(*k))
                 .collect();
             match kinds.len() {
-                0 => self.at_value(&at, format!("step {id:?} has no kind: give one of card, assign, for_each with a card, return, fail")),
+                0 => self.at_value(at, format!("step {id:?} has no kind: give one of card, call, spawn, assign, for_each with a card, call or spawn, return, fail, or if with then")),
                 1 => {}
-                _ => self.at_value(&at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
+                _ => self.at_value(at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
             }
-            if step.contains_key("for_each") && !step.contains_key("card") {
+            if step.contains_key("for_each") && !["card", "call", "spawn"].iter().any(|k| step.contains_key(*k)) {
                 self.at_key(
                     &format!("{at}/for_each"),
-                    "for_each runs a card: give `card` and `input`".into(),
+                    "for_each runs a card, a call or a spawn: give one, with its `input`".into(),
                 );
             }
+            self.block_and_calls(at, step);
             let base = Scope {
                 earlier,
                 item: None,
@@ -255,16 +305,20 @@ impl Checker<'_> {
                 error: false,
             };
             if let Some(Value::String(card)) = step.get("card") {
-                self.card(&at, card, step.get("input"), &in_loop);
+                self.card(at, card, step.get("input"), &in_loop);
                 if let Some(Value::String(connection)) = step.get("connection")
                     && let Some(why) = self.catalog.connection_error(connection, card)
                 {
                     self.at_value(&format!("{at}/connection"), why);
                 }
+            } else if step.contains_key("call") || step.contains_key("spawn") {
+                if let Some(input) = step.get("input") {
+                    self.templates(&format!("{at}/input"), input, &in_loop);
+                }
             } else if step.contains_key("input") {
                 self.at_key(
                     &format!("{at}/input"),
-                    "input belongs to a card step".into(),
+                    "input belongs to a card, call or spawn step".into(),
                 );
             }
             if let Some(Value::Object(assign)) = step.get("assign") {
@@ -313,6 +367,37 @@ impl Checker<'_> {
                         self.templates(&format!("{hat}/return/output"), output, &on_error);
                     }
                 }
+            }
+        }
+    }
+
+    /// A block's and a call's or spawn's own rules; the flows they name are recorded for
+    /// linking, where unknown and non-callable flows, cycles and depth are found.
+    fn block_and_calls(&mut self, at: &str, step: &serde_json::Map<String, Value>) {
+        let has = |key: &str| step.contains_key(key);
+        if has("then") && !has("if") {
+            self.at_key(&format!("{at}/then"), "a block needs `if`: the condition that chooses `then`".into());
+        }
+        if has("else") && !has("then") {
+            self.at_key(&format!("{at}/else"), "`else` belongs to a block: give `if` and `then` too".into());
+        }
+        for (key, spawn) in [("call", false), ("spawn", true)] {
+            let Some(Value::String(target)) = step.get(key) else {
+                continue;
+            };
+            self.references.push(Reference {
+                target: target.clone(),
+                spawn,
+                pos: self.doc.value_pos(&format!("{at}/{key}")),
+            });
+            if has("retry") {
+                self.at_key(
+                    &format!("{at}/retry"),
+                    format!("a {key} step takes no retry: the called flow's steps carry their own"),
+                );
+            }
+            if has("connection") {
+                self.at_key(&format!("{at}/connection"), "connection belongs to a card step".into());
             }
         }
     }
@@ -440,6 +525,7 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
         catalog,
         exprs: &exprs,
         errors: Vec::new(),
+        references: Vec::new(),
     };
     checker.shape();
     if let Some(Value::String(name)) = doc.value.get("name")
@@ -463,6 +549,7 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
         }
     }
     checker.steps();
+    let references = checker.references;
     let mut errors = checker.errors;
     // The file is lowered whenever its shape allows, so that its durations' mistakes are
     // reported with the others; a shape the checks above refused is not reported twice.
@@ -475,6 +562,8 @@ pub fn validate(file: &str, text: &str, catalog: &dyn Catalog) -> Result<Flow, V
                     file: file.to_owned(),
                     source: text.to_owned(),
                     hash: hash_of(text),
+                    callees: Arc::default(),
+                    references,
                 });
             }
             Ok(_) => {}

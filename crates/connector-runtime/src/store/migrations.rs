@@ -32,6 +32,7 @@ migrations![
     "0002_flows_as_data.sql",
     "0003_schedules.sql",
     "0004_run_states.sql",
+    "0005_spawned_runs.sql",
 ];
 
 /// A list of embedded migration files, as sqlx reads a migrations folder.

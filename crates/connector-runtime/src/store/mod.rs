@@ -10,6 +10,7 @@ mod migrations;
 mod model;
 mod queries;
 mod rerun;
+mod spawn;
 mod temp;
 
 use std::str::FromStr;
@@ -26,6 +27,7 @@ pub use model::{HistoryQuery, Page};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
+pub use spawn::Spawned;
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

@@ -123,6 +123,7 @@ row! {
         rerun_of: Option<String>,
         output: Option<String>,
         error: Option<String>,
+        parent_run_id: Option<String>,
     }
 }
 
@@ -149,6 +150,7 @@ impl RunRow {
             started_at: self.started_ms.map(rfc3339),
             finished_at: self.finished_ms.map(rfc3339),
             rerun_of: self.rerun_of,
+            parent_run_id: self.parent_run_id,
             event: serde_json::from_str(&self.event).unwrap_or(Value::Null),
             steps,
             output: json(self.output),

@@ -56,7 +56,7 @@ pub enum Rerun {
 const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs.run_id";
 
 pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
-     created_ms, started_ms, finished_ms, rerun_of, output, error";
+     created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id";
 
 /// A random key (an event without a de-duplication key of its own).
 pub(crate) fn fresh_key() -> String {

@@ -9,11 +9,13 @@
 //! | `schedule`   | a chore polling the clock             | the cron instant (UTC, s)  | nothing                  |
 //! | `http`       | `POST /flows/{name}/runs`             | `Idempotency-Key` or fresh | `CONNECTOR_INVOKE_TOKEN` |
 //! | `manual`     | `connector flow run` only             | the moment it is asked     | nothing                  |
+//! | `callable`   | another flow's `call` or `spawn`      | (run, step, item) of spawn | nothing                  |
 //!
 //! Adding a kind: a variant in [`flows::model::Trigger`](crate::flows::model::Trigger)
 //! (its settings, the schema editors use), a module here implementing [`Trigger`], and
 //! its arm in [`of`]: the `match` there has no wildcard, so the compiler points at it.
 
+pub mod callable;
 pub mod http;
 pub mod manual;
 pub mod okta_event;
@@ -107,6 +109,7 @@ pub(crate) const KINDS: &[&dyn Trigger] = &[
     &schedule::Scheduled,
     &http::Http,
     &manual::Manual,
+    &callable::Callable,
 ];
 
 /// The kind of a flow's trigger.
@@ -116,6 +119,7 @@ pub fn of(settings: &Settings) -> &'static dyn Trigger {
         Settings::Schedule(_) => &schedule::Scheduled,
         Settings::Http(_) => &http::Http,
         Settings::Manual(_) => &manual::Manual,
+        Settings::Callable(_) => &callable::Callable,
     }
 }
 
@@ -191,12 +195,16 @@ mod tests {
     #[test]
     fn every_kind_is_listed_once_under_its_own_name() {
         let names: Vec<&str> = KINDS.iter().map(|k| k.kind()).collect();
-        assert_eq!(names, ["okta_event", "schedule", "http", "manual"]);
+        assert_eq!(
+            names,
+            ["okta_event", "schedule", "http", "manual", "callable"]
+        );
         let settings: Vec<Settings> = serde_json::from_value(serde_json::json!([
             {"okta_event": {"types": ["user.lifecycle.create"]}},
             {"schedule": {"cron": "* * * * *"}},
             {"http": {}},
-            {"manual": {}}
+            {"manual": {}},
+            {"callable": {"input": {"type": "object"}}}
         ]))
         .unwrap();
         let kinds: Vec<&str> = settings.iter().map(|s| of(s).kind()).collect();

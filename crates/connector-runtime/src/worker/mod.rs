@@ -4,6 +4,7 @@
 //! schedule's end, dead-letters it.
 
 mod inline;
+mod spawner;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -163,6 +164,7 @@ async fn flow_of(service: &Service, run: &Claimed) -> Result<Flow, Error> {
         if let Ok(Some(source)) = service.store().definition(hash).await {
             let file = format!("(stored definition of {})", run.flow);
             return crate::flows::validate(&file, &source, service.flows().catalog().as_ref())
+                .and_then(|flow| crate::flows::link_with(flow, service.flows().all()))
                 .map_err(|errors| {
                     Error::configuration(format!(
                         "the definition run {} started with no longer validates: {}",
@@ -201,6 +203,10 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         owner: service.owner().to_owned(),
         committed: std::sync::Mutex::new(Vec::new()),
     };
+    let spawner = spawner::StoreSpawner {
+        service: &service,
+        parent: &run.run_id,
+    };
     let (ending, backoff) = match (&flow, committed) {
         (Ok(flow), Ok(committed)) => {
             let ending = run_try(
@@ -212,6 +218,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     done: &committed,
                     dry_run: false,
                     metrics: Some(service.metrics()),
+                    spawner: Some(&spawner),
                 },
                 service.flows().catalog().as_ref(),
                 &journal,

@@ -28,15 +28,30 @@ pub(super) async fn run(
     step: &Step,
     card: &CardStep,
 ) -> Result<Option<Ending>, Error> {
-    let (end, mut record) = attempt(runner, step, card, &[], None, false).await;
+    let (end, record) = attempt(runner, step, card, &[], None, false).await;
+    settle(runner, step, end, record).await
+}
+
+/// Commits how a step (a card, a call, a spawn) ended and makes it readable to later
+/// steps; `Some` ends the try.
+pub(super) async fn settle(
+    runner: &mut Runner<'_, '_>,
+    step: &Step,
+    end: CardEnd,
+    mut record: StepRecord,
+) -> Result<Option<Ending>, Error> {
     match end {
         CardEnd::Output(output) => {
             record.status = StepStatus::Succeeded;
             record.output = Some(connector_core::pipeline::mask_secrets(&output));
+            let outcome = record.outcome.clone();
             runner.commit(record).await?;
             // A dry run's answers are made up: nothing later may read them.
             let output = (!runner.attempt.dry_run).then_some(output);
             runner.remember(&step.id, StepStatus::Succeeded, output, None);
+            if let Some(outcome) = outcome {
+                runner.remember_outcome(&step.id, &outcome);
+            }
             Ok(None)
         }
         CardEnd::Continue(error) => {
@@ -104,7 +119,7 @@ pub(super) async fn attempt(
         // A dry run stops a card where it needs a real answer: its requests so far are
         // listed, and the flow goes on to list the next cards.
         Err(error) if dry && error.is_dry_run_stop() => CardEnd::Output(Value::Null),
-        Err(error) => on_error(runner, card, error, extra),
+        Err(error) => on_error(runner, &card.on_error, error, extra),
     };
     (end, record)
 }
@@ -149,14 +164,14 @@ async fn with_retries(
 }
 
 /// What `on_error` makes of an error: the first handler that matches decides.
-fn on_error(
+pub(super) fn on_error(
     runner: &Runner<'_, '_>,
-    card: &CardStep,
+    plan: &ErrorPlan,
     error: Error,
     extra: &[(&str, Value)],
 ) -> CardEnd {
     let facts = StepError::from_error(&error);
-    let handlers = match &card.on_error {
+    let handlers = match plan {
         ErrorPlan::Fail => return CardEnd::Fail(error),
         ErrorPlan::Continue => return CardEnd::Continue(facts),
         ErrorPlan::Handlers(handlers) => handlers,

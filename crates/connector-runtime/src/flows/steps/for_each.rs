@@ -1,5 +1,6 @@
-//! `for_each`: a card run once per item of a list, `concurrency` at a time, each item
-//! committed as it ends; on a later try, the items already done are not sent again.
+//! `for_each`: a card, a call or a spawn run once per item of a list, `concurrency` at a
+//! time, each item committed as it ends; on a later try, the items already done are not
+//! run again (and an item's call goes on inside its callee after its last committed step).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -8,9 +9,10 @@ use connector_core::Error;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use super::card::{CardEnd, attempt, returned};
+use super::card::{CardEnd, returned};
+use super::{call, card, card_of, spawn};
 use crate::flows::journal::{StepError, StepRecord, StepStatus};
-use crate::flows::program::{ForEachStep, Step};
+use crate::flows::program::{EachBody, ForEachStep, Step};
 use crate::flows::runner::{Ending, Runner, expr_error, kind_of, reads_answers};
 
 /// The most items a `for_each` takes; a longer list fails the step `invalid_input`.
@@ -71,7 +73,7 @@ pub(super) async fn run(
         return Ok(Some(ending));
     }
     let output = Value::Array(results.into_values().collect());
-    let mut record = runner.record(step, Some(&each.card.card), StepStatus::Succeeded);
+    let mut record = runner.record(step, card_of(&step.kind), StepStatus::Succeeded);
     record.output = Some(connector_core::pipeline::mask_secrets(&output));
     record.attempts = u32::try_from(items.len()).unwrap_or(u32::MAX);
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -102,7 +104,15 @@ async fn run_items(
         }
         pending.push(async move {
             let extra = [(name, item.clone())];
-            let (end, record) = attempt(runner, step, &each.card, &extra, Some(i), unknown).await;
+            let (end, record) = match &each.body {
+                EachBody::Card(card) => {
+                    card::attempt(runner, step, card, &extra, Some(i), unknown).await
+                }
+                EachBody::Call(call) => call::attempt(runner, step, call, &extra, Some(i)).await,
+                EachBody::Spawn(spawn) => {
+                    spawn::attempt(runner, step, spawn, &extra, Some(i)).await
+                }
+            };
             (i, end, record)
         });
     }
