@@ -38,6 +38,10 @@ pub async fn run_try(attempt: Try<'_>, catalog: &dyn Catalog, journal: &dyn Jour
             );
             continue;
         }
+        if runner.cancel_requested().await {
+            return Ending::Cancelled;
+        }
+        runner.start_step();
         match run_step(&mut runner, step).await {
             Ok(None) => {}
             Ok(Some(ending)) => return ending,

@@ -52,6 +52,8 @@ pub enum StepKind {
     Return(ReturnStep),
     /// Ends the run as failed (permanent).
     Fail(FailStep),
+    /// Parks the run for a time, until a time, or until a signal.
+    Wait(WaitStep),
 }
 
 /// A card and what its errors mean.
@@ -138,6 +140,36 @@ pub struct ReturnStep {
     pub output: Option<Value>,
 }
 
+/// `wait: {for | until | signal, timeout}`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WaitStep {
+    /// What ends the wait.
+    pub until: WaitFor,
+    /// What a signal's timeout means (`on_error`).
+    pub on_error: ErrorPlan,
+}
+
+/// What ends a wait.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum WaitFor {
+    /// A time after the step starts.
+    Time(Duration),
+    /// A time a template gives (RFC 3339).
+    Instant(String),
+    /// A signal of this name, or its timeout after the step starts.
+    Signal {
+        /// The signal's name.
+        name: String,
+        /// How long it is waited for.
+        timeout: Duration,
+    },
+}
+
+/// The longest wait: 366 days.
+pub const MAX_WAIT: Duration = Duration::from_secs(366 * 86_400);
+
 /// `fail: {message}`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -206,6 +238,8 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
         StepKind::Fail(FailStep {
             message: fail.message.clone(),
         })
+    } else if let Some(wait) = &step.wait {
+        StepKind::Wait(lower_wait(step, wait, &format!("{at}/wait"), errors)?)
     } else {
         errors.push((at.to_owned(), format!("step {:?} has no kind", step.id)));
         return None;
@@ -214,6 +248,71 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
         id: step.id.clone(),
         condition: step.condition.clone(),
         kind,
+    })
+}
+
+/// A wait's duration: parsed, and at most [`MAX_WAIT`].
+fn wait_duration(text: &str, at: &str, errors: &mut Vec<LowerError>) -> Option<Duration> {
+    match parse_duration(text) {
+        Ok(d) if d <= MAX_WAIT => Some(d),
+        Ok(_) => {
+            errors.push((
+                at.to_owned(),
+                format!("a wait is at most 366 days; {text:?} is longer"),
+            ));
+            None
+        }
+        Err(why) => {
+            errors.push((at.to_owned(), format!("bad duration {text:?}: {why}")));
+            None
+        }
+    }
+}
+
+fn lower_wait(
+    step: &model::Step,
+    wait: &model::WaitSpec,
+    at: &str,
+    errors: &mut Vec<LowerError>,
+) -> Option<WaitStep> {
+    let until = match (&wait.for_, &wait.until, &wait.signal) {
+        (Some(text), None, None) if wait.timeout.is_none() => {
+            WaitFor::Time(wait_duration(text, &format!("{at}/for"), errors)?)
+        }
+        (None, Some(text), None) if wait.timeout.is_none() => WaitFor::Instant(text.clone()),
+        (None, None, Some(name)) => WaitFor::Signal {
+            name: name.clone(),
+            timeout: match &wait.timeout {
+                Some(text) => wait_duration(text, &format!("{at}/timeout"), errors)?,
+                None => MAX_WAIT,
+            },
+        },
+        (None, None, None) => {
+            errors.push((
+                at.to_owned(),
+                "a wait needs one of `for`, `until`, `signal`".to_owned(),
+            ));
+            return None;
+        }
+        (_, _, None) if wait.timeout.is_some() => {
+            errors.push((
+                format!("{at}/timeout"),
+                "`timeout` belongs to a signal wait; `for` and `until` end by themselves"
+                    .to_owned(),
+            ));
+            return None;
+        }
+        _ => {
+            errors.push((
+                at.to_owned(),
+                "a wait has exactly one of `for`, `until`, `signal`".to_owned(),
+            ));
+            return None;
+        }
+    };
+    Some(WaitStep {
+        until,
+        on_error: error_plan(step.on_error.as_ref()),
     })
 }
 
@@ -232,7 +331,23 @@ fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerEr
         ),
         None => (1, Vec::new()),
     };
-    let on_error = match &step.on_error {
+    let on_error = error_plan(step.on_error.as_ref());
+    CardStep {
+        card: card.to_owned(),
+        input: step
+            .input
+            .clone()
+            .unwrap_or_else(|| Value::Object(Default::default())),
+        connection: step.connection.clone(),
+        attempts,
+        waits,
+        on_error,
+    }
+}
+
+/// A step's `on_error`, typed.
+fn error_plan(on_error: Option<&OnError>) -> ErrorPlan {
+    match on_error {
         None => ErrorPlan::Fail,
         Some(OnError::Continue(_)) => ErrorPlan::Continue,
         Some(OnError::Handlers(handlers)) => ErrorPlan::Handlers(
@@ -248,16 +363,5 @@ fn lower_card(step: &model::Step, card: &str, at: &str, errors: &mut Vec<LowerEr
                 })
                 .collect(),
         ),
-    };
-    CardStep {
-        card: card.to_owned(),
-        input: step
-            .input
-            .clone()
-            .unwrap_or_else(|| Value::Object(Default::default())),
-        connection: step.connection.clone(),
-        attempts,
-        waits,
-        on_error,
     }
 }

@@ -73,7 +73,7 @@ struct Checker<'a> {
 }
 
 /// Names MiniJinja provides itself, which an expression may call.
-const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop"];
+const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop", "now"];
 
 fn is_name(text: &str, extra: char) -> bool {
     !text.is_empty()
@@ -217,12 +217,12 @@ impl Checker<'_> {
                     );
                 }
             }
-            let kinds: Vec<&str> = ["card", "assign", "return", "fail"]
+            let kinds: Vec<&str> = ["card", "assign", "return", "fail", "wait"]
                 .into_iter()
                 .filter(|k| step.contains_key(*k))
                 .collect();
             match kinds.len() {
-                0 => self.at_value(&at, format!("step {id:?} has no kind: give one of card, assign, for_each with a card, return, fail")),
+                0 => self.at_value(&at, format!("step {id:?} has no kind: give one of card, assign, for_each with a card, return, fail, wait")),
                 1 => {}
                 _ => self.at_value(&at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
             }
@@ -285,6 +285,9 @@ impl Checker<'_> {
             if let Some(Value::String(message)) = step.get("fail").and_then(|f| f.get("message")) {
                 self.expression(&format!("{at}/fail/message"), message, false, &base);
             }
+            if let Some(Value::Object(wait)) = step.get("wait") {
+                self.wait(&format!("{at}/wait"), wait, &base);
+            }
             if let Some(Value::Array(handlers)) = step.get("on_error") {
                 let on_error = Scope {
                     earlier,
@@ -313,6 +316,29 @@ impl Checker<'_> {
                         self.templates(&format!("{hat}/return/output"), output, &on_error);
                     }
                 }
+            }
+        }
+    }
+
+    /// A wait's signal name and its `until` (a template; a literal time is read now, and
+    /// may not be more than 366 days ahead). Durations are checked when lowering.
+    fn wait(&mut self, at: &str, wait: &serde_json::Map<String, Value>, scope: &Scope<'_>) {
+        if let Some(Value::String(name)) = wait.get("signal")
+            && (name.len() > super::steps::MAX_SIGNAL_NAME || !is_name(name, '_'))
+        {
+            self.at_value(
+                &format!("{at}/signal"),
+                format!("signal name {name:?} must be [a-z0-9_]+, at most 64 characters"),
+            );
+        }
+        if let Some(Value::String(until)) = wait.get("until") {
+            let pointer = format!("{at}/until");
+            if kind(until) == Kind::Literal {
+                if let Err(why) = super::steps::wait_until(until, crate::time::now_ms()) {
+                    self.at_value(&pointer, why);
+                }
+            } else {
+                self.expression(&pointer, until, false, scope);
             }
         }
     }

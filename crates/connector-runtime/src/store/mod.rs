@@ -7,6 +7,7 @@ mod enqueue;
 mod history;
 mod journal;
 mod model;
+mod operate;
 mod queries;
 mod rerun;
 mod temp;
@@ -22,6 +23,7 @@ use sqlx::sqlite::{
 pub use enqueue::{Accepted, Delivered, Enqueued, NewRun};
 pub(crate) use model::Claimed;
 pub use model::{HistoryQuery, Page};
+pub use operate::{Cancel, Signalled, signal_answer};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};

@@ -25,7 +25,8 @@ pub struct Page {
 pub struct HistoryQuery {
     /// Only runs with this outcome (one of the flows' own).
     pub outcome: Option<String>,
-    /// Only runs in this state: `queued`, `running`, `retrying`, `finished`, `deadLettered`.
+    /// Only runs in this state: `queued`, `running`, `waiting`, `retrying`, `finished`,
+    /// `deadLettered`, `cancelled`.
     pub state: Option<String>,
     /// Only runs of this flow.
     pub flow: Option<String>,
@@ -102,6 +103,7 @@ pub(crate) struct RunRow {
     pub rerun_of: Option<String>,
     pub output: Option<String>,
     pub error: Option<String>,
+    pub waiting_for: Option<String>,
 }
 
 impl RunRow {
@@ -112,6 +114,7 @@ impl RunRow {
         let state = RunState::parse(&self.state).unwrap_or(RunState::Queued);
         Run {
             next_try_at: state.is_due_kind().then(|| rfc3339(self.due_ms)),
+            waiting_for: json(self.waiting_for.clone()).filter(|_| state == RunState::Waiting),
             duration_ms: self
                 .started_ms
                 .zip(self.finished_ms)

@@ -28,7 +28,18 @@ pub(super) async fn run(
     step: &Step,
     card: &CardStep,
 ) -> Result<Option<Ending>, Error> {
-    let (end, mut record) = attempt(runner, step, card, &[], None, false).await;
+    let (end, record) = attempt(runner, step, card, &[], None, false).await;
+    settle(runner, step, end, record).await
+}
+
+/// Commits how a step ended, `on_error` applied (a card's, or a wait's timeout), and says
+/// whether the run goes on.
+pub(super) async fn settle(
+    runner: &mut Runner<'_, '_>,
+    step: &Step,
+    end: CardEnd,
+    mut record: StepRecord,
+) -> Result<Option<Ending>, Error> {
     match end {
         CardEnd::Output(output) => {
             record.status = StepStatus::Succeeded;
@@ -104,7 +115,7 @@ pub(super) async fn attempt(
         // A dry run stops a card where it needs a real answer: its requests so far are
         // listed, and the flow goes on to list the next cards.
         Err(error) if dry && error.is_dry_run_stop() => CardEnd::Output(Value::Null),
-        Err(error) => on_error(runner, card, error, extra),
+        Err(error) => on_error(runner, &card.on_error, error, extra),
     };
     (end, record)
 }
@@ -149,14 +160,14 @@ async fn with_retries(
 }
 
 /// What `on_error` makes of an error: the first handler that matches decides.
-fn on_error(
+pub(super) fn on_error(
     runner: &Runner<'_, '_>,
-    card: &CardStep,
+    plan: &ErrorPlan,
     error: Error,
     extra: &[(&str, Value)],
 ) -> CardEnd {
     let facts = StepError::from_error(&error);
-    let handlers = match &card.on_error {
+    let handlers = match plan {
         ErrorPlan::Fail => return CardEnd::Fail(error),
         ErrorPlan::Continue => return CardEnd::Continue(facts),
         ErrorPlan::Handlers(handlers) => handlers,

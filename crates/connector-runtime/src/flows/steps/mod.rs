@@ -6,9 +6,12 @@ mod assign;
 mod card;
 mod fail;
 mod for_each;
+mod ret;
+mod wait;
 
 pub use for_each::MAX_ITEMS;
-mod ret;
+pub use wait::MAX_SIGNAL_NAME;
+pub(crate) use wait::wait_until;
 
 use connector_core::Error;
 
@@ -23,6 +26,7 @@ pub(super) async fn run(runner: &mut Runner<'_, '_>, step: &Step) -> Result<Opti
         StepKind::Assign(assign) => assign::run(runner, step, assign).await,
         StepKind::Return(ret) => ret::run(runner, step, ret).await,
         StepKind::Fail(fail) => fail::run(runner, step, fail).await,
+        StepKind::Wait(wait) => wait::run(runner, step, wait).await,
     }
 }
 
@@ -30,7 +34,7 @@ pub(super) async fn run(runner: &mut Runner<'_, '_>, step: &Step) -> Result<Opti
 /// so that every reachable request shows) or passed over (steps that end the run).
 pub(super) fn lists_cards(kind: &StepKind) -> bool {
     match kind {
-        StepKind::Card(_) | StepKind::ForEach(_) => true,
+        StepKind::Card(_) | StepKind::ForEach(_) | StepKind::Wait(_) => true,
         StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) => false,
     }
 }
@@ -43,6 +47,7 @@ pub fn kind_name(kind: &StepKind) -> &'static str {
         StepKind::Assign(_) => "assign",
         StepKind::Return(_) => "return",
         StepKind::Fail(_) => "fail",
+        StepKind::Wait(_) => "wait",
     }
 }
 
@@ -51,6 +56,6 @@ pub fn card_of(kind: &StepKind) -> Option<&str> {
     match kind {
         StepKind::Card(card) => Some(&card.card),
         StepKind::ForEach(each) => Some(&each.card.card),
-        StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) => None,
+        StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) | StepKind::Wait(_) => None,
     }
 }
