@@ -24,6 +24,8 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
             dry_run,
             store,
         } => run_file(&file, event.as_deref(), dry_run, store.as_deref()).await,
+        FlowCommand::Disable { name, store } => crate::operate_cmd::switch(&name, &store, false).await,
+        FlowCommand::Enable { name, store } => crate::operate_cmd::switch(&name, &store, true).await,
     }
 }
 
@@ -167,6 +169,13 @@ async fn run_file(
         }
         Err(errors) => return report(&errors),
     };
+    if !dry_run && store.is_none() && connector_runtime::signals::has_signal_wait(&flow) {
+        return fail(&Error::invalid_input(format!(
+            "flow {} waits for a signal: give --store URL (or CONNECTOR_STORE), where \
+             `connector history signal` can reach the run",
+            flow.name()
+        )));
+    }
     if !dry_run {
         let cards = std::sync::Arc::new(cards);
         let code = run_stored(flow, &event, cards, store).await;
@@ -219,14 +228,20 @@ async fn run_stored(
         config,
     );
     let key = connector_runtime::triggers::manual::key();
-    let run_id = match opened
-        .enqueue(&flow, &key, event, connector_runtime::now_ms())
-        .await
-    {
+    let now = connector_runtime::now_ms();
+    let queued = match opened.register_flows(&[flow.name()], now).await {
+        Ok(()) => opened.enqueue(&flow, &key, event, now).await,
+        Err(e) => Err(e),
+    };
+    let run_id = match queued {
         Ok(id) => id,
+        Err(e @ connector_runtime::StoreError::Disabled(_)) => {
+            return fail(&Error::new(connector_core::ErrorKind::Conflict, e.to_string()));
+        }
         Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
     };
     service.run_now(&run_id).await;
+    crate::flow_wait::until_settled(&service, &run_id).await;
     let run = match opened.run(&run_id).await {
         Ok(Some(run)) => connector_runtime::masked_run(run),
         Ok(None) | Err(_) => {

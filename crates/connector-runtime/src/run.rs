@@ -140,6 +140,16 @@ pub struct Run {
     pub error: Option<Value>,
 }
 
+impl Run {
+    /// When a waiting run goes on by itself (milliseconds since the epoch): its `wakeAt`,
+    /// or its signal's `until`; none for a run that is not waiting.
+    pub fn wakes_at_ms(&self) -> Option<i64> {
+        let waiting = self.waiting_for.as_ref()?;
+        let at = waiting.get("wakeAt").or_else(|| waiting.get("until"))?;
+        crate::time::parse_rfc3339_ms(at.as_str()?).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,20 +157,21 @@ impl Store {
     }
 
     /// Queues a run of `flow` for `event_key` (`connector flow run`), with the subject the
-    /// flow renders; returns the run's id (the first run's, if the key was used before),
-    /// none when the flow is disabled.
+    /// flow renders; returns the run's id (the first run's, if the key was used before).
     pub async fn enqueue(
         &self,
         flow: &Flow,
         event_key: &str,
         event: &Value,
         now_ms: i64,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<String, StoreError> {
         let subject = crate::flows::subject(flow, event);
         let done = self
             .enqueue_once(flow, event_key, event, Some(&subject), now_ms)
             .await?;
-        Ok(done.run_id().map(str::to_owned))
+        done.run_id()
+            .map(str::to_owned)
+            .ok_or_else(|| StoreError::Disabled(flow.name().to_owned()))
     }
 
     /// Stores a delivery's events (skipping those seen before) and queues the runs each

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error("store migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The flow is disabled in this store (`connector flow disable`): no run was started.
+    #[error("flow {0} is disabled in this store: `connector flow enable {0}` first")]
+    Disabled(String),
 }
 
 #[derive(Clone, Debug)]

@@ -99,8 +99,10 @@ impl Store {
         key: Option<&str>,
         now_ms: i64,
     ) -> Result<Signalled, StoreError> {
+        // RETURNING gives the values after the update: `wait_step` is left for the claim to
+        // clear (a queued run matches no signal, whatever its `wait_signal`).
         let park = format!(
-            "UPDATE runs SET state = '{QUEUED}', due_ms = $1, waiting_for = NULL, wait_signal = NULL, wait_step = NULL \
+            "UPDATE runs SET state = '{QUEUED}', due_ms = $1, waiting_for = NULL \
              WHERE run_id = $2 AND state = '{WAITING}' AND wait_signal = $3 RETURNING wait_step, tries"
         );
         let accepted = on_pool!(self, pool => {
