@@ -5,3 +5,4 @@ mod flows;
 mod program;
 mod schedule;
 mod store;
+mod waits;
