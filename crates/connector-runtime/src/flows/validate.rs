@@ -131,7 +131,36 @@ impl Checker<'_> {
                         "on_error is `continue` or a list of handlers `{if, then: continue|fail}` or `{if, return}`".into(),
                     );
                 }
+                jsonschema::error::ValidationErrorKind::AnyOf { .. }
+                    if pointer.ends_with("/wait") =>
+                {
+                    self.wait_shape(&pointer);
+                }
                 _ => self.at_value(&pointer, error.to_string()),
+            }
+        }
+    }
+
+    /// A `wait` the schema refused, in plain words: its unknown keys, or what it must be.
+    fn wait_shape(&mut self, pointer: &str) {
+        let Some(Value::Object(wait)) = self.doc.value.pointer(pointer) else {
+            self.at_value(
+                pointer,
+                "a wait is `{for}`, `{until}` or `{signal, timeout}`".into(),
+            );
+            return;
+        };
+        let keys: Vec<String> = wait.keys().cloned().collect();
+        for key in keys {
+            match (key.as_str(), wait.get(&key)) {
+                ("for" | "until" | "signal" | "timeout", Some(Value::String(_))) => {}
+                ("for" | "until" | "signal" | "timeout", _) => {
+                    self.at_value(&format!("{pointer}/{key}"), format!("`{key}` is text"));
+                }
+                _ => self.at_key(
+                    &format!("{pointer}/{}", pointer_part(&key)),
+                    format!("unknown key {key:?}"),
+                ),
             }
         }
     }

@@ -5,4 +5,5 @@ mod flows;
 mod program;
 mod schedule;
 mod store;
+mod wait_forms;
 mod waits;
