@@ -44,3 +44,4 @@ mod serve_postgres;
 mod serve_triggers;
 mod shared_limits;
 mod terminal;
+mod waits_cli;

@@ -362,3 +362,98 @@ async fn a_disabled_flow_starts_nothing_until_it_is_enabled() {
         .unwrap();
     assert!(started.is_fresh());
 }
+
+const PARKED: &str = r#"
+name: parked
+trigger: { manual: {} }
+steps:
+  - id: hold
+    wait: { for: 1h }
+  - id: done
+    return: { outcome: woke }
+"#;
+
+const QUICK: &str = r#"
+name: quick
+trigger: { manual: {} }
+steps:
+  - id: echo
+    card: test.echo
+    input: { n: "{{ event.n }}" }
+  - id: done
+    return: { outcome: done }
+"#;
+
+/// Polls `check` every 20 ms for at most `limit`.
+async fn within<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_waiting_runs_hold_no_worker_a_new_run_starts_and_finishes_while_they_wait() {
+    const PARKED_RUNS: usize = 10_000;
+    let db = TempDb::new();
+    let store = Store::open(&db.url()).await.unwrap();
+    let cards = Arc::new(Cards::default());
+    let catalog: Arc<dyn Catalog> = cards.clone();
+    let (parked, quick) = (flow(PARKED, &cards), flow(QUICK, &cards));
+    let mut config = RuntimeConfig::new(SecretString::from("secret"));
+    config.workers = 2;
+    config.poll = Duration::from_millis(20);
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.admin_listen = "127.0.0.1:0".parse().unwrap();
+    let service = Service::new(
+        store.clone(),
+        Flows::new(catalog).with(parked.clone()).with(quick.clone()),
+        config,
+    );
+    let started = connector_runtime::start(service).await.unwrap();
+    let stop = connector_runtime::CancellationToken::new();
+    let serving = tokio::spawn(started.serve(stop.clone()));
+    let t0 = std::time::Instant::now();
+    for i in 0..PARKED_RUNS {
+        store.enqueue(&parked, &format!("p{i}"), &json!({}), 0).await.unwrap();
+    }
+    let waiting = || async {
+        store
+            .counts()
+            .await
+            .unwrap()
+            .iter()
+            .find(|(state, _)| state == "waiting")
+            .map_or(0, |(_, n)| *n as usize)
+    };
+    let all_parked = within(Duration::from_secs(300), || async { waiting().await == PARKED_RUNS }).await;
+    assert!(all_parked, "only {} of {PARKED_RUNS} runs parked", waiting().await);
+    let parked_in = t0.elapsed();
+
+    // Two workers, 10,000 parked runs: a new run is claimed, run and finished at once.
+    let t1 = std::time::Instant::now();
+    let id = store.enqueue(&quick, "q1", &json!({"n": 1}), 0).await.unwrap();
+    let finished = within(Duration::from_secs(5), || async {
+        store.state_of(&id).await.unwrap() == Some(RunState::Finished)
+    })
+    .await;
+    let took = t1.elapsed();
+    assert!(finished, "the new run did not finish within 5 s while {PARKED_RUNS} runs waited");
+    assert_eq!(waiting().await, PARKED_RUNS, "every parked run still waits");
+    assert_eq!(cards.calls("test.echo"), [json!({"n": 1})]);
+    eprintln!(
+        "figures: {PARKED_RUNS} runs queued and parked in {:.1} s (debug build); a new run finished {:.0} ms after it was queued, with 2 workers",
+        parked_in.as_secs_f64(),
+        took.as_secs_f64() * 1000.0
+    );
+    stop.cancel();
+    let _ = serving.await;
+}
