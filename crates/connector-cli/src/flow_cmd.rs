@@ -24,8 +24,12 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
             dry_run,
             store,
         } => run_file(&file, event.as_deref(), dry_run, store.as_deref()).await,
-        FlowCommand::Disable { name, store } => crate::operate_cmd::switch(&name, &store, false).await,
-        FlowCommand::Enable { name, store } => crate::operate_cmd::switch(&name, &store, true).await,
+        FlowCommand::Disable { name, store } => {
+            crate::operate_cmd::switch(&name, &store, false).await
+        }
+        FlowCommand::Enable { name, store } => {
+            crate::operate_cmd::switch(&name, &store, true).await
+        }
     }
 }
 
@@ -236,7 +240,10 @@ async fn run_stored(
     let run_id = match queued {
         Ok(id) => id,
         Err(e @ connector_runtime::StoreError::Disabled(_)) => {
-            return fail(&Error::new(connector_core::ErrorKind::Conflict, e.to_string()));
+            return fail(&Error::new(
+                connector_core::ErrorKind::Conflict,
+                e.to_string(),
+            ));
         }
         Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
     };

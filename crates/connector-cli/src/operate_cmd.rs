@@ -59,10 +59,10 @@ pub(crate) async fn cancel(store: &Store, url: &str, run_id: &str) -> ExitCode {
         Ok(Cancel::Cancelled) => {
             Shown::json(json!({"runId": run_id, "state": "cancelled"})).print(false)
         }
-        Ok(Cancel::Requested) => Shown::json(
-            json!({"runId": run_id, "state": "running", "cancelRequested": true}),
-        )
-        .print(false),
+        Ok(Cancel::Requested) => {
+            Shown::json(json!({"runId": run_id, "state": "running", "cancelRequested": true}))
+                .print(false)
+        }
         Ok(Cancel::Ended(state)) => fail(&Error::new(
             ErrorKind::Conflict,
             format!("run {shown} has ended ({state}); only a run that has not can be cancelled"),

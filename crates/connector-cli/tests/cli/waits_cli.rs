@@ -51,7 +51,10 @@ fn example(name: &str) -> String {
 async fn create_group(sandbox: &connector_sandbox::Sandbox, name: &str) -> String {
     let group: Value = reqwest::Client::new()
         .post(format!("{}/api/v1/groups", sandbox.okta().base_url()))
-        .header("authorization", format!("SSWS {}", sandbox.okta().api_token()))
+        .header(
+            "authorization",
+            format!("SSWS {}", sandbox.okta().api_token()),
+        )
         .json(&json!({"profile": {"name": name}}))
         .send()
         .await
@@ -103,7 +106,12 @@ async fn sigkill_while_a_run_waits_and_a_restart_after_its_time_finish_it_once_w
         .env("CONNECTOR_INVOKE_TOKEN", TOKEN);
     let mut serve = spec.start();
     let base = format!("http://{}", serve.hook_addr());
-    let id = start_run(&base, "brief-membership", json!({"groupId": group, "userId": user})).await;
+    let id = start_run(
+        &base,
+        "brief-membership",
+        json!({"groupId": group, "userId": user}),
+    )
+    .await;
     let store = Store::open(&db.url()).await.unwrap();
     let parked = eventually(Duration::from_secs(10), || async {
         state(&store, &id).await == Some(RunState::Waiting)
@@ -120,14 +128,22 @@ async fn sigkill_while_a_run_waits_and_a_restart_after_its_time_finish_it_once_w
     })
     .await;
     assert!(past);
-    assert_eq!(state(&store, &id).await, Some(RunState::Waiting), "nothing ran it while no process was up");
+    assert_eq!(
+        state(&store, &id).await,
+        Some(RunState::Waiting),
+        "nothing ran it while no process was up"
+    );
 
     let serve = spec.start();
     let finished = eventually(Duration::from_secs(20), || async {
         state(&store, &id).await == Some(RunState::Finished)
     })
     .await;
-    assert!(finished, "the run did not finish after the restart:\n{}", serve.log());
+    assert!(
+        finished,
+        "the run did not finish after the restart:\n{}",
+        serve.log()
+    );
     let run = store.run(&id).await.unwrap().unwrap();
     assert_eq!(run.outcome.as_deref(), Some("removed"));
     let count = |step: &str, status: &str| {
@@ -136,7 +152,12 @@ async fn sigkill_while_a_run_waits_and_a_restart_after_its_time_finish_it_once_w
             .filter(|s| s.id == step && s.status.as_str() == status)
             .count()
     };
-    assert_eq!((count("add", "succeeded"), count("remove", "succeeded")), (1, 1), "{:#?}", run.steps);
+    assert_eq!(
+        (count("add", "succeeded"), count("remove", "succeeded")),
+        (1, 1),
+        "{:#?}",
+        run.steps
+    );
     assert_eq!(count("hold", "waiting"), 1);
     assert_eq!(count("hold", "succeeded"), 1);
     // The sandbox saw exactly one more group call: the removal; the addition was not sent again.
@@ -148,7 +169,10 @@ async fn sigkill_while_a_run_waits_and_a_restart_after_its_time_finish_it_once_w
         .filter_map(|e| e["eventType"].as_str().map(str::to_owned))
         .filter(|t| t.starts_with("group.user_membership"))
         .collect();
-    assert_eq!(events, ["group.user_membership.add", "group.user_membership.remove"]);
+    assert_eq!(
+        events,
+        ["group.user_membership.add", "group.user_membership.remove"]
+    );
 }
 
 fn connector(args: &[&str]) -> (i32, Value, String) {
@@ -205,18 +229,51 @@ async fn signals_cancel_and_flow_switches_through_the_routes_and_the_command_lin
     })
     .await;
     assert!(waits, "{}", serve.log());
-    let page = reqwest::get(format!("{admin}/runs/{id}")).await.unwrap().text().await.unwrap();
-    assert!(page.contains("waiting for") && page.contains("approval"), "{page}");
-    let flow_page = reqwest::get(format!("{admin}/flows/{approve}")).await.unwrap().text().await.unwrap();
+    let page = reqwest::get(format!("{admin}/runs/{id}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("waiting for") && page.contains("approval"),
+        "{page}"
+    );
+    let flow_page = reqwest::get(format!("{admin}/flows/{approve}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(flow_page.contains("waits for the signal"), "{flow_page}");
 
     // The token first, then the run, then the signal's name.
     let signal = format!("{base}/runs/{id}/signals/approval");
     assert_eq!(post(&signal, &[], Some(json!({}))).await.0, 401);
-    assert_eq!(post(&format!("{base}/runs/run_nope/signals/approval"), &[("authorization", &bearer)], None).await.0, 404);
-    let (status, answer) = post(&format!("{base}/runs/{id}/signals/other"), &[("authorization", &bearer)], None).await;
-    assert_eq!((status, answer["error"]["kind"].as_str()), (409, Some("conflict")));
-    let headers = [("authorization", bearer.as_str()), ("idempotency-key", "approve-1")];
+    assert_eq!(
+        post(
+            &format!("{base}/runs/run_nope/signals/approval"),
+            &[("authorization", &bearer)],
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    let (status, answer) = post(
+        &format!("{base}/runs/{id}/signals/other"),
+        &[("authorization", &bearer)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["kind"].as_str()),
+        (409, Some("conflict"))
+    );
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("idempotency-key", "approve-1"),
+    ];
     let body = json!({"approved": true, "by": "ann"});
     let first = post(&signal, &headers, Some(body.clone())).await;
     let second = post(&signal, &headers, Some(json!({"approved": false}))).await;
@@ -232,14 +289,25 @@ async fn signals_cancel_and_flow_switches_through_the_routes_and_the_command_lin
     let run = store.run(&id).await.unwrap().unwrap();
     assert_eq!(run.outcome.as_deref(), Some("granted"), "{run:?}");
     assert_eq!(run.output.as_ref().unwrap()["by"], "ann");
-    assert_eq!(sandbox.okta().user_role_types(&users[0]), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
-    let roles = sandbox.okta().stats().buckets.get("roles").map_or(0, |b| b.requests);
+    assert_eq!(
+        sandbox.okta().user_role_types(&users[0]),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
+    let roles = sandbox
+        .okta()
+        .stats()
+        .buckets
+        .get("roles")
+        .map_or(0, |b| b.requests);
     assert_eq!(roles, 1, "the role was granted once");
     // From the command line: a run that is not waiting is a conflict (exit 6), none is 4.
     let (code, _, err) = connector(&["history", "signal", &id, "approval", "--store", &url]);
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("conflict"), "{err}");
-    assert_eq!(connector(&["history", "signal", "run_nope", "approval", "--store", &url]).0, 4);
+    assert_eq!(
+        connector(&["history", "signal", "run_nope", "approval", "--store", &url]).0,
+        4
+    );
 
     // The command line signals a second run; cancel ends a third.
     let second_id = start_run(&base, approve, json!({"userId": users[1]})).await;
@@ -251,52 +319,128 @@ async fn signals_cancel_and_flow_switches_through_the_routes_and_the_command_lin
     .await;
     assert!(parked);
     let (code, shown, err) = connector(&[
-        "history", "signal", &second_id, "approval", "--data", r#"{"approved":false,"by":"bo"}"#, "--store", &url,
+        "history",
+        "signal",
+        &second_id,
+        "approval",
+        "--data",
+        r#"{"approved":false,"by":"bo"}"#,
+        "--store",
+        &url,
     ]);
-    assert_eq!((code, shown["state"].as_str()), (0, Some("queued")), "{err}");
+    assert_eq!(
+        (code, shown["state"].as_str()),
+        (0, Some("queued")),
+        "{err}"
+    );
     let refused = eventually(Duration::from_secs(10), || async {
-        store.run(&second_id).await.unwrap().unwrap().outcome.as_deref() == Some("refused")
+        store
+            .run(&second_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .outcome
+            .as_deref()
+            == Some("refused")
     })
     .await;
     assert!(refused);
     let (code, shown, err) = connector(&["history", "cancel", &third_id, "--store", &url]);
-    assert_eq!((code, shown["state"].as_str()), (0, Some("cancelled")), "{err}");
-    assert_eq!(connector(&["history", "cancel", &third_id, "--store", &url]).0, 6, "an ended run");
-    assert_eq!(connector(&["history", "cancel", "run_nope", "--store", &url]).0, 4);
-    let (code, listed, _) = connector(&["history", "--state", "cancelled", "--json", "--store", &url]);
-    assert_eq!((code, listed["runs"].as_array().map(Vec::len)), (0, Some(1)));
+    assert_eq!(
+        (code, shown["state"].as_str()),
+        (0, Some("cancelled")),
+        "{err}"
+    );
+    assert_eq!(
+        connector(&["history", "cancel", &third_id, "--store", &url]).0,
+        6,
+        "an ended run"
+    );
+    assert_eq!(
+        connector(&["history", "cancel", "run_nope", "--store", &url]).0,
+        4
+    );
+    let (code, listed, _) =
+        connector(&["history", "--state", "cancelled", "--json", "--store", &url]);
+    assert_eq!(
+        (code, listed["runs"].as_array().map(Vec::len)),
+        (0, Some(1))
+    );
 
     // The admin route: 403 without the POST rules, 202 for a waiting run, 409 ended, 404.
     let fourth = start_run(&base, approve, json!({"userId": users[1]})).await;
-    assert!(eventually(Duration::from_secs(10), || async { state(&store, &fourth).await == Some(RunState::Waiting) }).await);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            state(&store, &fourth).await == Some(RunState::Waiting)
+        })
+        .await
+    );
     let cancel = format!("{admin}/history/{fourth}/cancel");
     assert_eq!(post(&cancel, &[], None).await.0, 403);
     let (status, answer) = post(&cancel, &api, None).await;
     assert_eq!((status, answer["state"].as_str()), (202, Some("cancelled")));
     assert_eq!(post(&cancel, &api, None).await.0, 409);
-    assert_eq!(post(&format!("{admin}/history/run_nope/cancel"), &api, None).await.0, 404);
+    assert_eq!(
+        post(&format!("{admin}/history/run_nope/cancel"), &api, None)
+            .await
+            .0,
+        404
+    );
 
     // Disabled: the trigger starts nothing (409), /flows says so; enabled again: it does.
     let (code, shown, err) = connector(&["flow", "disable", approve, "--store", &url]);
-    assert_eq!((code, shown), (0, json!({"name": approve, "enabled": false})), "{err}");
-    assert_eq!(connector(&["flow", "disable", "no-such-flow", "--store", &url]).0, 4);
-    let (status, _) = post(&format!("{base}/flows/{approve}/runs"), &[("authorization", &bearer)], Some(json!({"userId": users[0]}))).await;
+    assert_eq!(
+        (code, shown),
+        (0, json!({"name": approve, "enabled": false})),
+        "{err}"
+    );
+    assert_eq!(
+        connector(&["flow", "disable", "no-such-flow", "--store", &url]).0,
+        4
+    );
+    let (status, _) = post(
+        &format!("{base}/flows/{approve}/runs"),
+        &[("authorization", &bearer)],
+        Some(json!({"userId": users[0]})),
+    )
+    .await;
     assert_eq!(status, 409);
     let listed: Value = reqwest::Client::new()
         .get(format!("{admin}/flows"))
         .header("accept", "application/json")
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["flows"][0]["enabled"], false, "{listed}");
     let enable = format!("{admin}/flows/{approve}/enable");
     assert_eq!(post(&enable, &[], None).await.0, 403);
     let (status, answer) = post(&enable, &api, None).await;
-    assert_eq!((status, answer), (200, json!({"name": approve, "enabled": true})));
-    assert_eq!(post(&format!("{admin}/flows/no-such-flow/disable"), &api, None).await.0, 404);
-    let (status, answer) = post(&format!("{base}/flows/{approve}/runs"), &[("authorization", &bearer)], Some(json!({"userId": users[0]}))).await;
+    assert_eq!(
+        (status, answer),
+        (200, json!({"name": approve, "enabled": true}))
+    );
+    assert_eq!(
+        post(&format!("{admin}/flows/no-such-flow/disable"), &api, None)
+            .await
+            .0,
+        404
+    );
+    let (status, answer) = post(
+        &format!("{base}/flows/{approve}/runs"),
+        &[("authorization", &bearer)],
+        Some(json!({"userId": users[0]})),
+    )
+    .await;
     assert_eq!(status, 202, "{answer}");
     let (status, answer) = post(&format!("{admin}/flows/{approve}/disable"), &api, None).await;
     assert_eq!((status, answer["enabled"].as_bool()), (200, Some(false)));
-    assert_eq!(connector(&["flow", "enable", approve, "--store", &url]).1["enabled"], true);
+    assert_eq!(
+        connector(&["flow", "enable", approve, "--store", &url]).1["enabled"],
+        true
+    );
 }
 
 #[test]
@@ -305,5 +449,8 @@ fn a_signal_wait_needs_a_store_for_flow_run() {
     let file = flows.path().join("approve.yaml").display().to_string();
     let (code, _, err) = connector(&["flow", "run", &file, "--event", r#"{"userId":"x"}"#]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("waits for a signal") && err.contains("--store"), "{err}");
+    assert!(
+        err.contains("waits for a signal") && err.contains("--store"),
+        "{err}"
+    );
 }

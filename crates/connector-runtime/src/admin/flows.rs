@@ -39,9 +39,19 @@ fn summary(flow: &Flow, disabled: &[String]) -> Value {
 /// The disable or enable button of a flow.
 fn switch(flow: &Flow, disabled: &[String], guard: &Guard) -> Markup {
     if disabled.iter().any(|d| d == flow.name()) {
-        post_button(&format!("/flows/{}/enable", flow.name()), "enable", "Enable", guard)
+        post_button(
+            &format!("/flows/{}/enable", flow.name()),
+            "enable",
+            "Enable",
+            guard,
+        )
     } else {
-        post_button(&format!("/flows/{}/disable", flow.name()), "disable", "Disable", guard)
+        post_button(
+            &format!("/flows/{}/disable", flow.name()),
+            "disable",
+            "Disable",
+            guard,
+        )
     }
 }
 

@@ -54,8 +54,9 @@ impl Store {
              waiting_for = NULL, wait_signal = NULL, wait_step = NULL \
              WHERE run_id = $2 AND state IN ('{QUEUED}', 'retrying', '{WAITING}')"
         );
-        let asked =
-            format!("UPDATE runs SET cancel_requested = 1 WHERE run_id = $1 AND state = '{RUNNING}'");
+        let asked = format!(
+            "UPDATE runs SET cancel_requested = 1 WHERE run_id = $1 AND state = '{RUNNING}'"
+        );
         let (cancelled, requested) = on_pool!(self, pool => {
             let cancelled = sqlx::query(&ended).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected();
             let requested = if cancelled == 0 {
@@ -178,7 +179,12 @@ impl Store {
     /// Switches a flow's triggers on or off on every replica; false when the store has
     /// never seen a flow of that name. Enabling does not catch up the schedule's fire
     /// times missed while it was off.
-    pub async fn set_enabled(&self, flow: &str, enabled: bool, now_ms: i64) -> Result<bool, StoreError> {
+    pub async fn set_enabled(
+        &self,
+        flow: &str,
+        enabled: bool,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE flow_switches SET enabled = $1, changed_ms = $2 WHERE flow = $3")

@@ -84,7 +84,10 @@ async fn heartbeat(
             () = done.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        match store.renew(&run_id, &owner, config.now_ms() + ms(lease)).await {
+        match store
+            .renew(&run_id, &owner, config.now_ms() + ms(lease))
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 // The try may have ended (and cleared the lease) while this renewal was on

@@ -47,7 +47,10 @@ fn each_wait_form_lowers_into_the_program() {
         matches!(kinds[3], WaitFor::Signal { timeout, .. } if *timeout == Duration::from_secs(366 * 86_400)),
         "the default timeout is 366 days"
     );
-    assert_eq!(connector_runtime::flows::kind_name(&flow.program.steps[0].kind), "wait");
+    assert_eq!(
+        connector_runtime::flows::kind_name(&flow.program.steps[0].kind),
+        "wait"
+    );
 }
 
 #[test]
@@ -92,10 +95,20 @@ fn wait_mistakes_are_reported_at_their_line_and_column() {
 
 #[test]
 fn a_typo_in_a_date_function_names_the_nearest() {
-    let text = format!("{HEAD}  - id: a\n    assign: {{ at: \"now() | datetime_ad('1d')\", n: \"noww()\" }}\n");
+    let text = format!(
+        "{HEAD}  - id: a\n    assign: {{ at: \"now() | datetime_ad('1d')\", n: \"noww()\" }}\n"
+    );
     let shown = errors(&text);
-    assert!(shown.iter().any(|s| s.starts_with("w.yaml:5:19:") && s.contains("did you mean `datetime_add`")), "{shown:#?}");
-    assert!(shown.iter().any(|s| s.contains("did you mean `now`")), "{shown:#?}");
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.starts_with("w.yaml:5:19:") && s.contains("did you mean `datetime_add`")),
+        "{shown:#?}"
+    );
+    assert!(
+        shown.iter().any(|s| s.contains("did you mean `now`")),
+        "{shown:#?}"
+    );
 }
 
 fn eval(expr: &str, scope: Value) -> Result<Value, String> {
@@ -105,32 +118,80 @@ fn eval(expr: &str, scope: Value) -> Result<Value, String> {
 #[test]
 fn date_functions_compute_in_utc_and_read_zones() {
     let at = json!({"at": "2026-03-28T23:30:00Z", "b": "2026-03-29T01:30:00+01:00"});
-    assert_eq!(eval("at | datetime_add('30d')", json!({"at": "2026-01-31T10:00:00Z"})).unwrap(), "2026-03-02T10:00:00Z");
-    assert_eq!(eval("event.at | datetime_add('-45s')", json!({"event": at})).unwrap(), "2026-03-28T23:29:15Z");
-    assert_eq!(eval("event.at | datetime_add('2h') | datetime_add('10m')", json!({"event": at})).unwrap(), "2026-03-29T01:40:00Z");
-    // a minus b, in seconds.
-    assert_eq!(eval("event.b | datetime_diff(event.at)", json!({"event": at})).unwrap(), json!(3600));
-    assert_eq!(eval("event.at | datetime_diff(event.b)", json!({"event": at})).unwrap(), json!(-3600));
     assert_eq!(
-        eval("'2026-01-01T00:00:01.500Z' | datetime_diff('2026-01-01T00:00:00Z')", json!({})).unwrap(),
+        eval(
+            "at | datetime_add('30d')",
+            json!({"at": "2026-01-31T10:00:00Z"})
+        )
+        .unwrap(),
+        "2026-03-02T10:00:00Z"
+    );
+    assert_eq!(
+        eval("event.at | datetime_add('-45s')", json!({"event": at})).unwrap(),
+        "2026-03-28T23:29:15Z"
+    );
+    assert_eq!(
+        eval(
+            "event.at | datetime_add('2h') | datetime_add('10m')",
+            json!({"event": at})
+        )
+        .unwrap(),
+        "2026-03-29T01:40:00Z"
+    );
+    // a minus b, in seconds.
+    assert_eq!(
+        eval("event.b | datetime_diff(event.at)", json!({"event": at})).unwrap(),
+        json!(3600)
+    );
+    assert_eq!(
+        eval("event.at | datetime_diff(event.b)", json!({"event": at})).unwrap(),
+        json!(-3600)
+    );
+    assert_eq!(
+        eval(
+            "'2026-01-01T00:00:01.500Z' | datetime_diff('2026-01-01T00:00:00Z')",
+            json!({})
+        )
+        .unwrap(),
         json!(1.5)
     );
     // Paris moves to summer time on 2026-03-29 at 02:00.
     assert_eq!(
-        eval("event.at | datetime_format('%Y-%m-%d %H:%M %Z', tz='Europe/Paris')", json!({"event": at})).unwrap(),
+        eval(
+            "event.at | datetime_format('%Y-%m-%d %H:%M %Z', tz='Europe/Paris')",
+            json!({"event": at})
+        )
+        .unwrap(),
         "2026-03-29 00:30 CET"
     );
-    assert_eq!(eval("event.at | datetime_format('%A')", json!({"event": at})).unwrap(), "Saturday");
     assert_eq!(
-        eval("'03/29/2026 09:15' | datetime_parse('%m/%d/%Y %H:%M', tz='Europe/Paris')", json!({})).unwrap(),
+        eval("event.at | datetime_format('%A')", json!({"event": at})).unwrap(),
+        "Saturday"
+    );
+    assert_eq!(
+        eval(
+            "'03/29/2026 09:15' | datetime_parse('%m/%d/%Y %H:%M', tz='Europe/Paris')",
+            json!({})
+        )
+        .unwrap(),
         "2026-03-29T07:15:00Z"
     );
-    assert_eq!(eval("'12/01/2026' | datetime_parse('%m/%d/%Y', tz='UTC')", json!({})).unwrap(), "2026-12-01T00:00:00Z");
+    assert_eq!(
+        eval(
+            "'12/01/2026' | datetime_parse('%m/%d/%Y', tz='UTC')",
+            json!({})
+        )
+        .unwrap(),
+        "2026-12-01T00:00:00Z"
+    );
     assert_eq!(
         eval("'{\"a\": [1, {\"b\": null}]}' | from_json", json!({})).unwrap(),
         json!({"a": [1, {"b": null}]})
     );
-    assert_eq!(eval("now()", json!({"__now": "2026-01-01T00:00:00Z"})).unwrap(), "2026-01-01T00:00:00Z");
+    assert_eq!(
+        eval("now()", json!({"__now": "2026-01-01T00:00:00Z"})).unwrap(),
+        "2026-01-01T00:00:00Z"
+    );
     let now = eval("now()", json!({})).unwrap();
     assert!(now.as_str().unwrap().ends_with('Z'), "{now}");
 }
@@ -139,15 +200,39 @@ fn date_functions_compute_in_utc_and_read_zones() {
 fn date_functions_refuse_bad_input_without_panicking() {
     for (expr, why) in [
         ("'soon' | datetime_add('1d')", "not an RFC 3339 time"),
-        ("'2026-01-01T00:00:00Z' | datetime_add('1w')", "not an amount"),
-        ("'2026-01-01T00:00:00Z' | datetime_add('99999999d')", "100 years"),
-        ("'2026-01-01T00:00:00Z' | datetime_format('%Q %')", "not a strftime format"),
-        ("'2026-01-01T00:00:00Z' | datetime_format('%Y', tz='Mars/Base')", "not an IANA time zone"),
-        ("'2026-01-01T00:00:00Z' | datetime_format('%Y' * 200)", "at most 256 bytes"),
-        ("'31/31/2026' | datetime_parse('%m/%d/%Y')", "does not match the format"),
-        ("'2026-03-29 02:30' | datetime_parse('%Y-%m-%d %H:%M', tz='Europe/Paris')", "does not exist"),
+        (
+            "'2026-01-01T00:00:00Z' | datetime_add('1w')",
+            "not an amount",
+        ),
+        (
+            "'2026-01-01T00:00:00Z' | datetime_add('99999999d')",
+            "100 years",
+        ),
+        (
+            "'2026-01-01T00:00:00Z' | datetime_format('%Q %')",
+            "not a strftime format",
+        ),
+        (
+            "'2026-01-01T00:00:00Z' | datetime_format('%Y', tz='Mars/Base')",
+            "not an IANA time zone",
+        ),
+        (
+            "'2026-01-01T00:00:00Z' | datetime_format('%Y' * 200)",
+            "at most 256 bytes",
+        ),
+        (
+            "'31/31/2026' | datetime_parse('%m/%d/%Y')",
+            "does not match the format",
+        ),
+        (
+            "'2026-03-29 02:30' | datetime_parse('%Y-%m-%d %H:%M', tz='Europe/Paris')",
+            "does not exist",
+        ),
         ("'{' | from_json", "not JSON"),
-        ("5 | datetime_diff('2026-01-01T00:00:00Z')", "must be RFC 3339 text"),
+        (
+            "5 | datetime_diff('2026-01-01T00:00:00Z')",
+            "must be RFC 3339 text",
+        ),
     ] {
         let error = eval(expr, json!({})).unwrap_err();
         assert!(error.contains(why), "{expr}: {error}");

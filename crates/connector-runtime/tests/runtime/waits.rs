@@ -172,13 +172,19 @@ async fn wait_until_reads_now_once_and_a_resumed_try_keeps_the_journaled_instant
     assert_eq!(parked.state, RunState::Waiting);
     assert_eq!(parked.wakes_at_ms(), Some(started + 2 * 3600 * 1000));
     let ends = &parked.steps[0];
-    assert_eq!(ends.started_at.as_deref(), ends.output.as_ref().unwrap()["started"].as_str());
+    assert_eq!(
+        ends.started_at.as_deref(),
+        ends.output.as_ref().unwrap()["started"].as_str()
+    );
     rig.clock.advance(Duration::from_secs(2 * 3600));
     rig.service.drain(10).await;
     let done = rig.run(&id).await;
     assert_eq!(done.outcome.as_deref(), Some("done"));
     // The output was computed from the journaled instants, not from the later clock.
-    assert_eq!(done.output.as_ref().unwrap()["started"], ends.output.as_ref().unwrap()["started"]);
+    assert_eq!(
+        done.output.as_ref().unwrap()["started"],
+        ends.output.as_ref().unwrap()["started"]
+    );
 }
 
 #[tokio::test]
@@ -193,30 +199,83 @@ async fn a_signal_moves_a_waiting_run_once_per_idempotency_key() {
     let now = rig.service.config().now_ms();
 
     // Not the signal it waits for; no such run.
-    let other = rig.store.signal(&id, "other", &json!({}), None, now).await.unwrap();
-    assert!(matches!(other, Signalled::NotWaiting { waits_for: Some(ref s), .. } if s == "approval"), "{other:?}");
-    let missing = rig.store.signal("run_nope", "approval", &json!({}), None, now).await.unwrap();
+    let other = rig
+        .store
+        .signal(&id, "other", &json!({}), None, now)
+        .await
+        .unwrap();
+    assert!(
+        matches!(other, Signalled::NotWaiting { waits_for: Some(ref s), .. } if s == "approval"),
+        "{other:?}"
+    );
+    let missing = rig
+        .store
+        .signal("run_nope", "approval", &json!({}), None, now)
+        .await
+        .unwrap();
     assert_eq!(missing, Signalled::NotFound);
 
     let body = json!({"by": "ann"});
-    let first = rig.store.signal(&id, "approval", &body, Some("key-1"), now).await.unwrap();
+    let first = rig
+        .store
+        .signal(&id, "approval", &body, Some("key-1"), now)
+        .await
+        .unwrap();
     assert_eq!(first, Signalled::Accepted);
-    let again = rig.store.signal(&id, "approval", &json!({"by": "bob"}), Some("key-1"), now).await.unwrap();
-    assert_eq!(again, Signalled::Repeated { name: "approval".into() });
+    let again = rig
+        .store
+        .signal(&id, "approval", &json!({"by": "bob"}), Some("key-1"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Signalled::Repeated {
+            name: "approval".into()
+        }
+    );
     assert_eq!(rig.run(&id).await.state, RunState::Queued);
     assert_eq!(rig.service.drain(10).await, 1);
     let done = rig.run(&id).await;
     assert_eq!(done.outcome.as_deref(), Some("granted"));
     assert_eq!(done.output.as_ref().unwrap()["by"], "ann");
     // Repeated after the run moved on: the same answer, nothing moves.
-    let late = rig.store.signal(&id, "approval", &body, Some("key-1"), now).await.unwrap();
-    assert_eq!(late, Signalled::Repeated { name: "approval".into() });
+    let late = rig
+        .store
+        .signal(&id, "approval", &body, Some("key-1"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        late,
+        Signalled::Repeated {
+            name: "approval".into()
+        }
+    );
     // Without the key, a run that has moved on is not waiting.
-    let keyless = rig.store.signal(&id, "approval", &body, None, now).await.unwrap();
-    assert!(matches!(keyless, Signalled::NotWaiting { state: RunState::Finished, .. }), "{keyless:?}");
+    let keyless = rig
+        .store
+        .signal(&id, "approval", &body, None, now)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            keyless,
+            Signalled::NotWaiting {
+                state: RunState::Finished,
+                ..
+            }
+        ),
+        "{keyless:?}"
+    );
     assert_eq!(rig.service.drain(10).await, 0);
-    assert_eq!(rig.cards.calls("test.echo"), [json!({"op": "grant", "by": "ann"})]);
-    let signalled = done.steps.iter().filter(|s| s.id == "approval" && s.status == StepStatus::Succeeded).count();
+    assert_eq!(
+        rig.cards.calls("test.echo"),
+        [json!({"op": "grant", "by": "ann"})]
+    );
+    let signalled = done
+        .steps
+        .iter()
+        .filter(|s| s.id == "approval" && s.status == StepStatus::Succeeded)
+        .count();
     assert_eq!(signalled, 1);
 }
 
@@ -227,7 +286,11 @@ async fn a_signal_timeout_is_an_outcome_through_on_error_or_a_dead_letter_never_
     let unhandled = rig.start("unhandled", "k2", json!({})).await;
     assert_eq!(rig.service.drain(10).await, 2);
     rig.clock.advance(Duration::from_secs(3600 + 1));
-    assert_eq!(rig.service.drain(10).await, 1, "only the 1 h timeout is due");
+    assert_eq!(
+        rig.service.drain(10).await,
+        1,
+        "only the 1 h timeout is due"
+    );
     let dead = rig.run(&unhandled).await;
     assert_eq!(dead.state, RunState::DeadLettered, "{dead:?}");
     assert_eq!(dead.error.as_ref().unwrap()["kind"], "timeout");
@@ -238,9 +301,16 @@ async fn a_signal_timeout_is_an_outcome_through_on_error_or_a_dead_letter_never_
     assert_eq!(done.state, RunState::Finished);
     assert_eq!(done.outcome.as_deref(), Some("notApproved"));
     assert_eq!(done.output.as_ref().unwrap()["code"], "signal_timeout");
-    assert!(rig.cards.calls("test.echo").is_empty(), "nothing was granted");
+    assert!(
+        rig.cards.calls("test.echo").is_empty(),
+        "nothing was granted"
+    );
     // A signal after the timeout finds nothing waiting.
-    let late = rig.store.signal(&handled, "approval", &json!({}), None, 0).await.unwrap();
+    let late = rig
+        .store
+        .signal(&handled, "approval", &json!({}), None, 0)
+        .await
+        .unwrap();
     assert!(matches!(late, Signalled::NotWaiting { .. }));
     assert_eq!(rig.service.drain(10).await, 0);
 }
@@ -250,16 +320,30 @@ async fn cancel_ends_queued_and_waiting_runs_and_refuses_ended_or_unknown_ones()
     let rig = rig(&[WAIT_FOR]).await;
     let queued = rig.start("hold", "k1", json!({"user": "a"})).await;
     let now = rig.service.config().now_ms();
-    assert_eq!(rig.store.cancel(&queued, now).await.unwrap(), Cancel::Cancelled);
+    assert_eq!(
+        rig.store.cancel(&queued, now).await.unwrap(),
+        Cancel::Cancelled
+    );
     assert_eq!(rig.run(&queued).await.state, RunState::Cancelled);
-    assert_eq!(rig.service.drain(10).await, 0, "a cancelled run is not claimed");
+    assert_eq!(
+        rig.service.drain(10).await,
+        0,
+        "a cancelled run is not claimed"
+    );
 
     let waiting = rig.start("hold", "k2", json!({"user": "b"})).await;
     rig.service.drain(10).await;
     assert_eq!(rig.run(&waiting).await.state, RunState::Waiting);
-    assert_eq!(rig.store.cancel(&waiting, now).await.unwrap(), Cancel::Cancelled);
+    assert_eq!(
+        rig.store.cancel(&waiting, now).await.unwrap(),
+        Cancel::Cancelled
+    );
     rig.clock.advance(Duration::from_secs(3600));
-    assert_eq!(rig.service.drain(10).await, 0, "a cancelled wait never wakes");
+    assert_eq!(
+        rig.service.drain(10).await,
+        0,
+        "a cancelled wait never wakes"
+    );
     let cancelled = rig.run(&waiting).await;
     assert_eq!(cancelled.state, RunState::Cancelled);
     assert_eq!(cancelled.waiting_for, None);
@@ -267,7 +351,10 @@ async fn cancel_ends_queued_and_waiting_runs_and_refuses_ended_or_unknown_ones()
         rig.store.cancel(&waiting, now).await.unwrap(),
         Cancel::Ended(RunState::Cancelled)
     );
-    assert_eq!(rig.store.cancel("run_nope", now).await.unwrap(), Cancel::NotFound);
+    assert_eq!(
+        rig.store.cancel("run_nope", now).await.unwrap(),
+        Cancel::NotFound
+    );
     // The history filters by the new states.
     let page = rig
         .store
@@ -276,7 +363,10 @@ async fn cancel_ends_queued_and_waiting_runs_and_refuses_ended_or_unknown_ones()
         .unwrap();
     assert_eq!(page.runs.len(), 2);
     // Only the first card of the second run was sent.
-    assert_eq!(rig.cards.calls("test.echo"), [json!({"op": "add", "user": "b"})]);
+    assert_eq!(
+        rig.cards.calls("test.echo"),
+        [json!({"op": "add", "user": "b"})]
+    );
 }
 
 /// A card that asks the store to cancel the run it is part of (as `history cancel` from
@@ -292,9 +382,18 @@ impl Catalog for CancelDuring {
         Some(json!({"type": "object"}))
     }
 
-    async fn run(&self, card: &str, _: Option<&str>, input: Value) -> connector_core::Result<Value> {
+    async fn run(
+        &self,
+        card: &str,
+        _: Option<&str>,
+        input: Value,
+    ) -> connector_core::Result<Value> {
         if card == "test.cancel" {
-            let asked = self.store.cancel(input["run"].as_str().unwrap(), 0).await.unwrap();
+            let asked = self
+                .store
+                .cancel(input["run"].as_str().unwrap(), 0)
+                .await
+                .unwrap();
             return Ok(json!({"asked": format!("{asked:?}")}));
         }
         *self.after.lock().unwrap() += 1;
@@ -306,7 +405,10 @@ impl Catalog for CancelDuring {
 async fn a_running_run_asked_to_cancel_stops_at_its_next_step_boundary() {
     let db = TempDb::new();
     let store = Store::open(&db.url()).await.unwrap();
-    let cards = Arc::new(CancelDuring { store: store.clone(), after: Default::default() });
+    let cards = Arc::new(CancelDuring {
+        store: store.clone(),
+        after: Default::default(),
+    });
     let text = r#"
 name: stops
 trigger: { manual: {} }
@@ -331,7 +433,11 @@ steps:
     assert_eq!(run.state, RunState::Cancelled, "{run:?}");
     assert_eq!(run.steps.len(), 1);
     assert_eq!(run.steps[0].output.as_ref().unwrap()["asked"], "Requested");
-    assert_eq!(*cards.after.lock().unwrap(), 0, "the step after the boundary never ran");
+    assert_eq!(
+        *cards.after.lock().unwrap(),
+        0,
+        "the step after the boundary never ran"
+    );
     assert_eq!(
         store.cancel(&id, 0).await.unwrap(),
         Cancel::Ended(RunState::Cancelled)
@@ -344,7 +450,10 @@ async fn a_disabled_flow_starts_nothing_until_it_is_enabled() {
     let flow = rig.service.flows().get("hold").unwrap().clone();
     rig.store.register_flows(&["hold"], 0).await.unwrap();
     assert!(rig.store.set_enabled("hold", false, 0).await.unwrap());
-    assert!(!rig.store.set_enabled("nope", false, 0).await.unwrap(), "unknown flow");
+    assert!(
+        !rig.store.set_enabled("nope", false, 0).await.unwrap(),
+        "unknown flow"
+    );
     assert!(!rig.store.is_enabled("hold").await.unwrap());
     assert_eq!(rig.store.disabled_flows().await.unwrap(), ["hold"]);
     let refused = rig
@@ -423,7 +532,10 @@ async fn ten_thousand_waiting_runs_hold_no_worker_a_new_run_starts_and_finishes_
     let serving = tokio::spawn(started.serve(stop.clone()));
     let t0 = std::time::Instant::now();
     for i in 0..PARKED_RUNS {
-        store.enqueue(&parked, &format!("p{i}"), &json!({}), 0).await.unwrap();
+        store
+            .enqueue(&parked, &format!("p{i}"), &json!({}), 0)
+            .await
+            .unwrap();
     }
     let waiting = || async {
         store
@@ -434,19 +546,32 @@ async fn ten_thousand_waiting_runs_hold_no_worker_a_new_run_starts_and_finishes_
             .find(|(state, _)| state == "waiting")
             .map_or(0, |(_, n)| *n as usize)
     };
-    let all_parked = within(Duration::from_secs(300), || async { waiting().await == PARKED_RUNS }).await;
-    assert!(all_parked, "only {} of {PARKED_RUNS} runs parked", waiting().await);
+    let all_parked = within(Duration::from_secs(300), || async {
+        waiting().await == PARKED_RUNS
+    })
+    .await;
+    assert!(
+        all_parked,
+        "only {} of {PARKED_RUNS} runs parked",
+        waiting().await
+    );
     let parked_in = t0.elapsed();
 
     // Two workers, 10,000 parked runs: a new run is claimed, run and finished at once.
     let t1 = std::time::Instant::now();
-    let id = store.enqueue(&quick, "q1", &json!({"n": 1}), 0).await.unwrap();
+    let id = store
+        .enqueue(&quick, "q1", &json!({"n": 1}), 0)
+        .await
+        .unwrap();
     let finished = within(Duration::from_secs(5), || async {
         store.state_of(&id).await.unwrap() == Some(RunState::Finished)
     })
     .await;
     let took = t1.elapsed();
-    assert!(finished, "the new run did not finish within 5 s while {PARKED_RUNS} runs waited");
+    assert!(
+        finished,
+        "the new run did not finish within 5 s while {PARKED_RUNS} runs waited"
+    );
     assert_eq!(waiting().await, PARKED_RUNS, "every parked run still waits");
     assert_eq!(cards.calls("test.echo"), [json!({"n": 1})]);
     eprintln!(

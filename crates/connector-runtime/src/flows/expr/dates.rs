@@ -37,9 +37,12 @@ pub(crate) fn now(state: &State) -> Mj {
 
 /// Milliseconds of a datetime value (RFC 3339 text).
 fn instant(value: &Mj, what: &str) -> Result<i64, Error> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| refused(format!("{what} must be RFC 3339 text, not {}", value.kind())))?;
+    let text = value.as_str().ok_or_else(|| {
+        refused(format!(
+            "{what} must be RFC 3339 text, not {}",
+            value.kind()
+        ))
+    })?;
     parse_rfc3339_ms(text).map_err(refused)
 }
 

@@ -33,9 +33,9 @@ use minijinja::{Environment, UndefinedBehavior, Value as Mj};
 use serde_json::Value;
 
 use bounds::{Evaluation, weigh};
-pub(crate) use dates::NOW_NAME;
-pub use dates::MAX_FORMAT_BYTES;
 pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET};
+pub use dates::MAX_FORMAT_BYTES;
+pub(crate) use dates::NOW_NAME;
 
 /// Instructions one expression or template may execute.
 pub const FUEL: u64 = 100_000;

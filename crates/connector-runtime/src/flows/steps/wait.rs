@@ -104,7 +104,12 @@ pub(super) async fn run(
         .iter()
         .rev()
         .find(|r| r.item.is_none() && r.status == StepStatus::Waiting)
-        .map(|r| (r.output.clone().unwrap_or(Value::Null), r.started_at.clone()));
+        .map(|r| {
+            (
+                r.output.clone().unwrap_or(Value::Null),
+                r.started_at.clone(),
+            )
+        });
     let now = runner.now_ms();
     let (wake_ms, waiting_for, started_at) = match began {
         Some((waiting_for, started_at)) => match journaled_wake(&waiting_for) {
