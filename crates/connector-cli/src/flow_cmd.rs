@@ -25,6 +25,12 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
             dry_run,
             store,
         } => run_file(&file, &helpers, event.as_deref(), dry_run, store.as_deref()).await,
+        FlowCommand::Disable { name, store } => {
+            crate::operate_cmd::switch(&name, &store, false).await
+        }
+        FlowCommand::Enable { name, store } => {
+            crate::operate_cmd::switch(&name, &store, true).await
+        }
     }
 }
 
@@ -181,6 +187,13 @@ async fn run_file(
         }
         Err(errors) => return report(&errors),
     };
+    if !dry_run && store.is_none() && connector_runtime::signals::has_signal_wait(&flow) {
+        return fail(&Error::invalid_input(format!(
+            "flow {} waits for a signal: give --store URL (or CONNECTOR_STORE), where \
+             `connector history signal` can reach the run",
+            flow.name()
+        )));
+    }
     if !dry_run {
         let cards = std::sync::Arc::new(cards);
         let code = run_stored(flow, all, &event, cards, store).await;
@@ -235,19 +248,30 @@ async fn run_stored(
     );
     let service = connector_runtime::Service::new(
         opened.clone(),
-        all.into_iter()
-            .fold(connector_runtime::Flows::new(cards), connector_runtime::Flows::with),
+        all.into_iter().fold(
+            connector_runtime::Flows::new(cards),
+            connector_runtime::Flows::with,
+        ),
         config,
     );
     let key = connector_runtime::triggers::manual::key();
-    let run_id = match opened
-        .enqueue(&flow, &key, event, connector_runtime::now_ms())
-        .await
-    {
+    let now = connector_runtime::now_ms();
+    let queued = match opened.register_flows(&[flow.name()], now).await {
+        Ok(()) => opened.enqueue(&flow, &key, event, now).await,
+        Err(e) => Err(e),
+    };
+    let run_id = match queued {
         Ok(id) => id,
+        Err(e @ connector_runtime::StoreError::Disabled(_)) => {
+            return fail(&Error::new(
+                connector_core::ErrorKind::Conflict,
+                e.to_string(),
+            ));
+        }
         Err(e) => return fail(&Error::configuration(format!("cannot queue the run: {e}"))),
     };
     service.run_now(&run_id).await;
+    crate::flow_wait::until_settled(&service, &run_id).await;
     run_spawned(&service, &run_id).await;
     let run = match opened.run(&run_id).await {
         Ok(Some(run)) => connector_runtime::masked_run(run),
@@ -281,7 +305,7 @@ async fn run_spawned(service: &connector_runtime::Service, root: &str) {
                 errln!("{MAX_SPAWNED_RUNS} spawned runs ran; the others stay queued in the store");
                 return;
             }
-            service.run_now(&child).await;
+            crate::flow_wait::until_settled(service, &child).await;
             ran += 1;
             parents.push_back(child);
         }

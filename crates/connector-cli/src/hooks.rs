@@ -61,11 +61,13 @@ pub fn secrets(env: &Env, flows: &[Flow]) -> Result<Secrets, Error> {
                     connector_runtime::triggers::of(&f.def.trigger)
                         .secrets()
                         .contains(&needed)
+                        || (needed.variable == connector_runtime::signals::SECRET.variable
+                            && connector_runtime::signals::has_signal_wait(f))
                 })
                 .map(Flow::name)
                 .collect();
             return Err(Error::configuration(format!(
-                "set {} ({}): the trigger of {} needs it",
+                "set {} ({}): {} needs it",
                 needed.variable,
                 needed.purpose,
                 users.join(", ")

@@ -72,6 +72,13 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return open_failed(&args.store, e),
     };
     let flow_names: Vec<String> = flows.iter().map(|f| f.name().to_owned()).collect();
+    let names: Vec<&str> = flow_names.iter().map(String::as_str).collect();
+    if let Err(e) = store
+        .register_flows(&names, connector_runtime::now_ms())
+        .await
+    {
+        return open_failed(&args.store, e);
+    }
     let has_okta_event = connector_runtime::triggers::loaded(&flows)
         .iter()
         .any(|k| k.kind() == "okta_event");
@@ -149,6 +156,29 @@ pub(crate) async fn history(args: HistoryArgs) -> ExitCode {
                 )),
                 Err(e) => open_failed(&args.store, e),
             };
+        }
+        Some(HistoryAction::Signal {
+            run_id,
+            name,
+            data,
+            idempotency_key,
+        }) => {
+            let code = crate::operate_cmd::signal(
+                &store,
+                &args.store,
+                run_id,
+                name,
+                data.as_deref(),
+                idempotency_key.as_deref(),
+            )
+            .await;
+            store.close().await;
+            return code;
+        }
+        Some(HistoryAction::Cancel { run_id }) => {
+            let code = crate::operate_cmd::cancel(&store, &args.store, run_id).await;
+            store.close().await;
+            return code;
         }
         Some(HistoryAction::Resume { run_id }) => {
             let shown = connector_core::error::quote_input(run_id);

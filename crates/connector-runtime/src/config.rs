@@ -2,7 +2,10 @@
 //! line (`--flow-backoff 1m,5m,30m,2h,12h`, `--grace 20`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use connector_core::clock::{Clock, TokioClock};
 
 use secrecy::SecretString;
 
@@ -53,6 +56,9 @@ pub struct RuntimeConfig {
     /// How long the intake waits for the store before answering 503 (default 1 s: Okta
     /// gives up on a delivery after 3 s), and `/readyz` for its answer.
     pub store_wait: Duration,
+    /// The clock runs are claimed, steps started (`now()`) and waits measured by (default
+    /// tokio's, with the system's wall clock); tests inject one that they move.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl RuntimeConfig {
@@ -74,7 +80,16 @@ impl RuntimeConfig {
             admin_hosts: Vec::new(),
             limits: ListenerLimits::default(),
             store_wait: Duration::from_secs(1),
+            clock: Arc::new(TokioClock),
         }
+    }
+
+    /// The time by [`clock`](RuntimeConfig::clock), in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.clock
+            .system_time()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     }
 
     /// Checks what cannot work: no workers, an admin listener beyond loopback without a token.

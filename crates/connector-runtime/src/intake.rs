@@ -34,9 +34,11 @@ async fn readyz(State(service): State<Service>) -> Response {
 }
 
 /// The hook listener's routes: those of the triggers the flows use (an `okta_event` flow
-/// mounts `/okta/event-hook`, an `http` flow `/flows/{name}/runs`), and the probes.
+/// mounts `/okta/event-hook`, an `http` flow `/flows/{name}/runs`), signals when a flow
+/// waits for one (`/runs/{runId}/signals/{name}`), and the probes.
 pub fn router(service: Service) -> Router {
     crate::triggers::routes(service.flows())
+        .merge(crate::signals::routes(service.flows().all()))
         .merge(probes())
         .with_state(service)
 }

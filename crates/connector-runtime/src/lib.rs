@@ -56,6 +56,7 @@ mod run;
 mod secret;
 mod serve;
 mod service;
+pub mod signals;
 mod store;
 mod time;
 mod transient;
@@ -74,13 +75,13 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun, Resume,
-    Spawned, Store, StoreError, TempDb, redact_url,
+    Accepted, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun,
+    Resume, Signalled, Spawned, Store, StoreError, TempDb, redact_url, signal_answer,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).
 pub use tokio_util::sync::CancellationToken;
-pub use transient::is_transient;
+pub use transient::{SIGNAL_TIMEOUT, is_transient};
 pub use triggers::http::MAX_WAIT_SECS;
 /// The `schedule` trigger (its module under [`triggers`]).
 pub use triggers::schedule;

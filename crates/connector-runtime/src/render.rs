@@ -67,6 +67,9 @@ pub fn runs_as_text(runs: &[Run]) -> String {
                 .unwrap_or("")
         ));
         out.push_str(&format!("      flow: {}", printable(&run.flow)));
+        if let Some(waiting) = &run.waiting_for {
+            out.push_str(&format!("  (waiting for {})", compact(waiting, 200)));
+        }
         if let Some(of) = &run.rerun_of {
             out.push_str(&format!("  (re-run of {})", printable(of)));
         }
@@ -81,6 +84,7 @@ pub fn runs_as_text(runs: &[Run]) -> String {
                 StepStatus::Skipped => "–",
                 StepStatus::Continued => "↷",
                 StepStatus::Returned => "⏎",
+                StepStatus::Waiting => "⏸",
             };
             let name = match step.item {
                 Some(item) => format!("{}[{item}]", step.id),

@@ -19,6 +19,9 @@ pub enum RunState {
     Queued,
     /// Claimed by a worker, under a lease.
     Running,
+    /// Parked by a `wait` step until `waitingFor` says: it holds no worker, lease or
+    /// connection, and goes on once its time comes or its signal arrives.
+    Waiting,
     /// A try failed with a transient kind: due again at `nextTryAt`.
     Retrying,
     /// Ended with an outcome.
@@ -26,16 +29,20 @@ pub enum RunState {
     /// Failed for good: a permanent kind, the end of the retry schedule, or a process that
     /// died twice running it. `history resume` takes it on from its failed step.
     DeadLettered,
+    /// Ended by `history cancel` (a running run at its next step boundary).
+    Cancelled,
 }
 
 impl RunState {
     /// Every state, in the order a run meets them.
-    pub const ALL: [RunState; 5] = [
+    pub const ALL: [RunState; 7] = [
         RunState::Queued,
         RunState::Running,
+        RunState::Waiting,
         RunState::Retrying,
         RunState::Finished,
         RunState::DeadLettered,
+        RunState::Cancelled,
     ];
 
     /// The state's name, as the JSON, the store and `--state` write it.
@@ -43,9 +50,11 @@ impl RunState {
         match self {
             RunState::Queued => "queued",
             RunState::Running => "running",
+            RunState::Waiting => "waiting",
             RunState::Retrying => "retrying",
             RunState::Finished => "finished",
             RunState::DeadLettered => "deadLettered",
+            RunState::Cancelled => "cancelled",
         }
     }
 
@@ -54,9 +63,13 @@ impl RunState {
         RunState::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// True once the run will not run again by itself (`finished`, `deadLettered`).
+    /// True once the run will not run again by itself (`finished`, `deadLettered`,
+    /// `cancelled`).
     pub const fn has_ended(self) -> bool {
-        matches!(self, RunState::Finished | RunState::DeadLettered)
+        matches!(
+            self,
+            RunState::Finished | RunState::DeadLettered | RunState::Cancelled
+        )
     }
 
     /// True while a worker may claim it when due (`queued`, `retrying`).
@@ -75,9 +88,11 @@ impl std::fmt::Display for RunState {
 pub const STATES: &[&str] = &[
     RunState::Queued.as_str(),
     RunState::Running.as_str(),
+    RunState::Waiting.as_str(),
     RunState::Retrying.as_str(),
     RunState::Finished.as_str(),
     RunState::DeadLettered.as_str(),
+    RunState::Cancelled.as_str(),
 ];
 
 /// One run as Flow History shows it.
@@ -110,6 +125,9 @@ pub struct Run {
     pub duration_ms: Option<i64>,
     /// When the next try is due, for a queued or retrying run.
     pub next_try_at: Option<String>,
+    /// What a `waiting` run waits for: `{"wakeAt"}` (a time) or `{"signal","until"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<Value>,
     /// The run this one re-runs.
     pub rerun_of: Option<String>,
     /// The run whose `spawn` step started this one.
@@ -123,6 +141,16 @@ pub struct Run {
     pub output: Option<Value>,
     /// The last failure (`kind`, `message`, `status`, `code`, `requestId`).
     pub error: Option<Value>,
+}
+
+impl Run {
+    /// When a waiting run goes on by itself (milliseconds since the epoch): its `wakeAt`,
+    /// or its signal's `until`; none for a run that is not waiting.
+    pub fn wakes_at_ms(&self) -> Option<i64> {
+        let waiting = self.waiting_for.as_ref()?;
+        let at = waiting.get("wakeAt").or_else(|| waiting.get("until"))?;
+        crate::time::parse_rfc3339_ms(at.as_str()?).ok()
+    }
 }
 
 #[cfg(test)]

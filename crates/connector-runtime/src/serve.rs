@@ -38,7 +38,9 @@ pub struct Started {
 /// fail every run), then binds both listeners.
 pub async fn start(service: Service) -> Result<Started, RuntimeError> {
     service.config().validate()?;
-    if let Some(why) = crate::triggers::missing(service.flows(), service.config()) {
+    if let Some(why) = crate::triggers::missing(service.flows(), service.config())
+        .or_else(|| crate::signals::missing(service.flows().all(), service.config()))
+    {
         return Err(RuntimeError::Config(why));
     }
     service

@@ -17,6 +17,26 @@ pub(crate) fn rfc3339(ms: i64) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
 
+/// Milliseconds since the epoch of an RFC 3339 time (any offset); why not, in words.
+pub(crate) fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| {
+            format!(
+                "{} is not an RFC 3339 time such as 2026-12-01T09:00:00Z ({e})",
+                connector_core::error::quote_input(text)
+            )
+        })
+}
+
+/// RFC 3339 text in UTC for milliseconds since the epoch, as expressions give datetimes:
+/// `2026-12-01T09:00:00Z`, with the fraction only when there is one.
+pub(crate) fn utc_text(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -27,5 +47,12 @@ mod tests {
             "2026-11-29T16:08:43.123Z"
         );
         assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(super::utc_text(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(super::utc_text(951_782_400_250), "2000-02-29T00:00:00.250Z");
+        assert_eq!(
+            super::parse_rfc3339_ms("2000-02-29T01:00:00+01:00"),
+            Ok(951_782_400_000)
+        );
+        assert!(super::parse_rfc3339_ms("tomorrow").is_err());
     }
 }

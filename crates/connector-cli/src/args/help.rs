@@ -52,6 +52,9 @@ Examples:
   $ connector history
   $ connector history --outcome deadLettered --limit 5
   $ connector history -o table --fields runId,flow,state,outcome
+  $ connector history --state waiting
+  $ connector history signal run_0f3c... approval --data '{\"approved\":true}'
+  $ connector history cancel run_0f3c...
   $ connector history --json";
 
 /// `connector completion`.
@@ -66,7 +69,8 @@ pub const FLOW: &str = "\
 Examples:
   $ connector flow validate crates/connector-cli/flows/examples
   $ connector flow list --flows crates/connector-cli/flows/examples
-  $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run";
+  $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run
+  $ connector flow disable offboard-deactivated-user --store sqlite://connector.db";
 
 /// `connector flow validate`.
 pub const FLOW_VALIDATE: &str = "\

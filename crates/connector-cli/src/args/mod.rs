@@ -247,6 +247,27 @@ pub enum HistoryAction {
         /// The run's id.
         run_id: String,
     },
+    /// Deliver a signal to a run waiting for it (`wait: {signal: NAME}`): the data is the
+    /// wait step's output and the run goes on. No such run: exit 4; a run not waiting for
+    /// that signal: exit 6.
+    Signal {
+        /// The run's id.
+        run_id: String,
+        /// The signal's name.
+        name: String,
+        /// The signal's data: a JSON object, @FILE, or - for standard input (default {}).
+        #[arg(long)]
+        data: Option<String>,
+        /// Deliver it at most once per key: the same key again answers as the first time.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
+    },
+    /// Cancel a run: a queued, retrying or waiting run ends `cancelled`, a running one at
+    /// its next step boundary. No such run: exit 4; a run that has ended: exit 6.
+    Cancel {
+        /// The run's id.
+        run_id: String,
+    },
 }
 
 /// `connector flow`'s subcommands.
@@ -270,9 +291,11 @@ pub enum FlowCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run a flow once in this process and print the run as Flow History shows it; exit 0
-    /// when it ends with an outcome, else by the error's kind. The runs it spawns run
-    /// before the command exits.
+    /// Run a flow in this process and print the run as Flow History shows it; exit 0 when
+    /// it ends with an outcome, else by the error's kind. A `wait` is waited for here
+    /// (Ctrl-C leaves the run waiting in its store, where `serve` continues it); a flow
+    /// with a signal wait needs --store, where `connector history signal` reaches it. The
+    /// runs it spawns run before the command exits.
     #[command(after_help = help::FLOW_RUN)]
     Run {
         /// The flow file.
@@ -289,5 +312,22 @@ pub enum FlowCommand {
         /// temporary one, removed at exit).
         #[arg(long, env = "CONNECTOR_STORE")]
         store: Option<String>,
+    },
+    /// Switch a flow's triggers off: they start no run, on every process sharing the
+    /// store, until `flow enable` (runs already started go on). Unknown flow: exit 4.
+    Disable {
+        /// The flow's name.
+        name: String,
+        /// The store: sqlite://PATH or postgres://...
+        #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE)]
+        store: String,
+    },
+    /// Switch a flow's triggers back on (fire times missed while off are not caught up).
+    Enable {
+        /// The flow's name.
+        name: String,
+        /// The store: sqlite://PATH or postgres://...
+        #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE)]
+        store: String,
     },
 }

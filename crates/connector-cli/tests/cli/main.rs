@@ -45,3 +45,4 @@ mod serve_postgres;
 mod serve_triggers;
 mod shared_limits;
 mod terminal;
+mod waits_cli;

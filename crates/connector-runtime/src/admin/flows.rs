@@ -3,15 +3,16 @@
 //! as cards (kind, card, guard, retries and `on_error`; a block's branches and a call's
 //! callee nested) and its recent runs.
 
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::pages::{outcome_of, page, pretty, row_class};
+use super::guard::Guard;
+use super::pages::{outcome_of, page, post_button, pretty, row_class};
 use crate::flows::Flow;
-use crate::flows::program::{EachBody, ErrorPlan, Step, StepKind};
+use crate::flows::program::{EachBody, ErrorPlan, Step, StepKind, WaitFor, WaitStep};
 use crate::service::Service;
 use crate::store::HistoryQuery;
 
@@ -25,24 +26,52 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("application/json"))
 }
 
-/// A flow as `/flows` lists it: the trigger as the file writes it.
-fn summary(flow: &Flow) -> Value {
+/// A flow as `/flows` lists it: the trigger as the file writes it, and whether its
+/// triggers start runs (`connector flow disable|enable`, kept in the store).
+fn summary(flow: &Flow, disabled: &[String]) -> Value {
     json!({
         "name": flow.name(),
         "description": flow.def.description,
         "trigger": flow.def.trigger,
-        "enabled": true,
+        "enabled": !disabled.iter().any(|d| d == flow.name()),
     })
+}
+
+/// The disable or enable button of a flow.
+fn switch(flow: &Flow, disabled: &[String], guard: &Guard) -> Markup {
+    if disabled.iter().any(|d| d == flow.name()) {
+        post_button(
+            &format!("/flows/{}/enable", flow.name()),
+            "enable",
+            "Enable",
+            guard,
+        )
+    } else {
+        post_button(
+            &format!("/flows/{}/disable", flow.name()),
+            "disable",
+            "Disable",
+            guard,
+        )
+    }
 }
 
 fn trigger_text(flow: &Flow) -> String {
     serde_json::to_string(&flow.def.trigger).unwrap_or_default()
 }
 
-pub(super) async fn list(State(service): State<Service>, headers: HeaderMap) -> Response {
+pub(super) async fn list(
+    State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
+    headers: HeaderMap,
+) -> Response {
     let flows = service.flows().all();
+    let disabled = match service.store().disabled_flows().await {
+        Ok(disabled) => disabled,
+        Err(e) => return super::store_failed(e),
+    };
     if wants_json(&headers) {
-        let flows: Vec<Value> = flows.iter().map(summary).collect();
+        let flows: Vec<Value> = flows.iter().map(|f| summary(f, &disabled)).collect();
         return axum::Json(json!({ "flows": flows })).into_response();
     }
     let markup = page(
@@ -50,14 +79,16 @@ pub(super) async fn list(State(service): State<Service>, headers: HeaderMap) -> 
         html! {
             nav { a href="/" { "Flow History" } }
             table id="flows" {
-                thead { tr { th { "flow" } th { "trigger" } th { "steps" } th { "description" } } }
+                thead { tr { th { "flow" } th { "trigger" } th { "steps" } th { "enabled" } th { "description" } th {} } }
                 tbody {
                     @for flow in flows {
                         tr data-flow=(flow.name()) {
                             td { a href={ "/flows/" (flow.name()) } { (flow.name()) } }
                             td { code { (trigger_text(flow)) } }
                             td { (flow.program.steps.len()) }
+                            td class="enabled" { @if disabled.iter().any(|d| d == flow.name()) { "disabled" } @else { "enabled" } }
                             td { (flow.def.description.as_deref().unwrap_or("")) }
+                            td { (switch(flow, &disabled, &guard)) }
                         }
                     }
                 }
@@ -69,6 +100,7 @@ pub(super) async fn list(State(service): State<Service>, headers: HeaderMap) -> 
 
 pub(super) async fn one(
     State(service): State<Service>,
+    Extension(guard): Extension<Guard>,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -95,8 +127,12 @@ pub(super) async fn one(
         Ok(page) => page.runs,
         Err(e) => return super::store_failed(e),
     };
+    let disabled = match service.store().disabled_flows().await {
+        Ok(disabled) => disabled,
+        Err(e) => return super::store_failed(e),
+    };
     if json {
-        let mut shown = summary(&flow);
+        let mut shown = summary(&flow, &disabled);
         shown["steps"] = serde_json::to_value(&flow.def.steps).unwrap_or(Value::Null);
         shown["recentRuns"] = super::runs_json(&runs);
         return axum::Json(shown).into_response();
@@ -110,7 +146,9 @@ pub(super) async fn one(
             dl {
                 dt { "trigger" } dd { code { (trigger_text(&flow)) } }
                 dt { "file" } dd { (flow.file) }
+                dt { "enabled" } dd id="enabled" { @if disabled.iter().any(|d| d == flow.name()) { "disabled" } @else { "enabled" } }
             }
+            (switch(&flow, &disabled, &guard))
             h2 { "Steps" }
             div class="steps" {
                 @for step in &flow.program.steps { (step_card(step, &flow, &|c| catalog.title(c))) }
@@ -135,6 +173,18 @@ pub(super) async fn one(
     Html(markup.into_string()).into_response()
 }
 
+/// What a wait step waits for, in words.
+fn wait_text(wait: &WaitStep) -> String {
+    let days = |d: &std::time::Duration| humantime::format_duration(*d).to_string();
+    match &wait.until {
+        WaitFor::Time(d) => format!("waits {}", days(d)),
+        WaitFor::Instant(until) => format!("waits until {until}"),
+        WaitFor::Signal { name, timeout } => {
+            format!("waits for the signal {name:?}, at most {}", days(timeout))
+        }
+    }
+}
+
 /// One step drawn as a card: its kind's word, the card it runs, its guard, and what its
 /// errors mean; a block's branches and a call's callee steps nested under it. The `match`
 /// has no wildcard: a new step kind must say how it is drawn.
@@ -151,6 +201,7 @@ fn step_card(step: &Step, flow: &Flow, title: &dyn Fn(&str) -> String) -> Markup
         StepKind::Block(_) => None,
         StepKind::Call(call) => Some(call.input.clone()),
         StepKind::Spawn(spawn) => Some(spawn.input.clone()),
+        StepKind::Wait(wait) => Some(json!({ "wait": wait_text(wait) })),
     };
     let card = crate::flows::card_of(&step.kind);
     let target = crate::flows::flow_of(&step.kind);
@@ -163,12 +214,24 @@ fn step_card(step: &Step, flow: &Flow, title: &dyn Fn(&str) -> String) -> Markup
         }),
         StepKind::Call(c) => Some(&c.on_error),
         StepKind::Spawn(s) => Some(&s.on_error),
+        StepKind::Wait(w) => Some(&w.on_error),
         StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) | StepKind::Block(_) => None,
     };
     // A call's callee is drawn inside it; a spawn's run is another run, only linked.
     let callee = match target {
         Some((name, false)) => flow.callees.get(name),
         _ => None,
+    };
+    let waits = match &step.kind {
+        StepKind::Wait(wait) => Some(wait_text(wait)),
+        StepKind::Card(_)
+        | StepKind::ForEach(_)
+        | StepKind::Assign(_)
+        | StepKind::Return(_)
+        | StepKind::Fail(_)
+        | StepKind::Block(_)
+        | StepKind::Call(_)
+        | StepKind::Spawn(_) => None,
     };
     html! {
         div class={ "step " (kind) } data-step=(step.id) {
@@ -187,6 +250,7 @@ fn step_card(step: &Step, flow: &Flow, title: &dyn Fn(&str) -> String) -> Markup
                 (kind)
                 @if let Some(cond) = &step.condition { " · if " code { (cond) } }
                 @if let StepKind::Block(block) = &step.kind { " · if " code { (block.condition) } }
+                @if let Some(waits) = &waits { " · " span class="waits" { (waits) } }
                 @match on_error {
                     Some(ErrorPlan::Continue) => { " · on error: continue" }
                     Some(ErrorPlan::Handlers(h)) => { " · on error: " (h.len()) " handler" @if h.len() != 1 { "s" } }

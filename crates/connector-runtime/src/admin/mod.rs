@@ -9,6 +9,8 @@
 //! | `GET /history/{runId}` | one run |
 //! | `POST /history/{runId}/rerun` | a new run from the same event, linked by `rerunOf` (201 `{"runId"}`; a form post gets 303 to the new run's page) |
 //! | `POST /history/{runId}/resume` | a dead-lettered run goes on from its failed step (202; 409 for a run in another state) |
+//! | `POST /history/{runId}/cancel` | a queued, retrying or waiting run ends `cancelled`, a running one at its next step boundary (202; 409 for a run that has ended) |
+//! | `POST /flows/{name}/disable`, `POST /flows/{name}/enable` | the flow's triggers stop or start starting runs, on every replica (200 `{"name","enabled"}`) |
 //! | `GET /metrics` | Prometheus text 0.0.4, or OpenMetrics when `Accept` asks for it |
 //! | `GET /healthz`, `GET /readyz` | the probes, without a token and for any `Host` |
 //!
@@ -26,6 +28,7 @@ mod csrf;
 mod flows;
 mod guard;
 mod nesting;
+mod operate;
 mod pages;
 
 use std::net::SocketAddr;
@@ -65,6 +68,9 @@ pub fn router_on(service: Service, bound: SocketAddr) -> Router {
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))
         .route("/history/{run_id}/resume", post(resume))
+        .route("/history/{run_id}/cancel", post(operate::cancel))
+        .route("/flows/{name}/disable", post(operate::disable))
+        .route("/flows/{name}/enable", post(operate::enable))
         .route("/metrics", get(metrics))
         .layer(Extension(guard.clone()))
         .layer(middleware::from_fn_with_state(guard, guard::check));
@@ -117,7 +123,7 @@ const MAX_KEY_BYTES: usize = 200;
 const MAX_FORM_BYTES: usize = 4 * 1024;
 
 /// How a POST proved it is not a cross-site request.
-enum Posted {
+pub(super) enum Posted {
     /// The Bearer token or `X-Requested-By`: an API call.
     Api,
     /// A page's form, with its fields.
@@ -125,7 +131,7 @@ enum Posted {
 }
 
 impl Posted {
-    fn is_form(&self) -> bool {
+    pub(super) fn is_form(&self) -> bool {
         matches!(self, Posted::Form(_))
     }
 
@@ -146,7 +152,7 @@ pub(super) const RERUN_KEY_FIELD: &str = "idempotency_key";
 
 /// Checks a POST's proof that it is not a cross-site request: the Bearer token or
 /// `X-Requested-By` from the headers, or else the CSRF token of `action` in its form.
-async fn post_guard(
+pub(super) async fn post_guard(
     service: &Service,
     guard: &Guard,
     proof: Proof,

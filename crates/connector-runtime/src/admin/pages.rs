@@ -22,6 +22,7 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;mar
 .step{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:6px 10px}\
 .step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
 .step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}.step.returned{border-left-color:#1565c0}\
+.step.waiting,.step.wait{border-left-color:#6a1b9a;background:#f7f0fb}.waiting{background:#f7f0fb}\
 .step h3{font-size:14px;margin:0}.steps.nested{margin:6px 0 2px 12px}.step.unfinished{border-left-color:#ef8f00;border-style:dashed}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
 
 pub(super) fn page(title: &str, body: Markup) -> Markup {
@@ -50,12 +51,36 @@ pub(super) fn row_class(run: &Run) -> &'static str {
     match run.state {
         RunState::DeadLettered => "failed",
         RunState::Retrying => "retrying",
+        RunState::Waiting => "waiting",
         _ => "",
+    }
+}
+
+/// What a waiting run waits for, in words: `until 2026-12-01T09:00:00Z`, or `the signal
+/// "approval" until ...`.
+pub(super) fn waiting_text(waiting_for: &serde_json::Value) -> String {
+    let text = |key: &str| waiting_for.get(key).and_then(|v| v.as_str());
+    match (text("signal"), text("until"), text("wakeAt")) {
+        (Some(signal), Some(until), _) => {
+            format!("the signal {signal:?} (POST /runs/{{runId}}/signals/{signal}), until {until}")
+        }
+        (_, _, Some(at)) => format!("its time: {at}"),
+        _ => waiting_for.to_string(),
     }
 }
 
 pub(super) fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// A POST button to `action` with its CSRF token.
+pub(super) fn post_button(action: &str, id: &str, label: &str, guard: &Guard) -> Markup {
+    html! {
+        form method="post" action=(action) {
+            input type="hidden" name=(csrf::FIELD) value=(guard.csrf.token(action));
+            button type="submit" id=(id) { (label) }
+        }
+    }
 }
 
 /// A POST button with the CSRF token of its action.
@@ -73,9 +98,12 @@ fn button(run_id: &str, what: &str, label: &str, guard: &Guard) -> Markup {
     }
 }
 
-/// Resume (a dead-lettered run) and re-run (any run that ended).
+/// Resume (a dead-lettered run), re-run (any run that ended), cancel (one that has not).
 fn buttons(run: &Run, guard: &Guard) -> Markup {
     html! {
+        @if !run.state.has_ended() {
+            (button(&run.run_id, "cancel", "Cancel", guard))
+        }
         @if run.state == RunState::DeadLettered {
             (button(&run.run_id, "resume", "Resume", guard))
         }
@@ -194,6 +222,7 @@ fn step_box(step: &StepRecord, title: &str, nested: Markup) -> Markup {
         StepStatus::Skipped => "skipped",
         StepStatus::Continued => "continued",
         StepStatus::Returned => "returned",
+        StepStatus::Waiting => "waiting",
     };
     html! {
         div class={ "step " (status) } {
@@ -273,6 +302,7 @@ pub(super) async fn run(
                 dt { "finished" } dd { (run.finished_at.as_deref().unwrap_or("")) }
                 @if let Some(ms) = run.duration_ms { dt { "duration" } dd { (ms) " ms" } }
                 @if let Some(next) = &run.next_try_at { dt { "next try" } dd { (next) } }
+                @if let Some(waiting) = &run.waiting_for { dt { "waiting for" } dd id="waiting-for" { (waiting_text(waiting)) } }
                 @if let Some(of) = &run.rerun_of { dt { "re-run of" } dd { a href={ "/runs/" (of) } { (of) } } }
                 @if let Some(parent) = &run.parent_run_id { dt { "spawned by" } dd { a href={ "/runs/" (parent) } { (parent) } } }
             }

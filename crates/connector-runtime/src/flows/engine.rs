@@ -64,6 +64,10 @@ pub(super) fn run_steps<'r>(runner: &'r mut Runner<'_, '_>, steps: &'r [Step]) -
                 }
                 continue;
             }
+            if runner.cancel_requested().await {
+                return Ok(Some(Ending::Cancelled));
+            }
+            runner.start_step();
             if let Some(ending) = run_step(runner, step).await? {
                 return Ok(Some(ending));
             }

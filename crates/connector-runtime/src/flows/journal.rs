@@ -21,6 +21,9 @@ pub enum StepStatus {
     Continued,
     /// It failed, and an `on_error` handler ended the run with an outcome.
     Returned,
+    /// A `wait` step parked the run: its output says until when, or for which signal. A
+    /// later record of the same step says how the wait ended.
+    Waiting,
 }
 
 impl StepStatus {
@@ -32,6 +35,7 @@ impl StepStatus {
             StepStatus::Skipped => "skipped",
             StepStatus::Continued => "continued",
             StepStatus::Returned => "returned",
+            StepStatus::Waiting => "waiting",
         }
     }
 }
@@ -99,6 +103,10 @@ pub struct StepRecord {
     pub limiter_wait_ms: f64,
     /// Wall time.
     pub duration_ms: f64,
+    /// When the step started (RFC 3339, UTC): what `now()` read in its expressions, kept
+    /// so that a resumed run does not read the clock again for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
     /// In a dry run: the input uses an earlier answer, which a dry run does not have.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub depends_on_answer: bool,
@@ -112,6 +120,12 @@ pub struct StepRecord {
 pub trait Journal: Send + Sync {
     /// Commits one record; an error stops the run (it is tried again later).
     async fn commit(&self, record: &StepRecord) -> Result<(), String>;
+
+    /// Whether the run was asked to stop (`history cancel`): checked at each step
+    /// boundary. A journal that cannot be cancelled answers false.
+    async fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A journal kept in memory (one process, `connector flow run` without a store).

@@ -52,20 +52,20 @@ use serde_json::Value;
 
 pub use engine::{COMPLETED, run_try, subject};
 pub use expr::{
-    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_RENDERED_BYTES, MAX_VALUE_BYTES, NODE_COST,
-    WORK_BUDGET,
+    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_FORMAT_BYTES, MAX_RENDERED_BYTES, MAX_VALUE_BYTES,
+    NODE_COST, WORK_BUDGET,
 };
 pub use folder::{MAX_FLOW_FILES, load_flows, read_flow_file};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};
 pub use link::{link, link_with};
 pub use model::{FlowFile, flow_schema};
 pub use once::{OnceRun, run_once};
-pub use runner::{Ending, Try};
+pub use runner::{Ending, Parked, Try};
 pub use source::{Located, MAX_FLOW_BYTES, MAX_NESTING, MAX_YAML_NODES, Pos, SyntaxError, parse};
 pub(crate) use steps::check_input;
 pub use steps::{
-    MAX_CALL_DEPTH, MAX_ITEMS as MAX_FOR_EACH_ITEMS, MAX_SPAWN_DEPTH, Spawner, card_of, flow_of,
-    kind_name,
+    MAX_CALL_DEPTH, MAX_ITEMS as MAX_FOR_EACH_ITEMS, MAX_SIGNAL_NAME, MAX_SPAWN_DEPTH, Spawner,
+    card_of, flow_of, kind_name,
 };
 pub use validate::{Diagnostic, Flow, validate};
 

@@ -96,7 +96,7 @@ pub struct FlowRetry {
 }
 
 /// One step: exactly one of `card`, `call`, `spawn`, `assign`, `for_each` (with a `card`,
-/// `call` or `spawn`), `return`, `fail`, or a block (`if` with `then`, and `else`).
+/// `call` or `spawn`), `return`, `fail`, `wait`, or a block (`if` with `then`, and `else`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -153,6 +153,31 @@ pub struct Step {
     /// Ends the run as failed (permanent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail: Option<FailSpec>,
+    /// Parks the run for a time, until a time, or until a signal arrives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<WaitSpec>,
+}
+
+/// `wait:` exactly one of `for` (a duration), `until` (an RFC 3339 time, a template) or
+/// `signal` (a name, with an optional `timeout`); at most 366 days.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct WaitSpec {
+    /// How long (`45s`, `30m`, `2h`, `7d`).
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub for_: Option<String>,
+    /// Until when: RFC 3339 text, or a template giving it (`{{ event.endsAt }}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Until `POST /runs/{runId}/signals/{signal}` (or `connector history signal`): its
+    /// JSON body is the step's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// How long a signal is waited for (default and at most 366 days); then the step fails
+    /// with kind `timeout`, which `on_error` can turn into an outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 /// A card's own retries.

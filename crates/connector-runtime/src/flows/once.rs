@@ -39,6 +39,7 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
             dry_run,
             metrics: None,
             spawner: None,
+            clock: None,
         },
         catalog,
         &journal,
@@ -52,6 +53,10 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         Ending::Completed => (RunState::Finished, Some(COMPLETED.to_owned()), None, None),
         Ending::Failed(e) if is_transient(&e) => (RunState::Retrying, None, None, Some(e)),
         Ending::Failed(e) => (RunState::DeadLettered, None, None, Some(e)),
+        // A try in process has no store to park in, nor anyone to cancel it: it says where
+        // it stopped.
+        Ending::Waiting(_) => (RunState::Waiting, None, None, None),
+        Ending::Cancelled => (RunState::Cancelled, None, None, None),
     };
     let subject = subject(flow, event);
     let run = Run {
@@ -67,6 +72,7 @@ pub async fn run_once(flow: &Flow, event: &Value, catalog: &dyn Catalog, dry_run
         finished_at: Some(rfc3339(finished)),
         duration_ms: Some(finished - started),
         next_try_at: None,
+        waiting_for: None,
         rerun_of: None,
         parent_run_id: None,
         event: connector_core::pipeline::mask_secrets(event),

@@ -78,6 +78,8 @@ pub enum StepKind {
     Call(CallStep),
     /// Starts a callable flow as a run of its own.
     Spawn(SpawnStep),
+    /// Parks the run for a time, until a time, or until a signal.
+    Wait(WaitStep),
 }
 
 /// `if` + `then: [steps]` (+ `else: [steps]`).
@@ -212,6 +214,36 @@ pub struct ReturnStep {
     pub output: Option<Value>,
 }
 
+/// `wait: {for | until | signal, timeout}`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WaitStep {
+    /// What ends the wait.
+    pub until: WaitFor,
+    /// What a signal's timeout means (`on_error`).
+    pub on_error: ErrorPlan,
+}
+
+/// What ends a wait.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum WaitFor {
+    /// A time after the step starts.
+    Time(Duration),
+    /// A time a template gives (RFC 3339).
+    Instant(String),
+    /// A signal of this name, or its timeout after the step starts.
+    Signal {
+        /// The signal's name.
+        name: String,
+        /// How long it is waited for.
+        timeout: Duration,
+    },
+}
+
+/// The longest wait: 366 days.
+pub const MAX_WAIT: Duration = Duration::from_secs(366 * 86_400);
+
 /// `fail: {message}`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -307,6 +339,8 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
         StepKind::Fail(FailStep {
             message: fail.message.clone(),
         })
+    } else if let Some(wait) = &step.wait {
+        StepKind::Wait(lower_wait(step, wait, &format!("{at}/wait"), errors)?)
     } else {
         errors.push((at.to_owned(), format!("step {:?} has no kind", step.id)));
         return None;
@@ -330,6 +364,71 @@ fn input_of(step: &model::Step) -> Value {
     step.input
         .clone()
         .unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+/// A wait's duration: parsed, and at most [`MAX_WAIT`].
+fn wait_duration(text: &str, at: &str, errors: &mut Vec<LowerError>) -> Option<Duration> {
+    match parse_duration(text) {
+        Ok(d) if d <= MAX_WAIT => Some(d),
+        Ok(_) => {
+            errors.push((
+                at.to_owned(),
+                format!("a wait is at most 366 days; {text:?} is longer"),
+            ));
+            None
+        }
+        Err(why) => {
+            errors.push((at.to_owned(), format!("bad duration {text:?}: {why}")));
+            None
+        }
+    }
+}
+
+fn lower_wait(
+    step: &model::Step,
+    wait: &model::WaitSpec,
+    at: &str,
+    errors: &mut Vec<LowerError>,
+) -> Option<WaitStep> {
+    let until = match (&wait.for_, &wait.until, &wait.signal) {
+        (Some(text), None, None) if wait.timeout.is_none() => {
+            WaitFor::Time(wait_duration(text, &format!("{at}/for"), errors)?)
+        }
+        (None, Some(text), None) if wait.timeout.is_none() => WaitFor::Instant(text.clone()),
+        (None, None, Some(name)) => WaitFor::Signal {
+            name: name.clone(),
+            timeout: match &wait.timeout {
+                Some(text) => wait_duration(text, &format!("{at}/timeout"), errors)?,
+                None => MAX_WAIT,
+            },
+        },
+        (None, None, None) => {
+            errors.push((
+                at.to_owned(),
+                "a wait needs one of `for`, `until`, `signal`".to_owned(),
+            ));
+            return None;
+        }
+        (_, _, None) if wait.timeout.is_some() => {
+            errors.push((
+                format!("{at}/timeout"),
+                "`timeout` belongs to a signal wait; `for` and `until` end by themselves"
+                    .to_owned(),
+            ));
+            return None;
+        }
+        _ => {
+            errors.push((
+                at.to_owned(),
+                "a wait has exactly one of `for`, `until`, `signal`".to_owned(),
+            ));
+            return None;
+        }
+    };
+    Some(WaitStep {
+        until,
+        on_error: lower_on_error(step),
+    })
 }
 
 fn lower_return(ret: &model::ReturnSpec) -> ReturnStep {

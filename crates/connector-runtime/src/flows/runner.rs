@@ -9,10 +9,10 @@ use connector_core::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
 
 use super::Catalog;
-use super::steps::Spawner;
-use super::expr::{ExprError, Expressions};
+use super::expr::{ExprError, Expressions, NOW_NAME};
 use super::journal::{Journal, StepError, StepRecord, StepStatus};
 use super::program::Step;
+use super::steps::Spawner;
 use super::validate::Flow;
 
 /// How a try ended.
@@ -30,6 +30,25 @@ pub enum Ending {
     Completed,
     /// An error nothing handled: transient kinds are tried again, others dead-letter.
     Failed(Error),
+    /// A `wait` step parked the run until `wake_ms` (or its signal).
+    Waiting(Parked),
+    /// The run was cancelled (`history cancel`) at a step boundary.
+    Cancelled,
+}
+
+/// Where a `wait` step parked a run.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Parked {
+    /// When the run goes on by itself (milliseconds since the epoch): the end of the wait,
+    /// or a signal's timeout.
+    pub wake_ms: i64,
+    /// What the run's JSON shows as `waitingFor`: `{"wakeAt"}` or `{"signal","until"}`.
+    pub waiting_for: Value,
+    /// The signal that moves it on, if any.
+    pub signal: Option<String>,
+    /// The wait step's id.
+    pub step: String,
 }
 
 impl Ending {
@@ -62,6 +81,8 @@ pub struct Try<'a> {
     pub metrics: Option<&'a crate::Metrics>,
     /// Where `spawn` steps start their runs (the store); without one, a spawn fails.
     pub spawner: Option<&'a dyn Spawner>,
+    /// The clock steps start by (`now()`, waits); none: the system's.
+    pub clock: Option<&'a dyn connector_core::clock::Clock>,
 }
 
 /// What earlier tries committed (but failures), by full step id, in commit order.
@@ -86,6 +107,8 @@ pub(super) struct Runner<'a, 'b> {
     /// In a dry run, inside a block whose condition needs an answer: steps that would end
     /// the run are passed over, cards are listed.
     pub(super) uncertain: bool,
+    /// When the step in progress started (milliseconds since the epoch): `now()`.
+    started_ms: i64,
 }
 
 /// An expression that failed: the step fails `invalid_input`, nothing sent.
@@ -124,6 +147,7 @@ impl<'a, 'b> Runner<'a, 'b> {
             "event": self.attempt.event,
             "run": {"id": self.attempt.run_id},
             "steps": Value::Object(self.steps.clone()),
+            (NOW_NAME): crate::time::utc_text(self.started_ms),
         });
         if let Value::Object(map) = &mut scope {
             for (name, value) in extra {
@@ -173,6 +197,32 @@ impl<'a, 'b> Runner<'a, 'b> {
         })
     }
 
+    /// Whether the run was asked to stop (checked at each step boundary).
+    pub(super) async fn cancel_requested(&self) -> bool {
+        self.journal.cancelled().await
+    }
+
+    /// The time by the try's clock (milliseconds since the epoch).
+    pub(super) fn now_ms(&self) -> i64 {
+        match self.attempt.clock {
+            Some(clock) => clock
+                .system_time()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            None => crate::time::now_ms(),
+        }
+    }
+
+    /// Starts a step now: its expressions' `now()` and its record's `startedAt`.
+    pub(super) fn start_step(&mut self) {
+        self.started_ms = self.now_ms();
+    }
+
+    /// When the step in progress started (milliseconds since the epoch).
+    pub(super) fn started_ms(&self) -> i64 {
+        self.started_ms
+    }
+
     /// The records earlier tries committed for a step (its items, for a `for_each`).
     pub(super) fn committed(&self, id: &str) -> &[&'b StepRecord] {
         self.done
@@ -180,12 +230,13 @@ impl<'a, 'b> Runner<'a, 'b> {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The step's own record (not an item's) from an earlier try, the last one.
+    /// The step's own record (not an item's) from an earlier try, the last one that ended
+    /// it (a `waiting` record only says the step began a wait).
     pub(super) fn finished(&self, id: &str) -> Option<&'b StepRecord> {
         self.committed(id)
             .iter()
             .rev()
-            .find(|r| r.item.is_none())
+            .find(|r| r.item.is_none() && r.status != StepStatus::Waiting)
             .copied()
     }
 
@@ -205,6 +256,7 @@ impl<'a, 'b> Runner<'a, 'b> {
             duration_ms: 0.0,
             depends_on_answer: false,
             outcome: None,
+            started_at: Some(crate::time::utc_text(self.started_ms)),
         }
     }
 
@@ -231,6 +283,7 @@ impl<'a, 'b> Runner<'a, 'b> {
             prefix: String::new(),
             call_depth: 0,
             uncertain: false,
+            started_ms: 0,
         }
     }
 
@@ -251,6 +304,7 @@ impl<'a, 'b> Runner<'a, 'b> {
             prefix,
             call_depth: self.call_depth + 1,
             uncertain: self.uncertain,
+            started_ms: self.started_ms,
         }
     }
 }

@@ -90,7 +90,7 @@ struct Checker<'a> {
 }
 
 /// Names MiniJinja provides itself, which an expression may call.
-const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop"];
+const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop", "now"];
 
 fn is_name(text: &str, extra: char) -> bool {
     !text.is_empty()
@@ -148,7 +148,36 @@ impl Checker<'_> {
                         "on_error is `continue` or a list of handlers `{if, then: continue|fail}` or `{if, return}`".into(),
                     );
                 }
+                jsonschema::error::ValidationErrorKind::AnyOf { .. }
+                    if pointer.ends_with("/wait") =>
+                {
+                    self.wait_shape(&pointer);
+                }
                 _ => self.at_value(&pointer, error.to_string()),
+            }
+        }
+    }
+
+    /// A `wait` the schema refused, in plain words: its unknown keys, or what it must be.
+    fn wait_shape(&mut self, pointer: &str) {
+        let Some(Value::Object(wait)) = self.doc.value.pointer(pointer) else {
+            self.at_value(
+                pointer,
+                "a wait is `{for}`, `{until}` or `{signal, timeout}`".into(),
+            );
+            return;
+        };
+        let keys: Vec<String> = wait.keys().cloned().collect();
+        for key in keys {
+            match (key.as_str(), wait.get(&key)) {
+                ("for" | "until" | "signal" | "timeout", Some(Value::String(_))) => {}
+                ("for" | "until" | "signal" | "timeout", _) => {
+                    self.at_value(&format!("{pointer}/{key}"), format!("`{key}` is text"));
+                }
+                _ => self.at_key(
+                    &format!("{pointer}/{}", pointer_part(&key)),
+                    format!("unknown key {key:?}"),
+                ),
             }
         }
     }
@@ -238,7 +267,13 @@ impl Checker<'_> {
                     );
                     continue;
                 }
-                self.step_list(&format!("{here}/{branch}"), nested, depth + 1, seen, earlier);
+                self.step_list(
+                    &format!("{here}/{branch}"),
+                    nested,
+                    depth + 1,
+                    seen,
+                    earlier,
+                );
             }
         }
     }
@@ -266,16 +301,22 @@ impl Checker<'_> {
                     );
                 }
             }
-            let kinds: Vec<&str> = ["card", "call", "spawn", "assign", "return", "fail", "then"]
-                .into_iter()
-                .filter(|k| step.contains_key(*k))
-                .collect();
+            let kinds: Vec<&str> = [
+                "card", "call", "spawn", "assign", "return", "fail", "wait", "then",
+            ]
+            .into_iter()
+            .filter(|k| step.contains_key(*k))
+            .collect();
             match kinds.len() {
-                0 => self.at_value(at, format!("step {id:?} has no kind: give one of card, call, spawn, assign, for_each with a card, call or spawn, return, fail, or if with then")),
+                0 => self.at_value(at, format!("step {id:?} has no kind: give one of card, call, spawn, assign, for_each with a card, call or spawn, return, fail, wait, or if with then")),
                 1 => {}
                 _ => self.at_value(at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
             }
-            if step.contains_key("for_each") && !["card", "call", "spawn"].iter().any(|k| step.contains_key(*k)) {
+            if step.contains_key("for_each")
+                && !["card", "call", "spawn"]
+                    .iter()
+                    .any(|k| step.contains_key(*k))
+            {
                 self.at_key(
                     &format!("{at}/for_each"),
                     "for_each runs a card, a call or a spawn: give one, with its `input`".into(),
@@ -339,6 +380,9 @@ impl Checker<'_> {
             if let Some(Value::String(message)) = step.get("fail").and_then(|f| f.get("message")) {
                 self.expression(&format!("{at}/fail/message"), message, false, &base);
             }
+            if let Some(Value::Object(wait)) = step.get("wait") {
+                self.wait(&format!("{at}/wait"), wait, &base);
+            }
             if let Some(Value::Array(handlers)) = step.get("on_error") {
                 let on_error = Scope {
                     earlier,
@@ -376,10 +420,16 @@ impl Checker<'_> {
     fn block_and_calls(&mut self, at: &str, step: &serde_json::Map<String, Value>) {
         let has = |key: &str| step.contains_key(key);
         if has("then") && !has("if") {
-            self.at_key(&format!("{at}/then"), "a block needs `if`: the condition that chooses `then`".into());
+            self.at_key(
+                &format!("{at}/then"),
+                "a block needs `if`: the condition that chooses `then`".into(),
+            );
         }
         if has("else") && !has("then") {
-            self.at_key(&format!("{at}/else"), "`else` belongs to a block: give `if` and `then` too".into());
+            self.at_key(
+                &format!("{at}/else"),
+                "`else` belongs to a block: give `if` and `then` too".into(),
+            );
         }
         for (key, spawn) in [("call", false), ("spawn", true)] {
             let Some(Value::String(target)) = step.get(key) else {
@@ -397,7 +447,33 @@ impl Checker<'_> {
                 );
             }
             if has("connection") {
-                self.at_key(&format!("{at}/connection"), "connection belongs to a card step".into());
+                self.at_key(
+                    &format!("{at}/connection"),
+                    "connection belongs to a card step".into(),
+                );
+            }
+        }
+    }
+
+    /// A wait's signal name and its `until` (a template; a literal time is read now, and
+    /// may not be more than 366 days ahead). Durations are checked when lowering.
+    fn wait(&mut self, at: &str, wait: &serde_json::Map<String, Value>, scope: &Scope<'_>) {
+        if let Some(Value::String(name)) = wait.get("signal")
+            && (name.len() > super::steps::MAX_SIGNAL_NAME || !is_name(name, '_'))
+        {
+            self.at_value(
+                &format!("{at}/signal"),
+                format!("signal name {name:?} must be [a-z0-9_]+, at most 64 characters"),
+            );
+        }
+        if let Some(Value::String(until)) = wait.get("until") {
+            let pointer = format!("{at}/until");
+            if kind(until) == Kind::Literal {
+                if let Err(why) = super::steps::wait_until(until, crate::time::now_ms()) {
+                    self.at_value(&pointer, why);
+                }
+            } else {
+                self.expression(&pointer, until, false, scope);
             }
         }
     }

@@ -27,13 +27,16 @@ pub enum Enqueued {
         /// That run's event.
         event: Value,
     },
+    /// The flow is disabled (`connector flow disable`): its triggers start nothing.
+    Disabled,
 }
 
 impl Enqueued {
-    /// The run's id, new or found.
-    pub fn run_id(&self) -> &str {
+    /// The run's id, new or found (none for a disabled flow).
+    pub fn run_id(&self) -> Option<&str> {
         match self {
-            Enqueued::Fresh { run_id } | Enqueued::Existing { run_id, .. } => run_id,
+            Enqueued::Fresh { run_id } | Enqueued::Existing { run_id, .. } => Some(run_id),
+            Enqueued::Disabled => None,
         }
     }
 
@@ -90,7 +93,9 @@ macro_rules! insert_once {
         let id = run_id();
         let inserted = sqlx::query(
             "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, definition_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $7, $8 \
+             WHERE NOT EXISTS (SELECT 1 FROM flow_switches WHERE flow = $3 AND enabled = 0) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(&id)
         .bind(run.key)
@@ -106,16 +111,19 @@ macro_rules! insert_once {
         if inserted == 1 {
             Enqueued::Fresh { run_id: id }
         } else {
-            let (run_id, event): (String, String) = sqlx::query_as(
+            let found: Option<(String, String)> = sqlx::query_as(
                 "SELECT run_id, event FROM runs WHERE flow = $1 AND event_key = $2 AND rerun_of IS NULL",
             )
             .bind(run.flow.name())
             .bind(run.key)
-            .fetch_one(&mut *$tx)
+            .fetch_optional(&mut *$tx)
             .await?;
-            Enqueued::Existing {
-                run_id,
-                event: serde_json::from_str(&event).unwrap_or(Value::Null),
+            match found {
+                Some((run_id, event)) => Enqueued::Existing {
+                    run_id,
+                    event: serde_json::from_str(&event).unwrap_or(Value::Null),
+                },
+                None => Enqueued::Disabled,
             }
         }
     }};
@@ -161,7 +169,9 @@ impl Store {
         let done = self
             .enqueue_once(flow, event_key, event, Some(&subject), now_ms)
             .await?;
-        Ok(done.run_id().to_owned())
+        done.run_id()
+            .map(str::to_owned)
+            .ok_or_else(|| StoreError::Disabled(flow.name().to_owned()))
     }
 
     /// Stores a delivery's events (skipping those seen before) and queues the runs each

@@ -8,6 +8,7 @@ mod history;
 mod journal;
 mod migrations;
 mod model;
+mod operate;
 mod queries;
 mod rerun;
 mod spawn;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 pub use enqueue::{Accepted, Delivered, Enqueued, NewRun};
 pub(crate) use model::Claimed;
 pub use model::{HistoryQuery, Page};
+pub use operate::{Cancel, Signalled, signal_answer};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
@@ -49,6 +51,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error("store migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The flow is disabled in this store (`connector flow disable`): no run was started.
+    #[error("flow {0} is disabled in this store: `connector flow enable {0}` first")]
+    Disabled(String),
 }
 
 #[derive(Clone, Debug)]

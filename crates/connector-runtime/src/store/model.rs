@@ -25,7 +25,8 @@ pub struct Page {
 pub struct HistoryQuery {
     /// Only runs with this outcome (one of the flows' own).
     pub outcome: Option<String>,
-    /// Only runs in this state: `queued`, `running`, `retrying`, `finished`, `deadLettered`.
+    /// Only runs in this state: `queued`, `running`, `waiting`, `retrying`, `finished`,
+    /// `deadLettered`, `cancelled`.
     pub state: Option<String>,
     /// Only runs of this flow.
     pub flow: Option<String>,
@@ -124,6 +125,7 @@ row! {
         output: Option<String>,
         error: Option<String>,
         parent_run_id: Option<String>,
+        waiting_for: Option<String>,
     }
 }
 
@@ -135,6 +137,7 @@ impl RunRow {
         let state = RunState::parse(&self.state).unwrap_or(RunState::Queued);
         Run {
             next_try_at: state.is_due_kind().then(|| rfc3339(self.due_ms)),
+            waiting_for: json(self.waiting_for.clone()).filter(|_| state == RunState::Waiting),
             duration_ms: self
                 .started_ms
                 .zip(self.finished_ms)

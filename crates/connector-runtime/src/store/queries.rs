@@ -11,13 +11,15 @@ use crate::run::RunState;
 pub(crate) const QUEUED: &str = RunState::Queued.as_str();
 pub(super) const RUNNING: &str = RunState::Running.as_str();
 const RETRYING: &str = RunState::Retrying.as_str();
+pub(super) const WAITING: &str = RunState::Waiting.as_str();
 const FINISHED: &str = RunState::Finished.as_str();
 const DEAD_LETTERED: &str = RunState::DeadLettered.as_str();
+pub(super) const CANCELLED: &str = RunState::Cancelled.as_str();
 
 /// How a try ended, as the worker commits it.
 #[derive(Clone, Debug)]
 pub(crate) struct Completion {
-    /// `finished`, `retrying` or `deadLettered`.
+    /// `finished`, `retrying`, `waiting`, `deadLettered` or `cancelled`.
     pub state: RunState,
     /// The flow's outcome; none unless `finished`.
     pub outcome: Option<String>,
@@ -25,6 +27,8 @@ pub(crate) struct Completion {
     pub finished_ms: i64,
     pub output: Option<String>,
     pub error: Option<String>,
+    /// Where a `wait` step parked the run (state `waiting`; `due_ms` is its wake time).
+    pub parked: Option<crate::flows::Parked>,
 }
 
 /// What a resume request found.
@@ -56,7 +60,10 @@ pub enum Rerun {
 const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs.run_id";
 
 pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
-     created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id";
+     created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id, waiting_for";
+
+/// What a claim clears: a parked run's wait is over once it is claimed.
+const UNPARK: &str = "waiting_for = NULL, wait_signal = NULL, wait_step = NULL";
 
 /// A random key (an event without a de-duplication key of its own).
 pub(crate) fn fresh_key() -> String {
@@ -103,18 +110,31 @@ impl Store {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Option<Claimed>, StoreError> {
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        let candidate = match self.pool {
+            // Each state's due runs through the index on (state, due_ms) (a parked run's
+            // wake time also through runs_wake), the first of each, then the first of
+            // those: a claim reads a handful of index entries however many runs are due.
+            Pool::Sqlite(_) => format!(
+                "SELECT run_id FROM ( \
+                   SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{QUEUED}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RETRYING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{WAITING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RUNNING}' AND lease_until_ms < $3 LIMIT 1) \
+                 ) ORDER BY due_ms LIMIT 1"
+            ),
+            Pool::Postgres(_) => format!(
+                "SELECT run_id FROM runs \
+                 WHERE (state IN ('{QUEUED}', '{RETRYING}', '{WAITING}') AND due_ms <= $3) \
+                   OR (state = '{RUNNING}' AND lease_until_ms < $3) \
+                 ORDER BY due_ms LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ),
         };
         let sql = format!(
             "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
-             tries = tries + 1, started_ms = $3, \
+             tries = tries + 1, started_ms = $3, {UNPARK}, \
              deaths = CASE WHEN state = '{RUNNING}' AND ({STEPS_SO_FAR}) <= claim_steps THEN deaths + 1 ELSE 0 END, \
              claim_steps = ({STEPS_SO_FAR}) \
-             WHERE run_id IN (SELECT run_id FROM runs \
-               WHERE (state IN ('{QUEUED}', '{RETRYING}') AND due_ms <= $3) OR (state = '{RUNNING}' AND lease_until_ms < $3) \
-               ORDER BY due_ms LIMIT 1 {lock}) \
+             WHERE run_id IN ({candidate}) \
              RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
@@ -123,7 +143,8 @@ impl Store {
         Ok(row.map(ClaimRow::into_claimed))
     }
 
-    /// Claims one queued run by id for `owner` (a run this process queued to run now).
+    /// Claims one run by id for `owner`: a queued one, or a parked or retrying one whose
+    /// time has come (`connector flow run`, which runs its own run in process).
     pub(crate) async fn claim_run(
         &self,
         run_id: &str,
@@ -133,8 +154,8 @@ impl Store {
     ) -> Result<Option<Claimed>, StoreError> {
         let sql = format!(
             "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
-             tries = tries + 1, started_ms = $3, deaths = 0, claim_steps = ({STEPS_SO_FAR}) \
-             WHERE run_id = $4 AND state = '{QUEUED}' \
+             tries = tries + 1, started_ms = $3, deaths = 0, claim_steps = ({STEPS_SO_FAR}), {UNPARK} \
+             WHERE run_id = $4 AND (state = '{QUEUED}' OR (state IN ('{RETRYING}', '{WAITING}') AND due_ms <= $3)) \
              RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
         );
         let row: Option<ClaimRow> = on_pool!(self, pool => {
@@ -176,15 +197,22 @@ impl Store {
         owner: &str,
         c: &Completion,
     ) -> Result<bool, StoreError> {
+        // A run asked to stop that would wait or be tried again ends `cancelled` instead.
         let sql = format!(
-            "UPDATE runs SET state = $1, outcome = $2, due_ms = $3, finished_ms = $4, \
-             output = $5, error = $6, lease_owner = NULL, lease_until_ms = NULL, deaths = 0 \
+            "UPDATE runs SET state = CASE WHEN cancel_requested = 1 AND $1 IN ('{WAITING}', '{RETRYING}') \
+               THEN '{CANCELLED}' ELSE $1 END, outcome = $2, due_ms = $3, finished_ms = $4, \
+             output = $5, error = $6, lease_owner = NULL, lease_until_ms = NULL, deaths = 0, \
+             waiting_for = $9, wait_signal = $10, wait_step = $11 \
              WHERE run_id = $7 AND lease_owner = $8 AND state = '{RUNNING}'"
         );
+        let parked = c.parked.as_ref();
         let done = on_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(c.state.as_str()).bind(&c.outcome).bind(c.due_ms).bind(c.finished_ms)
                 .bind(&c.output).bind(&c.error).bind(run_id).bind(owner)
+                .bind(parked.map(|p| Self::encode(&p.waiting_for)))
+                .bind(parked.and_then(|p| p.signal.clone()))
+                .bind(parked.map(|p| p.step.clone()))
                 .execute(pool).await?.rows_affected()
         });
         Ok(done == 1)
@@ -194,7 +222,8 @@ impl Store {
     /// the try they were in does not count.
     pub(crate) async fn release(&self, owner: &str) -> Result<u64, StoreError> {
         let sql = format!(
-            "UPDATE runs SET state = '{QUEUED}', lease_owner = NULL, lease_until_ms = NULL, tries = tries - 1 \
+            "UPDATE runs SET state = CASE WHEN cancel_requested = 1 THEN '{CANCELLED}' ELSE '{QUEUED}' END, \
+             lease_owner = NULL, lease_until_ms = NULL, tries = tries - 1 \
              WHERE lease_owner = $1 AND state = '{RUNNING}'"
         );
         Ok(
@@ -271,7 +300,7 @@ impl Store {
     /// Deletes finished runs and events older than `before_ms`; returns the runs deleted.
     pub async fn prune(&self, before_ms: i64) -> Result<u64, StoreError> {
         let runs = format!(
-            "DELETE FROM runs WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}') AND COALESCE(finished_ms, created_ms) < $1"
+            "DELETE FROM runs WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}', '{CANCELLED}') AND COALESCE(finished_ms, created_ms) < $1"
         );
         let events = "DELETE FROM events WHERE received_ms < $1 \
                       AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_key = events.event_key)";
@@ -279,6 +308,9 @@ impl Store {
             let deleted = sqlx::query(&runs).bind(before_ms).execute(pool).await?.rows_affected();
             sqlx::query(events).bind(before_ms).execute(pool).await?;
             sqlx::query("DELETE FROM steps WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = steps.run_id)")
+                .execute(pool)
+                .await?;
+            sqlx::query("DELETE FROM signals WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = signals.run_id)")
                 .execute(pool)
                 .await?;
             deleted

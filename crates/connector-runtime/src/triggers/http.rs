@@ -211,6 +211,14 @@ pub(crate) async fn invoke(
     let (run_id, first) = match stored {
         Ok(Ok(Enqueued::Fresh { run_id })) => (run_id, None),
         Ok(Ok(Enqueued::Existing { run_id, event })) => (run_id, Some(event)),
+        Ok(Ok(Enqueued::Disabled)) => {
+            metrics.delivery(TRIGGER, "disabled");
+            return problem(
+                StatusCode::CONFLICT,
+                "conflict",
+                "the flow is disabled: `connector flow enable` it to start runs",
+            );
+        }
         Ok(Err(e)) => {
             metrics.delivery(TRIGGER, "unavailable");
             tracing::error!(error = %e, flow = %name, "cannot store an http trigger's run; answered 503");

@@ -136,12 +136,21 @@ pub fn loaded<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Vec<&'static dyn
         .collect()
 }
 
-/// The secrets the triggers of `flows` need, each once.
+/// The secrets the triggers of `flows` need, and signals when a flow waits for one, each
+/// variable once.
 pub fn secrets<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Vec<Secret> {
-    loaded(flows)
+    let flows: Vec<&Flow> = flows.into_iter().collect();
+    let mut all: Vec<Secret> = loaded(flows.iter().copied())
         .into_iter()
         .flat_map(|k| k.secrets().iter().copied())
-        .collect()
+        .collect();
+    let signal = crate::signals::SECRET;
+    if flows.iter().any(|f| crate::signals::has_signal_wait(f))
+        && !all.iter().any(|s| s.variable == signal.variable)
+    {
+        all.push(signal);
+    }
+    all
 }
 
 /// The checks of a flow file's `trigger` value (`{kind: settings}`) by its kind; an

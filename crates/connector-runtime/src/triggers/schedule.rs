@@ -222,6 +222,11 @@ async fn start(
             tracing::info!(run_id = %run_id, flow = %flow.name(), scheduled_at = %scheduled_at, "scheduled run already started on this store");
             Ok(false)
         }
+        Enqueued::Disabled => {
+            service.metrics().delivery("schedule", "disabled");
+            tracing::debug!(flow = %flow.name(), scheduled_at = %scheduled_at, "the flow is disabled: no run");
+            Ok(false)
+        }
     }
 }
 

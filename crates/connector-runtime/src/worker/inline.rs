@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use crate::service::Service;
-use crate::time::now_ms;
 
 impl Service {
-    /// Runs one try of the queued run `run_id` now, in this task (`connector flow run`);
-    /// false when it is not queued.
+    /// Runs one try of the run `run_id` now, in this task (`connector flow run`): a queued
+    /// one, or a parked or retrying one whose time has come; false when there is none.
     pub async fn run_now(&self, run_id: &str) -> bool {
-        let now = now_ms();
+        let now = self.config().now_ms();
         let lease = i64::try_from(self.config().lease.as_millis()).unwrap_or(i64::MAX);
         let Ok(Some(run)) = self
             .store()
@@ -34,7 +33,7 @@ impl Service {
         let mut executed = 0;
         let slots = Arc::new(tokio::sync::Semaphore::new(1));
         while executed < max_runs {
-            let now = now_ms();
+            let now = self.config().now_ms();
             let lease = i64::try_from(self.config().lease.as_millis()).unwrap_or(i64::MAX);
             let Ok(Some(run)) = self.store().claim(self.owner(), now, now + lease).await else {
                 break;

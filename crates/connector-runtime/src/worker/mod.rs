@@ -19,7 +19,6 @@ use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try,
 use crate::run::RunState;
 use crate::service::Service;
 use crate::store::{Claimed, Completion, Store};
-use crate::time::now_ms;
 use crate::transient::is_transient;
 
 /// Claims of one run in a row that may end with the process dying (its lease expiring with
@@ -42,7 +41,7 @@ pub(crate) async fn pool(service: Service, stop: CancellationToken, tracker: Tas
         if stop.is_cancelled() {
             break;
         }
-        let now = now_ms();
+        let now = config.now_ms();
         match service
             .store()
             .claim(service.owner(), now, now + ms(config.lease))
@@ -78,6 +77,7 @@ async fn heartbeat(
     owner: String,
     lease: Duration,
     done: CancellationToken,
+    config: crate::RuntimeConfig,
 ) {
     let every = lease / 3;
     loop {
@@ -85,7 +85,10 @@ async fn heartbeat(
             () = done.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        match store.renew(&run_id, &owner, now_ms() + ms(lease)).await {
+        match store
+            .renew(&run_id, &owner, config.now_ms() + ms(lease))
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 // The try may have ended (and cleared the lease) while this renewal was on
@@ -152,6 +155,14 @@ impl Journal for StoreJournal {
             Err(e) => Err(e.to_string()),
         }
     }
+
+    async fn cancelled(&self) -> bool {
+        // A store that does not answer now is asked again at the next boundary.
+        self.store
+            .cancel_requested(&self.run_id)
+            .await
+            .unwrap_or(false)
+    }
 }
 
 /// The flow a claimed run runs: the definition it started with (by hash), else the loaded
@@ -190,6 +201,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         service.owner().to_owned(),
         config.lease,
         done.clone(),
+        config.clone(),
     ));
     if run.deaths >= MAX_DEATHS {
         crash_looped(&service, &run, done).await;
@@ -219,6 +231,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     dry_run: false,
                     metrics: Some(service.metrics()),
                     spawner: Some(&spawner),
+                    clock: Some(config.clock.as_ref()),
                 },
                 service.flows().catalog().as_ref(),
                 &journal,
@@ -244,7 +257,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         ),
     };
     done.cancel();
-    let now = now_ms();
+    let now = config.now_ms();
     let retry_index = usize::try_from(
         run.tries
             .saturating_sub(run.schedule_from)
@@ -260,6 +273,16 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
         // view masks it (crate::mask).
         output: output.map(|o| Store::encode(&o)),
         error: None,
+        parked: None,
+    };
+    let ended = |state: RunState| Completion {
+        state,
+        outcome: None,
+        due_ms: now,
+        finished_ms: now,
+        output: None,
+        error: None,
+        parked: None,
     };
     let failure = match &ending {
         Ending::Failed(error) => Some(error),
@@ -268,6 +291,12 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
     let completion = match &ending {
         Ending::Returned { outcome, output } => finished(outcome.clone(), Some(output.clone())),
         Ending::Completed => finished(COMPLETED.to_owned(), None),
+        Ending::Cancelled => ended(RunState::Cancelled),
+        Ending::Waiting(parked) => Completion {
+            due_ms: parked.wake_ms,
+            parked: Some(parked.clone()),
+            ..ended(RunState::Waiting)
+        },
         Ending::Failed(error) => {
             let error_json = Some(Store::encode(&StepError::from_error(error)));
             match backoff.get(retry_index).filter(|_| is_transient(error)) {
@@ -278,6 +307,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     finished_ms: now,
                     output: None,
                     error: error_json,
+                    parked: None,
                 },
                 None => Completion {
                     state: RunState::DeadLettered,
@@ -286,6 +316,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     finished_ms: now,
                     output: None,
                     error: error_json,
+                    parked: None,
                 },
             }
         }
@@ -326,6 +357,12 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
                     u64::try_from(completion.due_ms - now).unwrap_or(0),
                 ));
             }
+            if let Some(parked) = &completion.parked {
+                tracing::info!(
+                    run_id = %run.run_id, flow = %flow_name, step = %parked.step,
+                    waiting_for = %parked.waiting_for, "run parked"
+                );
+            }
         }
         Ok(false) => match service.store().lease_owner(&run.run_id).await {
             Ok(Some(other)) if other != service.owner() => tracing::warn!(
@@ -348,7 +385,7 @@ pub(crate) async fn execute(service: Service, run: Claimed, _permit: OwnedSemaph
 /// process (a runaway flow, the host) would kill it again, and every other run with it.
 async fn crash_looped(service: &Service, run: &Claimed, done: CancellationToken) {
     done.cancel();
-    let now = now_ms();
+    let now = service.config().now_ms();
     let error = Error::invalid_input(format!(
         "the process running this run died {} times in a row with no step committed since; \
          it is not tried again: fix the flow or the host, then `connector history resume {}`",
@@ -362,6 +399,7 @@ async fn crash_looped(service: &Service, run: &Claimed, done: CancellationToken)
         finished_ms: now,
         output: None,
         error: Some(Store::encode(&StepError::from_error(&error))),
+        parked: None,
     };
     match service
         .store()

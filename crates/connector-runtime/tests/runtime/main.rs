@@ -3,9 +3,11 @@
 mod blocks;
 mod calls;
 mod engine;
-mod pages_nested;
 mod flows;
+mod pages_nested;
 mod program;
 mod schedule;
 mod spawn;
 mod store;
+mod wait_forms;
+mod waits;

@@ -32,6 +32,7 @@ mod pagination;
 mod redis;
 mod report;
 mod serve;
+mod waits;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,7 +44,7 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 9] = [
     "overhead",
     "okta",
     "boards",
@@ -52,6 +53,7 @@ const SCENARIOS: [&str; 8] = [
     "redis",
     "serve",
     "flows",
+    "waits",
 ];
 
 fn usage() -> String {
@@ -193,6 +195,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         "redis" => redis::run(plan, summary).await,
         "serve" => serve::run(plan.serve_events, summary).await,
         "flows" => flows::run(plan.flow_runs, summary).await,
+        "waits" => waits::run(summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }

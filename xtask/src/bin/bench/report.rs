@@ -140,6 +140,9 @@ fn rows() -> Vec<Row> {
         row("flows", "engine time per step p50, ms (commit + expressions, a card that answers at once)", "flow_step_overhead_p50_ms", Option::None, AtMost(1.0), 3),
         row("flows", "engine time per step p99, ms", "flow_step_overhead_p99_ms", Option::None, None, 3),
         row("flows", "runs/s of a 3-card flow on the sandbox (SQLite)", "flow_runs_per_s", Option::None, AtLeast(300.0), 0),
+        row("waits", "wake-ups/s of 10,000 runs parked on 1 s waits (SQLite, 8 workers)", "flow_wait_wakeups_per_s", Option::None, None, 0),
+        row("waits", "lateness p99, ms (woke minus wake time)", "flow_wait_lateness_p99_ms", Option::None, None, 0),
+        row("waits", "lateness max, ms (every run within 5 s of its time)", "flow_wait_lateness_max_ms", Option::None, AtMost(5000.0), 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]
 }

@@ -121,9 +121,9 @@ fn built(value: Mj) -> Result<Mj, Error> {
     Ok(value)
 }
 
-/// Every builtin filter, by name.
+/// Every builtin filter, by name, and the date and JSON filters of flows.
 pub(crate) fn builtin_filters() -> Vec<(&'static str, Mj)> {
-    vec![
+    let mut all = vec![
         ("lower", Mj::from_function(filters::lower)),
         ("upper", Mj::from_function(filters::upper)),
         ("title", Mj::from_function(filters::title)),
@@ -172,7 +172,9 @@ pub(crate) fn builtin_filters() -> Vec<(&'static str, Mj)> {
         ("safe", Mj::from_function(filters::safe)),
         ("escape", Mj::from_function(filters::escape)),
         ("e", Mj::from_function(filters::escape)),
-    ]
+    ];
+    all.extend(super::dates::filters());
+    all
 }
 
 /// Every builtin test, by name.
@@ -224,7 +226,7 @@ pub(crate) fn builtin_tests() -> Vec<(&'static str, Mj)> {
 }
 
 /// The functions an expression may call.
-pub(crate) const FUNCTIONS: &[&str] = &["range", "dict", "namespace"];
+pub(crate) const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "now"];
 
 /// A filter's parameter: positional at `pos`, else by `name` among its keyword arguments.
 fn param(args: &[Mj], pos: usize, name: &str) -> Option<Mj> {
@@ -334,6 +336,7 @@ pub(crate) fn install(env: &mut Environment<'static>, rendered_limit: u64) {
     }
     env.add_function("__bounded_slice", slice);
     env.add_function(BUILT, built);
+    env.add_function("now", super::dates::now);
     for (name, inner) in builtin_filters() {
         env.add_filter(name, wrap_filter(name, inner));
     }

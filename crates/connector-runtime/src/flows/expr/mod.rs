@@ -14,6 +14,7 @@
 //! | `bounds` | the budgets and how a value is weighed |
 //! | `bounded` | the bounded operators, filters and tests |
 //! | `consts` | constant parts MiniJinja would fold at compile time |
+//! | `dates` | `now()` and the date and JSON filters (`datetime_add`, ..., `from_json`) |
 //! | `names` | the filters, tests and functions named exist (a typo names the nearest) |
 //! | `walk` | visiting every expression of a parsed expression or template |
 //! | `program` | compiling into bounded instructions, and running them |
@@ -21,6 +22,7 @@
 mod bounded;
 mod bounds;
 mod consts;
+mod dates;
 mod names;
 mod program;
 mod walk;
@@ -32,6 +34,8 @@ use serde_json::Value;
 
 use bounds::{Evaluation, weigh};
 pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET};
+pub use dates::MAX_FORMAT_BYTES;
+pub(crate) use dates::NOW_NAME;
 
 /// Instructions one expression or template may execute.
 pub const FUEL: u64 = 100_000;

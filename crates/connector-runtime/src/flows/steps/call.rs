@@ -48,10 +48,11 @@ pub(super) async fn attempt(
     };
     record.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let end = match outcome {
-        Ok((outcome, output)) => {
+        Ok(Callee::Ended(outcome, output)) => {
             record.outcome = Some(outcome);
             CardEnd::Output(output)
         }
+        Ok(Callee::Stopped(ending)) => CardEnd::Stop(ending),
         Err(error) => on_error(runner, &call.on_error, error, extra),
     };
     (end, record)
@@ -79,14 +80,23 @@ fn render_input(
     Ok(input)
 }
 
-/// Runs the callee to its end: its outcome and output, or the error it failed with.
+/// How a callee's steps stopped, when not with an error.
+enum Callee {
+    /// It ended: its outcome and output.
+    Ended(String, Value),
+    /// It parked at a `wait`, or was cancelled: the caller's run stops the same way.
+    Stopped(Ending),
+}
+
+/// Runs the callee to its end (its outcome and output, or the error it failed with), or
+/// until it parks.
 async fn run_callee(
     runner: &Runner<'_, '_>,
     step: &Step,
     call: &CallStep,
     item: Option<usize>,
     input: Value,
-) -> Result<(String, Value), Error> {
+) -> Result<Callee, Error> {
     let callee = runner.attempt.flow.callees.get(&call.flow).ok_or_else(|| {
         Error::configuration(format!(
             "the flow {:?} that step {} calls is not loaded with {:?}",
@@ -118,9 +128,10 @@ async fn run_callee(
     };
     let mut called = runner.called(&inner, prefix);
     match run_steps(&mut called, &callee.program.steps).await? {
-        None | Some(Ending::Completed) => Ok((COMPLETED.to_owned(), Value::Null)),
-        Some(Ending::Returned { outcome, output }) => Ok((outcome, output)),
+        None | Some(Ending::Completed) => Ok(Callee::Ended(COMPLETED.to_owned(), Value::Null)),
+        Some(Ending::Returned { outcome, output }) => Ok(Callee::Ended(outcome, output)),
         Some(Ending::Failed(error)) => Err(error),
+        Some(stop @ (Ending::Waiting(_) | Ending::Cancelled)) => Ok(Callee::Stopped(stop)),
     }
 }
 

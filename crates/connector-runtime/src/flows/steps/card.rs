@@ -21,6 +21,10 @@ pub(super) enum CardEnd {
     Return(String, Value, StepError),
     /// Unhandled, or `then: fail`.
     Fail(Error),
+    /// A called flow parked (a `wait`) or was cancelled: the step is not over, nothing
+    /// is committed for it, and the run stops the same way (a later try goes on inside
+    /// the callee from its journal).
+    Stop(Ending),
 }
 
 pub(super) async fn run(
@@ -32,8 +36,8 @@ pub(super) async fn run(
     settle(runner, step, end, record).await
 }
 
-/// Commits how a step (a card, a call, a spawn) ended and makes it readable to later
-/// steps; `Some` ends the try.
+/// Commits how a step (a card, a call, a spawn, a wait's timeout) ended, `on_error`
+/// applied, and makes it readable to later steps; `Some` ends the try.
 pub(super) async fn settle(
     runner: &mut Runner<'_, '_>,
     step: &Step,
@@ -72,6 +76,7 @@ pub(super) async fn settle(
             runner.commit(record).await?;
             Ok(Some(Ending::Failed(error)))
         }
+        CardEnd::Stop(ending) => Ok(Some(ending)),
     }
 }
 

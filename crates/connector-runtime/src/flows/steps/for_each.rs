@@ -143,6 +143,9 @@ async fn run_items(
                 runner.commit(record).await?;
                 ending.get_or_insert(Ending::Failed(error));
             }
+            CardEnd::Stop(stop) => {
+                ending.get_or_insert(stop);
+            }
         }
     }
     Ok(ending)

@@ -10,11 +10,14 @@ mod fail;
 mod for_each;
 mod ret;
 mod spawn;
+mod wait;
 
-pub(crate) use call::check_input;
 pub use call::MAX_CALL_DEPTH;
+pub(crate) use call::check_input;
 pub use for_each::MAX_ITEMS;
 pub use spawn::{MAX_SPAWN_DEPTH, Spawner};
+pub use wait::MAX_SIGNAL_NAME;
+pub(crate) use wait::wait_until;
 
 use connector_core::Error;
 
@@ -32,6 +35,7 @@ pub(super) async fn run(runner: &mut Runner<'_, '_>, step: &Step) -> Result<Opti
         StepKind::Block(block) => block::run(runner, step, block).await,
         StepKind::Call(call) => call::run(runner, step, call).await,
         StepKind::Spawn(spawn) => spawn::run(runner, step, spawn).await,
+        StepKind::Wait(wait) => wait::run(runner, step, wait).await,
     }
 }
 
@@ -44,7 +48,8 @@ pub(super) fn lists_cards(kind: &StepKind) -> bool {
         | StepKind::ForEach(_)
         | StepKind::Block(_)
         | StepKind::Call(_)
-        | StepKind::Spawn(_) => true,
+        | StepKind::Spawn(_)
+        | StepKind::Wait(_) => true,
         StepKind::Assign(_) | StepKind::Return(_) | StepKind::Fail(_) => false,
     }
 }
@@ -60,6 +65,7 @@ pub fn kind_name(kind: &StepKind) -> &'static str {
         StepKind::Block(_) => "if",
         StepKind::Call(_) => "call",
         StepKind::Spawn(_) => "spawn",
+        StepKind::Wait(_) => "wait",
     }
 }
 
@@ -76,7 +82,8 @@ pub fn card_of(kind: &StepKind) -> Option<&str> {
         | StepKind::Fail(_)
         | StepKind::Block(_)
         | StepKind::Call(_)
-        | StepKind::Spawn(_) => None,
+        | StepKind::Spawn(_)
+        | StepKind::Wait(_) => None,
     }
 }
 
@@ -94,6 +101,7 @@ pub fn flow_of(kind: &StepKind) -> Option<(&str, bool)> {
         | StepKind::Assign(_)
         | StepKind::Return(_)
         | StepKind::Fail(_)
-        | StepKind::Block(_) => None,
+        | StepKind::Block(_)
+        | StepKind::Wait(_) => None,
     }
 }
