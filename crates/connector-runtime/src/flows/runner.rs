@@ -145,6 +145,22 @@ impl<'a, 'b> Runner<'a, 'b> {
         })
     }
 
+    /// Applies a table card's action and commits its record in one transaction: the
+    /// action's output, or its refusal; `Err` when the journal cannot take it (the try
+    /// stops, to be tried again).
+    pub(super) async fn commit_table(
+        &self,
+        record: &StepRecord,
+        op: &crate::tables::TableOp,
+    ) -> Result<Result<Value, Error>, Error> {
+        self.journal.commit_table(record, op).await.map_err(|e| {
+            Error::new(
+                ErrorKind::Unavailable,
+                format!("cannot commit step {}: {e}", record.id),
+            )
+        })
+    }
+
     /// The records earlier tries committed for a step (its items, for a `for_each`).
     pub(super) fn committed(&self, id: &str) -> &[&StepRecord] {
         self.done.get(id).map_or(&[], Vec::as_slice)

@@ -17,7 +17,7 @@ use tokio_util::task::TaskTracker;
 use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
 use crate::run::RunState;
 use crate::service::Service;
-use crate::store::{Claimed, Completion, Store};
+use crate::store::{Claimed, Completion, StepWrite, Store};
 use crate::time::now_ms;
 use crate::transient::is_transient;
 
@@ -148,6 +148,33 @@ impl Journal for StoreJournal {
                 Ok(())
             }
             Ok(false) => Err("the run's lease was lost".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn commit_table(
+        &self,
+        record: &StepRecord,
+        op: &crate::tables::TableOp,
+    ) -> Result<Result<Value, Error>, String> {
+        match self
+            .store
+            .table_step(&self.run_id, &self.owner, op, record)
+            .await
+        {
+            Ok(StepWrite::Committed(output)) => {
+                self.committed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((
+                        record.id.clone(),
+                        crate::flows::StepStatus::Succeeded,
+                        record.duration_ms / 1000.0,
+                    ));
+                Ok(Ok(output))
+            }
+            Ok(StepWrite::Refused(error)) => Ok(Err(error)),
+            Ok(StepWrite::LeaseLost) => Err("the run's lease was lost".to_owned()),
             Err(e) => Err(e.to_string()),
         }
     }

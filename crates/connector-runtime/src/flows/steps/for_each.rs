@@ -116,6 +116,10 @@ async fn run_items(
                 runner.commit(record).await?;
                 results.insert(i, output);
             }
+            CardEnd::Committed(output) => {
+                results.insert(i, output);
+            }
+            CardEnd::Stop(error) => return Err(error),
             CardEnd::Continue(error) => {
                 record.status = StepStatus::Continued;
                 record.error = Some(error);

@@ -9,6 +9,7 @@ mod for_each;
 
 pub use for_each::MAX_ITEMS;
 mod ret;
+mod table;
 
 use connector_core::Error;
 
