@@ -68,6 +68,14 @@ Examples:
   $ connector flow list --flows crates/connector-cli/flows/examples
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run";
 
+/// `connector table`.
+pub const TABLE: &str = "\
+Examples:
+  $ connector table list --store sqlite://connector.db
+  $ connector table show temporary-memberships --where '{\"expires_at\": {\"lt\": \"2026-12-01T00:00:00Z\"}}'
+  $ connector table export temporary-memberships > memberships.csv
+  $ connector table import temporary-memberships memberships.csv";
+
 /// `connector flow validate`.
 pub const FLOW_VALIDATE: &str = "\
 Examples:

@@ -6,6 +6,7 @@
 //! | `schema` | `tables.yaml` ([`parse_tables`], [`load_tables`]), column types, a row's check |
 //! | `op` | the seven actions' inputs and outputs, parsed into one [`TableOp`] |
 //! | `connector` | the built-in `table` connector ([`connector()`]) for `connector run table ...` |
+//! | [`csv`] | rows to and from CSV (`connector table import\|export`) |
 //! | `cards` | the actions' input schemas narrowed to the declared tables, for validation |
 //!
 //! The store applies them (`Store::apply_tables`, `Store::table_action`); a flow's table
@@ -25,6 +26,7 @@
 //! ```
 
 pub(crate) mod cards;
+pub mod csv;
 mod connector;
 pub mod op;
 pub(crate) mod schema;
