@@ -10,18 +10,12 @@ use connector_core::{Error, ErrorKind};
 use connector_runtime::Store;
 use connector_runtime::tables::op::{SearchRowsInput, MAX_LIMIT};
 use connector_runtime::tables::{TableDef, TableOp, csv};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::fail;
 
-/// A table as the list and the pages describe it: `columns` as `{"name": "type"}`.
-pub(crate) fn described(def: &TableDef) -> Value {
-    let columns: Map<String, Value> = def
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), Value::String(c.kind.as_str().to_owned())))
-        .collect();
-    json!({"name": def.name, "columns": columns, "key": def.key})
+fn described(def: &TableDef) -> Value {
+    def.described()
 }
 
 pub(crate) async fn run(args: TableArgs) -> ExitCode {

@@ -43,4 +43,6 @@ mod serve_flows;
 mod serve_postgres;
 mod serve_triggers;
 mod shared_limits;
+mod tables;
+mod tables_crash;
 mod terminal;

@@ -21,7 +21,8 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;mar
 .step{border:1px solid #ccc;border-left:6px solid #999;border-radius:4px;padding:6px 10px}\
 .step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
 .step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}.step.returned{border-left-color:#1565c0}\
-.step h3{font-size:14px;margin:0}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
+.step h3{font-size:14px;margin:0}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}\
+.table-rows{overflow-x:auto}";
 
 pub(super) fn page(title: &str, body: Markup) -> Markup {
     html! {

@@ -165,6 +165,17 @@ impl TableDef {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The table as the pages and `connector table list` describe it: `{"name",
+    /// "columns": {"name": "type"}, "key"}` (columns in the file's order).
+    pub fn described(&self) -> Value {
+        let columns: Map<String, Value> = self
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), Value::String(c.kind.as_str().to_owned())))
+            .collect();
+        serde_json::json!({"name": self.name, "columns": columns, "key": self.key})
+    }
+
     /// The column names, for messages.
     pub fn column_names(&self) -> String {
         self.columns
