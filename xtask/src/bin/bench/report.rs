@@ -140,6 +140,12 @@ fn rows() -> Vec<Row> {
         row("flows", "engine time per step p50, ms (commit + expressions, a card that answers at once)", "flow_step_overhead_p50_ms", Option::None, AtMost(1.0), 3),
         row("flows", "engine time per step p99, ms", "flow_step_overhead_p99_ms", Option::None, None, 3),
         row("flows", "runs/s of a 3-card flow on the sandbox (SQLite)", "flow_runs_per_s", Option::None, AtLeast(300.0), 0),
+        row("tables", "key lookup on 100,000 rows, p50 ms (SQLite)", "tables_sqlite_key_lookup_p50_ms", Option::None, AtMost(1.0), 3),
+        row("tables", "1-column where on 100,000 rows, p50 ms (SQLite)", "tables_sqlite_where_p50_ms", Option::None, AtMost(1.0), 3),
+        row("tables", "create-row steps/s (SQLite)", "tables_sqlite_create_row_steps_per_s", Option::None, AtLeast(1000.0), 0),
+        row("tables", "key lookup on 100,000 rows, p50 ms (Postgres)", "tables_postgres_key_lookup_p50_ms", Option::None, None, 3),
+        row("tables", "1-column where on 100,000 rows, p50 ms (Postgres)", "tables_postgres_where_p50_ms", Option::None, None, 3),
+        row("tables", "create-row steps/s (Postgres)", "tables_postgres_create_row_steps_per_s", Option::None, None, 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]
 }
