@@ -60,8 +60,13 @@ pub(crate) fn load(paths: &[PathBuf], cards: Cards) -> (Cards, Result<Vec<Flow>,
 
 /// Applies the tables the cards carry to `store` (`serve` and `flow run` at start): a
 /// change that would lose rows is refused, naming table and column (exit 2).
-pub(crate) async fn apply_tables(store: &connector_runtime::Store, cards: &Cards) -> Result<(), ExitCode> {
-    let Some(tables) = cards.tables() else { return Ok(()) };
+pub(crate) async fn apply_tables(
+    store: &connector_runtime::Store,
+    cards: &Cards,
+) -> Result<(), ExitCode> {
+    let Some(tables) = cards.tables() else {
+        return Ok(());
+    };
     match store.apply_tables(tables).await {
         Ok(applied) => {
             for table in &applied.created {
@@ -73,7 +78,9 @@ pub(crate) async fn apply_tables(store: &connector_runtime::Store, cards: &Cards
             Ok(())
         }
         Err(connector_runtime::TablesError::Refused(changes)) => {
-            errln!("refusing to start: tables.yaml changes tables that hold rows (their rows would be lost):");
+            errln!(
+                "refusing to start: tables.yaml changes tables that hold rows (their rows would be lost):"
+            );
             for change in &changes {
                 errln!("  {change}");
             }
@@ -82,7 +89,9 @@ pub(crate) async fn apply_tables(store: &connector_runtime::Store, cards: &Cards
                 changes.join("; ")
             ))))
         }
-        Err(e) => Err(fail(&Error::configuration(format!("cannot apply tables.yaml: {e}")))),
+        Err(e) => Err(fail(&Error::configuration(format!(
+            "cannot apply tables.yaml: {e}"
+        )))),
     }
 }
 
@@ -128,7 +137,8 @@ pub(crate) fn flows_or_template(
         Some(dir) => load(&[dir.to_owned()], cards),
         None => {
             let (file, text) = TEMPLATE_FLOW;
-            let flows = validate(&format!("(built in) {file}"), text, &cards).map(|flow| vec![flow]);
+            let flows =
+                validate(&format!("(built in) {file}"), text, &cards).map(|flow| vec![flow]);
             (cards, flows)
         }
     }

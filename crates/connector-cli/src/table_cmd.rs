@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use connector_cli::args::{ExportFormat, TableArgs, TableCommand};
 use connector_core::{Error, ErrorKind};
 use connector_runtime::Store;
-use connector_runtime::tables::op::{SearchRowsInput, MAX_LIMIT};
+use connector_runtime::tables::op::{MAX_LIMIT, SearchRowsInput};
 use connector_runtime::tables::{TableDef, TableOp, csv};
 use serde_json::{Value, json};
 
@@ -48,7 +48,10 @@ async fn definition(store: &Store, name: &str) -> Result<TableDef, Error> {
         Ok(Some(def)) => Ok(def),
         Ok(None) => Err(Error::new(
             ErrorKind::NotFound,
-            format!("no table {} in the store", connector_core::error::quote_input(name)),
+            format!(
+                "no table {} in the store",
+                connector_core::error::quote_input(name)
+            ),
         )),
         Err(e) => Err(Error::new(ErrorKind::Unavailable, format!("store: {e}"))),
     }
@@ -118,7 +121,9 @@ async fn show(
             shown["count"] = found["count"].clone();
             shown["nextCursor"] = found["nextCursor"].clone();
             let rows = shown["rows"].clone();
-            crate::present::Shown::json(shown).with_table(rows).print(false)
+            crate::present::Shown::json(shown)
+                .with_table(rows)
+                .print(false)
         }
         Err(e) => fail(&e),
     }
@@ -135,10 +140,16 @@ async fn import(store: &Store, name: &str, file: &std::path::Path) -> ExitCode {
             .take(csv::MAX_IMPORT_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(csv::MAX_IMPORT_BYTES as u64 + 1).read_to_end(&mut bytes))
+        std::fs::File::open(file).and_then(|f| {
+            f.take(csv::MAX_IMPORT_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
     };
     if let Err(e) = read {
-        return fail(&Error::invalid_input(format!("cannot read {}: {e}", file.display())));
+        return fail(&Error::invalid_input(format!(
+            "cannot read {}: {e}",
+            file.display()
+        )));
     }
     let where_ = |line: usize| {
         if line == 0 {
@@ -194,7 +205,10 @@ async fn export(store: &Store, name: &str, format: ExportFormat) -> ExitCode {
         for row in page["rows"].as_array().into_iter().flatten() {
             let Some(row) = row.as_object() else { continue };
             match format {
-                ExportFormat::Csv => outln!("{}", csv::csv_line(&def, row).trim_end_matches(['\r', '\n'])),
+                ExportFormat::Csv => outln!(
+                    "{}",
+                    csv::csv_line(&def, row).trim_end_matches(['\r', '\n'])
+                ),
                 ExportFormat::Json => all.push(Value::Object(row.clone())),
             }
         }

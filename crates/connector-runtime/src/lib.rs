@@ -77,8 +77,8 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, Applied, DEFAULT_STORE, ImportError, TablesError, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun, Resume, Store,
-    StoreError, TempDb, redact_url,
+    Accepted, Applied, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, ImportError, NewRun, Page,
+    Rerun, Resume, Store, StoreError, TablesError, TempDb, redact_url,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).

@@ -42,7 +42,11 @@ async fn step_to(conn: &mut sqlx::SqliteConnection, target: i64, deadline: Insta
     while Instant::now() < deadline {
         // No busy wait of SQLite's own (it backs off for up to tens of milliseconds, time
         // in which the service would run far ahead): the lock is asked for again at once.
-        if sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.is_err() {
+        if sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .is_err()
+        {
             tokio::time::sleep(Duration::from_micros(100)).await;
             continue;
         }
@@ -58,7 +62,11 @@ async fn step_to(conn: &mut sqlx::SqliteConnection, target: i64, deadline: Insta
 #[tokio::test(flavor = "multi_thread")]
 async fn a_for_each_of_200_create_rows_killed_three_times_leaves_exactly_200_rows() {
     let dir = TempDir::new("tables-crash");
-    std::fs::write(dir.path().join("tables.yaml"), "tables:\n  items:\n    columns: { n: number }\n").unwrap();
+    std::fs::write(
+        dir.path().join("tables.yaml"),
+        "tables:\n  items:\n    columns: { n: number }\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("fill.yaml"),
         "name: fill\ntrigger: { http: {} }\nsteps:\n  - id: rows\n    for_each: \"range(200)\"\n    as: n\n    card: table.create-row\n    input: { table: items, row: { n: \"{{ n }}\" } }\n  - id: done\n    return: { outcome: filled }\n",
@@ -70,8 +78,13 @@ async fn a_for_each_of_200_create_rows_killed_three_times_leaves_exactly_200_row
     let deadline = Instant::now() + Duration::from_secs(120);
 
     let mut serve: Serve = spec(&folder, &store).start();
-    let mut conn = sqlx::SqliteConnection::connect(&format!("{store}?mode=rw")).await.unwrap();
-    sqlx::query("PRAGMA busy_timeout = 0").execute(&mut conn).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("{store}?mode=rw"))
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     let started: Value = client
         .post(format!("http://{}/flows/fill/runs", serve.hook_addr()))
@@ -83,17 +96,26 @@ async fn a_for_each_of_200_create_rows_killed_three_times_leaves_exactly_200_row
         .json()
         .await
         .unwrap();
-    let run_id = started["runId"].as_str().unwrap_or_else(|| panic!("{started}\n{}", serve.log())).to_owned();
+    let run_id = started["runId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}\n{}", serve.log()))
+        .to_owned();
 
     // (1) Killed while it waits for the lock the test holds, after 40 rows.
-    assert!(step_to(&mut conn, 40, deadline).await, "the run did not reach 40 rows");
+    assert!(
+        step_to(&mut conn, 40, deadline).await,
+        "the run did not reach 40 rows"
+    );
     serve.kill();
     let at_kill = count(&mut conn).await;
     sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
     serve = spec(&folder, &store).start();
 
     // (2) Killed just after the lock is let go: inside a step's transaction or its commit.
-    assert!(step_to(&mut conn, 100, deadline).await, "the run did not reach 100 rows");
+    assert!(
+        step_to(&mut conn, 100, deadline).await,
+        "the run did not reach 100 rows"
+    );
     sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
     tokio::time::sleep(Duration::from_micros(700)).await;
     serve.kill();
@@ -122,22 +144,49 @@ async fn a_for_each_of_200_create_rows_killed_three_times_leaves_exactly_200_row
             assert_eq!(run.outcome.as_deref(), Some("filled"));
             break;
         }
-        assert!(Instant::now() < deadline, "the run did not finish: {:?}\n{}", run.state, serve.log());
+        assert!(
+            Instant::now() < deadline,
+            "the run did not finish: {:?}\n{}",
+            run.state,
+            serve.log()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let found = db
-        .table_action(&TableOp::parse("search-rows", json!({"table": "items", "orderBy": "n", "limit": 10_000})).unwrap())
+        .table_action(
+            &TableOp::parse(
+                "search-rows",
+                json!({"table": "items", "orderBy": "n", "limit": 10_000}),
+            )
+            .unwrap(),
+        )
         .await
         .unwrap();
-    let numbers: Vec<i64> = found["rows"].as_array().unwrap().iter().map(|r| r["n"].as_i64().unwrap()).collect();
+    let numbers: Vec<i64> = found["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["n"].as_i64().unwrap())
+        .collect();
     assert_eq!(found["count"], 200, "rows: {numbers:?}");
-    assert_eq!(numbers, (0..200).collect::<Vec<_>>(), "each item's row exactly once");
+    assert_eq!(
+        numbers,
+        (0..200).collect::<Vec<_>>(),
+        "each item's row exactly once"
+    );
     // Each item's step was committed once, with its row as its output.
     let steps = db.steps(&run_id).await.unwrap();
-    let mut items: Vec<usize> = steps.iter().filter(|s| s.id == "rows").filter_map(|s| s.item).collect();
+    let mut items: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.id == "rows")
+        .filter_map(|s| s.item)
+        .collect();
     items.sort_unstable();
     assert_eq!(items, (0..200).collect::<Vec<_>>());
     let tries = db.run(&run_id).await.unwrap().unwrap().tries;
-    assert!(tries >= 4, "three kills make at least four tries ({tries}); kills at {at_kill}, {second}, {third} rows");
+    assert!(
+        tries >= 4,
+        "three kills make at least four tries ({tries}); kills at {at_kill}, {second}, {third} rows"
+    );
     drop(serve);
 }

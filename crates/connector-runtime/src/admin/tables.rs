@@ -71,10 +71,18 @@ pub(super) struct RowsQuery {
 
 fn not_found(json: bool) -> Response {
     if json {
-        (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such table"}))).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "no such table"})),
+        )
+            .into_response()
     } else {
         let body = html! { p { a href="/tables" { "Tables" } } };
-        (StatusCode::NOT_FOUND, Html(page("No such table", body).into_string())).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            Html(page("No such table", body).into_string()),
+        )
+            .into_response()
     }
 }
 
@@ -109,7 +117,11 @@ pub(super) async fn one(
     let found = match service.store().table_action(&op).await {
         Ok(found) => found,
         Err(e) if e.kind() == connector_core::ErrorKind::InvalidInput => {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": e.message()}))).into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"error": e.message()})),
+            )
+                .into_response();
         }
         Err(e) => return super::store_failed(e),
     };

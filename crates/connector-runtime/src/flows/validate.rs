@@ -351,10 +351,7 @@ impl Checker<'_> {
                     } else {
                         format!("{card} input {inner} has no field {key:?}")
                     };
-                    self.at_key(
-                        &format!("{at}/input{inner}/{}", pointer_part(key)),
-                        message,
-                    );
+                    self.at_key(&format!("{at}/input{inner}/{}", pointer_part(key)), message);
                 }
                 continue;
             }

@@ -26,8 +26,8 @@ pub use model::{HistoryQuery, Page};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
-pub use tables::{Applied, ImportError, TablesError};
 pub(crate) use tables::StepWrite;
+pub use tables::{Applied, ImportError, TablesError};
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

@@ -21,7 +21,11 @@ pub fn narrow_schema(action: &str, base: &Value, tables: &Tables) -> Value {
         for table in tables.all() {
             let mut properties = Map::new();
             for column in &table.columns {
-                let schema = if typed { column.kind.json_schema() } else { Value::Bool(true) };
+                let schema = if typed {
+                    column.kind.json_schema()
+                } else {
+                    Value::Bool(true)
+                };
                 properties.insert(column.name.clone(), schema);
             }
             for system in SYSTEM_FIELDS {
@@ -34,7 +38,10 @@ pub fn narrow_schema(action: &str, base: &Value, tables: &Tables) -> Value {
         }
     }
     let mut narrowed = base.clone();
-    if let Some(props) = narrowed.get_mut("properties").and_then(Value::as_object_mut) {
+    if let Some(props) = narrowed
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+    {
         props.insert("table".into(), json!({"type": "string", "enum": names}));
     }
     if !cases.is_empty()

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::op::{
-    ClearTableInput, CreateRowInput, Deleted, DeleteRowsInput, Found, ReadRowInput,
+    ClearTableInput, CreateRowInput, DeleteRowsInput, Deleted, Found, ReadRowInput,
     SearchRowsInput, TableOp, UpdateRowInput, UpsertRowInput, Upserted,
 };
 use crate::store::{DEFAULT_STORE, Store, redact_url};
@@ -84,7 +84,10 @@ impl TableClient {
     async fn run<T: DeserializeOwned>(&self, op: TableOp) -> Result<T> {
         let value = self.run_op(op).await?;
         serde_json::from_value(value).map_err(|e| {
-            Error::new(connector_core::ErrorKind::InvalidResponse, format!("table: {e}"))
+            Error::new(
+                connector_core::ErrorKind::InvalidResponse,
+                format!("table: {e}"),
+            )
         })
     }
 }

@@ -77,9 +77,7 @@ fn value_of(kind: ColumnType, field: &str, quoted: bool) -> Result<Value, String
             "false" => Ok(Value::Bool(false)),
             _ => Err(format!("{:?} is not true or false", field)),
         },
-        ColumnType::Json => {
-            serde_json::from_str(field).map_err(|e| format!("not JSON text: {e}"))
-        }
+        ColumnType::Json => serde_json::from_str(field).map_err(|e| format!("not JSON text: {e}")),
     }
 }
 
@@ -90,7 +88,10 @@ pub fn rows_from_csv(
     text: &[u8],
 ) -> Result<Vec<(usize, Map<String, Value>)>, ImportError> {
     if text.len() > MAX_IMPORT_BYTES {
-        return Err(refused(0, format!("the file is over {MAX_IMPORT_BYTES} bytes")));
+        return Err(refused(
+            0,
+            format!("the file is over {MAX_IMPORT_BYTES} bytes"),
+        ));
     }
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
@@ -99,7 +100,12 @@ pub fn rows_from_csv(
         .from_reader(text);
     let mut records = reader.records();
     let header = match records.next() {
-        None => return Err(refused(1, "the file is empty: line 1 names the columns".into())),
+        None => {
+            return Err(refused(
+                1,
+                "the file is empty: line 1 names the columns".into(),
+            ));
+        }
         Some(Err(e)) => return Err(refused(1, e.to_string())),
         Some(Ok(header)) => header,
     };
@@ -128,11 +134,18 @@ pub fn rows_from_csv(
     }
     let mut rows = Vec::new();
     let mut pending: Option<(usize, usize, csv::StringRecord)> = None;
-    let finish = |start: usize, end: usize, line: usize, record: csv::StringRecord, rows: &mut Vec<_>| -> Result<(), ImportError> {
+    let finish = |start: usize,
+                  end: usize,
+                  line: usize,
+                  record: csv::StringRecord,
+                  rows: &mut Vec<_>|
+     -> Result<(), ImportError> {
         let quoted = quoted_empty(&text[start.min(text.len())..end.min(text.len())]);
         let mut row = Map::new();
         for (i, field) in record.iter().enumerate() {
-            let Some(Some((name, kind))) = columns.get(i) else { continue };
+            let Some(Some((name, kind))) = columns.get(i) else {
+                continue;
+            };
             let value = value_of(*kind, field, quoted.get(i).copied().unwrap_or(false))
                 .map_err(|why| refused(line, format!("column {name}: {why}")))?;
             row.insert(name.clone(), value);
@@ -142,17 +155,25 @@ pub fn rows_from_csv(
     };
     for record in records {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+            let line = e
+                .position()
+                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
             refused(line, e.to_string())
         })?;
-        let position = record.position().cloned().unwrap_or_else(csv::Position::new);
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
         let start = usize::try_from(position.byte()).unwrap_or(0);
         let line = usize::try_from(position.line()).unwrap_or(0);
         if let Some((s, l, r)) = pending.take() {
             finish(s, start, l, r, &mut rows)?;
         }
         if rows.len() >= MAX_IMPORT_ROWS {
-            return Err(refused(line, format!("an import adds at most {MAX_IMPORT_ROWS} rows")));
+            return Err(refused(
+                line,
+                format!("an import adds at most {MAX_IMPORT_ROWS} rows"),
+            ));
         }
         pending = Some((start, line, record));
     }
@@ -190,7 +211,12 @@ pub fn csv_line(def: &TableDef, row: &Map<String, Value>) -> String {
         fields.push(field);
     }
     for system in SYSTEM_FIELDS {
-        fields.push(row.get(*system).and_then(Value::as_str).map(quote).unwrap_or_default());
+        fields.push(
+            row.get(*system)
+                .and_then(Value::as_str)
+                .map(quote)
+                .unwrap_or_default(),
+        );
     }
     fields.join(",") + "\r\n"
 }
@@ -214,7 +240,8 @@ mod tests {
 
     #[test]
     fn an_empty_field_is_null_and_a_quoted_empty_one_empty_text() {
-        let text = "name,n,ok,extra\n\"\",1.50,true,\"{\"\"a\"\":[1,2]}\"\n,,,\n\"a,b\",-3,false,null\n";
+        let text =
+            "name,n,ok,extra\n\"\",1.50,true,\"{\"\"a\"\":[1,2]}\"\n,,,\n\"a,b\",-3,false,null\n";
         let rows = rows_from_csv(&table(), text.as_bytes()).unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].0, 2);
@@ -224,7 +251,10 @@ mod tests {
         assert_eq!(rows[1].1["name"], Value::Null);
         assert_eq!(rows[2].1["name"], "a,b");
         let line = csv_line(&table(), &rows[0].1);
-        assert!(line.starts_with("\"\",1.5,true,\"{\"\"a\"\":[1,2]}\""), "{line}");
+        assert!(
+            line.starts_with("\"\",1.5,true,\"{\"\"a\"\":[1,2]}\""),
+            "{line}"
+        );
     }
 
     #[test]

@@ -26,8 +26,8 @@
 //! ```
 
 pub(crate) mod cards;
-pub mod csv;
 mod connector;
+pub mod csv;
 pub mod op;
 pub(crate) mod schema;
 

@@ -73,7 +73,9 @@ impl ColumnType {
             (ColumnType::Text, Value::String(_))
             | (ColumnType::Number, Value::Number(_))
             | (ColumnType::Boolean, Value::Bool(_)) => Some(value.clone()),
-            (ColumnType::Datetime, Value::String(text)) => normalize_datetime(text).map(Value::String),
+            (ColumnType::Datetime, Value::String(text)) => {
+                normalize_datetime(text).map(Value::String)
+            }
             _ => None,
         }
     }
@@ -106,8 +108,7 @@ impl ColumnType {
 
 /// RFC 3339, as a JSON Schema pattern (validation checks literal datetimes with it; the
 /// store parses them).
-const DATETIME_PATTERN: &str =
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+const DATETIME_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
 
 /// An RFC 3339 datetime in UTC to the millisecond (`2026-01-31T08:00:00.000Z`), the one
 /// form the store keeps, so that text order is time order.
@@ -187,7 +188,10 @@ impl TableDef {
 
     /// `row`'s columns as the store keeps them: each known and of its type (`_id`,
     /// `_createdAt` and `_updatedAt` are passed over, so a row read can be written back).
-    pub fn check_row(&self, row: &Map<String, Value>) -> Result<Map<String, Value>, connector_core::Error> {
+    pub fn check_row(
+        &self,
+        row: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, connector_core::Error> {
         let mut kept = Map::new();
         for (name, value) in row {
             if SYSTEM_FIELDS.contains(&name.as_str()) {
@@ -308,22 +312,36 @@ impl Reader<'_> {
         if !is_table_name(name) {
             self.at_key(
                 &at,
-                format!("table name {name:?} must be [a-z0-9-]+, at most {MAX_NAME_LEN} characters"),
+                format!(
+                    "table name {name:?} must be [a-z0-9-]+, at most {MAX_NAME_LEN} characters"
+                ),
             );
         }
         let Some(body) = body.as_object() else {
-            self.at_value(&at, format!("table {name} is `{{columns: {{name: type}}, key: column}}`"));
+            self.at_value(
+                &at,
+                format!("table {name} is `{{columns: {{name: type}}, key: column}}`"),
+            );
             return None;
         };
-        for key in body.keys().filter(|k| !matches!(k.as_str(), "columns" | "key")) {
-            self.at_key(&format!("{at}/{key}"), format!("unknown key {key:?} (a table has columns and key)"));
+        for key in body
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "columns" | "key"))
+        {
+            self.at_key(
+                &format!("{at}/{key}"),
+                format!("unknown key {key:?} (a table has columns and key)"),
+            );
         }
         let Some(columns) = body.get("columns").and_then(Value::as_object) else {
             self.at_value(&at, format!("table {name} needs `columns: {{name: type}}`"));
             return None;
         };
         if columns.len() > MAX_COLUMNS {
-            self.at_value(&format!("{at}/columns"), format!("table {name} has over {MAX_COLUMNS} columns"));
+            self.at_value(
+                &format!("{at}/columns"),
+                format!("table {name} has over {MAX_COLUMNS} columns"),
+            );
         }
         let mut found = Vec::new();
         for (column, kind) in columns {
@@ -335,10 +353,19 @@ impl Reader<'_> {
                 );
             }
             match kind.as_str().and_then(ColumnType::named) {
-                Some(kind) => found.push((self.doc.key_pos(&place), Column { name: column.clone(), kind })),
+                Some(kind) => found.push((
+                    self.doc.key_pos(&place),
+                    Column {
+                        name: column.clone(),
+                        kind,
+                    },
+                )),
                 None => self.at_value(
                     &place,
-                    format!("column {column} of table {name}: the type must be one of {}", COLUMN_TYPES.join(", ")),
+                    format!(
+                        "column {column} of table {name}: the type must be one of {}",
+                        COLUMN_TYPES.join(", ")
+                    ),
                 ),
             }
         }
@@ -349,12 +376,18 @@ impl Reader<'_> {
             None | Some(Value::Null) => None,
             Some(Value::String(key)) => match columns.iter().find(|c| &c.name == key) {
                 Some(c) if c.kind == ColumnType::Json => {
-                    self.at_value(&format!("{at}/key"), format!("the key of table {name} cannot be the json column {key}"));
+                    self.at_value(
+                        &format!("{at}/key"),
+                        format!("the key of table {name} cannot be the json column {key}"),
+                    );
                     None
                 }
                 Some(_) => Some(key.clone()),
                 None => {
-                    self.at_value(&format!("{at}/key"), format!("the key of table {name} is not one of its columns ({key:?})"));
+                    self.at_value(
+                        &format!("{at}/key"),
+                        format!("the key of table {name} is not one of its columns ({key:?})"),
+                    );
                     None
                 }
             },
@@ -363,7 +396,11 @@ impl Reader<'_> {
                 None
             }
         };
-        Some(TableDef { name: name.to_owned(), columns, key })
+        Some(TableDef {
+            name: name.to_owned(),
+            columns,
+            key,
+        })
     }
 }
 
@@ -372,16 +409,27 @@ pub fn parse_tables(file: &str, text: &str) -> Result<Tables, Vec<Diagnostic>> {
     let doc = parse(text).map_err(|errors| {
         errors
             .into_iter()
-            .map(|e| Diagnostic { file: file.to_owned(), pos: e.pos, message: e.message })
+            .map(|e| Diagnostic {
+                file: file.to_owned(),
+                pos: e.pos,
+                message: e.message,
+            })
             .collect::<Vec<_>>()
     })?;
-    let mut reader = Reader { file, doc: &doc, errors: Vec::new() };
+    let mut reader = Reader {
+        file,
+        doc: &doc,
+        errors: Vec::new(),
+    };
     let mut tables = Vec::new();
     match &doc.value {
         Value::Null => {}
         Value::Object(top) => {
             for key in top.keys().filter(|k| *k != "tables") {
-                reader.at_key(&format!("/{key}"), format!("unknown key {key:?} (the file holds `tables:`)"));
+                reader.at_key(
+                    &format!("/{key}"),
+                    format!("unknown key {key:?} (the file holds `tables:`)"),
+                );
             }
             match top.get("tables") {
                 None | Some(Value::Null) => {}
@@ -395,7 +443,10 @@ pub fn parse_tables(file: &str, text: &str) -> Result<Tables, Vec<Diagnostic>> {
                         }
                     }
                 }
-                Some(_) => reader.at_value("/tables", "tables is a map of table names to `{columns, key}`".into()),
+                Some(_) => reader.at_value(
+                    "/tables",
+                    "tables is a map of table names to `{columns, key}`".into(),
+                ),
             }
         }
         _ => reader.at_value("", "the file holds `tables:`, a map of table names".into()),
@@ -440,7 +491,11 @@ pub fn load_tables(paths: &[std::path::PathBuf]) -> Result<Tables, Vec<Diagnosti
         let text = match crate::flows::read_flow_file(&file) {
             Ok(text) => text,
             Err(why) => {
-                errors.push(Diagnostic { file: name, pos: Pos::default(), message: why });
+                errors.push(Diagnostic {
+                    file: name,
+                    pos: Pos::default(),
+                    message: why,
+                });
                 continue;
             }
         };
@@ -485,29 +540,58 @@ mod tests {
         let errors = parse_tables("tables.yaml", bad).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(errors.len(), 4, "{text:#?}");
-        assert!(text[0].starts_with("tables.yaml:2:3: table name \"Bad_Name\""), "{text:#?}");
-        assert!(text.iter().any(|e| e.starts_with("tables.yaml:5:13: column when") && e.contains("text, number")), "{text:#?}");
-        assert!(text.iter().any(|e| e.starts_with("tables.yaml:6:7: column name \"_hidden\"")), "{text:#?}");
-        assert!(text.iter().any(|e| e.starts_with("tables.yaml:7:10: the key of table Bad_Name")), "{text:#?}");
+        assert!(
+            text[0].starts_with("tables.yaml:2:3: table name \"Bad_Name\""),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.starts_with("tables.yaml:5:13: column when")
+                    && e.contains("text, number")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.starts_with("tables.yaml:6:7: column name \"_hidden\"")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.starts_with("tables.yaml:7:10: the key of table Bad_Name")),
+            "{text:#?}"
+        );
     }
 
     #[test]
     fn a_row_is_checked_column_by_column() {
         let t = TableDef::new(
             "t",
-            &[("n", ColumnType::Number), ("at", ColumnType::Datetime), ("x", ColumnType::Json)],
+            &[
+                ("n", ColumnType::Number),
+                ("at", ColumnType::Datetime),
+                ("x", ColumnType::Json),
+            ],
             None,
         );
         let row = serde_json::json!({"n": 1, "at": "2026-01-31T10:00:00+01:00", "x": [1], "_id": "kept out"});
         let kept = t.check_row(row.as_object().unwrap()).unwrap();
         assert_eq!(kept["at"], "2026-01-31T09:00:00.000Z");
         assert!(!kept.contains_key("_id"));
-        let wrong = t.check_row(serde_json::json!({"n": "one"}).as_object().unwrap()).unwrap_err();
+        let wrong = t
+            .check_row(serde_json::json!({"n": "one"}).as_object().unwrap())
+            .unwrap_err();
         assert_eq!(wrong.kind(), connector_core::ErrorKind::InvalidInput);
-        assert!(wrong.message().contains("column n of table t is number"), "{wrong}");
-        let unknown = t.check_row(serde_json::json!({"m": 1}).as_object().unwrap()).unwrap_err();
+        assert!(
+            wrong.message().contains("column n of table t is number"),
+            "{wrong}"
+        );
+        let unknown = t
+            .check_row(serde_json::json!({"m": 1}).as_object().unwrap())
+            .unwrap_err();
         assert!(unknown.message().contains("no column \"m\""), "{unknown}");
-        let date = t.check_row(serde_json::json!({"at": "tomorrow"}).as_object().unwrap()).unwrap_err();
+        let date = t
+            .check_row(serde_json::json!({"at": "tomorrow"}).as_object().unwrap())
+            .unwrap_err();
         assert!(date.message().contains("RFC 3339"), "{date}");
     }
 }

@@ -24,7 +24,8 @@ const TAGS: usize = 10_000;
 /// Lookups of each kind timed.
 const LOOKUPS: usize = 2_000;
 
-const TABLES: &str = "tables:\n  items:\n    columns: { k: text, tag: text, n: number }\n    key: k\n";
+const TABLES: &str =
+    "tables:\n  items:\n    columns: { k: text, tag: text, n: number }\n    key: k\n";
 
 const FILL: &str = "name: fill\ntrigger: { manual: {} }\nsteps:\n  - id: rows\n    for_each: \"range(event.n)\"\n    as: i\n    card: table.create-row\n    input: { table: items, row: { k: \"step-{{ run.id }}-{{ i }}\", tag: t, n: \"{{ i }}\" } }\n";
 
@@ -42,26 +43,48 @@ async fn lookups(store: &Store, make: impl Fn(usize) -> Value) -> Result<f64, St
     Ok((samples.quantile_ms(0.5) * 1000.0).round() / 1000.0)
 }
 
-async fn one_backend(store: Store, steps: usize, prefix: &str, summary: &mut Summary) -> Result<(), String> {
+async fn one_backend(
+    store: Store,
+    steps: usize,
+    prefix: &str,
+    summary: &mut Summary,
+) -> Result<(), String> {
     let tables = parse_tables("tables.yaml", TABLES).map_err(|e| format!("{e:?}"))?;
-    store.apply_tables(&tables).await.map_err(|e| e.to_string())?;
+    store
+        .apply_tables(&tables)
+        .await
+        .map_err(|e| e.to_string())?;
     let rows: Vec<(usize, Map<String, Value>)> = (0..ROWS)
         .map(|i| {
             let row = json!({"k": format!("key-{i}"), "tag": format!("tag-{}", i % TAGS), "n": i});
             (i + 2, row.as_object().cloned().unwrap_or_default())
         })
         .collect();
-    store.import_rows("items", rows).await.map_err(|e| e.message)?;
+    store
+        .import_rows("items", rows)
+        .await
+        .map_err(|e| e.message)?;
     let spread = |i: usize| (i * 7919) % ROWS;
-    let key = lookups(&store, |i| json!({"table": "items", "where": {"k": format!("key-{}", spread(i))}})).await?;
-    let tag = lookups(&store, |i| json!({"table": "items", "where": {"tag": format!("tag-{}", spread(i) % TAGS)}})).await?;
+    let key = lookups(
+        &store,
+        |i| json!({"table": "items", "where": {"k": format!("key-{}", spread(i))}}),
+    )
+    .await?;
+    let tag = lookups(
+        &store,
+        |i| json!({"table": "items", "where": {"tag": format!("tag-{}", spread(i) % TAGS)}}),
+    )
+    .await?;
     summary.set(&format!("{prefix}_key_lookup_p50_ms"), key);
     summary.set(&format!("{prefix}_where_p50_ms"), tag);
 
     // create-row steps through the engine: one run, a for_each of `steps` items.
     let cards: Arc<dyn Catalog> = Arc::new(
-        connector_runtime::cards::Cards::new(connector_cli::registry(), connector_core::Env::default())
-            .with_tables(tables),
+        connector_runtime::cards::Cards::new(
+            connector_cli::registry(),
+            connector_core::Env::default(),
+        )
+        .with_tables(tables),
     );
     let flow = validate("fill.yaml", FILL, cards.as_ref()).map_err(|e| format!("{e:?}"))?;
     let mut config = RuntimeConfig::new(SecretString::from("bench"));
@@ -76,11 +99,21 @@ async fn one_backend(store: Store, steps: usize, prefix: &str, summary: &mut Sum
         return Err("the fill run was not run".into());
     }
     let seconds = t.elapsed().as_secs_f64();
-    let run = store.run(&id).await.map_err(|e| e.to_string())?.ok_or("no run")?;
+    let run = store
+        .run(&id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no run")?;
     if run.state.as_str() != "finished" {
-        return Err(format!("the fill run ended {:?}: {:?}", run.state, run.error));
+        return Err(format!(
+            "the fill run ended {:?}: {:?}",
+            run.state, run.error
+        ));
     }
-    summary.set(&format!("{prefix}_create_row_steps_per_s"), (steps as f64 / seconds).round());
+    summary.set(
+        &format!("{prefix}_create_row_steps_per_s"),
+        (steps as f64 / seconds).round(),
+    );
     store.close().await;
     Ok(())
 }
@@ -94,7 +127,9 @@ pub(crate) async fn run(steps: usize, summary: &mut Summary) -> Result<(), Strin
             let store = Store::open(&url).await.map_err(|e| e.to_string())?;
             one_backend(store, steps, "tables_postgres", summary).await?;
         }
-        _ => eprintln!("tables: set BENCH_POSTGRES_URL (an empty database) to measure Postgres too"),
+        _ => {
+            eprintln!("tables: set BENCH_POSTGRES_URL (an empty database) to measure Postgres too")
+        }
     }
     Ok(())
 }

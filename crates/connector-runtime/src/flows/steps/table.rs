@@ -63,5 +63,7 @@ pub(super) async fn write(
             Ok(Err(error)) => return TableEnd::Failed(error),
         }
     }
-    TableEnd::Failed(last.unwrap_or_else(|| Error::new(ErrorKind::Unavailable, "the card was not run")))
+    TableEnd::Failed(
+        last.unwrap_or_else(|| Error::new(ErrorKind::Unavailable, "the card was not run")),
+    )
 }

@@ -85,7 +85,11 @@ pub struct Applied {
 async fn create(tx: &mut Tx, table: &TableDef) -> Result<(), sqlx::Error> {
     let pg = tx.postgres();
     let ident = table_ident(&table.name);
-    let seq = if pg { "seq BIGSERIAL PRIMARY KEY" } else { "seq INTEGER PRIMARY KEY" };
+    let seq = if pg {
+        "seq BIGSERIAL PRIMARY KEY"
+    } else {
+        "seq INTEGER PRIMARY KEY"
+    };
     let mut columns = vec![
         seq.to_owned(),
         "row_id TEXT NOT NULL UNIQUE".to_owned(),
@@ -98,15 +102,26 @@ async fn create(tx: &mut Tx, table: &TableDef) -> Result<(), sqlx::Error> {
             columns.push(format!("{} {kind}", column_ident(&column.name)));
         }
     }
-    tx.execute(&format!("CREATE TABLE IF NOT EXISTS {ident} ({})", columns.join(", ")), &[])
-        .await?;
+    tx.execute(
+        &format!(
+            "CREATE TABLE IF NOT EXISTS {ident} ({})",
+            columns.join(", ")
+        ),
+        &[],
+    )
+    .await?;
     for column in &table.columns {
         index(tx, table, column.kind, &column.name).await?;
     }
     Ok(())
 }
 
-async fn index(tx: &mut Tx, table: &TableDef, kind: ColumnType, column: &str) -> Result<(), sqlx::Error> {
+async fn index(
+    tx: &mut Tx,
+    table: &TableDef,
+    kind: ColumnType,
+    column: &str,
+) -> Result<(), sqlx::Error> {
     if kind == ColumnType::Json {
         return Ok(());
     }
@@ -126,8 +141,11 @@ async fn index(tx: &mut Tx, table: &TableDef, kind: ColumnType, column: &str) ->
 /// Makes `key` (if any) the table's unique key: `false` when its values repeat.
 async fn set_key(tx: &mut Tx, table: &TableDef) -> Result<bool, sqlx::Error> {
     let name = key_ident(&table.name);
-    tx.execute(&format!("DROP INDEX IF EXISTS {name}"), &[]).await?;
-    let Some(key) = &table.key else { return Ok(true) };
+    tx.execute(&format!("DROP INDEX IF EXISTS {name}"), &[])
+        .await?;
+    let Some(key) = &table.key else {
+        return Ok(true);
+    };
     let ident = table_ident(&table.name);
     let column = column_ident(key);
     let repeats = tx
@@ -142,13 +160,17 @@ async fn set_key(tx: &mut Tx, table: &TableDef) -> Result<bool, sqlx::Error> {
     if repeats > 0 {
         return Ok(false);
     }
-    tx.execute(&format!("CREATE UNIQUE INDEX {name} ON {ident} ({column})"), &[])
-        .await?;
+    tx.execute(
+        &format!("CREATE UNIQUE INDEX {name} ON {ident} ({column})"),
+        &[],
+    )
+    .await?;
     Ok(true)
 }
 
 async fn row_count(tx: &mut Tx, name: &str) -> Result<i64, sqlx::Error> {
-    tx.number(&format!("SELECT COUNT(*) FROM {}", table_ident(name)), &[]).await
+    tx.number(&format!("SELECT COUNT(*) FROM {}", table_ident(name)), &[])
+        .await
 }
 
 async fn record(tx: &mut Tx, table: &TableDef, now: i64) -> Result<(), sqlx::Error> {
@@ -188,7 +210,11 @@ pub(crate) async fn apply(tx: &mut Tx, tables: &Tables, now: i64) -> Result<Appl
             create(tx, table).await?;
             applied.created.push(table.name.clone());
             if !set_key(tx, table).await? {
-                refused.push(format!("table {}: key {} repeats", table.name, table.key.as_deref().unwrap_or("")));
+                refused.push(format!(
+                    "table {}: key {} repeats",
+                    table.name,
+                    table.key.as_deref().unwrap_or("")
+                ));
             }
             record(tx, table, now).await?;
             continue;
@@ -199,7 +225,10 @@ pub(crate) async fn apply(tx: &mut Tx, tables: &Tables, now: i64) -> Result<Appl
         let mut losing = Vec::new();
         for column in &old.columns {
             match table.column(&column.name) {
-                None => losing.push(format!("table {}: column {} is removed", table.name, column.name)),
+                None => losing.push(format!(
+                    "table {}: column {} is removed",
+                    table.name, column.name
+                )),
                 Some(now_column) if now_column.kind != column.kind => losing.push(format!(
                     "table {}: column {} is retyped from {} to {}",
                     table.name,
@@ -213,11 +242,16 @@ pub(crate) async fn apply(tx: &mut Tx, tables: &Tables, now: i64) -> Result<Appl
         if !losing.is_empty() {
             let rows = row_count(tx, &table.name).await?;
             if rows > 0 {
-                refused.extend(losing.into_iter().map(|l| format!("{l}, and it holds {rows} rows")));
+                refused.extend(
+                    losing
+                        .into_iter()
+                        .map(|l| format!("{l}, and it holds {rows} rows")),
+                );
                 continue;
             }
             // An empty table is simply made again in its new shape.
-            tx.execute(&format!("DROP TABLE {}", table_ident(&table.name)), &[]).await?;
+            tx.execute(&format!("DROP TABLE {}", table_ident(&table.name)), &[])
+                .await?;
             create(tx, table).await?;
             applied.rebuilt.push(table.name.clone());
         } else {
@@ -237,7 +271,9 @@ pub(crate) async fn apply(tx: &mut Tx, tables: &Tables, now: i64) -> Result<Appl
                     .await?;
                     index(tx, table, column.kind, &column.name).await?;
                 }
-                applied.added.push(format!("{}.{}", table.name, column.name));
+                applied
+                    .added
+                    .push(format!("{}.{}", table.name, column.name));
             }
         }
         if !set_key(tx, table).await? {
@@ -256,12 +292,19 @@ pub(crate) async fn apply(tx: &mut Tx, tables: &Tables, now: i64) -> Result<Appl
             }
             let rows = row_count(tx, &old.name).await?;
             if rows > 0 {
-                refused.push(format!("table {} is removed, and it holds {rows} rows", old.name));
+                refused.push(format!(
+                    "table {} is removed, and it holds {rows} rows",
+                    old.name
+                ));
                 continue;
             }
-            tx.execute(&format!("DROP TABLE {}", table_ident(&old.name)), &[]).await?;
-            tx.execute("DELETE FROM table_defs WHERE name = $1", &[Arg::Text(Some(old.name.clone()))])
+            tx.execute(&format!("DROP TABLE {}", table_ident(&old.name)), &[])
                 .await?;
+            tx.execute(
+                "DELETE FROM table_defs WHERE name = $1",
+                &[Arg::Text(Some(old.name.clone()))],
+            )
+            .await?;
             applied.dropped.push(old.name.clone());
         }
     }

@@ -101,7 +101,9 @@ pub(crate) fn compile(
     postgres: bool,
     args: &mut Vec<Arg>,
 ) -> Result<String, Error> {
-    let Some(filter) = filter else { return Ok(String::new()) };
+    let Some(filter) = filter else {
+        return Ok(String::new());
+    };
     let mut conditions = Vec::new();
     for (name, condition) in filter {
         let target = target(def, name)?;
@@ -109,7 +111,10 @@ pub(crate) fn compile(
         let ops: Vec<(&str, &Value)> = match condition {
             Value::Object(map) => {
                 if map.is_empty() {
-                    return Err(refuse(format!("where {name}: give a value or an operator ({})", OPERATORS.join(", "))));
+                    return Err(refuse(format!(
+                        "where {name}: give a value or an operator ({})",
+                        OPERATORS.join(", ")
+                    )));
                 }
                 let mut ops = Vec::new();
                 for (op, value) in map {
@@ -138,13 +143,17 @@ pub(crate) fn compile(
                 // A row without a value differs from any value.
                 ("ne", v) => format!("({column} IS NULL OR {column} <> {})", next(v, args)?),
                 ("lt" | "le" | "gt" | "ge", Value::Null) => {
-                    return Err(refuse(format!("where {name}: {op} needs a value, not null")));
+                    return Err(refuse(format!(
+                        "where {name}: {op} needs a value, not null"
+                    )));
                 }
                 ("lt", v) => format!("{column} < {}", next(v, args)?),
                 ("le", v) => format!("{column} <= {}", next(v, args)?),
                 ("gt", v) => format!("{column} > {}", next(v, args)?),
                 ("ge", v) => format!("{column} >= {}", next(v, args)?),
-                ("contains", Value::String(_)) if matches!(target, Target::Column(ColumnType::Text, _)) => {
+                ("contains", Value::String(_))
+                    if matches!(target, Target::Column(ColumnType::Text, _)) =>
+                {
                     let p = next(value, args)?;
                     if postgres {
                         format!("strpos({column}, {p}) > 0")
@@ -153,11 +162,15 @@ pub(crate) fn compile(
                     }
                 }
                 ("contains", _) => {
-                    return Err(refuse(format!("where {name}: contains takes text, on a text column")));
+                    return Err(refuse(format!(
+                        "where {name}: contains takes text, on a text column"
+                    )));
                 }
                 ("in", Value::Array(values)) => {
                     if values.len() > MAX_IN_VALUES {
-                        return Err(refuse(format!("where {name}: in lists at most {MAX_IN_VALUES} values")));
+                        return Err(refuse(format!(
+                            "where {name}: in lists at most {MAX_IN_VALUES} values"
+                        )));
                     }
                     let mut places = Vec::new();
                     let mut null = false;
@@ -173,9 +186,15 @@ pub(crate) fn compile(
                     } else {
                         format!("{column} IN ({})", places.join(", "))
                     };
-                    if null { format!("({listed} OR {column} IS NULL)") } else { listed }
+                    if null {
+                        format!("({listed} OR {column} IS NULL)")
+                    } else {
+                        listed
+                    }
                 }
-                ("in", _) => return Err(refuse(format!("where {name}: in takes a list of values"))),
+                ("in", _) => {
+                    return Err(refuse(format!("where {name}: in takes a list of values")));
+                }
                 _ => return Err(refuse(format!("where {name}: unknown operator {op}"))),
             };
             conditions.push(sql);

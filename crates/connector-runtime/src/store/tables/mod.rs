@@ -66,7 +66,10 @@ impl Store {
         let mut out = Vec::new();
         for def in defs {
             let n = tx
-                .number(&format!("SELECT COUNT(*) FROM {}", ddl::table_ident(&def.name)), &[])
+                .number(
+                    &format!("SELECT COUNT(*) FROM {}", ddl::table_ident(&def.name)),
+                    &[],
+                )
                 .await?;
             out.push((def, u64::try_from(n).unwrap_or(0)));
         }
@@ -76,13 +79,20 @@ impl Store {
 
     /// One table's definition.
     pub async fn table(&self, name: &str) -> Result<Option<TableDef>, StoreError> {
-        Ok(self.tables().await?.into_iter().map(|(d, _)| d).find(|d| d.name == name))
+        Ok(self
+            .tables()
+            .await?
+            .into_iter()
+            .map(|(d, _)| d)
+            .find(|d| d.name == name))
     }
 
     /// Runs one table action in a transaction of its own (`connector run table ...`,
     /// `connector table ...`, the pages): its output, or the error it was refused with.
     pub async fn table_action(&self, op: &TableOp) -> Result<Value, Error> {
-        let mut tx = Tx::begin(self).await.map_err(|e| rows::store_error(e, None))?;
+        let mut tx = Tx::begin(self)
+            .await
+            .map_err(|e| rows::store_error(e, None))?;
         match rows::apply(&mut tx, op, now_ms()).await {
             Ok(output) => {
                 tx.commit().await.map_err(|e| rows::store_error(e, None))?;
@@ -98,7 +108,9 @@ impl Store {
     /// What `op` would answer, with nothing changed (a dry run): it runs in a transaction
     /// that is rolled back.
     pub async fn table_action_dry(&self, op: &TableOp) -> Result<Value, Error> {
-        let mut tx = Tx::begin(self).await.map_err(|e| rows::store_error(e, None))?;
+        let mut tx = Tx::begin(self)
+            .await
+            .map_err(|e| rows::store_error(e, None))?;
         let answer = rows::apply(&mut tx, op, now_ms()).await;
         let _ = tx.rollback().await;
         answer
@@ -106,20 +118,34 @@ impl Store {
 
     /// Creates `rows` (each with its line in the file) in one transaction: all of them, or
     /// none and the first line that does not fit (a bad value, a duplicate key).
-    pub async fn import_rows(&self, table: &str, rows: Vec<(usize, Map<String, Value>)>) -> Result<u64, ImportError> {
-        let failed = |line: usize, e: Error| ImportError { line, message: e.message().to_owned() };
-        let mut tx = Tx::begin(self).await.map_err(|e| failed(0, rows::store_error(e, None)))?;
+    pub async fn import_rows(
+        &self,
+        table: &str,
+        rows: Vec<(usize, Map<String, Value>)>,
+    ) -> Result<u64, ImportError> {
+        let failed = |line: usize, e: Error| ImportError {
+            line,
+            message: e.message().to_owned(),
+        };
+        let mut tx = Tx::begin(self)
+            .await
+            .map_err(|e| failed(0, rows::store_error(e, None)))?;
         let now = now_ms();
         let mut imported = 0;
         for (line, row) in rows {
-            let op = TableOp::Create(crate::tables::op::CreateRowInput { table: table.to_owned(), row });
+            let op = TableOp::Create(crate::tables::op::CreateRowInput {
+                table: table.to_owned(),
+                row,
+            });
             if let Err(e) = rows::apply(&mut tx, &op, now).await {
                 let _ = tx.rollback().await;
                 return Err(failed(line, e));
             }
             imported += 1;
         }
-        tx.commit().await.map_err(|e| failed(0, rows::store_error(e, None)))?;
+        tx.commit()
+            .await
+            .map_err(|e| failed(0, rows::store_error(e, None)))?;
         Ok(imported)
     }
 

@@ -71,7 +71,10 @@ pub(crate) fn shown(def: &TableDef, row: &StoredRow) -> Map<String, Value> {
     let stored: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
     let mut out = Map::new();
     for column in &def.columns {
-        out.insert(column.name.clone(), stored.get(&column.name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            column.name.clone(),
+            stored.get(&column.name).cloned().unwrap_or(Value::Null),
+        );
     }
     out.insert("_id".into(), Value::String(id.clone()));
     out.insert("_createdAt".into(), Value::String(rfc3339(*created)));
@@ -105,7 +108,13 @@ fn typed_columns(def: &TableDef, row: &Map<String, Value>) -> (Vec<String>, Vec<
 
 const SELECT: &str = "SELECT row_id, data, created_ms, updated_ms FROM ";
 
-async fn insert(tx: &mut Tx, def: &TableDef, row: Map<String, Value>, now: i64, on_conflict: &str) -> Result<Option<StoredRow>, Error> {
+async fn insert(
+    tx: &mut Tx,
+    def: &TableDef,
+    row: Map<String, Value>,
+    now: i64,
+    on_conflict: &str,
+) -> Result<Option<StoredRow>, Error> {
     let id = uuid::Uuid::new_v4().to_string();
     let data = Value::Object(row.clone()).to_string();
     let (names, typed) = typed_columns(def, &row);
@@ -117,7 +126,12 @@ async fn insert(tx: &mut Tx, def: &TableDef, row: Map<String, Value>, now: i64, 
     ];
     args.extend(typed);
     let places: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
-    let mut columns = vec!["row_id".to_owned(), "data".into(), "created_ms".into(), "updated_ms".into()];
+    let mut columns = vec![
+        "row_id".to_owned(),
+        "data".into(),
+        "created_ms".into(),
+        "updated_ms".into(),
+    ];
     columns.extend(names);
     let sql = format!(
         "INSERT INTO {} ({}) VALUES ({}){on_conflict}",
@@ -125,11 +139,20 @@ async fn insert(tx: &mut Tx, def: &TableDef, row: Map<String, Value>, now: i64, 
         columns.join(", "),
         places.join(", ")
     );
-    let n = tx.execute(&sql, &args).await.map_err(|e| store_error(e, Some(def)))?;
+    let n = tx
+        .execute(&sql, &args)
+        .await
+        .map_err(|e| store_error(e, Some(def)))?;
     Ok((n == 1).then_some((id, data, now, now)))
 }
 
-async fn update(tx: &mut Tx, def: &TableDef, id: &str, row: &Map<String, Value>, now: i64) -> Result<(), Error> {
+async fn update(
+    tx: &mut Tx,
+    def: &TableDef,
+    id: &str,
+    row: &Map<String, Value>,
+    now: i64,
+) -> Result<(), Error> {
     let data = Value::Object(row.clone()).to_string();
     let (names, typed) = typed_columns(def, row);
     let mut args = vec![Arg::Text(Some(data)), Arg::Int(Some(now))];
@@ -145,21 +168,38 @@ async fn update(tx: &mut Tx, def: &TableDef, id: &str, row: &Map<String, Value>,
         sets.join(", "),
         args.len()
     );
-    tx.execute(&sql, &args).await.map_err(|e| store_error(e, Some(def)))?;
+    tx.execute(&sql, &args)
+        .await
+        .map_err(|e| store_error(e, Some(def)))?;
     Ok(())
 }
 
-async fn by(tx: &mut Tx, def: &TableDef, column: &str, arg: Arg) -> Result<Option<StoredRow>, Error> {
+async fn by(
+    tx: &mut Tx,
+    def: &TableDef,
+    column: &str,
+    arg: Arg,
+) -> Result<Option<StoredRow>, Error> {
     let lock = if tx.postgres() { " FOR UPDATE" } else { "" };
-    let sql = format!("{SELECT}{} WHERE {column} = $1{lock}", table_ident(&def.name));
-    let rows = tx.rows(&sql, &[arg]).await.map_err(|e| store_error(e, Some(def)))?;
+    let sql = format!(
+        "{SELECT}{} WHERE {column} = $1{lock}",
+        table_ident(&def.name)
+    );
+    let rows = tx
+        .rows(&sql, &[arg])
+        .await
+        .map_err(|e| store_error(e, Some(def)))?;
     Ok(rows.into_iter().next())
 }
 
 fn no_row(def: &TableDef, id: &str) -> Error {
     Error::new(
         ErrorKind::NotFound,
-        format!("table {} has no row {}", def.name, connector_core::error::quote_input(id)),
+        format!(
+            "table {} has no row {}",
+            def.name,
+            connector_core::error::quote_input(id)
+        ),
     )
     .with_attempts(1)
 }
@@ -183,9 +223,9 @@ pub(crate) async fn apply(tx: &mut Tx, op: &TableOp, now: i64) -> Result<Value, 
     match op {
         TableOp::Create(input) => {
             let row = def.check_row(&input.row)?;
-            let stored = insert(tx, &def, row, now, "").await?.ok_or_else(|| {
-                Error::new(ErrorKind::Unavailable, "the row was not written")
-            })?;
+            let stored = insert(tx, &def, row, now, "")
+                .await?
+                .ok_or_else(|| Error::new(ErrorKind::Unavailable, "the row was not written"))?;
             Ok(Value::Object(shown(&def, &stored)))
         }
         TableOp::Upsert(input) => {
@@ -215,17 +255,29 @@ pub(crate) async fn apply(tx: &mut Tx, op: &TableOp, now: i64) -> Result<Value, 
                     let conflict = format!(" ON CONFLICT ({key_sql}) DO NOTHING");
                     match insert(tx, &def, row.clone(), now, &conflict).await? {
                         Some(stored) => {
-                            return Ok(to_value(Upserted { row: shown(&def, &stored), created: true }));
+                            return Ok(to_value(Upserted {
+                                row: shown(&def, &stored),
+                                created: true,
+                            }));
                         }
                         None => by(tx, &def, &key_sql, key_arg).await?,
                     }
                 }
             };
-            let existing = existing.ok_or_else(|| Error::new(ErrorKind::Unavailable, "the row vanished"))?;
+            let existing =
+                existing.ok_or_else(|| Error::new(ErrorKind::Unavailable, "the row vanished"))?;
             let data = merged(&def, &existing, row);
             update(tx, &def, &existing.0, &data, now).await?;
-            let stored = (existing.0.clone(), Value::Object(data).to_string(), existing.2, now);
-            Ok(to_value(Upserted { row: shown(&def, &stored), created: false }))
+            let stored = (
+                existing.0.clone(),
+                Value::Object(data).to_string(),
+                existing.2,
+                now,
+            );
+            Ok(to_value(Upserted {
+                row: shown(&def, &stored),
+                created: false,
+            }))
         }
         TableOp::Read(input) => {
             let found = by(tx, &def, "row_id", Arg::Text(Some(input.id.clone()))).await?;
@@ -235,7 +287,10 @@ pub(crate) async fn apply(tx: &mut Tx, op: &TableOp, now: i64) -> Result<Value, 
         TableOp::Search(input) => {
             let limit = input.limit.unwrap_or(DEFAULT_LIMIT);
             if limit == 0 || limit > MAX_LIMIT {
-                return Err(Error::invalid_input(format!("limit is 1 to {MAX_LIMIT} (got {limit})")).with_attempts(0));
+                return Err(Error::invalid_input(format!(
+                    "limit is 1 to {MAX_LIMIT} (got {limit})"
+                ))
+                .with_attempts(0));
             }
             let offset: i64 = match &input.cursor {
                 None => 0,
@@ -274,7 +329,12 @@ pub(crate) async fn apply(tx: &mut Tx, op: &TableOp, now: i64) -> Result<Value, 
             let existing = found.ok_or_else(|| no_row(&def, &input.id))?;
             let data = merged(&def, &existing, changes);
             update(tx, &def, &existing.0, &data, now).await?;
-            let stored = (existing.0.clone(), Value::Object(data).to_string(), existing.2, now);
+            let stored = (
+                existing.0.clone(),
+                Value::Object(data).to_string(),
+                existing.2,
+                now,
+            );
             Ok(Value::Object(shown(&def, &stored)))
         }
         TableOp::Delete(input) => {
@@ -294,7 +354,10 @@ pub(crate) async fn apply(tx: &mut Tx, op: &TableOp, now: i64) -> Result<Value, 
                     .with_attempts(0));
                 }
                 _ => {
-                    return Err(Error::invalid_input("delete-rows takes id or where (one of them)").with_attempts(0));
+                    return Err(Error::invalid_input(
+                        "delete-rows takes id or where (one of them)",
+                    )
+                    .with_attempts(0));
                 }
             };
             let deleted = tx

@@ -69,22 +69,33 @@ impl Tx {
 
     /// Runs a statement; the rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, sqlx::Error> {
-        Ok(on_tx!(self, conn => bound!(sqlx::query(sql), args).execute(conn).await?.rows_affected()))
+        Ok(
+            on_tx!(self, conn => bound!(sqlx::query(sql), args).execute(conn).await?.rows_affected()),
+        )
     }
 
     /// Rows of `(row_id, data, created_ms, updated_ms)`.
-    pub(crate) async fn rows(&mut self, sql: &str, args: &[Arg]) -> Result<Vec<StoredRow>, sqlx::Error> {
+    pub(crate) async fn rows(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Vec<StoredRow>, sqlx::Error> {
         on_tx!(self, conn => bound!(sqlx::query_as::<_, StoredRow>(sql), args).fetch_all(conn).await)
     }
 
     /// One number (a count).
     pub(crate) async fn number(&mut self, sql: &str, args: &[Arg]) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) = on_tx!(self, conn => bound!(sqlx::query_as(sql), args).fetch_one(conn).await?);
+        let (n,): (i64,) =
+            on_tx!(self, conn => bound!(sqlx::query_as(sql), args).fetch_one(conn).await?);
         Ok(n)
     }
 
     /// Pairs of texts (names and definitions).
-    pub(crate) async fn pairs(&mut self, sql: &str, args: &[Arg]) -> Result<Vec<(String, String)>, sqlx::Error> {
+    pub(crate) async fn pairs(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
         on_tx!(self, conn => bound!(sqlx::query_as::<_, (String, String)>(sql), args).fetch_all(conn).await)
     }
 
