@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 use super::schema::{ColumnType, SYSTEM_FIELDS, TableDef};
 use crate::store::ImportError;
 
+/// A row of a CSV file with its line (1-based; the header is line 1).
+pub type Line = (usize, Map<String, Value>);
+
 /// The largest CSV file an import reads.
 pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
 
@@ -86,7 +89,7 @@ fn value_of(kind: ColumnType, field: &str, quoted: bool) -> Result<Value, String
 pub fn rows_from_csv(
     def: &TableDef,
     text: &[u8],
-) -> Result<Vec<(usize, Map<String, Value>)>, ImportError> {
+) -> Result<Vec<Line>, ImportError> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(refused(
             0,
