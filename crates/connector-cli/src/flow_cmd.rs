@@ -45,9 +45,61 @@ fn cards() -> Result<Cards, Error> {
 }
 
 /// Reads and validates every file (the runtime's loader: regular files in a folder
-/// itself, bounded); every mistake of every file, or the flows.
-fn load(paths: &[PathBuf], cards: &Cards) -> Result<Vec<Flow>, Vec<Diagnostic>> {
-    connector_runtime::flows::load_flows(paths, cards)
+/// itself, bounded) against the cards and the tables the folders declare
+/// (`tables.yaml`); every mistake of every file, or the flows. The cards come back with
+/// the tables.
+pub(crate) fn load(paths: &[PathBuf], cards: Cards) -> (Cards, Result<Vec<Flow>, Vec<Diagnostic>>) {
+    let (tables, mut errors) = match connector_runtime::tables::load_tables(paths) {
+        Ok(tables) => (tables, Vec::new()),
+        Err(errors) => (connector_runtime::tables::Tables::default(), errors),
+    };
+    let cards = cards.with_tables(tables);
+    let flows = match connector_runtime::flows::load_flows(paths, &cards) {
+        Ok(flows) if errors.is_empty() => Ok(flows),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    };
+    (cards, flows)
+}
+
+/// Applies the tables the cards carry to `store` (`serve` and `flow run` at start): a
+/// change that would lose rows is refused, naming table and column (exit 2).
+pub(crate) async fn apply_tables(
+    store: &connector_runtime::Store,
+    cards: &Cards,
+) -> Result<(), ExitCode> {
+    let Some(tables) = cards.tables() else {
+        return Ok(());
+    };
+    match store.apply_tables(tables).await {
+        Ok(applied) => {
+            for table in &applied.created {
+                tracing::info!(table = %table, "table created");
+            }
+            for column in &applied.added {
+                tracing::info!(column = %column, "table column added");
+            }
+            Ok(())
+        }
+        Err(connector_runtime::TablesError::Refused(changes)) => {
+            errln!(
+                "refusing to start: tables.yaml changes tables that hold rows (their rows would be lost):"
+            );
+            for change in &changes {
+                errln!("  {change}");
+            }
+            Err(fail(&Error::invalid_input(format!(
+                "tables.yaml: {}",
+                changes.join("; ")
+            ))))
+        }
+        Err(e) => Err(fail(&Error::configuration(format!(
+            "cannot apply tables.yaml: {e}"
+        )))),
+    }
 }
 
 pub(crate) fn report(errors: &[Diagnostic]) -> ExitCode {
@@ -67,7 +119,7 @@ fn validate_paths(paths: &[PathBuf]) -> ExitCode {
         Ok(cards) => cards,
         Err(e) => return fail(&e),
     };
-    match load(paths, &cards) {
+    match load(paths, cards).1 {
         Ok(flows) => {
             for flow in &flows {
                 outln!(
@@ -86,13 +138,15 @@ fn validate_paths(paths: &[PathBuf]) -> ExitCode {
 /// The flows of `--flows DIR`, or the template built into the binary.
 pub(crate) fn flows_or_template(
     dir: Option<&Path>,
-    cards: &Cards,
-) -> Result<Vec<Flow>, Vec<Diagnostic>> {
+    cards: Cards,
+) -> (Cards, Result<Vec<Flow>, Vec<Diagnostic>>) {
     match dir {
         Some(dir) => load(&[dir.to_owned()], cards),
         None => {
             let (file, text) = TEMPLATE_FLOW;
-            validate(&format!("(built in) {file}"), text, cards).map(|flow| vec![flow])
+            let flows =
+                validate(&format!("(built in) {file}"), text, &cards).map(|flow| vec![flow]);
+            (cards, flows)
         }
     }
 }
@@ -102,7 +156,7 @@ fn list(dir: Option<&Path>, as_json: bool) -> ExitCode {
         Ok(cards) => cards,
         Err(e) => return fail(&e),
     };
-    let flows = match flows_or_template(dir, &cards) {
+    let flows = match flows_or_template(dir, cards).1 {
         Ok(flows) => flows,
         Err(errors) => return report(&errors),
     };
@@ -169,7 +223,8 @@ async fn run_file(
     let mut paths = vec![file.to_owned()];
     paths.extend_from_slice(helpers);
     let named = file.display().to_string();
-    let (flow, all) = match load(&paths, &cards) {
+    let (cards, loaded) = load(&paths, cards);
+    let (flow, all) = match loaded {
         Ok(flows) if file.is_file() => match flows.iter().find(|f| f.file == named) {
             Some(flow) => (flow.clone(), flows),
             None => {
@@ -243,6 +298,9 @@ async fn run_stored(
             )));
         }
     };
+    if let Err(code) = apply_tables(&opened, &cards).await {
+        return code;
+    }
     let config = connector_runtime::RuntimeConfig::new(
         connector_core::secrecy::SecretString::from(String::new()),
     );

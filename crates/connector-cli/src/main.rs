@@ -72,6 +72,7 @@ mod present;
 mod progress;
 mod sandbox;
 mod serve_cmd;
+mod table_cmd;
 mod term;
 
 use std::io::Read;
@@ -164,14 +165,18 @@ fn main() -> ExitCode {
                 input,
                 dry_run,
                 connection,
+                store,
             } => {
                 run(
                     &connector_cli::registry(),
                     &connector,
                     &action,
                     input.as_deref(),
-                    dry_run,
-                    connection.as_deref(),
+                    RunOptions {
+                        dry_run,
+                        connection: connection.as_deref(),
+                        store: store.as_deref(),
+                    },
                 )
                 .await
             }
@@ -192,6 +197,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve_cmd::serve(args).await,
             Command::History(args) => serve_cmd::history(args).await,
             Command::Flow { command } => flow_cmd::run(command).await,
+            Command::Table(args) => table_cmd::run(args).await,
             Command::Completion { shell } => {
                 let mut script = Vec::new();
                 clap_complete::generate(
@@ -381,14 +387,26 @@ fn parse_object(text: &str, what: &str) -> Result<Value, Error> {
     )))
 }
 
+/// `connector run`'s options beyond the action and its input.
+struct RunOptions<'a> {
+    dry_run: bool,
+    connection: Option<&'a str>,
+    /// The `table` connector's store.
+    store: Option<&'a str>,
+}
+
 async fn run(
     registry: &Registry,
     connector: &str,
     action: &str,
     input: Option<&str>,
-    dry_run: bool,
-    connection: Option<&str>,
+    options: RunOptions<'_>,
 ) -> ExitCode {
+    let RunOptions {
+        dry_run,
+        connection,
+        store,
+    } = options;
     present::set_subject(connector, action);
     let result = async {
         let found = registry.connector(connector)?;
@@ -401,6 +419,10 @@ async fn run(
         if dry_run {
             env = env.with_dry_run(log.clone());
         }
+        if let Some(url) = store {
+            env = env.with_connection_vars(&["CONNECTOR_STORE"], [("CONNECTOR_STORE", url)]);
+        }
+        let shown_input = input.clone();
         if let Some(name) = connection {
             let connections = connections(&env)?;
             let named = connections.get(name).ok_or_else(|| {
@@ -431,6 +453,15 @@ async fn run(
                 "requests": log.requests(),
                 "note": "the action stopped where it needs a real answer to go on; later requests depend on it",
             })),
+            // A table card sends no request: the write it would make, and what it would
+            // answer (worked out in a transaction that is rolled back).
+            Ok(answer) if dry_run && connector == connector_runtime::tables::CONNECTOR_ID => {
+                Ok(json!({
+                    "dryRun": true,
+                    "write": {"table": shown_input["table"], "action": action, "input": connector_core::pipeline::mask_secrets(&shown_input)},
+                    "wouldAnswer": answer,
+                }))
+            }
             Ok(_) if dry_run => Ok(json!({ "dryRun": true, "requests": log.requests() })),
             other => other,
         }

@@ -27,10 +27,12 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let cards = match crate::flow_cmd::cards_on(env.clone()) {
-        Ok(cards) => std::sync::Arc::new(cards),
+        Ok(cards) => cards,
         Err(e) => return fail(&e),
     };
-    let flows = match crate::flow_cmd::flows_or_template(args.flows.as_deref(), &cards) {
+    let (cards, loaded) = crate::flow_cmd::flows_or_template(args.flows.as_deref(), cards);
+    let cards = std::sync::Arc::new(cards);
+    let flows = match loaded {
         Ok(flows) => flows,
         Err(errors) => {
             errln!("connector serve: refusing to start: the flows are not valid");
@@ -71,6 +73,9 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return open_failed(&args.store, e),
     };
+    if let Err(code) = crate::flow_cmd::apply_tables(&store, &cards).await {
+        return code;
+    }
     let flow_names: Vec<String> = flows.iter().map(|f| f.name().to_owned()).collect();
     let names: Vec<&str> = flow_names.iter().map(String::as_str).collect();
     if let Err(e) = store

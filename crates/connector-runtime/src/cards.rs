@@ -34,6 +34,7 @@ pub struct Cards {
     dry_run: Option<DryRunLog>,
     recorded: std::sync::Mutex<Vec<(String, Value, Vec<RecordedRequest>)>>,
     connections: Connections,
+    tables: Option<crate::tables::Tables>,
 }
 
 impl std::fmt::Debug for Cards {
@@ -52,7 +53,20 @@ impl Cards {
             dry_run: None,
             recorded: std::sync::Mutex::new(Vec::new()),
             connections: Connections::default(),
+            tables: None,
         }
+    }
+
+    /// The tables a flows folder declares: the `table` cards' inputs are validated
+    /// against them (an unknown table or column, a literal of the wrong type).
+    pub fn with_tables(mut self, tables: crate::tables::Tables) -> Cards {
+        self.tables = Some(tables);
+        self
+    }
+
+    /// The tables given with [`with_tables`](Cards::with_tables).
+    pub fn tables(&self) -> Option<&crate::tables::Tables> {
+        self.tables.as_ref()
     }
 
     /// Named connections cards may use (`connection: NAME`).
@@ -140,10 +154,17 @@ impl Catalog for Cards {
 
     fn input_schema(&self, card: &str) -> Option<Value> {
         let (connector, action) = card.split_once('.')?;
-        self.registry
+        let schema = self
+            .registry
             .action(connector, action)
             .ok()
-            .map(|a| a.input_schema)
+            .map(|a| a.input_schema)?;
+        match &self.tables {
+            Some(tables) if crate::tables::is_table_card(card) => {
+                Some(crate::tables::narrow_schema(action, &schema, tables))
+            }
+            _ => Some(schema),
+        }
     }
 
     fn known_cards_hint(&self, card: &str) -> String {

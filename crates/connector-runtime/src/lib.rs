@@ -16,6 +16,8 @@
 //! - **Workers**: a bounded pool runs flows; a run failing with a transient kind is
 //!   tried again on a schedule, anything else dead-letters it; dead letters can be resumed
 //!   and any run re-run.
+//! - **Tables** ([`tables`]): durable state declared in a flows folder's `tables.yaml`, in
+//!   the store; a table card's change commits with its step, in one transaction.
 //! - **Flow History** and **metrics** on an admin listener ([`admin`]), with probes on both.
 //! - **Shutdown** ([`Started::serve`]): stop accepting, finish runs in flight within a grace
 //!   period, leave the rest queued.
@@ -58,6 +60,7 @@ mod serve;
 mod service;
 pub mod signals;
 mod store;
+pub mod tables;
 mod time;
 mod transient;
 pub mod triggers;
@@ -75,8 +78,9 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun,
-    Resume, Signalled, Spawned, Store, StoreError, TempDb, redact_url, signal_answer,
+    Accepted, Applied, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, ImportError,
+    NewRun, Page, Rerun, Resume, Signalled, Spawned, Store, StoreError, TablesError, TempDb,
+    redact_url, signal_answer,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).

@@ -72,6 +72,14 @@ Examples:
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run
   $ connector flow disable offboard-deactivated-user --store sqlite://connector.db";
 
+/// `connector table`.
+pub const TABLE: &str = "\
+Examples:
+  $ connector flow run crates/connector-cli/flows/examples/record-temporary-access.yaml --store sqlite://connector.db --event '{\"login\":\"ada@example.com\",\"groupId\":\"00g-temporary-admins\",\"until\":\"2026-12-31T18:00:00Z\"}'
+  $ connector table list --store sqlite://connector.db
+  $ connector table show temporary-memberships --where '{\"expires_at\":{\"lt\":\"2027-01-01T00:00:00Z\"}}'
+  $ connector table export temporary-memberships";
+
 /// `connector flow validate`.
 pub const FLOW_VALIDATE: &str = "\
 Examples:

@@ -102,6 +102,10 @@ pub enum Command {
         /// A named connection from the connections file, instead of the environment's.
         #[arg(long, value_name = "NAME")]
         connection: Option<String>,
+        /// The store of the `table` connector's cards: sqlite://PATH or postgres://...
+        /// (default CONNECTOR_STORE, else sqlite://connector.db); other connectors ignore it.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Serve the Okta and boards emulators on 127.0.0.1 until Ctrl-C (tokens: random, or
     /// CONNECTOR_SANDBOX_OKTA_TOKEN and CONNECTOR_SANDBOX_BOARDS_TOKEN).
@@ -149,6 +153,71 @@ pub enum Command {
         #[command(subcommand)]
         command: FlowCommand,
     },
+    /// Tables in the store (declared in a flows folder's tables.yaml): list them, show
+    /// rows, import and export CSV.
+    #[command(after_help = help::TABLE)]
+    Table(TableArgs),
+}
+
+/// `connector table`'s options.
+#[derive(Args)]
+pub struct TableArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: TableCommand,
+    /// The store: sqlite://PATH or postgres://...
+    #[arg(long, env = "CONNECTOR_STORE", default_value = DEFAULT_STORE, global = true)]
+    pub store: String,
+}
+
+/// `connector table`'s subcommands.
+#[derive(Subcommand)]
+pub enum TableCommand {
+    /// The tables of the store, their columns, key and number of rows.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A table's rows (JSON: {"name","columns","key","rows","count","nextCursor"}).
+    Show {
+        /// The table.
+        name: String,
+        /// Only rows for which these conditions hold, as search-rows takes them (JSON).
+        #[arg(long = "where", value_name = "JSON")]
+        filter: Option<String>,
+        /// At most this many rows (1 to 10,000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        /// Start after this point: the `nextCursor` of the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Add the rows of a CSV file (a header line of column names): all of them, or none
+    /// and exit 2 naming the line and column of the first that does not fit.
+    Import {
+        /// The table.
+        name: String,
+        /// The CSV file (- for standard input).
+        file: PathBuf,
+    },
+    /// Print every row as CSV (the columns, then _id, _createdAt, _updatedAt) or JSON.
+    Export {
+        /// The table.
+        name: String,
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+/// The forms of `connector table export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A header line of column names, one line per row.
+    Csv,
+    /// `{"rows":[...]}`.
+    Json,
 }
 
 /// `connector serve`'s options.

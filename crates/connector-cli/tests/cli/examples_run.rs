@@ -18,7 +18,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The help pages, in the order their examples run (later ones read what earlier ones
 /// made: users, runs in `connector.db`).
-const PAGES: [&[&str]; 12] = [
+const PAGES: [&[&str]; 13] = [
     &["run"],
     &["describe"],
     &["list"],
@@ -27,6 +27,7 @@ const PAGES: [&[&str]; 12] = [
     &["flow", "list"],
     &["flow", "run"],
     &["history"],
+    &["table"],
     &["completion"],
     &["sandbox"],
     &["serve"],

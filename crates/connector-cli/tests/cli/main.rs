@@ -44,5 +44,7 @@ mod serve_flows;
 mod serve_postgres;
 mod serve_triggers;
 mod shared_limits;
+mod tables;
+mod tables_crash;
 mod terminal;
 mod waits_cli;

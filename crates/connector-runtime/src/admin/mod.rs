@@ -5,6 +5,7 @@
 //! | `GET /` | the HTML Flow History (`?outcome=&user=&cursor=`) |
 //! | `GET /runs/{runId}` | the HTML page of one run, its cards, and a re-run button when dead-lettered |
 //! | `GET /flows`, `GET /flows/{name}` | the loaded flows, one flow's trigger, steps and recent runs (HTML; JSON on `Accept: application/json`) |
+//! | `GET /tables`, `GET /tables/{name}` | the store's tables, one table's rows a page at a time (`?limit=&cursor=`; HTML; JSON on `Accept: application/json`) |
 //! | `GET /history` | `{"runs":[...],"nextCursor":...}` (`?outcome=&user=&limit=&cursor=`) |
 //! | `GET /history/{runId}` | one run |
 //! | `POST /history/{runId}/rerun` | a new run from the same event, linked by `rerunOf` (201 `{"runId"}`; a form post gets 303 to the new run's page) |
@@ -30,6 +31,7 @@ mod guard;
 mod nesting;
 mod operate;
 mod pages;
+mod tables;
 
 use std::net::SocketAddr;
 
@@ -64,6 +66,8 @@ pub fn router_on(service: Service, bound: SocketAddr) -> Router {
         .route("/runs/{run_id}", get(pages::run))
         .route("/flows", get(flows::list))
         .route("/flows/{name}", get(flows::one))
+        .route("/tables", get(tables::list))
+        .route("/tables/{name}", get(tables::one))
         .route("/history", get(history))
         .route("/history/{run_id}", get(run))
         .route("/history/{run_id}/rerun", post(rerun))

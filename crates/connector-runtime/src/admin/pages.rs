@@ -23,7 +23,8 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;mar
 .step.succeeded{border-left-color:#2e7d32}.step.failed{border-left-color:#c62828;background:#fdf0f0}\
 .step.skipped{border-left-color:#9e9e9e;color:#666}.step.continued{border-left-color:#ef8f00}.step.returned{border-left-color:#1565c0}\
 .step.waiting,.step.wait{border-left-color:#6a1b9a;background:#f7f0fb}.waiting{background:#f7f0fb}\
-.step h3{font-size:14px;margin:0}.steps.nested{margin:6px 0 2px 12px}.step.unfinished{border-left-color:#ef8f00;border-style:dashed}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}";
+.step h3{font-size:14px;margin:0}.steps.nested{margin:6px 0 2px 12px}.step.unfinished{border-left-color:#ef8f00;border-style:dashed}.step .meta{color:#555;font-size:12px}form{display:inline;margin-right:8px}\
+.table-rows{overflow-x:auto}";
 
 pub(super) fn page(title: &str, body: Markup) -> Markup {
     html! {

@@ -126,6 +126,22 @@ pub trait Journal: Send + Sync {
     async fn cancelled(&self) -> bool {
         false
     }
+
+    /// Applies a table card's action and commits `record` (its output set to the
+    /// action's) in one transaction: the output, or the refusal (nothing changed, nothing
+    /// committed); `Err` when the journal cannot take it. A journal without a store has no
+    /// tables.
+    async fn commit_table(
+        &self,
+        record: &StepRecord,
+        op: &crate::tables::TableOp,
+    ) -> Result<Result<Value, Error>, String> {
+        let _ = (record, op);
+        Ok(Err(Error::configuration(
+            "table cards need the runtime's store: run the flow with --store, or under `connector serve`",
+        )
+        .with_attempts(0)))
+    }
 }
 
 /// A journal kept in memory (one process, `connector flow run` without a store).

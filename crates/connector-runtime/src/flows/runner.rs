@@ -202,6 +202,22 @@ impl<'a, 'b> Runner<'a, 'b> {
         self.journal.cancelled().await
     }
 
+    /// Applies a table card's action and commits its record in one transaction: the
+    /// action's output, or its refusal; `Err` when the journal cannot take it (the try
+    /// stops, to be tried again).
+    pub(super) async fn commit_table(
+        &self,
+        record: &StepRecord,
+        op: &crate::tables::TableOp,
+    ) -> Result<Result<Value, Error>, Error> {
+        self.journal.commit_table(record, op).await.map_err(|e| {
+            Error::new(
+                ErrorKind::Unavailable,
+                format!("cannot commit step {}: {e}", record.id),
+            )
+        })
+    }
+
     /// The time by the try's clock (milliseconds since the epoch).
     pub(super) fn now_ms(&self) -> i64 {
         match self.attempt.clock {

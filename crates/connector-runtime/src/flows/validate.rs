@@ -507,10 +507,12 @@ impl Checker<'_> {
                 error.kind()
             {
                 for key in unexpected {
-                    self.at_key(
-                        &format!("{at}/input{inner}/{}", pointer_part(key)),
-                        format!("{card} takes no input {key:?}"),
-                    );
+                    let message = if inner.is_empty() {
+                        format!("{card} takes no input {key:?}")
+                    } else {
+                        format!("{card} input {inner} has no field {key:?}")
+                    };
+                    self.at_key(&format!("{at}/input{inner}/{}", pointer_part(key)), message);
                 }
                 continue;
             }

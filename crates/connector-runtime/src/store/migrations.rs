@@ -34,6 +34,7 @@ migrations![
     "0004_run_states.sql",
     "0005_spawned_runs.sql",
     "0006_waits_signals_switches.sql",
+    "0007_tables.sql",
 ];
 
 /// A list of embedded migration files, as sqlx reads a migrations folder.

@@ -12,6 +12,7 @@ mod operate;
 mod queries;
 mod rerun;
 mod spawn;
+mod tables;
 mod temp;
 
 use std::str::FromStr;
@@ -30,6 +31,8 @@ pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
 pub use spawn::Spawned;
+pub(crate) use tables::StepWrite;
+pub use tables::{Applied, ImportError, TablesError};
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

@@ -18,7 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
 use crate::run::RunState;
 use crate::service::Service;
-use crate::store::{Claimed, Completion, Store};
+use crate::store::{Claimed, Completion, StepWrite, Store};
 use crate::transient::is_transient;
 
 /// Claims of one run in a row that may end with the process dying (its lease expiring with
@@ -162,6 +162,33 @@ impl Journal for StoreJournal {
             .cancel_requested(&self.run_id)
             .await
             .unwrap_or(false)
+    }
+
+    async fn commit_table(
+        &self,
+        record: &StepRecord,
+        op: &crate::tables::TableOp,
+    ) -> Result<Result<Value, Error>, String> {
+        match self
+            .store
+            .table_step(&self.run_id, &self.owner, op, record)
+            .await
+        {
+            Ok(StepWrite::Committed(output)) => {
+                self.committed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((
+                        record.id.clone(),
+                        crate::flows::StepStatus::Succeeded,
+                        record.duration_ms / 1000.0,
+                    ));
+                Ok(Ok(output))
+            }
+            Ok(StepWrite::Refused(error)) => Ok(Err(error)),
+            Ok(StepWrite::LeaseLost) => Err("the run's lease was lost".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 //! 5. **cli**: the start of `connector list`;
 //! 6. **redis**: one budget shared by 4 processes on Redis, against in-memory limiters.
 //! 7. **serve**: the flow runtime's intake and events-to-assignments (see `serve.rs`).
+//! 8. **flows**: the engine's time per step, runs/s of a three-card flow.
+//! 9. **tables**: a key lookup and a `where` on 100,000 rows, `create-row` steps/s.
 //!
 //! Each scenario runs this project and its baselines alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
@@ -32,6 +34,7 @@ mod pagination;
 mod redis;
 mod report;
 mod serve;
+mod tables;
 mod waits;
 
 use std::path::PathBuf;
@@ -44,7 +47,7 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "overhead",
     "okta",
     "boards",
@@ -54,6 +57,7 @@ const SCENARIOS: [&str; 9] = [
     "serve",
     "flows",
     "waits",
+    "tables",
 ];
 
 fn usage() -> String {
@@ -72,6 +76,7 @@ pub(crate) struct Plan {
     pub(crate) cli_runs: usize,
     pub(crate) serve_events: usize,
     pub(crate) flow_runs: usize,
+    pub(crate) table_steps: usize,
 }
 
 impl Plan {
@@ -82,6 +87,7 @@ impl Plan {
             overhead_rounds: if quick { 2 } else { 6 },
             serve_events: if quick { 500 } else { 2_000 },
             flow_runs: if quick { 300 } else { 1_000 },
+            table_steps: if quick { 1_000 } else { 5_000 },
             goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
             goodput_rounds: if quick { 1 } else { 2 },
             pagination_rounds: if quick { 1 } else { 2 },
@@ -196,6 +202,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         "serve" => serve::run(plan.serve_events, summary).await,
         "flows" => flows::run(plan.flow_runs, summary).await,
         "waits" => waits::run(summary).await,
+        "tables" => tables::run(plan.table_steps, summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }

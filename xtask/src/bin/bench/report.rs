@@ -143,6 +143,12 @@ fn rows() -> Vec<Row> {
         row("waits", "wake-ups/s of 10,000 runs parked on 1 s waits (SQLite, 8 workers)", "flow_wait_wakeups_per_s", Option::None, None, 0),
         row("waits", "lateness p99, ms (woke minus wake time)", "flow_wait_lateness_p99_ms", Option::None, None, 0),
         row("waits", "lateness max, ms (every run within 5 s of its time)", "flow_wait_lateness_max_ms", Option::None, AtMost(5000.0), 0),
+        row("tables", "key lookup on 100,000 rows, p50 ms (SQLite)", "tables_sqlite_key_lookup_p50_ms", Option::None, AtMost(1.0), 3),
+        row("tables", "1-column where on 100,000 rows, p50 ms (SQLite)", "tables_sqlite_where_p50_ms", Option::None, AtMost(1.0), 3),
+        row("tables", "create-row steps/s (SQLite)", "tables_sqlite_create_row_steps_per_s", Option::None, AtLeast(1000.0), 0),
+        row("tables", "key lookup on 100,000 rows, p50 ms (Postgres)", "tables_postgres_key_lookup_p50_ms", Option::None, None, 3),
+        row("tables", "1-column where on 100,000 rows, p50 ms (Postgres)", "tables_postgres_where_p50_ms", Option::None, None, 3),
+        row("tables", "create-row steps/s (Postgres)", "tables_postgres_create_row_steps_per_s", Option::None, None, 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]
 }

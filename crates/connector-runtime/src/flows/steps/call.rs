@@ -52,7 +52,7 @@ pub(super) async fn attempt(
             record.outcome = Some(outcome);
             CardEnd::Output(output)
         }
-        Ok(Callee::Stopped(ending)) => CardEnd::Stop(ending),
+        Ok(Callee::Stopped(ending)) => CardEnd::Park(ending),
         Err(error) => on_error(runner, &call.on_error, error, extra),
     };
     (end, record)

@@ -7,6 +7,7 @@ use connector_core::{Error, ErrorKind};
 use serde_json::{Value, json};
 
 use super::ret::render_output;
+use super::table::TableEnd;
 use crate::flows::journal::{StepError, StepRecord, StepStatus};
 use crate::flows::program::{CardStep, ErrorPlan, HandlerAction, Step};
 use crate::flows::runner::{Ending, Runner, expr_error, value_reads_answers};
@@ -15,6 +16,10 @@ use crate::transient::is_transient;
 /// How a card (or one item of a `for_each`) ended, `on_error` applied.
 pub(super) enum CardEnd {
     Output(Value),
+    /// A table card applied and committed with its record: nothing left to commit.
+    Committed(Value),
+    /// The journal could not take a table card's record: the try stops.
+    Stop(Error),
     /// Handled: the step is `continued` and the run goes on.
     Continue(StepError),
     /// Handled: the run ends with this outcome (the step is `returned`).
@@ -24,7 +29,7 @@ pub(super) enum CardEnd {
     /// A called flow parked (a `wait`) or was cancelled: the step is not over, nothing
     /// is committed for it, and the run stops the same way (a later try goes on inside
     /// the callee from its journal).
-    Stop(Ending),
+    Park(Ending),
 }
 
 pub(super) async fn run(
@@ -58,6 +63,11 @@ pub(super) async fn settle(
             }
             Ok(None)
         }
+        CardEnd::Committed(output) => {
+            runner.remember(&step.id, StepStatus::Succeeded, Some(output), None);
+            Ok(None)
+        }
+        CardEnd::Stop(error) => Err(error),
         CardEnd::Continue(error) => {
             record.status = StepStatus::Continued;
             record.error = Some(error.clone());
@@ -76,7 +86,7 @@ pub(super) async fn settle(
             runner.commit(record).await?;
             Ok(Some(Ending::Failed(error)))
         }
-        CardEnd::Stop(ending) => Ok(Some(ending)),
+        CardEnd::Park(ending) => Ok(Some(ending)),
     }
 }
 
@@ -111,8 +121,22 @@ pub(super) async fn attempt(
     } else {
         runner.exprs.render(&card.input, &scope).map_err(expr_error)
     };
+    let table = crate::tables::is_table_card(&card.card);
     let outcome = match rendered {
         Err(error) => Err(error),
+        Ok(input) if table && !dry => {
+            record.input = Some(connector_core::pipeline::mask_secrets(&input));
+            match super::table::write(runner, card, input, &mut record, started).await {
+                TableEnd::Committed(output) => return (CardEnd::Committed(output), record),
+                TableEnd::Stop(error) => return (CardEnd::Stop(error), record),
+                TableEnd::Failed(error) => Err(error),
+            }
+        }
+        // A dry run changes no table: the input is checked, the write listed with it.
+        Ok(input) if table => {
+            record.input = Some(connector_core::pipeline::mask_secrets(&input));
+            super::table::parse(&card.card, input).map(|_| Value::Null)
+        }
         Ok(input) => {
             record.input = Some(connector_core::pipeline::mask_secrets(&input));
             with_retries(runner, card, input, &mut record).await

@@ -126,6 +126,10 @@ async fn run_items(
                 runner.commit(record).await?;
                 results.insert(i, output);
             }
+            CardEnd::Committed(output) => {
+                results.insert(i, output);
+            }
+            CardEnd::Stop(error) => return Err(error),
             CardEnd::Continue(error) => {
                 record.status = StepStatus::Continued;
                 record.error = Some(error);
@@ -143,7 +147,7 @@ async fn run_items(
                 runner.commit(record).await?;
                 ending.get_or_insert(Ending::Failed(error));
             }
-            CardEnd::Stop(stop) => {
+            CardEnd::Park(stop) => {
                 ending.get_or_insert(stop);
             }
         }

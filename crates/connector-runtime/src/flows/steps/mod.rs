@@ -10,6 +10,7 @@ mod fail;
 mod for_each;
 mod ret;
 mod spawn;
+mod table;
 mod wait;
 
 pub use call::MAX_CALL_DEPTH;
