@@ -86,10 +86,7 @@ fn value_of(kind: ColumnType, field: &str, quoted: bool) -> Result<Value, String
 
 /// The rows of a CSV text for `table`, each with its line; the first mistake names its
 /// line and column.
-pub fn rows_from_csv(
-    def: &TableDef,
-    text: &[u8],
-) -> Result<Vec<Line>, ImportError> {
+pub fn rows_from_csv(def: &TableDef, text: &[u8]) -> Result<Vec<Line>, ImportError> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(refused(
             0,
