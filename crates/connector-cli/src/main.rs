@@ -462,6 +462,19 @@ async fn run(
                     "wouldAnswer": answer,
                 }))
             }
+            // Without a store to work it out on, the write is still listed.
+            Err(e)
+                if dry_run
+                    && connector == connector_runtime::tables::CONNECTOR_ID
+                    && e.kind() == connector_core::ErrorKind::Configuration =>
+            {
+                Ok(json!({
+                    "dryRun": true,
+                    "write": {"table": shown_input["table"], "action": action, "input": connector_core::pipeline::mask_secrets(&shown_input)},
+                    "wouldAnswer": null,
+                    "note": e.message(),
+                }))
+            }
             Ok(_) if dry_run => Ok(json!({ "dryRun": true, "requests": log.requests() })),
             other => other,
         }
