@@ -15,7 +15,10 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            // A folder's `tables.yaml` declares tables, not a flow (docs/tables.md).
+            && path.file_stem().is_none_or(|stem| stem != "tables")
+        {
             out.push(path);
         }
     }

@@ -50,12 +50,9 @@ Then open http://127.0.0.1:9090/ for the Flow History.";
 pub const HISTORY: &str = "\
 Examples:
   $ connector history
-  $ connector history --outcome deadLettered --limit 5
+  $ connector history --state deadLettered --limit 5
   $ connector history -o table --fields runId,flow,state,outcome
-  $ connector history --state waiting
-  $ connector history signal run_0f3c... approval --data '{\"approved\":true}'
-  $ connector history cancel run_0f3c...
-  $ connector history --json";
+  $ connector history --state waiting";
 
 /// `connector completion`.
 pub const COMPLETION: &str = "\
@@ -68,9 +65,9 @@ Examples:
 pub const FLOW: &str = "\
 Examples:
   $ connector flow validate crates/connector-cli/flows/examples
-  $ connector flow list --flows crates/connector-cli/flows/examples
-  $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --dry-run
-  $ connector flow disable offboard-deactivated-user --store sqlite://connector.db";
+  $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --store sqlite://connector.db
+  $ connector flow disable grant-help-desk-to-support --store sqlite://connector.db
+  $ connector flow enable grant-help-desk-to-support --store sqlite://connector.db";
 
 /// `connector table`.
 pub const TABLE: &str = "\

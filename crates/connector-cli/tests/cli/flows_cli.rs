@@ -85,7 +85,7 @@ fn the_shipped_flows_are_valid_and_listed() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 7);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 11);
     let out = connector(None, &["flow", "list", "--json"]);
     let listed = json_of(&out);
     assert_eq!(listed["flows"][0]["name"], "add-user-to-admin-role");

@@ -35,6 +35,7 @@ mod http_trigger;
 mod okta_yaml;
 mod python_sdk;
 mod schedule_trigger;
+mod second_edition_browser;
 mod secrets_trace;
 mod serve_admin;
 mod serve_browser;

@@ -454,3 +454,57 @@ fn a_signal_wait_needs_a_store_for_flow_run() {
         "{err}"
     );
 }
+
+/// The shipped temporary-membership example with a wait of no minutes, run by `flow run`
+/// on the sandbox: the membership is recorded in its table while it lasts, then the user
+/// leaves the group and the row goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_temporary_membership_example_keeps_its_row_while_the_membership_lasts() {
+    let sandbox = roomy_sandbox().await;
+    let users = support_users(&sandbox, "tempgroup", 1);
+    let group = create_group(&sandbox, "temporary-admins").await;
+    let db = TempDb::new();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("flows/examples/temporary-group-membership.yaml");
+    let event = json!({"userId": users[0], "groupId": group, "minutes": 0}).to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(["flow", "run", file.to_str().unwrap(), "--store", &db.url()])
+        .args(["--event", &event])
+        .env_remove("CONNECTOR_STORE")
+        .env("OKTA_ORG_URL", sandbox.okta().base_url())
+        .env("OKTA_API_TOKEN", sandbox.okta().api_token())
+        .output()
+        .expect("connector runs");
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        out.status.success(),
+        "{run}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run["outcome"], "removed", "{run}");
+    let step = |id: &str| {
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        step("record")["output"]["row"]["user_id"],
+        users[0].as_str()
+    );
+    assert_eq!(step("record")["output"]["created"], true);
+    assert_eq!(step("forget")["output"]["deleted"], 1, "{run}");
+    let (code, rows, err) = connector(&[
+        "table",
+        "show",
+        "temporary-memberships",
+        "--store",
+        &db.url(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(0), "{rows}");
+}
