@@ -23,6 +23,10 @@ pub enum Spawned {
 impl Store {
     /// Queues a run of `flow` for `event`, spawned by `parent` under `key`, unless the
     /// spawning run is `max_depth` spawns deep already; a key used before answers its run.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site (the worker's spawner); the arguments are the spawn's key parts"
+    )]
     pub async fn spawn(
         &self,
         parent: &str,
@@ -35,6 +39,9 @@ impl Store {
     ) -> Result<Spawned, StoreError> {
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            // A write first: a SQLite transaction that starts by reading cannot always
+            // become a writer while another process writes (it fails at once, busy).
+            keep_definition!(tx, flow);
             let depth: Option<(i64,)> = sqlx::query_as("SELECT spawn_depth FROM runs WHERE run_id = $1")
                 .bind(parent)
                 .fetch_optional(&mut *tx)
@@ -46,7 +53,6 @@ impl Store {
             if depth >= max_depth {
                 return Ok(Spawned::TooDeep(depth));
             }
-            keep_definition!(tx, flow);
             let id = run_id();
             let inserted = sqlx::query(
                 "INSERT INTO runs (run_id, event_key, flow, subject, event, state, due_ms, created_ms, \
