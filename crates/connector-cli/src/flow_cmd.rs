@@ -235,8 +235,10 @@ async fn run_stored(
     );
     let service = connector_runtime::Service::new(
         opened.clone(),
-        all.into_iter()
-            .fold(connector_runtime::Flows::new(cards), connector_runtime::Flows::with),
+        all.into_iter().fold(
+            connector_runtime::Flows::new(cards),
+            connector_runtime::Flows::with,
+        ),
         config,
     );
     let key = connector_runtime::triggers::manual::key();

@@ -74,8 +74,8 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, Page, Rerun, Resume,
-    Spawned, Store, StoreError, TempDb, redact_url,
+    Accepted, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, NewRun, NewSpawn, Page, Rerun,
+    Resume, Spawned, Store, StoreError, TempDb, redact_url,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).

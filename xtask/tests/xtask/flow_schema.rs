@@ -15,10 +15,7 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             yaml_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }
@@ -34,7 +31,10 @@ fn every_shipped_and_test_flow_file_matches_the_flow_schema_with_references_reso
     let validator = jsonschema::validator_for(&schema).expect("the flow schema compiles");
     let mut files = Vec::new();
     yaml_files(&root.join("crates/connector-cli/flows"), &mut files);
-    for krate in std::fs::read_dir(root.join("crates")).unwrap().filter_map(Result::ok) {
+    for krate in std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .filter_map(Result::ok)
+    {
         yaml_files(&krate.path().join("tests"), &mut files);
     }
     files.sort();
@@ -45,7 +45,12 @@ fn every_shipped_and_test_flow_file_matches_the_flow_schema_with_references_reso
         let doc = connector_runtime::flows::parse(&text)
             .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
         for error in validator.iter_errors(&doc.value) {
-            refused.push(format!("{}: {} at {}", file.display(), error, error.instance_path()));
+            refused.push(format!(
+                "{}: {} at {}",
+                file.display(),
+                error,
+                error.instance_path()
+            ));
         }
         checked.push(file.file_name().unwrap().to_string_lossy().into_owned());
     }
@@ -58,7 +63,10 @@ fn every_shipped_and_test_flow_file_matches_the_flow_schema_with_references_reso
         "grant-help-desk-to-logins.yaml",
         "batch-of-calls.yaml",
     ] {
-        assert!(checked.iter().any(|c| c == name), "{name} not in {checked:?}");
+        assert!(
+            checked.iter().any(|c| c == name),
+            "{name} not in {checked:?}"
+        );
     }
     // And the validator does refuse what the format does not allow.
     let bad = connector_runtime::flows::parse(

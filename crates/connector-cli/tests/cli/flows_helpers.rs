@@ -55,7 +55,12 @@ async fn the_example_helper_flow_called_from_a_for_each_grants_support_users_in_
     let eng = add_user(&sandbox, "eng@example.com", "Engineering");
     let main = examples().join("grant-help-desk-to-logins.yaml");
     let helper = examples().join("grant-help-desk-to-one.yaml");
-    let logins = ["low@example.com", "eng@example.com", "nobody@example.com", "high@example.com"];
+    let logins = [
+        "low@example.com",
+        "eng@example.com",
+        "nobody@example.com",
+        "high@example.com",
+    ];
     let (out, run) = flow_run(
         &sandbox,
         &[main.to_str().unwrap(), helper.to_str().unwrap()],
@@ -66,7 +71,12 @@ async fn the_example_helper_flow_called_from_a_for_each_grants_support_users_in_
     let results = run["output"]["results"].as_array().unwrap();
     let got: Vec<(&str, bool)> = results
         .iter()
-        .map(|r| (r["login"].as_str().unwrap(), r["granted"].as_bool().unwrap()))
+        .map(|r| {
+            (
+                r["login"].as_str().unwrap(),
+                r["granted"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -78,12 +88,28 @@ async fn the_example_helper_flow_called_from_a_for_each_grants_support_users_in_
         ]
     );
     assert_eq!(run["output"]["granted"], 2);
-    for (id, role) in [(&low, Some(vec!["HELP_DESK_ADMIN".to_owned()])), (&high, Some(vec!["HELP_DESK_ADMIN".to_owned()])), (&eng, Some(vec![]))] {
+    for (id, role) in [
+        (&low, Some(vec!["HELP_DESK_ADMIN".to_owned()])),
+        (&high, Some(vec!["HELP_DESK_ADMIN".to_owned()])),
+        (&eng, Some(vec![])),
+    ] {
         assert_eq!(sandbox.okta().user_role_types(id), role, "{id}");
     }
     // The callee's steps are in the run's journal, under their item's call.
-    let ids: Vec<&str> = run["steps"].as_array().unwrap().iter().filter_map(|s| s["id"].as_str()).collect();
-    for id in ["each[0]/user", "each[0]/by_role", "each[0]/grant", "each[0]/granted", "each[1]/not_support", "each[2]/user"] {
+    let ids: Vec<&str> = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    for id in [
+        "each[0]/user",
+        "each[0]/by_role",
+        "each[0]/grant",
+        "each[0]/granted",
+        "each[1]/not_support",
+        "each[2]/user",
+    ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
     }
     // The folder may be given too: the file given by itself is read once.
@@ -106,24 +132,39 @@ async fn flow_run_runs_the_runs_it_spawns_before_it_exits() {
         "name: fan-out\ntrigger: { manual: {} }\nsteps:\n  - id: each\n    for_each: \"event.logins\"\n    spawn: grant-help-desk-to-one\n    input: { login: \"{{ item }}\" }\n",
     )
     .unwrap();
-    std::fs::copy(examples().join("grant-help-desk-to-one.yaml"), dir.path().join("one.yaml")).unwrap();
+    std::fs::copy(
+        examples().join("grant-help-desk-to-one.yaml"),
+        dir.path().join("one.yaml"),
+    )
+    .unwrap();
     let db = TempDb::new();
     let main = dir.path().join("fan-out.yaml");
     let (out, run) = flow_run(
         &sandbox,
-        &[main.to_str().unwrap(), dir.path().to_str().unwrap(), "--store", &db.url()],
+        &[
+            main.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+            "--store",
+            &db.url(),
+        ],
         json!({ "logins": ["spawned@example.com", "nobody@example.com"] }),
     );
     assert_eq!(out.status.code(), Some(0), "{run}");
     assert_eq!(run["outcome"], "completed", "{run}");
-    let spawned: Vec<String> = run["steps"].as_array().unwrap().iter()
+    let spawned: Vec<String> = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
         .filter(|s| s["id"] == "each" && s["item"].is_null())
         .flat_map(|s| s["output"].as_array().cloned().unwrap_or_default())
         .map(|o| o["runId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(spawned.len(), 2, "{run}");
     // By the time the command exited, both spawned runs had run.
-    assert_eq!(sandbox.okta().user_role_types(&id), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+    assert_eq!(
+        sandbox.okta().user_role_types(&id),
+        Some(vec!["HELP_DESK_ADMIN".to_owned()])
+    );
     let store = Store::open(&db.url()).await.unwrap();
     let runs = all_runs(&store).await;
     assert_eq!(runs.len(), 3);
@@ -132,7 +173,11 @@ async fn flow_run_runs_the_runs_it_spawns_before_it_exits() {
         assert_eq!(child.state, RunState::Finished);
         assert_eq!(child.parent_run_id.as_deref(), run["runId"].as_str());
     }
-    let mut outcomes: Vec<&str> = runs.iter().filter(|r| r.parent_run_id.is_some()).filter_map(|r| r.outcome.as_deref()).collect();
+    let mut outcomes: Vec<&str> = runs
+        .iter()
+        .filter(|r| r.parent_run_id.is_some())
+        .filter_map(|r| r.outcome.as_deref())
+        .collect();
     outcomes.sort_unstable();
     assert_eq!(outcomes, ["granted", "unknownUser"]);
 }
@@ -147,10 +192,17 @@ async fn sigkill_during_a_for_each_of_calls_then_restart_sends_no_finished_item_
     sandbox.okta().set_latency(Duration::from_millis(60));
     let users = 30;
     let logins: Vec<String> = (0..users).map(|i| format!("loop{i}@example.com")).collect();
-    let ids: Vec<String> = logins.iter().map(|l| add_user(&sandbox, l, "Support")).collect();
+    let ids: Vec<String> = logins
+        .iter()
+        .map(|l| add_user(&sandbox, l, "Support"))
+        .collect();
     let dir = serve_support::TempDir::new("flows");
     std::fs::write(dir.path().join("batch.yaml"), BATCH).unwrap();
-    std::fs::copy(examples().join("grant-help-desk-to-one.yaml"), dir.path().join("one.yaml")).unwrap();
+    std::fs::copy(
+        examples().join("grant-help-desk-to-one.yaml"),
+        dir.path().join("one.yaml"),
+    )
+    .unwrap();
     let db = TempDb::new();
     let dir_arg = dir.path().display().to_string();
     let spec = ServeSpec::new(&sandbox, &db.url())
@@ -166,25 +218,59 @@ async fn sigkill_during_a_for_each_of_calls_then_restart_sends_no_finished_item_
         .await
         .unwrap();
     assert_eq!(started.status(), 202);
-    let run_id = started.json::<Value>().await.unwrap()["runId"].as_str().unwrap().to_owned();
-    let roles = |sandbox: &Sandbox| sandbox.okta().stats().buckets.get("roles").map_or(0, |b| b.requests);
-    let reads = |sandbox: &Sandbox| sandbox.okta().stats().buckets.get("user").map_or(0, |b| b.requests);
+    let run_id = started.json::<Value>().await.unwrap()["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let roles = |sandbox: &Sandbox| {
+        sandbox
+            .okta()
+            .stats()
+            .buckets
+            .get("roles")
+            .map_or(0, |b| b.requests)
+    };
+    let reads = |sandbox: &Sandbox| {
+        sandbox
+            .okta()
+            .stats()
+            .buckets
+            .get("user")
+            .map_or(0, |b| b.requests)
+    };
     let midway = eventually(Duration::from_secs(30), || async { roles(&sandbox) >= 8 }).await;
     assert!(midway, "the loop never got going:\n{}", serve.log());
     serve.kill();
     let (roles_at_kill, reads_at_kill) = (roles(&sandbox), reads(&sandbox));
-    assert!(roles_at_kill < users as u64, "the kill came too late to test anything");
+    assert!(
+        roles_at_kill < users as u64,
+        "the kill came too late to test anything"
+    );
     let store = Store::open(&db.url()).await.unwrap();
     let journal = store.steps(&run_id).await.unwrap();
-    let finished_items = journal.iter().filter(|r| r.id == "each" && r.item.is_some()).count();
-    assert!(finished_items >= 7, "{finished_items} items committed before the kill");
+    let finished_items = journal
+        .iter()
+        .filter(|r| r.id == "each" && r.item.is_some())
+        .count();
+    assert!(
+        finished_items >= 7,
+        "{finished_items} items committed before the kill"
+    );
 
     let serve = spec.start();
     let done = eventually(Duration::from_secs(60), || async {
-        store.run(&run_id).await.unwrap().is_some_and(|r| r.state == RunState::Finished)
+        store
+            .run(&run_id)
+            .await
+            .unwrap()
+            .is_some_and(|r| r.state == RunState::Finished)
     })
     .await;
-    assert!(done, "the run did not finish after the restart:\n{}", serve.log());
+    assert!(
+        done,
+        "the run did not finish after the restart:\n{}",
+        serve.log()
+    );
     let run = store.run(&run_id).await.unwrap().unwrap();
     assert_eq!(run.output, Some(json!({"granted": users})), "{run:?}");
     assert!(run.tries >= 2, "{run:?}");
@@ -200,12 +286,22 @@ async fn sigkill_during_a_for_each_of_calls_then_restart_sends_no_finished_item_
         "{reads_total} reads for {users} users ({reads_at_kill} at the kill)"
     );
     for id in &ids {
-        assert_eq!(sandbox.okta().user_role_types(id), Some(vec!["HELP_DESK_ADMIN".to_owned()]));
+        assert_eq!(
+            sandbox.okta().user_role_types(id),
+            Some(vec!["HELP_DESK_ADMIN".to_owned()])
+        );
     }
     // Every item committed once across both tries.
     let journal = store.steps(&run_id).await.unwrap();
     for i in 0..users {
-        let items = journal.iter().filter(|r| r.id == "each" && r.item == Some(i) && r.status == connector_runtime::flows::StepStatus::Succeeded).count();
+        let items = journal
+            .iter()
+            .filter(|r| {
+                r.id == "each"
+                    && r.item == Some(i)
+                    && r.status == connector_runtime::flows::StepStatus::Succeeded
+            })
+            .count();
         assert_eq!(items, 1, "item {i}");
     }
 }

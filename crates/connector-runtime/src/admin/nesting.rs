@@ -71,7 +71,11 @@ pub(super) fn kind_at(flow: &Flow, id: &str) -> Option<String> {
     let mut parts = id.split('/').peekable();
     while let Some(part) = parts.next() {
         let base = part.split('[').next().unwrap_or(part);
-        let step = flow.program.all_steps().into_iter().find(|s| s.id == base)?;
+        let step = flow
+            .program
+            .all_steps()
+            .into_iter()
+            .find(|s| s.id == base)?;
         if parts.peek().is_none() {
             let kind = kind_name(&step.kind);
             return Some(match flow_of(&step.kind) {

@@ -29,7 +29,11 @@ pub fn link(flows: Vec<Flow>) -> Result<Vec<Flow>, Vec<Diagnostic>> {
     let by_name: HashMap<&str, &Flow> = flows.iter().map(|f| (f.name(), f)).collect();
     let mut errors = Vec::new();
     // The call graph, by index; a bad name leaves its edge out.
-    let index: HashMap<&str, usize> = flows.iter().enumerate().map(|(i, f)| (f.name(), i)).collect();
+    let index: HashMap<&str, usize> = flows
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name(), i))
+        .collect();
     let mut calls: Vec<Vec<(usize, &Reference)>> = vec![Vec::new(); flows.len()];
     for (i, flow) in flows.iter().enumerate() {
         for reference in &flow.references {
@@ -63,12 +67,19 @@ pub fn link(flows: Vec<Flow>) -> Result<Vec<Flow>, Vec<Diagnostic>> {
                 let mut next = Some(*callee);
                 while let Some(n) = next {
                     chain.push(flows[n].name());
-                    next = calls[n].iter().map(|(c, _)| *c).find(|c| heights[*c] + 1 == heights[n]);
+                    next = calls[n]
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .find(|c| heights[*c] + 1 == heights[n]);
                 }
-                errors.push(at(flow, reference, format!(
-                    "calls nest more than {MAX_CALL_DEPTH} deep: {}",
-                    chain.join(" -> ")
-                )));
+                errors.push(at(
+                    flow,
+                    reference,
+                    format!(
+                        "calls nest more than {MAX_CALL_DEPTH} deep: {}",
+                        chain.join(" -> ")
+                    ),
+                ));
             }
         }
     }
@@ -102,10 +113,14 @@ pub fn link_with(flow: Flow, linked: &[Flow]) -> Result<Flow, Vec<Diagnostic>> {
                     callees.insert(target.name().to_owned(), target.clone());
                 }
             }
-            _ => errors.push(at(&flow, reference, format!(
-                "the flow {:?} is not loaded as a callable flow",
-                reference.target
-            ))),
+            _ => errors.push(at(
+                &flow,
+                reference,
+                format!(
+                    "the flow {:?} is not loaded as a callable flow",
+                    reference.target
+                ),
+            )),
         }
     }
     if !errors.is_empty() {
@@ -118,7 +133,10 @@ pub fn link_with(flow: Flow, linked: &[Flow]) -> Result<Flow, Vec<Diagnostic>> {
 
 /// Each flow's height in the call graph (0: it calls nothing), or every cycle, reported
 /// at the call that closes it.
-fn heights(flows: &[Flow], calls: &[Vec<(usize, &Reference)>]) -> Result<Vec<usize>, Vec<Diagnostic>> {
+fn heights(
+    flows: &[Flow],
+    calls: &[Vec<(usize, &Reference)>],
+) -> Result<Vec<usize>, Vec<Diagnostic>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -145,21 +163,33 @@ fn heights(flows: &[Flow], calls: &[Vec<(usize, &Reference)>]) -> Result<Vec<usi
                     }
                     Mark::Open => {
                         let from = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
-                        let mut cycle: Vec<&str> = stack[from..].iter().map(|(n, _)| flows[*n].name()).collect();
+                        let mut cycle: Vec<&str> = stack[from..]
+                            .iter()
+                            .map(|(n, _)| flows[*n].name())
+                            .collect();
                         cycle.push(flows[next].name());
-                        errors.push(at(&flows[node], reference, format!(
-                            "calls make a cycle: {}",
-                            cycle.join(" -> ")
-                        )));
+                        errors.push(at(
+                            &flows[node],
+                            reference,
+                            format!("calls make a cycle: {}", cycle.join(" -> ")),
+                        ));
                     }
                     Mark::Done => {}
                 }
             } else {
                 marks[node] = Mark::Done;
-                heights[node] = calls[node].iter().map(|(c, _)| heights[*c] + 1).max().unwrap_or(0);
+                heights[node] = calls[node]
+                    .iter()
+                    .map(|(c, _)| heights[*c] + 1)
+                    .max()
+                    .unwrap_or(0);
                 stack.pop();
             }
         }
     }
-    if errors.is_empty() { Ok(heights) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(heights)
+    } else {
+        Err(errors)
+    }
 }

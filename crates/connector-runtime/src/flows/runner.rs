@@ -9,10 +9,10 @@ use connector_core::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
 
 use super::Catalog;
-use super::steps::Spawner;
 use super::expr::{ExprError, Expressions};
 use super::journal::{Journal, StepError, StepRecord, StepStatus};
 use super::program::Step;
+use super::steps::Spawner;
 use super::validate::Flow;
 
 /// How a try ended.

@@ -238,7 +238,13 @@ impl Checker<'_> {
                     );
                     continue;
                 }
-                self.step_list(&format!("{here}/{branch}"), nested, depth + 1, seen, earlier);
+                self.step_list(
+                    &format!("{here}/{branch}"),
+                    nested,
+                    depth + 1,
+                    seen,
+                    earlier,
+                );
             }
         }
     }
@@ -275,7 +281,11 @@ impl Checker<'_> {
                 1 => {}
                 _ => self.at_value(at, format!("step {id:?} has several kinds ({}); give exactly one", kinds.join(", "))),
             }
-            if step.contains_key("for_each") && !["card", "call", "spawn"].iter().any(|k| step.contains_key(*k)) {
+            if step.contains_key("for_each")
+                && !["card", "call", "spawn"]
+                    .iter()
+                    .any(|k| step.contains_key(*k))
+            {
                 self.at_key(
                     &format!("{at}/for_each"),
                     "for_each runs a card, a call or a spawn: give one, with its `input`".into(),
@@ -376,10 +386,26 @@ impl Checker<'_> {
     fn block_and_calls(&mut self, at: &str, step: &serde_json::Map<String, Value>) {
         let has = |key: &str| step.contains_key(key);
         if has("then") && !has("if") {
-            self.at_key(&format!("{at}/then"), "a block needs `if`: the condition that chooses `then`".into());
+            self.at_key(
+                &format!("{at}/then"),
+                "a block needs `if`: the condition that chooses `then`".into(),
+            );
+        }
+        if has("then") {
+            for key in ["retry", "on_error", "connection"] {
+                if has(key) {
+                    self.at_key(
+                        &format!("{at}/{key}"),
+                        format!("a block takes no {key}: its steps carry their own"),
+                    );
+                }
+            }
         }
         if has("else") && !has("then") {
-            self.at_key(&format!("{at}/else"), "`else` belongs to a block: give `if` and `then` too".into());
+            self.at_key(
+                &format!("{at}/else"),
+                "`else` belongs to a block: give `if` and `then` too".into(),
+            );
         }
         for (key, spawn) in [("call", false), ("spawn", true)] {
             let Some(Value::String(target)) = step.get(key) else {
@@ -397,7 +423,10 @@ impl Checker<'_> {
                 );
             }
             if has("connection") {
-                self.at_key(&format!("{at}/connection"), "connection belongs to a card step".into());
+                self.at_key(
+                    &format!("{at}/connection"),
+                    "connection belongs to a card step".into(),
+                );
             }
         }
     }

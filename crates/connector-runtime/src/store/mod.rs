@@ -26,7 +26,7 @@ pub use model::{HistoryQuery, Page};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
-pub use spawn::Spawned;
+pub use spawn::{NewSpawn, Spawned};
 pub use temp::TempDb;
 
 /// The default store: `connector.db` in the working directory.

@@ -35,9 +35,10 @@ impl Trigger for Callable {
 pub fn input_schema(settings: &Settings) -> Option<&Value> {
     match settings {
         Settings::Callable(callable) => callable.input.as_ref(),
-        Settings::OktaEvent(_) | Settings::Schedule(_) | Settings::Http(_) | Settings::Manual(_) => {
-            None
-        }
+        Settings::OktaEvent(_)
+        | Settings::Schedule(_)
+        | Settings::Http(_)
+        | Settings::Manual(_) => None,
     }
 }
 

@@ -59,7 +59,14 @@ async fn a_block_runs_one_branch_and_the_steps_of_the_other_read_as_skipped() {
         .collect();
     // The block's choice is committed before its steps; nested steps go by their own ids;
     // the branch not taken is not journaled.
-    assert_eq!(journaled[1], ("by_role", StepStatus::Succeeded, Some(json!({"branch": "then"}))));
+    assert_eq!(
+        journaled[1],
+        (
+            "by_role",
+            StepStatus::Succeeded,
+            Some(json!({"branch": "then"}))
+        )
+    );
     assert_eq!(journaled[2].0, "grant");
     assert_eq!(journaled[3], ("inner", StepStatus::Skipped, None));
     assert_eq!(journaled[4].0, "done");
@@ -94,7 +101,10 @@ steps:
     let (ending, records) = run(text, &cards, json!({"go": false}), &[], 1).await;
     assert_eq!(
         returned(&ending),
-        ("done".to_owned(), json!({"status": "skipped", "block": null, "send": "skipped"}))
+        (
+            "done".to_owned(),
+            json!({"status": "skipped", "block": null, "send": "skipped"})
+        )
     );
     assert_eq!(records[0].status, StepStatus::Skipped);
     assert_eq!(records[0].output, None);
@@ -136,9 +146,16 @@ steps:
     let (ending, second) = run(text, &cards, json!({"first": false}), &first, 2).await;
     assert_eq!(
         returned(&ending),
-        ("done".to_owned(), json!({"branch": "then", "one": {"n": 1}}))
+        (
+            "done".to_owned(),
+            json!({"branch": "then", "one": {"n": 1}})
+        )
     );
-    assert_eq!(cards.calls("test.echo"), [json!({"n": 1})], "card one once, never the else");
+    assert_eq!(
+        cards.calls("test.echo"),
+        [json!({"n": 1})],
+        "card one once, never the else"
+    );
     assert_eq!(cards.calls("test.fail").len(), 2);
     let ids: Vec<&str> = second.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["two", "done"]);
@@ -220,7 +237,9 @@ fn blocks_nest_at_most_sixteen_deep_and_then_needs_if() {
     let mut text = String::from("name: deep\ntrigger: { manual: {} }\nsteps:\n");
     let mut indent = String::from("  ");
     for depth in 1..=17 {
-        text.push_str(&format!("{indent}- id: b{depth}\n{indent}  if: \"true\"\n{indent}  then:\n"));
+        text.push_str(&format!(
+            "{indent}- id: b{depth}\n{indent}  if: \"true\"\n{indent}  then:\n"
+        ));
         indent.push_str("    ");
     }
     text.push_str(&format!("{indent}- id: leaf\n{indent}  card: test.echo\n"));
@@ -233,12 +252,15 @@ fn blocks_nest_at_most_sixteen_deep_and_then_needs_if() {
             "flows/blocks.yaml:{line}:65: blocks nest at most 16 deep (top-level steps are depth 1)"
         )]
     );
-    let found = errors("name: t\ntrigger: { manual: {} }\nsteps:\n  - id: b\n    then: []\n    else: []\n");
+    let found =
+        errors("name: t\ntrigger: { manual: {} }\nsteps:\n  - id: b\n    then: []\n    else: []\n");
     assert_eq!(
         found,
         ["flows/blocks.yaml:5:5: a block needs `if`: the condition that chooses `then`"]
     );
-    let found = errors("name: t\ntrigger: { manual: {} }\nsteps:\n  - id: b\n    card: test.echo\n    else: []\n");
+    let found = errors(
+        "name: t\ntrigger: { manual: {} }\nsteps:\n  - id: b\n    card: test.echo\n    else: []\n",
+    );
     assert_eq!(
         found,
         ["flows/blocks.yaml:6:5: `else` belongs to a block: give `if` and `then` too"]

@@ -29,7 +29,14 @@ pub(crate) fn load(files: &[(&str, &str)], cards: &Cards) -> Result<Vec<Flow>, V
 
 fn loaded(files: &[(&str, &str)], cards: &Cards) -> Vec<Flow> {
     load(files, cards).unwrap_or_else(|errors| {
-        panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     })
 }
 
@@ -99,7 +106,10 @@ steps:
     let (ending, records) = run_first(&flows, &cards, json!({"login": "ann"}), &[], 1).await;
     assert_eq!(
         returned(&ending),
-        ("done".to_owned(), json!({"outcome": "granted", "output": {"who": "ann"}}))
+        (
+            "done".to_owned(),
+            json!({"outcome": "granted", "output": {"who": "ann"}})
+        )
     );
     let ids: Vec<(&str, StepStatus)> = records.iter().map(|r| (r.id.as_str(), r.status)).collect();
     assert_eq!(
@@ -136,28 +146,66 @@ steps:
     return: { outcome: ok }
 "#;
     let flows = loaded(&[("caller.yaml", caller), ("helper.yaml", HELPER)], &cards);
-    let (ending, records) =
-        run_first(&flows, &cards, json!({"login": "ann", "fail": "conflict"}), &[], 1).await;
-    assert_eq!(returned(&ending), ("taken".to_owned(), json!({"kind": "conflict"})));
+    let (ending, records) = run_first(
+        &flows,
+        &cards,
+        json!({"login": "ann", "fail": "conflict"}),
+        &[],
+        1,
+    )
+    .await;
+    assert_eq!(
+        returned(&ending),
+        ("taken".to_owned(), json!({"kind": "conflict"}))
+    );
     let call = records.iter().find(|r| r.id == "grant").unwrap();
     assert_eq!(call.status, StepStatus::Returned);
-    assert_eq!(call.error.as_ref().unwrap().code.as_deref(), Some("E0000042"));
+    assert_eq!(
+        call.error.as_ref().unwrap().code.as_deref(),
+        Some("E0000042")
+    );
     // The callee's `fail` step: a permanent error with its message.
-    let (ending, _) = run_first(&flows, &cards, json!({"login": "nobody", "fail": null}), &[], 1).await;
-    assert_eq!(returned(&ending), ("nobody".to_owned(), json!({"message": "no user nobody"})));
+    let (ending, _) = run_first(
+        &flows,
+        &cards,
+        json!({"login": "nobody", "fail": null}),
+        &[],
+        1,
+    )
+    .await;
+    assert_eq!(
+        returned(&ending),
+        ("nobody".to_owned(), json!({"message": "no user nobody"}))
+    );
     // Unhandled, the callee's error is the run's: a transient one is tried again.
-    let (ending, records) =
-        run_first(&flows, &cards, json!({"login": "bo", "fail": "unavailable"}), &[], 1).await;
+    let (ending, records) = run_first(
+        &flows,
+        &cards,
+        json!({"login": "bo", "fail": "unavailable"}),
+        &[],
+        1,
+    )
+    .await;
     assert!(
         matches!(&ending, Ending::Failed(e) if e.kind() == ErrorKind::Unavailable && e.code() == Some("E0000042")),
         "{ending:?}"
     );
     // The next try goes on inside the callee: its finished card is not sent again.
     let reads = cards.calls("test.echo").len();
-    let (ending, second) =
-        run_first(&flows, &cards, json!({"login": "bo", "fail": "unavailable"}), &records, 2).await;
+    let (ending, second) = run_first(
+        &flows,
+        &cards,
+        json!({"login": "bo", "fail": "unavailable"}),
+        &records,
+        2,
+    )
+    .await;
     assert_eq!(returned(&ending).0, "ok");
-    assert_eq!(cards.calls("test.echo").len(), reads, "grant/read is not sent again");
+    assert_eq!(
+        cards.calls("test.echo").len(),
+        reads,
+        "grant/read is not sent again"
+    );
     assert_eq!(second[0].id, "grant/broken");
 }
 
@@ -174,16 +222,23 @@ steps:
 "#;
     let flows = loaded(&[("caller.yaml", caller), ("helper.yaml", HELPER)], &cards);
     let (ending, records) = run_first(&flows, &cards, json!({"login": 42}), &[], 1).await;
-    let Ending::Failed(error) = ending else { panic!("{ending:?}") };
+    let Ending::Failed(error) = ending else {
+        panic!("{ending:?}")
+    };
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     assert!(error.message().contains("input field /login"), "{error}");
-    assert!(!error.message().contains("42"), "the value is not echoed: {error}");
+    assert!(
+        !error.message().contains("42"),
+        "the value is not echoed: {error}"
+    );
     assert!(cards.calls("test.echo").is_empty(), "no callee step ran");
     assert_eq!(records.len(), 1);
     let caller = caller.replace("{ login: \"{{ event.login }}\" }", "{ name: x }");
     let flows = loaded(&[("caller.yaml", &caller), ("helper.yaml", HELPER)], &cards);
     let (ending, _) = run_first(&flows, &cards, json!({}), &[], 1).await;
-    let Ending::Failed(error) = ending else { panic!("{ending:?}") };
+    let Ending::Failed(error) = ending else {
+        panic!("{ending:?}")
+    };
     assert!(error.message().contains("input field /login"), "{error}");
 }
 
@@ -210,9 +265,15 @@ async fn a_for_each_of_calls_gives_the_results_in_item_order_and_resumes_inside_
     let (ending, first) = run_first(&flows, &cards, event.clone(), &[], 1).await;
     assert!(matches!(ending, Ending::Failed(_)), "{ending:?}");
     for i in 0..5 {
-        assert!(first.iter().any(|r| r.id == format!("each[{i}]/read")), "{first:?}");
+        assert!(
+            first.iter().any(|r| r.id == format!("each[{i}]/read")),
+            "{first:?}"
+        );
     }
-    let failed = first.iter().find(|r| r.id == "each" && r.item == Some(2)).unwrap();
+    let failed = first
+        .iter()
+        .find(|r| r.id == "each" && r.item == Some(2))
+        .unwrap();
     assert_eq!(failed.status, StepStatus::Failed);
     assert_eq!(cards.calls("test.echo").len(), 5);
     let (ending, second) = run_first(&flows, &cards, event, &first, 2).await;
@@ -222,10 +283,17 @@ async fn a_for_each_of_calls_gives_the_results_in_item_order_and_resumes_inside_
         json!(logins.iter().map(|l| json!({"who": l})).collect::<Vec<_>>()),
         "in item order"
     );
-    assert_eq!(cards.calls("test.echo").len(), 5, "no finished item's card again");
+    assert_eq!(
+        cards.calls("test.echo").len(),
+        5,
+        "no finished item's card again"
+    );
     let ran: Vec<&str> = second.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ran[0], "each[2]/broken");
-    assert!(second.iter().all(|r| !r.id.starts_with("each[0]")), "{ran:?}");
+    assert!(
+        second.iter().all(|r| !r.id.starts_with("each[0]")),
+        "{ran:?}"
+    );
 }
 
 fn errors(files: &[(&str, &str)]) -> Vec<String> {
@@ -248,7 +316,8 @@ fn callable(name: &str, calls: &str) -> String {
 #[test]
 fn unknown_and_non_callable_targets_are_errors_at_their_place() {
     let caller = "name: caller\ntrigger: { manual: {} }\nsteps:\n  - id: a\n    call: nowhere\n  - id: b\n    spawn: plain\n  - id: c\n    for_each: \"[1]\"\n    call: plain\n";
-    let plain = "name: plain\ntrigger: { manual: {} }\nsteps:\n  - id: done\n    return: { outcome: ok }\n";
+    let plain =
+        "name: plain\ntrigger: { manual: {} }\nsteps:\n  - id: done\n    return: { outcome: ok }\n";
     assert_eq!(
         errors(&[("flows/caller.yaml", caller), ("flows/plain.yaml", plain)]),
         [
@@ -265,7 +334,11 @@ fn a_call_cycle_is_an_error_at_the_call_that_closes_it_and_a_flow_may_spawn_itse
     let b = callable("b", "c");
     let c = callable("c", "a");
     assert_eq!(
-        errors(&[("flows/a.yaml", &a), ("flows/b.yaml", &b), ("flows/c.yaml", &c)]),
+        errors(&[
+            ("flows/a.yaml", &a),
+            ("flows/b.yaml", &b),
+            ("flows/c.yaml", &c)
+        ]),
         ["flows/c.yaml:5:11: calls make a cycle: a -> b -> c -> a"]
     );
     let own = callable("own", "own");
@@ -273,7 +346,8 @@ fn a_call_cycle_is_an_error_at_the_call_that_closes_it_and_a_flow_may_spawn_itse
         errors(&[("flows/own.yaml", &own)]),
         ["flows/own.yaml:5:11: calls make a cycle: own -> own"]
     );
-    let spawner = "name: again\ntrigger: { callable: {} }\nsteps:\n  - id: more\n    spawn: again\n";
+    let spawner =
+        "name: again\ntrigger: { callable: {} }\nsteps:\n  - id: more\n    spawn: again\n";
     assert!(errors(&[("flows/again.yaml", spawner)]).is_empty());
 }
 
@@ -282,14 +356,26 @@ fn calls_nest_at_most_ten_deep() {
     // f0 calls f1 ... calls f10: ten calls, allowed; f11 makes eleven.
     let texts: Vec<(String, String)> = (0..=11)
         .map(|i| {
-            let calls = if i < 11 { format!("f{}", i + 1) } else { String::new() };
-            (format!("flows/f{i}.yaml"), callable(&format!("f{i}"), &calls))
+            let calls = if i < 11 {
+                format!("f{}", i + 1)
+            } else {
+                String::new()
+            };
+            (
+                format!("flows/f{i}.yaml"),
+                callable(&format!("f{i}"), &calls),
+            )
         })
         .collect();
-    let files: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+    let files: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
     assert_eq!(
         errors(&files),
-        ["flows/f0.yaml:5:11: calls nest more than 10 deep: f0 -> f1 -> f2 -> f3 -> f4 -> f5 -> f6 -> f7 -> f8 -> f9 -> f10 -> f11"]
+        [
+            "flows/f0.yaml:5:11: calls nest more than 10 deep: f0 -> f1 -> f2 -> f3 -> f4 -> f5 -> f6 -> f7 -> f8 -> f9 -> f10 -> f11"
+        ]
     );
     assert!(errors(&files[1..]).is_empty());
 }
@@ -299,7 +385,10 @@ fn a_call_step_takes_no_retry_and_no_connection() {
     let caller = "name: caller\ntrigger: { manual: {} }\nsteps:\n  - id: a\n    call: helper\n    retry: { attempts: 3 }\n    connection: other\n";
     let helper = callable("helper", "");
     assert_eq!(
-        errors(&[("flows/caller.yaml", caller), ("flows/helper.yaml", &helper)]),
+        errors(&[
+            ("flows/caller.yaml", caller),
+            ("flows/helper.yaml", &helper)
+        ]),
         [
             "flows/caller.yaml:6:5: a call step takes no retry: the called flow's steps carry their own",
             "flows/caller.yaml:7:5: connection belongs to a card step",

@@ -3,8 +3,8 @@
 mod blocks;
 mod calls;
 mod engine;
-mod pages_nested;
 mod flows;
+mod pages_nested;
 mod program;
 mod schedule;
 mod spawn;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use connector_core::secrecy::SecretString;
 use connector_runtime::flows::Catalog;
-use connector_runtime::{Flows, HistoryQuery, Run, RunState, RuntimeConfig, Service, Spawned, Store, TempDb};
+use connector_runtime::{
+    Flows, HistoryQuery, NewSpawn, Run, RunState, RuntimeConfig, Service, Spawned, Store, TempDb,
+};
 use serde_json::{Value, json};
 
 use crate::calls::load;
@@ -25,7 +27,11 @@ async fn service(db: &TempDb, files: &[(&str, &str)], cards: Arc<Cards>) -> Serv
 }
 
 async fn runs(store: &Store) -> Vec<Run> {
-    store.history(&HistoryQuery::newest(500)).await.unwrap().runs
+    store
+        .history(&HistoryQuery::newest(500))
+        .await
+        .unwrap()
+        .runs
 }
 
 const PARENT: &str = r#"
@@ -63,10 +69,18 @@ steps:
 async fn a_spawned_run_exists_once_per_step_and_item_after_the_spawning_run_is_retried() {
     let db = TempDb::new();
     let cards = Arc::new(Cards::default());
-    let service = service(&db, &[("parent.yaml", PARENT), ("child.yaml", CHILD)], cards.clone()).await;
+    let service = service(
+        &db,
+        &[("parent.yaml", PARENT), ("child.yaml", CHILD)],
+        cards.clone(),
+    )
+    .await;
     let store = service.store().clone();
     let parent = service.flows().get("parent").unwrap().clone();
-    let id = store.enqueue(&parent, "manual-1", &json!({}), connector_runtime::now_ms()).await.unwrap();
+    let id = store
+        .enqueue(&parent, "manual-1", &json!({}), connector_runtime::now_ms())
+        .await
+        .unwrap();
     assert!(service.run_now(&id).await);
     let first = store.run(&id).await.unwrap().unwrap();
     assert_eq!(first.state, RunState::Retrying, "{first:?}");
@@ -82,13 +96,21 @@ async fn a_spawned_run_exists_once_per_step_and_item_after_the_spawning_run_is_r
         assert_eq!(child.parent_run_id.as_deref(), Some(id.as_str()));
         assert_eq!(child.state, RunState::Finished);
     }
-    let mut subjects: Vec<&str> = children.iter().filter_map(|r| r.subject.as_deref()).collect();
+    let mut subjects: Vec<&str> = children
+        .iter()
+        .filter_map(|r| r.subject.as_deref())
+        .collect();
     subjects.sort_unstable();
     assert_eq!(subjects, ["child 0", "child 1", "child 2", "child 3"]);
     let output = parent_run.output.clone().unwrap();
     let one = output["one"].as_str().unwrap();
     assert!(children.iter().any(|c| c.run_id == one));
-    let many: Vec<&str> = output["many"].as_array().unwrap().iter().map(|v| v["runId"].as_str().unwrap()).collect();
+    let many: Vec<&str> = output["many"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["runId"].as_str().unwrap())
+        .collect();
     assert_eq!(many.len(), 3);
     // The run JSON carries the link.
     let json = serde_json::to_value(children[0]).unwrap();
@@ -99,7 +121,11 @@ async fn a_spawned_run_exists_once_per_step_and_item_after_the_spawning_run_is_r
     // store again with the same key: the same run answers, none is added.
     let child = service.flows().get("child").unwrap();
     let again = store
-        .spawn(&id, child, &format!("spawn:{id}:many[1]"), &json!({"n": 2}), None, 10, 0)
+        .spawn(
+            &NewSpawn::new(&id, child, &format!("spawn:{id}:many[1]"), &json!({"n": 2})),
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert_eq!(again, Spawned::Run(many[1].to_owned()));
@@ -121,7 +147,15 @@ steps:
     let service = service(&db, &[("again.yaml", again)], cards).await;
     let store = service.store().clone();
     let flow = service.flows().get("again").unwrap().clone();
-    let id = store.enqueue(&flow, "manual-deep", &json!({}), connector_runtime::now_ms()).await.unwrap();
+    let id = store
+        .enqueue(
+            &flow,
+            "manual-deep",
+            &json!({}),
+            connector_runtime::now_ms(),
+        )
+        .await
+        .unwrap();
     assert_eq!(service.drain(50).await, 11);
     let all = runs(&store).await;
     assert_eq!(all.len(), 11, "the first run and ten spawned");
@@ -129,9 +163,18 @@ steps:
     assert_eq!(last.state, RunState::DeadLettered);
     assert_eq!(last.error.as_ref().unwrap()["kind"], "invalid_input");
     assert!(
-        last.error.as_ref().unwrap()["message"].as_str().unwrap().contains("at most 10"),
+        last.error.as_ref().unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 10"),
         "{last:?}"
     );
-    assert_eq!(all.iter().filter(|r| r.state == RunState::Finished).count(), 10);
-    assert!(all.iter().any(|r| r.run_id == id && r.parent_run_id.is_none()));
+    assert_eq!(
+        all.iter().filter(|r| r.state == RunState::Finished).count(),
+        10
+    );
+    assert!(
+        all.iter()
+            .any(|r| r.run_id == id && r.parent_run_id.is_none())
+    );
 }

@@ -139,6 +139,8 @@ fn rows() -> Vec<Row> {
         row("pagination", "peak resident memory, MiB (stream vs Vec)", "pagination_stream_peak_mib", Some("pagination_vec_peak_mib"), Below(64.0), 1),
         row("flows", "engine time per step p50, ms (commit + expressions, a card that answers at once)", "flow_step_overhead_p50_ms", Option::None, AtMost(1.0), 3),
         row("flows", "engine time per step p99, ms", "flow_step_overhead_p99_ms", Option::None, None, 3),
+        row("flows", "what a `call` step adds to its callee's card, p50, ms", "flow_call_overhead_p50_ms", Option::None, None, 3),
+        row("flows", "a `call` step's overhead over a card step's p50", "flow_call_overhead_vs_card_step", Option::None, AtMost(2.0), 2),
         row("flows", "runs/s of a 3-card flow on the sandbox (SQLite)", "flow_runs_per_s", Option::None, AtLeast(300.0), 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]

@@ -11,8 +11,8 @@ mod for_each;
 mod ret;
 mod spawn;
 
-pub(crate) use call::check_input;
 pub use call::MAX_CALL_DEPTH;
+pub(crate) use call::check_input;
 pub use for_each::MAX_ITEMS;
 pub use spawn::{MAX_SPAWN_DEPTH, Spawner};
 
