@@ -129,9 +129,20 @@ pub fn load_flows(paths: &[PathBuf], catalog: &dyn Catalog) -> Result<Vec<Flow>,
             files.push(path.clone());
         }
     }
-    // A file given both by itself and in a folder given is read once.
+    // A file given both by itself and in a folder given is read once (a link is a file of
+    // its own: a flow it doubles is a name used twice).
     let mut read = std::collections::HashSet::new();
-    files.retain(|f| read.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
+    files.retain(|f| {
+        let link = f
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        let key = if link {
+            f.clone()
+        } else {
+            f.canonicalize().unwrap_or_else(|_| f.clone())
+        };
+        read.insert(key)
+    });
     let mut flows: Vec<Flow> = Vec::new();
     for file in files {
         let name = file.display().to_string();
