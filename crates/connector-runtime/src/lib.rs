@@ -79,8 +79,8 @@ pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals,
 pub use service::{CredentialCheck, Service};
 pub use store::{
     Accepted, Applied, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, ImportError,
-    NewRun, Page, Rerun, Resume, Signalled, Spawned, Store, StoreError, TablesError, TempDb,
-    redact_url, signal_answer,
+    NewRun, NewSpawn, Page, Rerun, Resume, Signalled, Spawned, Store, StoreError, TablesError,
+    TempDb, redact_url, signal_answer,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).

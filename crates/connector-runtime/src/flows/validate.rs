@@ -425,6 +425,16 @@ impl Checker<'_> {
                 "a block needs `if`: the condition that chooses `then`".into(),
             );
         }
+        if has("then") {
+            for key in ["retry", "on_error", "connection"] {
+                if has(key) {
+                    self.at_key(
+                        &format!("{at}/{key}"),
+                        format!("a block takes no {key}: its steps carry their own"),
+                    );
+                }
+            }
+        }
         if has("else") && !has("then") {
             self.at_key(
                 &format!("{at}/else"),

@@ -30,7 +30,7 @@ pub use operate::{Cancel, Signalled, signal_answer};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
 pub use queries::{Rerun, Resume};
-pub use spawn::Spawned;
+pub use spawn::{NewSpawn, Spawned};
 pub(crate) use tables::StepWrite;
 pub use tables::{Applied, ImportError, TablesError};
 pub use temp::TempDb;

@@ -20,23 +20,57 @@ pub enum Spawned {
     NoParent,
 }
 
+/// A run a `spawn` step asks for.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NewSpawn<'a> {
+    /// The spawning run.
+    pub parent: &'a str,
+    /// The callable flow to run.
+    pub flow: &'a Flow,
+    /// The key of (spawning run, step, item): one run per key.
+    pub key: &'a str,
+    /// The new run's event (the step's input).
+    pub event: &'a Value,
+    /// What Flow History shows the run is about.
+    pub subject: Option<&'a str>,
+}
+
+impl<'a> NewSpawn<'a> {
+    /// A run of `flow` for `event`, spawned by `parent` under `key`.
+    pub fn new(parent: &'a str, flow: &'a Flow, key: &'a str, event: &'a Value) -> NewSpawn<'a> {
+        NewSpawn {
+            parent,
+            flow,
+            key,
+            event,
+            subject: None,
+        }
+    }
+
+    /// With the subject Flow History shows.
+    pub fn with_subject(mut self, subject: &'a str) -> NewSpawn<'a> {
+        self.subject = Some(subject);
+        self
+    }
+}
+
 impl Store {
-    /// Queues a run of `flow` for `event`, spawned by `parent` under `key`, unless the
-    /// spawning run is `max_depth` spawns deep already; a key used before answers its run.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site (the worker's spawner); the arguments are the spawn's key parts"
-    )]
+    /// Queues the run `spawn` asks for, unless its spawning run is `max_depth` spawns
+    /// deep already; a key used before answers its first run.
     pub async fn spawn(
         &self,
-        parent: &str,
-        flow: &Flow,
-        key: &str,
-        event: &Value,
-        subject: Option<&str>,
+        spawn: &NewSpawn<'_>,
         max_depth: u32,
         now_ms: i64,
     ) -> Result<Spawned, StoreError> {
+        let NewSpawn {
+            parent,
+            flow,
+            key,
+            event,
+            subject,
+        } = *spawn;
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // A write first: a SQLite transaction that starts by reading cannot always

@@ -145,7 +145,7 @@ impl Journal for StoreJournal {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push((
-                        record.id.clone(),
+                        step_label(&record.id),
                         record.status,
                         record.duration_ms / 1000.0,
                     ));
@@ -190,6 +190,23 @@ impl Journal for StoreJournal {
             Err(e) => Err(e.to_string()),
         }
     }
+}
+
+/// A step's metric label: a called flow's step without its item's index (`each[7]/send`
+/// counts as `each/send`), so that a long `for_each` of calls adds one series, not one per
+/// item.
+fn step_label(id: &str) -> String {
+    let mut label = String::with_capacity(id.len());
+    let mut in_index = false;
+    for c in id.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => label.push(c),
+            _ => {}
+        }
+    }
+    label
 }
 
 /// The flow a claimed run runs: the definition it started with (by hash), else the loaded
@@ -453,6 +470,12 @@ async fn crash_looped(service: &Service, run: &Claimed, done: CancellationToken)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_called_step_s_metric_label_drops_the_item_index() {
+        assert_eq!(step_label("each[17]/inner[3]/send"), "each/inner/send");
+        assert_eq!(step_label("grant"), "grant");
+    }
 
     #[test]
     fn a_retry_never_comes_sooner_than_the_error_asks() {

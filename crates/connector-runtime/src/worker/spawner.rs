@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::flows::{MAX_SPAWN_DEPTH, Spawner, check_input, subject};
 use crate::service::Service;
-use crate::store::Spawned;
+use crate::store::{NewSpawn, Spawned};
 use crate::time::now_ms;
 
 /// Spawns runs for the run `parent`.
@@ -29,11 +29,7 @@ impl Spawner for StoreSpawner<'_> {
             .service
             .store()
             .spawn(
-                self.parent,
-                target,
-                key,
-                input,
-                Some(&subject),
+                &NewSpawn::new(self.parent, target, key, input).with_subject(&subject),
                 MAX_SPAWN_DEPTH,
                 now_ms(),
             )

@@ -8,7 +8,7 @@ use std::time::Duration;
 use connector_core::secrecy::SecretString;
 use connector_runtime::flows::Catalog;
 use connector_runtime::{
-    Flows, HistoryQuery, Run, RunState, RuntimeConfig, Service, Spawned, Store, TempDb,
+    Flows, HistoryQuery, NewSpawn, Run, RunState, RuntimeConfig, Service, Spawned, Store, TempDb,
 };
 use serde_json::{Value, json};
 
@@ -122,11 +122,7 @@ async fn a_spawned_run_exists_once_per_step_and_item_after_the_spawning_run_is_r
     let child = service.flows().get("child").unwrap();
     let again = store
         .spawn(
-            &id,
-            child,
-            &format!("spawn:{id}:many[1]"),
-            &json!({"n": 2}),
-            None,
+            &NewSpawn::new(&id, child, &format!("spawn:{id}:many[1]"), &json!({"n": 2})),
             10,
             0,
         )

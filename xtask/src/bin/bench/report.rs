@@ -139,6 +139,8 @@ fn rows() -> Vec<Row> {
         row("pagination", "peak resident memory, MiB (stream vs Vec)", "pagination_stream_peak_mib", Some("pagination_vec_peak_mib"), Below(64.0), 1),
         row("flows", "engine time per step p50, ms (commit + expressions, a card that answers at once)", "flow_step_overhead_p50_ms", Option::None, AtMost(1.0), 3),
         row("flows", "engine time per step p99, ms", "flow_step_overhead_p99_ms", Option::None, None, 3),
+        row("flows", "what a `call` step adds to its callee's card, p50, ms", "flow_call_overhead_p50_ms", Option::None, None, 3),
+        row("flows", "a `call` step's overhead over a card step's p50", "flow_call_overhead_vs_card_step", Option::None, AtMost(2.0), 2),
         row("flows", "runs/s of a 3-card flow on the sandbox (SQLite)", "flow_runs_per_s", Option::None, AtLeast(300.0), 0),
         row("waits", "wake-ups/s of 10,000 runs parked on 1 s waits (SQLite, 8 workers)", "flow_wait_wakeups_per_s", Option::None, None, 0),
         row("waits", "lateness p99, ms (woke minus wake time)", "flow_wait_lateness_p99_ms", Option::None, None, 0),
