@@ -45,6 +45,9 @@ pub enum Signalled {
     NotFound,
 }
 
+/// Rounds of a cancel that finds its run moving between states.
+const MOVES: usize = 3;
+
 impl Store {
     /// Cancels a run: a queued, retrying or waiting one ends `cancelled` now; a running one
     /// is asked to stop at its next step boundary.
@@ -57,27 +60,33 @@ impl Store {
         let asked = format!(
             "UPDATE runs SET cancel_requested = 1 WHERE run_id = $1 AND state = '{RUNNING}'"
         );
-        let (cancelled, requested) = on_pool!(self, pool => {
-            let cancelled = sqlx::query(&ended).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected();
-            let requested = if cancelled == 0 {
-                sqlx::query(&asked).bind(run_id).execute(pool).await?.rows_affected()
-            } else {
-                0
-            };
-            (cancelled, requested)
-        });
-        if cancelled == 1 {
-            return Ok(Cancel::Cancelled);
+        // A run that moves between the two statements (claimed, parked) is asked again; a
+        // few rounds at most, then it is asked to stop whatever it does next.
+        for _ in 0..MOVES {
+            let (cancelled, requested) = on_pool!(self, pool => {
+                let cancelled = sqlx::query(&ended).bind(now_ms).bind(run_id).execute(pool).await?.rows_affected();
+                let requested = if cancelled == 0 {
+                    sqlx::query(&asked).bind(run_id).execute(pool).await?.rows_affected()
+                } else {
+                    0
+                };
+                (cancelled, requested)
+            });
+            if cancelled == 1 {
+                return Ok(Cancel::Cancelled);
+            }
+            if requested == 1 {
+                return Ok(Cancel::Requested);
+            }
+            match self.state_of(run_id).await? {
+                Some(state) if state.has_ended() => return Ok(Cancel::Ended(state)),
+                Some(_) => continue,
+                None => return Ok(Cancel::NotFound),
+            }
         }
-        if requested == 1 {
-            return Ok(Cancel::Requested);
-        }
-        Ok(match self.state_of(run_id).await? {
-            Some(state) if state.has_ended() => Cancel::Ended(state),
-            // It moved between the two statements (a claim, a park): ask again.
-            Some(_) => Box::pin(self.cancel(run_id, now_ms)).await?,
-            None => Cancel::NotFound,
-        })
+        let flag = "UPDATE runs SET cancel_requested = 1 WHERE run_id = $1";
+        on_pool!(self, pool => sqlx::query(flag).bind(run_id).execute(pool).await.map(|_| ())?);
+        Ok(Cancel::Requested)
     }
 
     /// A run's state, if it exists.
