@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::config::RuntimeConfig;
 use crate::flows::Flow;
-use crate::flows::program::{StepKind, WaitFor};
+use crate::flows::program::{Step, StepKind, WaitFor};
 use crate::listener::body::{BodyError, read_limited};
 use crate::secret::secret_matches;
 use crate::service::Service;
@@ -39,13 +39,27 @@ pub const SECRET: Secret = Secret {
     purpose: "the Bearer token POST /runs/{runId}/signals/{name} requires",
 };
 
-/// Whether a flow has a `wait: {signal}` step.
+/// Whether a flow has a `wait: {signal}` step: its own, one nested in a block, or one of
+/// a flow it calls.
 pub fn has_signal_wait(flow: &Flow) -> bool {
-    flow.program.steps.iter().any(|step| {
-        matches!(
-            &step.kind,
-            StepKind::Wait(wait) if matches!(wait.until, WaitFor::Signal { .. })
-        )
+    // Calls nest at most 10 deep (validation), so the walk through callees is bounded.
+    waits_for_a_signal(&flow.program.steps) || flow.callees.values().any(has_signal_wait)
+}
+
+/// Whether `steps`, or the steps nested in their blocks, wait for a signal.
+fn waits_for_a_signal(steps: &[Step]) -> bool {
+    steps.iter().any(|step| match &step.kind {
+        StepKind::Wait(wait) => matches!(wait.until, WaitFor::Signal { .. }),
+        StepKind::Block(block) => {
+            waits_for_a_signal(&block.then) || waits_for_a_signal(&block.otherwise)
+        }
+        StepKind::Card(_)
+        | StepKind::ForEach(_)
+        | StepKind::Assign(_)
+        | StepKind::Return(_)
+        | StepKind::Fail(_)
+        | StepKind::Call(_)
+        | StepKind::Spawn(_) => false,
     })
 }
 

@@ -241,3 +241,18 @@ fn date_functions_refuse_bad_input_without_panicking() {
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     assert!(eval("event.t | from_json", json!({"event": {"t": deep}})).is_err());
 }
+
+#[test]
+fn a_signal_wait_nested_in_a_block_counts_as_the_flow_s_own() {
+    let cards = Cards::default();
+    let nested = format!(
+        "{HEAD}  - id: pick\n    if: \"event.ask\"\n    then:\n      - id: approval\n        wait: {{ signal: approval }}\n    else:\n      - id: done\n        return: {{ outcome: skipped }}\n"
+    );
+    let plain = format!("{HEAD}  - id: hold\n    wait: {{ for: 1m }}\n");
+    assert!(connector_runtime::signals::has_signal_wait(&flow(
+        &nested, &cards
+    )));
+    assert!(!connector_runtime::signals::has_signal_wait(&flow(
+        &plain, &cards
+    )));
+}
