@@ -13,7 +13,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -22,16 +22,13 @@ use crate::config::RuntimeConfig;
 use crate::flows::Flow;
 use crate::flows::program::{Step, StepKind, WaitFor};
 use crate::listener::body::{BodyError, read_limited};
-use crate::secret::secret_matches;
+use crate::listener::invoke::{idempotency_key, problem, token_refusal};
 use crate::service::Service;
 use crate::store::signal_answer;
 use crate::triggers::Secret;
 
 /// The largest body.
 pub const MAX_SIGNAL_BYTES: usize = 1024 * 1024;
-
-/// The longest `Idempotency-Key`.
-const MAX_KEY_BYTES: usize = 255;
 
 /// The token the route requires.
 pub const SECRET: Secret = Secret {
@@ -99,46 +96,19 @@ pub(crate) fn routes<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> axum::Rou
     }
 }
 
-fn problem(status: StatusCode, kind: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": {"kind": kind, "message": message}})),
-    )
-        .into_response()
-}
-
 async fn deliver(
     State(service): State<Service>,
     Path((run_id, name)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let authorized = service.config().invoke_token.as_ref().is_some_and(|token| {
-        secret_matches(given.trim().as_bytes(), token.expose_secret().as_bytes())
-    });
-    if !authorized {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "authentication",
-            "send CONNECTOR_INVOKE_TOKEN as Authorization: Bearer <token>",
-        );
+    if let Some(refused) = token_refusal(&service, &headers) {
+        return refused;
     }
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
-    if key.is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_BYTES) {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            "an Idempotency-Key is 1 to 255 characters",
-        );
-    }
+    let key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(bad) => return bad.answer(),
+    };
     let limit = service.config().limits.body;
     let bytes = match read_limited(body, &headers, MAX_SIGNAL_BYTES, limit).await {
         Ok(bytes) => bytes,

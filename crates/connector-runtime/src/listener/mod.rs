@@ -17,6 +17,7 @@
 //! `axum::serve`, which has neither a header deadline from accept nor eviction.
 
 pub(crate) mod body;
+pub(crate) mod invoke;
 mod table;
 
 use std::convert::Infallible;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use super::{Secret, Trigger};
 use crate::config::RuntimeConfig;
 use crate::flows::model::Trigger as Settings;
 use crate::listener::body::{BodyError, read_limited};
-use crate::secret::secret_matches;
+use crate::listener::invoke::{idempotency_key, problem, token_refusal};
 use crate::service::Service;
 use crate::store::Enqueued;
 use crate::time::now_ms;
@@ -36,9 +36,6 @@ pub const MAX_WAIT_SECS: u64 = 30;
 
 /// The largest body.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// The longest `Idempotency-Key`.
-const MAX_KEY_BYTES: usize = 255;
 
 /// The invoke token.
 const SECRETS: &[Secret] = &[Secret {
@@ -93,10 +90,6 @@ fn answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn problem(status: StatusCode, kind: &str, message: &str) -> Response {
-    answer(status, json!({"error": {"kind": kind, "message": message}}))
-}
-
 /// `POST /flows/{name}/runs`.
 pub(crate) async fn invoke(
     State(service): State<Service>,
@@ -106,21 +99,9 @@ pub(crate) async fn invoke(
     body: Body,
 ) -> Response {
     let metrics = service.metrics().clone();
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let authorized = service.config().invoke_token.as_ref().is_some_and(|token| {
-        secret_matches(given.trim().as_bytes(), token.expose_secret().as_bytes())
-    });
-    if !authorized {
+    if let Some(refused) = token_refusal(&service, &headers) {
         metrics.delivery(TRIGGER, "unauthorized");
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "authentication",
-            "send CONNECTOR_INVOKE_TOKEN as Authorization: Bearer <token>",
-        );
+        return refused;
     }
     let Some(flow) = service
         .flows()
@@ -142,17 +123,10 @@ pub(crate) async fn invoke(
             "shutting down; try again later",
         );
     }
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
-    if idempotency_key.is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_BYTES) {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            "an Idempotency-Key is 1 to 255 characters",
-        );
-    }
+    let idempotency_key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(bad) => return bad.answer(),
+    };
     let wait = query.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECS {
         return problem(
