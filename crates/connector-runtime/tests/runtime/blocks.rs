@@ -2,10 +2,10 @@
 //! ids; the branch not taken reads as `skipped`; a later try walks the branch the first
 //! one committed; ids are unique across the file and blocks nest at most 16 deep.
 
-use connector_runtime::flows::{Ending, MemoryJournal, StepStatus, Try, run_try, validate};
+use connector_runtime::flows::{Ending, StepStatus, validate};
 use serde_json::json;
 
-use crate::engine::{Cards, flow, returned, run};
+use crate::engine::{Cards, flow, returned, run, run_flow};
 
 const BLOCK: &str = r#"
 name: blocks
@@ -187,26 +187,9 @@ steps:
     return: { outcome: done }
 "#;
     let flow = flow(text, &cards);
-    let journal = MemoryJournal::default();
-    let ending = run_try(
-        Try {
-            flow: &flow,
-            event: &json!({"id": "u1"}),
-            run_id: "dry",
-            try_no: 1,
-            done: &[],
-            dry_run: true,
-            metrics: None,
-            spawner: None,
-            clock: None,
-        },
-        &cards,
-        &journal,
-    )
-    .await;
+    let (ending, records) = run_flow(&flow, &cards, &json!({"id": "u1"}), &[], 1, true).await;
     assert_eq!(returned(&ending).0, "done");
-    let listed: Vec<String> = journal
-        .records()
+    let listed: Vec<String> = records
         .iter()
         .filter(|r| r.card.is_some())
         .map(|r| r.id.clone())

@@ -4,12 +4,10 @@
 //! among the flows loaded together, and every linking mistake is reported at its place.
 
 use connector_core::ErrorKind;
-use connector_runtime::flows::{
-    Diagnostic, Ending, Flow, MemoryJournal, StepRecord, StepStatus, Try, link, run_try, validate,
-};
+use connector_runtime::flows::{Diagnostic, Ending, Flow, StepRecord, StepStatus, link, validate};
 use serde_json::{Value, json};
 
-use crate::engine::{Cards, returned};
+use crate::engine::{Cards, returned, run_flow};
 
 /// Validates and links `files` (name, text) as flows loaded together.
 pub(crate) fn load(files: &[(&str, &str)], cards: &Cards) -> Result<Vec<Flow>, Vec<Diagnostic>> {
@@ -47,24 +45,7 @@ async fn run_first(
     done: &[StepRecord],
     try_no: u32,
 ) -> (Ending, Vec<StepRecord>) {
-    let journal = MemoryJournal::default();
-    let ending = run_try(
-        Try {
-            flow: &flows[0],
-            event: &event,
-            run_id: "run_calls",
-            try_no,
-            done,
-            dry_run: false,
-            metrics: None,
-            spawner: None,
-            clock: None,
-        },
-        cards,
-        &journal,
-    )
-    .await;
-    (ending, journal.records())
+    run_flow(&flows[0], cards, &event, done, try_no, false).await
 }
 
 const HELPER: &str = r#"

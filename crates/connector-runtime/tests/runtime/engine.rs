@@ -104,16 +104,28 @@ pub(crate) async fn run(
     done: &[StepRecord],
     try_no: u32,
 ) -> (Ending, Vec<StepRecord>) {
-    let flow = flow(text, cards);
+    run_flow(&flow(text, cards), cards, &event, done, try_no, false).await
+}
+
+/// One try of `flow` on an in-memory journal (no store: no spawner, the system's clock):
+/// how it ended, and the records it committed.
+pub(crate) async fn run_flow(
+    flow: &connector_runtime::flows::Flow,
+    cards: &Cards,
+    event: &Value,
+    done: &[StepRecord],
+    try_no: u32,
+    dry_run: bool,
+) -> (Ending, Vec<StepRecord>) {
     let journal = MemoryJournal::default();
     let ending = run_try(
         Try {
-            flow: &flow,
-            event: &event,
+            flow,
+            event,
             run_id: "run_test",
             try_no,
             done,
-            dry_run: false,
+            dry_run,
             metrics: None,
             spawner: None,
             clock: None,
@@ -415,25 +427,8 @@ steps:
     return: { outcome: assigned }
 "#;
     let flow = flow(text, &cards);
-    let journal = MemoryJournal::default();
-    let ending = run_try(
-        Try {
-            flow: &flow,
-            event: &json!({"id": "u1"}),
-            run_id: "dry",
-            try_no: 1,
-            done: &[],
-            dry_run: true,
-            metrics: None,
-            spawner: None,
-            clock: None,
-        },
-        &cards,
-        &journal,
-    )
-    .await;
+    let (ending, records) = run_flow(&flow, &cards, &json!({"id": "u1"}), &[], 1, true).await;
     assert_eq!(returned(&ending).0, "assigned");
-    let records = journal.records();
     let cards_listed: Vec<_> = records.iter().filter(|r| r.card.is_some()).collect();
     assert_eq!(cards_listed.len(), 2);
     assert!(!cards_listed[0].depends_on_answer);
@@ -526,25 +521,10 @@ steps:
     return: { outcome: x, output: { s: "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}" } }
 "#;
     let flow = self::flow(endless, &cards);
-    let journal = MemoryJournal::default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let ending = rt.block_on(run_try(
-        Try {
-            flow: &flow,
-            event: &json!({}),
-            run_id: "r",
-            try_no: 1,
-            done: &[],
-            dry_run: false,
-            metrics: None,
-            spawner: None,
-            clock: None,
-        },
-        &cards,
-        &journal,
-    ));
+    let (ending, _) = rt.block_on(run_flow(&flow, &cards, &json!({}), &[], 1, false));
     match ending {
         Ending::Failed(e) => assert!(e.message().contains("fuel"), "{}", e.message()),
         other => panic!("the loop was not stopped: {other:?}"),
