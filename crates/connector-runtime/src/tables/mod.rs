@@ -29,13 +29,14 @@ pub(crate) mod cards;
 mod connector;
 pub mod csv;
 pub mod op;
+mod read;
 pub(crate) mod schema;
 
 pub use cards::narrow_schema;
 pub use connector::{CONNECTOR_ID, TableClient, connector, is_table_card};
 pub use op::TableOp;
+pub use read::{load_tables, parse_tables};
 pub use schema::{
     COLUMN_TYPES, Column, ColumnType, MAX_COLUMNS, MAX_NAME_LEN, MAX_TABLES, SYSTEM_FIELDS,
-    TABLES_FILE, TableDef, Tables, is_column_name, is_table_name, load_tables, normalize_datetime,
-    parse_tables,
+    TABLES_FILE, TableDef, Tables, is_column_name, is_table_name, normalize_datetime,
 };

@@ -4,6 +4,7 @@
 //! schedule's end, dead-letters it.
 
 mod inline;
+mod journal;
 mod spawner;
 
 use std::sync::Arc;
@@ -15,11 +16,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::flows::{COMPLETED, Ending, Flow, Journal, StepError, StepRecord, Try, run_try};
+use crate::flows::{COMPLETED, Ending, Flow, StepError, Try, run_try};
 use crate::run::RunState;
 use crate::service::Service;
-use crate::store::{Claimed, Completion, StepWrite, Store};
+use crate::store::{Claimed, Completion, Store};
+
 use crate::transient::is_transient;
+use journal::StoreJournal;
 
 /// Claims of one run in a row that may end with the process dying (its lease expiring with
 /// no step committed since) before the run is dead-lettered instead of tried again.
@@ -121,92 +124,6 @@ fn next_try_wait(backoff: Duration, error: &Error) -> Duration {
     error
         .retry_after()
         .map_or(backoff, |asked| backoff.max(asked))
-}
-
-/// Step results committed to the store, under the run's lease; it keeps this try's
-/// (step, status, seconds) for the metrics.
-struct StoreJournal {
-    store: Store,
-    run_id: String,
-    owner: String,
-    committed: std::sync::Mutex<Vec<(String, crate::flows::StepStatus, f64)>>,
-}
-
-#[async_trait::async_trait]
-impl Journal for StoreJournal {
-    async fn commit(&self, record: &StepRecord) -> Result<(), String> {
-        match self
-            .store
-            .append_step(&self.run_id, &self.owner, record)
-            .await
-        {
-            Ok(true) => {
-                self.committed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((
-                        step_label(&record.id),
-                        record.status,
-                        record.duration_ms / 1000.0,
-                    ));
-                Ok(())
-            }
-            Ok(false) => Err("the run's lease was lost".to_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-
-    async fn cancelled(&self) -> bool {
-        // A store that does not answer now is asked again at the next boundary.
-        self.store
-            .cancel_requested(&self.run_id)
-            .await
-            .unwrap_or(false)
-    }
-
-    async fn commit_table(
-        &self,
-        record: &StepRecord,
-        op: &crate::tables::TableOp,
-    ) -> Result<Result<Value, Error>, String> {
-        match self
-            .store
-            .table_step(&self.run_id, &self.owner, op, record)
-            .await
-        {
-            Ok(StepWrite::Committed(output)) => {
-                self.committed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((
-                        record.id.clone(),
-                        crate::flows::StepStatus::Succeeded,
-                        record.duration_ms / 1000.0,
-                    ));
-                Ok(Ok(output))
-            }
-            Ok(StepWrite::Refused(error)) => Ok(Err(error)),
-            Ok(StepWrite::LeaseLost) => Err("the run's lease was lost".to_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-}
-
-/// A step's metric label: a called flow's step without its item's index (`each[7]/send`
-/// counts as `each/send`), so that a long `for_each` of calls adds one series, not one per
-/// item.
-fn step_label(id: &str) -> String {
-    let mut label = String::with_capacity(id.len());
-    let mut in_index = false;
-    for c in id.chars() {
-        match c {
-            '[' => in_index = true,
-            ']' => in_index = false,
-            _ if !in_index => label.push(c),
-            _ => {}
-        }
-    }
-    label
 }
 
 /// The flow a claimed run runs: the definition it started with (by hash), else the loaded
@@ -470,12 +387,6 @@ async fn crash_looped(service: &Service, run: &Claimed, done: CancellationToken)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_called_step_s_metric_label_drops_the_item_index() {
-        assert_eq!(step_label("each[17]/inner[3]/send"), "each/inner/send");
-        assert_eq!(step_label("grant"), "grant");
-    }
 
     #[test]
     fn a_retry_never_comes_sooner_than_the_error_asks() {
