@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--quick]`: builds the `connector` binary and the benchmark in release,
+//! `cargo xtask bench [--quick]`: builds the `connector` binary and the benchmark in the
+//! optimised `dist` profile,
 //! then runs the benchmark (`src/bin/bench`), which prints the table, writes
 //! `target/bench/summary.json` and, on a full run, the measured section of
 //! `docs/performance.md`.
@@ -11,10 +12,11 @@ use xtask::workspace_root;
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let root = workspace_root();
-    // `connector list` is timed from the release binary next to the benchmark's.
+    // `connector list` is timed from the optimised binary next to the benchmark's.
     let build = [
         "build",
-        "--release",
+        "--profile",
+        "dist",
         "-p",
         "connector-cli",
         "--bin",
@@ -29,7 +31,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err(format!("`cargo {}` failed ({status})", build.join(" ")));
     }
-    let mut run = vec!["run", "--release", "-p", "xtask", "--bin", "bench", "--"];
+    let mut run = vec![
+        "run", "--profile", "dist", "-p", "xtask", "--bin", "bench", "--",
+    ];
     run.extend(args.iter().map(String::as_str));
     println!("$ cargo {}", run.join(" "));
     let command = std::iter::once("cargo xtask bench")

@@ -239,7 +239,7 @@ fn ci() -> Result<(), String> {
         ])
     })?;
     step("tests", &|| {
-        cargo(&["test", "--workspace", "--no-fail-fast"])
+        cargo(&["test", "--workspace", "--release", "--no-fail-fast"])
     })?;
     step("codegen", &|| codegen_cmd(&["--check".to_owned()]))?;
     // Broken or redundant intra-doc links, bare URLs and the like fail the build, as they
@@ -254,6 +254,7 @@ fn ci() -> Result<(), String> {
     step("scaffold", &|| {
         cargo(&[
             "test",
+            "--release",
             "-p",
             "xtask",
             "--test",

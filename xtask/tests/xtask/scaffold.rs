@@ -142,6 +142,7 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     };
     run(&[
         "test",
+        "--release",
         "-p",
         "connector-acme-crm",
         "-p",
@@ -162,7 +163,7 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
         "-D",
         "warnings",
     ]);
-    run(&["run", "-q", "-p", "xtask", "--", "codegen"]);
+    run(&["run", "-q", "--release", "-p", "xtask", "--", "codegen"]);
     let page = std::fs::read_to_string(root.join("docs/connectors/acme-crm.md")).unwrap();
     assert!(page.contains("<a id=\"get-item\"></a>"), "{page}");
     assert!(
@@ -172,11 +173,11 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     let manifest = std::fs::read_to_string(root.join("docs/connectors.json")).unwrap();
     assert!(manifest.contains("\"acme-crm\""));
     // The generated connector is fresh, documented, and listed by the command line.
-    run(&["run", "-q", "-p", "xtask", "--", "codegen", "--check"]);
+    run(&["run", "-q", "--release", "-p", "xtask", "--", "codegen", "--check"]);
     let page = std::fs::read_to_string(root.join("docs/connectors/petstore.md")).unwrap();
     assert!(page.contains("<a id=\"show-pet-by-id\"></a>"), "{page}");
     let list = Command::new(&cargo)
-        .args(["run", "-q", "-p", "connector-cli", "--", "list"])
+        .args(["run", "-q", "--release", "-p", "connector-cli", "--", "list"])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", &target)
         .output()
@@ -226,6 +227,7 @@ fn generated_connector_draws_its_budget_from_redis(root: &Path, cargo: &str, tar
         .args([
             "run",
             "-q",
+            "--release",
             "-p",
             "connector-cli",
             "--",

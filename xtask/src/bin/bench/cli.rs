@@ -16,7 +16,7 @@ fn connector_binary() -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} is missing; build it with `cargo build --release -p connector-cli` (cargo xtask bench does)",
+            "{} is missing; build it with `cargo build --profile dist -p connector-cli` (cargo xtask bench does)",
             path.display()
         ))
     }

@@ -207,7 +207,7 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
     }
 }
 
-/// The target folder this binary was built in (`…/target/release/bench` → `…/target`).
+/// The target folder this binary was built in (`…/target/dist/bench` → `…/target`).
 fn target_dir() -> PathBuf {
     std::env::current_exe()
         .ok()
