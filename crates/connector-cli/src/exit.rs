@@ -23,6 +23,7 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
         ErrorKind::RateLimited => 5,
         ErrorKind::Upstream | ErrorKind::Unavailable | ErrorKind::Conflict => 6,
         ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::InvalidResponse => 7,
+        ErrorKind::Failed => 1,
         // `ErrorKind` is non-exhaustive: a kind added to the core later is "anything
         // else" until the command line gives it a code of its own.
         _ => 1,
@@ -48,6 +49,7 @@ mod tests {
             (ErrorKind::Transport, 7),
             (ErrorKind::Timeout, 7),
             (ErrorKind::InvalidResponse, 7),
+            (ErrorKind::Failed, 1),
         ];
         for (kind, expected) in cases {
             assert_eq!(exit_code(kind), expected, "{kind}");

@@ -95,6 +95,8 @@ pub enum ErrorKind {
     Transport,
     /// The service answered with something that cannot be read (wrong shape, too large).
     InvalidResponse,
+    /// A flow ended itself as failed (a `fail` step): permanent, never retried.
+    Failed,
 }
 
 impl ErrorKind {
@@ -113,6 +115,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Transport => "transport",
             ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Failed => "failed",
         }
     }
 

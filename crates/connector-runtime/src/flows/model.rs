@@ -250,13 +250,17 @@ pub struct ReturnSpec {
     pub output: Option<Value>,
 }
 
-/// `fail: {message}`.
+/// `fail: {message, code}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FailSpec {
     /// Why; a template.
     pub message: String,
+    /// A code of the flow's own for the error (`error.code` in a caller's `on_error`); a
+    /// template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// The JSON Schema of a flow file.

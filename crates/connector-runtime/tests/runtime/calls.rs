@@ -66,7 +66,7 @@ steps:
     input: { kind: "{{ event.fail }}", code: E0000042, times: 1 }
   - id: stop
     if: "event.login == 'nobody'"
-    fail: { message: "no user {{ event.login }}" }
+    fail: { message: "no user {{ event.login }}", code: NO_USER }
   - id: done
     return: { outcome: granted, output: { who: "{{ steps.read.output.login }}" } }
 "#;
@@ -122,7 +122,7 @@ steps:
     on_error:
       - if: "error.code == 'E0000042' and error.kind == 'conflict'"
         return: { outcome: taken, output: { kind: "{{ error.kind }}" } }
-      - if: "'no user' in error.message"
+      - if: "'no user' in error.message and error.kind == 'failed' and error.code == 'NO_USER'"
         return: { outcome: nobody, output: { message: "{{ error.message }}" } }
   - id: done
     return: { outcome: ok }

@@ -259,19 +259,16 @@ trigger: { manual: {} }
 steps:
   - id: stop
     if: "event.bad"
-    fail: { message: "refusing {{ event.who }}" }
+    fail: { message: "refusing {{ event.who }}", code: "REFUSED_{{ event.who | upper }}" }
   - id: fine
     return: { outcome: fine }
 "#;
     let (ending, records) = run(text, &cards, json!({"bad": true, "who": "mallory"}), &[], 1).await;
     match ending {
         Ending::Failed(e) => {
-            assert_eq!(
-                e.kind(),
-                ErrorKind::InvalidInput,
-                "permanent: dead-lettered at once"
-            );
+            assert_eq!(e.kind(), ErrorKind::Failed, "permanent: dead-lettered at once");
             assert_eq!(e.message(), "refusing mallory");
+            assert_eq!(e.code(), Some("REFUSED_MALLORY"));
         }
         other => panic!("{other:?}"),
     }

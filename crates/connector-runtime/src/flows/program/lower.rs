@@ -95,6 +95,7 @@ fn lower_step(step: &model::Step, at: &str, errors: &mut Vec<LowerError>) -> Opt
     } else if let Some(fail) = &step.fail {
         StepKind::Fail(FailStep {
             message: fail.message.clone(),
+            code: fail.code.clone(),
         })
     } else if let Some(wait) = &step.wait {
         StepKind::Wait(lower_wait(step, wait, &format!("{at}/wait"), errors)?)

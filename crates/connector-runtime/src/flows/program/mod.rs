@@ -251,4 +251,6 @@ pub const MAX_WAIT: Duration = Duration::from_secs(366 * 86_400);
 pub struct FailStep {
     /// Why; a template.
     pub message: String,
+    /// The error's code; a template.
+    pub code: Option<String>,
 }
