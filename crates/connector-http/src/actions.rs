@@ -6,8 +6,7 @@ use connector_core::{ActionDef, ConnectorDef, ErrorKind};
 
 use crate::client::Http;
 use crate::credential::{
-    BASE_URL_VAR, BASIC_PASSWORD_VAR, BASIC_USER_VAR, BEARER_VAR, HEADER_NAME_VAR,
-    HEADER_VALUE_VAR,
+    BASE_URL_VAR, BASIC_PASSWORD_VAR, BASIC_USER_VAR, BEARER_VAR, HEADER_NAME_VAR, HEADER_VALUE_VAR,
 };
 use crate::model::HttpRequestInput;
 

@@ -9,9 +9,9 @@ use connector_core::{Connection, ConnectionBuilder, Env, Error, HeaderName, Resu
 use url::Url;
 
 use crate::credential::{BASE_URL_VAR, Credential};
+use crate::errors;
 use crate::model::{HttpRequestInput, HttpResponse, output};
 use crate::target::{Target, resolve};
-use crate::errors;
 
 /// The largest answer body the card reads: 10 MiB. A larger one fails as
 /// `invalid_response` without being read whole.
@@ -106,13 +106,15 @@ impl HttpBuilder {
     /// sent (see [`Credential`]).
     pub fn build(self) -> Result<Http> {
         let base = match &self.base_url {
-            Some(raw) => Some(connector_core::connection::parse_base_url(raw).map_err(|e| {
-                let message = format!(
-                    "the http connection's base_url is not usable: {}",
-                    e.message()
-                );
-                e.with_message(message)
-            })?),
+            Some(raw) => Some(
+                connector_core::connection::parse_base_url(raw).map_err(|e| {
+                    let message = format!(
+                        "the http connection's base_url is not usable: {}",
+                        e.message()
+                    );
+                    e.with_message(message)
+                })?,
+            ),
             None => None,
         };
         if base.is_none() && !self.credential.is_none() {

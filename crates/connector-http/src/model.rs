@@ -47,7 +47,10 @@ impl fmt::Debug for HttpRequestInput {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("query", &self.query.as_ref().map(Map::len))
-            .field("headers", &self.headers.as_ref().map(|h| h.keys().collect::<Vec<_>>()))
+            .field(
+                "headers",
+                &self.headers.as_ref().map(|h| h.keys().collect::<Vec<_>>()),
+            )
             .field("body", &self.body.is_some())
             .finish()
     }
@@ -136,6 +139,9 @@ mod tests {
         input.headers = Some([("X-Api-Key".to_owned(), "k3y-value".to_owned())].into());
         let shown = format!("{input:?}");
         assert!(shown.contains("X-Api-Key"), "{shown}");
-        assert!(!shown.contains("k3y-value") && !shown.contains("b0dy"), "{shown}");
+        assert!(
+            !shown.contains("k3y-value") && !shown.contains("b0dy"),
+            "{shown}"
+        );
     }
 }

@@ -166,7 +166,11 @@ mod tests {
         let b = base("https://api.example.com/v1");
         let cases: &[(&str, Option<&Url>, &str)] = &[
             ("/items", None, "no connection gives a base_url"),
-            ("http://api.example.com/x", None, "https is required except for loopback"),
+            (
+                "http://api.example.com/x",
+                None,
+                "https is required except for loopback",
+            ),
             ("ftp://api.example.com/x", None, "scheme"),
             ("https://evil.example.com/x", Some(&b), "not on the origin"),
             ("http://api.example.com/x", Some(&b), "https is required"),
@@ -174,7 +178,11 @@ mod tests {
             ("/a%2f..%2fadmin", Some(&b), "encoded slash"),
             ("https://api.example.com/x#frag", None, "fragment"),
             ("items", Some(&b), "neither an absolute URL nor a path"),
-            ("//evil.example.com/x", Some(&b), "neither an absolute URL nor a path"),
+            (
+                "//evil.example.com/x",
+                Some(&b),
+                "neither an absolute URL nor a path",
+            ),
         ];
         for (url, base, why) in cases {
             let e = resolve(url, *base).unwrap_err();

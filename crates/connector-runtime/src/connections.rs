@@ -395,14 +395,16 @@ mod tests {
         let inline = "[connections.ci]\nconnector = \"http\"\nbasic = { user = \"ci\", password = \"pw-inline-77\" }\n";
         let e = Connections::parse(Path::new("c.toml"), inline, &registry()).unwrap_err();
         assert!(
-            e.message().contains("connections.ci.basic.password is a secret"),
+            e.message()
+                .contains("connections.ci.basic.password is a secret"),
             "{e}"
         );
         assert!(!e.to_string().contains("pw-inline-77"));
         let unknown = "[connections.ci]\nconnector = \"http\"\nbasic = { usr = \"ci\" }\n";
         let e = Connections::parse(Path::new("c.toml"), unknown, &registry()).unwrap_err();
         assert!(
-            e.message().contains("connections.ci.basic.usr is not a http setting"),
+            e.message()
+                .contains("connections.ci.basic.usr is not a http setting"),
             "{e}"
         );
     }

@@ -83,7 +83,11 @@ async fn a_429_with_retry_after_is_retried_after_that_wait_then_succeeds() {
     let out = http.request(HttpRequestInput::get("/busy")).await.unwrap();
     assert_eq!(out.body, json!({"done": true}));
     assert_eq!(mock.calls_async().await, 2);
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)], "nothing slept for real");
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(7)],
+        "nothing slept for real"
+    );
 }
 
 #[tokio::test]
@@ -122,14 +126,18 @@ async fn an_answer_over_the_10_mib_cap_is_invalid_response() {
     server
         .mock_async(move |when, then| {
             when.method(GET).path("/big");
-            then.status(200).header("content-type", "text/plain").body(big);
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body(big);
         })
         .await;
     let fits = "y".repeat(MAX_RESPONSE_BYTES);
     server
         .mock_async(move |when, then| {
             when.method(GET).path("/fits");
-            then.status(200).header("content-type", "text/plain").body(fits);
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body(fits);
         })
         .await;
     let (http, _) = anonymous();
@@ -163,7 +171,8 @@ async fn http_to_a_host_that_is_not_loopback_is_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(
-        e.message().contains("https is required except for loopback hosts"),
+        e.message()
+            .contains("https is required except for loopback hosts"),
         "{e}"
     );
 }
@@ -176,7 +185,9 @@ async fn refusals_and_errors_echo_at_most_200_bytes_of_the_input() {
     server
         .mock_async(move |when, then| {
             when.method(GET).path_prefix("/v1/items/");
-            then.status(404).header("content-type", "text/plain").body(echo);
+            then.status(404)
+                .header("content-type", "text/plain")
+                .body(echo);
         })
         .await;
     let (http, _) = client(&server, Credential::None);

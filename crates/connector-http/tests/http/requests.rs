@@ -152,7 +152,9 @@ async fn the_connector_runs_request_by_id_and_reads_no_variable_without_a_named_
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.method(GET).path("/ping").header_missing("authorization");
+            when.method(GET)
+                .path("/ping")
+                .header_missing("authorization");
             then.status(200)
                 .header("content-type", "application/json")
                 .body("[1,2]");
@@ -169,14 +171,20 @@ async fn the_connector_runs_request_by_id_and_reads_no_variable_without_a_named_
         .run("request", json!({"url": server.url("/ping")}))
         .await
         .unwrap();
-    assert_eq!(out, json!({"statusCode": 200, "headers": out["headers"], "body": [1, 2]}));
+    assert_eq!(
+        out,
+        json!({"statusCode": 200, "headers": out["headers"], "body": [1, 2]})
+    );
     assert_eq!(mock.calls_async().await, 1);
     // Without a base URL, a path has nowhere to go.
     let e = session
         .run("request", json!({"url": "/ping"}))
         .await
         .unwrap_err();
-    assert!(e.message().contains("no connection gives a base_url"), "{e}");
+    assert!(
+        e.message().contains("no connection gives a base_url"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

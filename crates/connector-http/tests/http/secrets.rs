@@ -22,7 +22,10 @@ fn debug_never_shows_a_secret() {
         let http = builder.build().unwrap();
         let shown = format!("{http:?} {credential:?}");
         assert!(!shown.contains(SECRET), "{shown}");
-        assert!(!shown.contains("czNjcjN0"), "no base64 of it either: {shown}");
+        assert!(
+            !shown.contains("czNjcjN0"),
+            "no base64 of it either: {shown}"
+        );
     }
 }
 
@@ -45,7 +48,10 @@ async fn an_error_answer_shows_no_credential() {
         Credential::header("X-Api-Key", SECRET),
     ] {
         let (http, _) = client(&server, credential);
-        let e = http.request(HttpRequestInput::get("/me")).await.unwrap_err();
+        let e = http
+            .request(HttpRequestInput::get("/me"))
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Authentication);
         let shown = format!("{e} {e:?} {}", e.to_json());
         assert!(!shown.contains(SECRET), "{shown}");
