@@ -330,7 +330,7 @@ mod tests {
             (Credential::header("X-Key", "a\rb"), "header.value"),
         ];
         for (credential, why) in cases {
-            let e = credential.apply(builder()).err().expect("refused");
+            let e = credential.apply(builder()).expect_err("refused");
             assert!(e.message().contains(why), "{why}: {e}");
         }
     }

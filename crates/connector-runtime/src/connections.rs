@@ -235,7 +235,7 @@ impl Connections {
                     )
                 })?;
             let mut vars = Vec::new();
-            for (key, shown, value) in entries(settings) {
+            for (key, shown, value) in entries(settings, &shape) {
                 let Some((_, var, secret)) = shape.settings.iter().find(|(k, _, _)| *k == key)
                 else {
                     return Err(config_error(
@@ -280,15 +280,17 @@ impl Connections {
 }
 
 /// A connection's settings as (key, key as written, value), `connector` left out: a table
-/// that is not a secret's source (`{ env }`, `{ file }`) groups settings one level deep,
-/// `basic = { user = "ci" }` being the setting `basic_user`, written `basic.user`. A table
-/// inside a group is left to be refused as a source that is neither.
-fn entries(settings: &toml::Table) -> Vec<(String, String, &toml::Value)> {
+/// under a key that is not a setting, and that is not a secret's source (`{ env }`,
+/// `{ file }`), groups settings one level deep, `basic = { user = "ci" }` being the setting
+/// `basic_user`, written `basic.user`. A table under a setting's own key, or inside a
+/// group, is left to be refused as a source that is neither.
+fn entries<'a>(settings: &'a toml::Table, shape: &Shape) -> Vec<(String, String, &'a toml::Value)> {
     let is_source = |t: &toml::Table| t.contains_key("env") || t.contains_key("file");
+    let is_setting = |key: &str| shape.settings.iter().any(|(k, _, _)| k == key);
     let mut out = Vec::new();
     for (key, value) in settings.iter().filter(|(k, _)| k.as_str() != "connector") {
         match value {
-            toml::Value::Table(group) if !is_source(group) => {
+            toml::Value::Table(group) if !is_source(group) && !is_setting(key) => {
                 out.extend(
                     group
                         .iter()
@@ -463,6 +465,10 @@ mod tests {
             (
                 "[connections.a]\nconnector = \"okta\"\napi_token = { env = \"NO_SUCH_VAR_4711\" }\n",
                 "NO_SUCH_VAR_4711, which is not set",
+            ),
+            (
+                "[connections.a]\nconnector = \"okta\"\napi_token = { enviroment = \"X\" }\n",
+                "connections.a.api_token must be { env = \"VAR\" } or { file = \"PATH\" }",
             ),
             ("[other]\n", "unknown key"),
             (

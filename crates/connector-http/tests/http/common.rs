@@ -58,9 +58,12 @@ pub(crate) async fn fallback(server: &MockServer) -> Mock<'_> {
         .await
 }
 
+/// One request's headers: (lowercase name, value).
+type Headers = Vec<(String, String)>;
+
 /// The headers of each request a mock answered, in order.
 #[derive(Clone, Default)]
-pub(crate) struct Seen(Arc<Mutex<Vec<Vec<(String, String)>>>>);
+pub(crate) struct Seen(Arc<Mutex<Vec<Headers>>>);
 
 impl Seen {
     /// Records a request's headers and answers 200 `{"ok":true}`.
