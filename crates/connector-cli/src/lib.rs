@@ -27,6 +27,7 @@ pub fn registry() -> Registry {
     Registry::new()
         .with(connector_okta::connector())
         .with(connector_boards::connector())
+        .with(connector_http::connector())
         .with(connector_runtime::tables::connector())
 }
 

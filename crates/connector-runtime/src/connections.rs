@@ -20,7 +20,11 @@
 //! `api_version` for boards), so a connector added to the registry brings its settings
 //! here with no second table. A secret (a setting the connector marks secret) is given as
 //! `{ env = "VAR" }` or `{ file = "PATH" }`, never inline: an inline one is refused,
-//! naming the key and never the value. Rate-limit keys follow the service account (the
+//! naming the key and never the value. A table that is not such a source groups settings
+//! one level deep: `basic = { user = "ci", password = { env = "PW" } }` gives the settings
+//! `basic_user` and `basic_password` (the `http` connector's `HTTP_BASIC_USER` and
+//! `HTTP_BASIC_PASSWORD`). The environment a named connection makes says which connection
+//! it is ([`Env::connection_name`]), which no variable can forge. Rate-limit keys follow the service account (the
 //! Okta org, the boards token's account), so two orgs never share a budget and one org
 //! used by two names does.
 //!
@@ -88,6 +92,7 @@ impl Shape {
 pub struct Connection {
     /// The connector it is for (`okta`).
     pub connector: String,
+    name: String,
     prefix: String,
     vars: Vec<(String, String)>,
 }
@@ -96,6 +101,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Names only: values may be secrets.
         f.debug_struct("Connection")
+            .field("name", &self.name)
             .field("connector", &self.connector)
             .field(
                 "settings",
@@ -107,10 +113,11 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// `base` with this connection's settings in place of the environment's own for its
-    /// connector (run options such as a dry run stay).
+    /// connector (run options such as a dry run stay), marked as this named connection's.
     pub fn env(&self, base: &Env) -> Env {
         base.clone()
             .with_connection_vars(&[self.prefix.as_str()], self.vars.iter().cloned())
+            .with_connection_name(self.name.as_str())
     }
 }
 
@@ -228,12 +235,15 @@ impl Connections {
                     )
                 })?;
             let mut vars = Vec::new();
-            for (key, value) in settings.iter().filter(|(k, _)| k.as_str() != "connector") {
-                let Some((_, var, secret)) = shape.settings.iter().find(|(k, _, _)| k == key)
+            for (key, shown, value) in entries(settings, &shape) {
+                let Some((_, var, secret)) = shape.settings.iter().find(|(k, _, _)| *k == key)
                 else {
                     return Err(config_error(
                         path,
-                        format!("{at}.{key} is not a {connector} setting ({})", shape.keys()),
+                        format!(
+                            "{at}.{shown} is not a {connector} setting ({})",
+                            shape.keys()
+                        ),
                     ));
                 };
                 let resolved = match value {
@@ -241,14 +251,14 @@ impl Connections {
                         return Err(config_error(
                             path,
                             format!(
-                                "{at}.{key} is a secret: give it as {{ env = \"VAR\" }} or \
+                                "{at}.{shown} is a secret: give it as {{ env = \"VAR\" }} or \
                                  {{ file = \"PATH\" }}, never inline"
                             ),
                         ));
                     }
                     toml::Value::String(text) => text.clone(),
-                    toml::Value::Table(source) => resolve(path, &at, key, source)?,
-                    _ => return Err(config_error(path, format!("{at}.{key} must be text"))),
+                    toml::Value::Table(source) => resolve(path, &at, &shown, source)?,
+                    _ => return Err(config_error(path, format!("{at}.{shown} must be text"))),
                 };
                 vars.push(((*var).to_owned(), resolved));
             }
@@ -256,6 +266,7 @@ impl Connections {
                 name.clone(),
                 Connection {
                     connector: connector.to_owned(),
+                    name: name.clone(),
                     prefix: shape.prefix,
                     vars,
                 },
@@ -266,6 +277,30 @@ impl Connections {
             file: Some(path.to_owned()),
         })
     }
+}
+
+/// A connection's settings as (key, key as written, value), `connector` left out: a table
+/// under a key that is not a setting, and that is not a secret's source (`{ env }`,
+/// `{ file }`), groups settings one level deep, `basic = { user = "ci" }` being the setting
+/// `basic_user`, written `basic.user`. A table under a setting's own key, or inside a
+/// group, is left to be refused as a source that is neither.
+fn entries<'a>(settings: &'a toml::Table, shape: &Shape) -> Vec<(String, String, &'a toml::Value)> {
+    let is_source = |t: &toml::Table| t.contains_key("env") || t.contains_key("file");
+    let is_setting = |key: &str| shape.settings.iter().any(|(k, _, _)| k == key);
+    let mut out = Vec::new();
+    for (key, value) in settings.iter().filter(|(k, _)| k.as_str() != "connector") {
+        match value {
+            toml::Value::Table(group) if !is_source(group) && !is_setting(key) => {
+                out.extend(
+                    group
+                        .iter()
+                        .map(|(inner, v)| (format!("{key}_{inner}"), format!("{key}.{inner}"), v)),
+                );
+            }
+            _ => out.push((key.clone(), key.clone(), value)),
+        }
+    }
+    out
 }
 
 /// A `{ env = "VAR" }` or `{ file = "PATH" }` value.
@@ -331,6 +366,49 @@ mod tests {
                 "boards",
                 &[("BOARDS_API_TOKEN", true), ("BOARDS_API_URL", false)],
             ))
+            .with(def(
+                "http",
+                &[
+                    ("HTTP_BASE_URL", false),
+                    ("HTTP_BASIC_USER", false),
+                    ("HTTP_BASIC_PASSWORD", true),
+                ],
+            ))
+    }
+
+    #[test]
+    fn a_table_of_settings_groups_them_and_the_env_names_its_connection() {
+        let file = std::env::temp_dir().join(format!("connector-basic-{}", std::process::id()));
+        std::fs::write(&file, "pw-from-file\n").unwrap();
+        let text = format!(
+            "[connections.ci]\nconnector = \"http\"\nbase_url = \"https://api.example.com\"\n\
+             basic = {{ user = \"ci\", password = {{ file = \"{}\" }} }}\n",
+            file.display()
+        );
+        let connections = Connections::parse(Path::new("c.toml"), &text, &registry()).unwrap();
+        let base = Env::from_pairs([("HTTP_BASIC_USER", "from-the-environment")]);
+        assert_eq!(base.connection_name(), None);
+        let env = connections.get("ci").unwrap().env(&base);
+        assert_eq!(env.get("HTTP_BASIC_USER"), Some("ci"));
+        assert_eq!(env.get("HTTP_BASIC_PASSWORD"), Some("pw-from-file"));
+        assert_eq!(env.connection_name(), Some("ci"));
+        let _ = std::fs::remove_file(&file);
+
+        let inline = "[connections.ci]\nconnector = \"http\"\nbasic = { user = \"ci\", password = \"pw-inline-77\" }\n";
+        let e = Connections::parse(Path::new("c.toml"), inline, &registry()).unwrap_err();
+        assert!(
+            e.message()
+                .contains("connections.ci.basic.password is a secret"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("pw-inline-77"));
+        let unknown = "[connections.ci]\nconnector = \"http\"\nbasic = { usr = \"ci\" }\n";
+        let e = Connections::parse(Path::new("c.toml"), unknown, &registry()).unwrap_err();
+        assert!(
+            e.message()
+                .contains("connections.ci.basic.usr is not a http setting"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -387,6 +465,10 @@ mod tests {
             (
                 "[connections.a]\nconnector = \"okta\"\napi_token = { env = \"NO_SUCH_VAR_4711\" }\n",
                 "NO_SUCH_VAR_4711, which is not set",
+            ),
+            (
+                "[connections.a]\nconnector = \"okta\"\napi_token = { enviroment = \"X\" }\n",
+                "connections.a.api_token must be { env = \"VAR\" } or { file = \"PATH\" }",
             ),
             ("[other]\n", "unknown key"),
             (

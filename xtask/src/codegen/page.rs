@@ -127,7 +127,7 @@ pub(super) fn connector_page(connector: &dyn Connector, actions: &[ActionInfo]) 
         (
             "(unreadable answer)",
             ErrorKind::InvalidResponse,
-            "the answer is not the expected JSON, or is larger than the 32 MiB cap",
+            "the answer is not the expected JSON, or is larger than the cap (32 MiB unless listed above)",
         ),
     ] {
         let _ = writeln!(w, "| {what} | `{kind}` | {} | {} |", exit_code(kind), when);

@@ -112,7 +112,7 @@ fn list_names_every_connector_and_action() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["okta", "boards", "table"]);
+    assert_eq!(ids, ["okta", "boards", "http", "table"]);
 }
 
 #[test]

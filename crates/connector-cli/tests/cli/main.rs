@@ -31,6 +31,7 @@ mod hooks;
 mod hostile_admin;
 mod hostile_flows;
 mod hostile_listeners;
+mod http_card;
 mod http_trigger;
 mod okta_yaml;
 mod python_sdk;

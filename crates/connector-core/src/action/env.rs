@@ -14,6 +14,8 @@ pub struct Env {
     vars: BTreeMap<String, String>,
     dry_run: Option<DryRunLog>,
     limiter_backend: Option<Arc<dyn LimiterBackend>>,
+    /// The named connection whose settings replaced the connector's variables, if any.
+    connection: Option<String>,
 }
 
 impl fmt::Debug for Env {
@@ -23,6 +25,7 @@ impl fmt::Debug for Env {
             .field("vars", &self.vars.keys().collect::<Vec<_>>())
             .field("dry_run", &self.dry_run.is_some())
             .field("limiter_backend", &self.limiter_backend)
+            .field("connection", &self.connection)
             .finish()
     }
 }
@@ -34,6 +37,7 @@ impl Env {
             vars: std::env::vars().collect(),
             dry_run: None,
             limiter_backend: None,
+            connection: None,
         }
     }
 
@@ -48,6 +52,7 @@ impl Env {
                 .collect(),
             dry_run: None,
             limiter_backend: None,
+            connection: None,
         }
     }
 
@@ -100,6 +105,21 @@ impl Env {
         self.vars
             .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
+    }
+
+    /// Says that the connector's variables are those of the named connection `name` (from
+    /// a connections file, set with [`with_connection_vars`](Env::with_connection_vars)).
+    /// It is not a variable, so nothing in the process environment can claim it: a
+    /// connector whose settings only a named connection may give (the generic HTTP card's
+    /// credentials) reads them only when this is set.
+    pub fn with_connection_name(mut self, name: impl Into<String>) -> Env {
+        self.connection = Some(name.into());
+        self
+    }
+
+    /// The named connection this environment describes, when one does.
+    pub fn connection_name(&self) -> Option<&str> {
+        self.connection.as_deref()
     }
 
     /// A variable's value, or a `configuration` error saying to set it.

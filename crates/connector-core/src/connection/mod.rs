@@ -58,6 +58,31 @@ impl Connection {
         &self.inner.base_url
     }
 
+    /// The same connection (policy, limiter, timeouts, clock, transport, interceptors, dry
+    /// run) on another base URL, sending no credentials: for a caller that chooses the
+    /// origin of each call, as the generic HTTP card does when no named connection gives
+    /// one. The base URL is checked as [`parse_base_url`] checks it (`configuration` when
+    /// refused). Interceptors go along: one that adds a credential of its own would add it
+    /// there too, so use this only on a connection without such interceptors.
+    pub fn without_credentials_at(&self, base_url: &str) -> Result<Connection> {
+        let inner = &self.inner;
+        Ok(Connection {
+            inner: Arc::new(Inner {
+                base_url: parse_base_url(base_url)?,
+                auth: Arc::new(crate::auth::NoAuth),
+                profile: inner.profile.clone(),
+                limiter: inner.limiter.clone(),
+                policy: inner.policy.clone(),
+                timeouts: inner.timeouts,
+                max_response_bytes: inner.max_response_bytes,
+                clock: inner.clock.clone(),
+                transport: inner.transport.clone(),
+                interceptors: inner.interceptors.clone(),
+                dry_run: inner.dry_run.clone(),
+            }),
+        })
+    }
+
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.policy

@@ -17,8 +17,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use relative_url::check_relative_url;
 use relative_url::{EXAMPLE_PATH, check_relative_url_like};
+pub use relative_url::{check_relative_url, check_url_path};
 
 use crate::action::{Action, HasConnection};
 use crate::connection::Connection;

@@ -22,9 +22,30 @@ pub(super) fn check_relative_url_like(
     relative_url: &str,
     example: &str,
 ) -> Result<(String, Option<String>)> {
+    check_url_path(
+        "relativeUrl",
+        relative_url,
+        &format!("give a path from the origin's root such as {example}"),
+    )
+}
+
+/// [`check_relative_url`] for an input field of another name (the generic HTTP card's
+/// `url`): refusals name `field` and end with `hint`.
+///
+/// ```
+/// use connector_core::custom::check_url_path;
+///
+/// let e = check_url_path("url", "/a/../b", "give a path such as /items").unwrap_err();
+/// assert!(e.message().starts_with(r#"url "/a/../b" is refused: it contains a dot segment"#));
+/// ```
+pub fn check_url_path(
+    field: &str,
+    relative_url: &str,
+    hint: &str,
+) -> Result<(String, Option<String>)> {
     let refuse = |why: &str| {
         Err(Error::invalid_input(format!(
-            "relativeUrl {} is refused: {why}; give a path from the origin's root such as {example}",
+            "{field} {} is refused: {why}; {hint}",
             quote_input(relative_url)
         )))
     };

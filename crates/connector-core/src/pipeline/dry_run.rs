@@ -13,7 +13,8 @@ use crate::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, headers_
 /// The header a synthetic dry-run answer carries.
 pub const DRY_RUN_HEADER: &str = "x-connector-dry-run";
 
-/// The requests a dry run would have sent, with credentials masked. Clones share the log.
+/// The requests a dry run would have sent, with credentials masked (`Authorization` down to
+/// its scheme, and every header marked sensitive or named as a secret). Clones share the log.
 #[derive(Debug, Clone, Default)]
 pub struct DryRunLog {
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
@@ -110,6 +111,15 @@ impl Transport for RecordingTransport {
                 None => "****".to_owned(),
             };
             map.insert("authorization".into(), Value::String(masked));
+        }
+        // Other credentials: headers their adder marked sensitive (a connection's API-key
+        // header) and headers named as secrets (`X-Api-Key`, `X-Auth-Token`).
+        for (name, value) in headers {
+            if name != reqwest::header::AUTHORIZATION
+                && (value.is_sensitive() || is_secret_name(name.as_str()))
+            {
+                map.insert(name.as_str().to_owned(), Value::from("****"));
+            }
         }
         self.log.record(RecordedRequest {
             method: request.method.to_string(),
