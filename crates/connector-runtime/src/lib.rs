@@ -79,7 +79,7 @@ pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals,
 pub use service::{CredentialCheck, Service};
 pub use store::{
     Accepted, Applied, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, ImportError,
-    NewRun, NewSpawn, Page, Rerun, Resume, Signalled, Spawned, Store, StoreError, TablesError,
+    NewRun, NewSpawn, PRUNE_BATCH, Page, Pruned, Rerun, Resume, SUBJECT_SCAN, Signalled, Spawned, Store, StoreError, TablesError,
     TempDb, redact_url, signal_answer,
 };
 pub use time::now_ms;
