@@ -256,7 +256,10 @@ impl Started {
             .collect();
         chores.push(tokio::spawn(upkeep(service.clone(), closing.child_token())));
         // Retention ends with the first stage: a deletion under way stops between batches.
-        chores.push(tokio::spawn(retention(service.clone(), stopping.child_token())));
+        chores.push(tokio::spawn(retention(
+            service.clone(),
+            stopping.child_token(),
+        )));
 
         tokio::select! {
             () = stop.cancelled() => {}

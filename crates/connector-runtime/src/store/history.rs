@@ -89,7 +89,10 @@ macro_rules! page_rows {
                 sql.push(ORDER)
                     .push(" LIMIT ")
                     .push_bind(SUBJECT_SCAN)
-                    .push(format!(") AS recent WHERE {}(COALESCE(subject, ''), ", $find))
+                    .push(format!(
+                        ") AS recent WHERE {}(COALESCE(subject, ''), ",
+                        $find
+                    ))
                     .push_bind(subject)
                     .push(")")
                     .push(" > 0")
@@ -128,7 +131,8 @@ impl Store {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(50));
         let next_cursor = if more {
-            rows.last().map(|r| format!("{}:{}", r.created_ms, r.run_id))
+            rows.last()
+                .map(|r| format!("{}:{}", r.created_ms, r.run_id))
         } else {
             // A subject's look that stopped at its bound goes on from where it stopped.
             looked_to.map(|(created, id)| format!("{created}:{id}"))

@@ -117,7 +117,11 @@ mod tests {
             for (i, w) in words.iter().enumerate() {
                 let next = |k: usize| words.get(i + k).copied().unwrap_or_default();
                 if w.eq_ignore_ascii_case("CREATE") {
-                    let at = if next(1).eq_ignore_ascii_case("UNIQUE") { 2 } else { 1 };
+                    let at = if next(1).eq_ignore_ascii_case("UNIQUE") {
+                        2
+                    } else {
+                        1
+                    };
                     if next(at).eq_ignore_ascii_case("INDEX") {
                         names.insert(next(at + 1).to_owned());
                     }
@@ -133,7 +137,10 @@ mod tests {
     fn both_backends_create_the_same_indexes() {
         let sqlite = indexes(SQLITE);
         assert!(sqlite.contains(&"runs_ended".to_owned()), "{sqlite:?}");
-        assert!(sqlite.contains(&"runs_flow_outcome".to_owned()), "{sqlite:?}");
+        assert!(
+            sqlite.contains(&"runs_flow_outcome".to_owned()),
+            "{sqlite:?}"
+        );
         assert_eq!(sqlite, indexes(POSTGRES));
     }
 

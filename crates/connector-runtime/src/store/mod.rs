@@ -25,13 +25,13 @@ use sqlx::sqlite::{
 };
 
 pub use enqueue::{Accepted, Delivered, Enqueued, NewRun};
-pub(crate) use model::Claimed;
 pub use history::SUBJECT_SCAN;
+pub(crate) use model::Claimed;
 pub use model::{HistoryQuery, Page};
 pub use operate::{Cancel, Signalled, signal_answer};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
-pub use queries::{Rerun, Resume};
+pub use queries::{COUNTS_RECENT, Rerun, Resume};
 pub use retention::{PRUNE_BATCH, Pruned};
 pub use spawn::{NewSpawn, Spawned};
 pub(crate) use tables::StepWrite;

@@ -62,6 +62,9 @@ const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs
 pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
      created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id, waiting_for";
 
+/// Ended runs Flow History's page counts by outcome, the newest.
+pub const COUNTS_RECENT: i64 = 10_000;
+
 /// Outcomes listed for Flow History's filters at most (the flows' own: a handful).
 const OUTCOMES_LISTED: usize = 1_000;
 
@@ -347,6 +350,35 @@ impl Store {
         let rows: Vec<(String, i64)> =
             on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows)
+    }
+
+    /// Flow History's counts: runs in flight by state (every one, through runs_due), and
+    /// those of the newest [`COUNTS_RECENT`] runs that ended, by outcome (finished) or
+    /// state (dead-lettered, cancelled); sorted by name. Counting every run of a long
+    /// history would read all of them at each view of the page (seconds at a million
+    /// runs). The second figure is how many runs the window held (less than
+    /// [`COUNTS_RECENT`]: every run).
+    pub async fn page_counts(&self) -> Result<(Vec<(String, i64)>, i64), StoreError> {
+        let in_flight = format!(
+            "SELECT state, COUNT(*) FROM runs WHERE state IN ('{QUEUED}', '{RUNNING}', '{RETRYING}', '{WAITING}') GROUP BY state"
+        );
+        let ended = format!(
+            "SELECT CASE WHEN state = '{FINISHED}' THEN COALESCE(outcome, state) ELSE state END AS o, COUNT(*) \
+             FROM (SELECT state, outcome FROM runs ORDER BY created_ms DESC, run_id DESC LIMIT {COUNTS_RECENT}) AS recent \
+             WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}', '{CANCELLED}') GROUP BY o"
+        );
+        let (mut counts, ended): (Vec<(String, i64)>, Vec<(String, i64)>) = on_pool!(self, pool => (
+            sqlx::query_as(&in_flight).fetch_all(pool).await?,
+            sqlx::query_as(&ended).fetch_all(pool).await?,
+        ));
+        let window = format!(
+            "SELECT COUNT(*) FROM (SELECT run_id FROM runs ORDER BY created_ms DESC, run_id DESC LIMIT {COUNTS_RECENT}) AS recent"
+        );
+        let (counted,): (i64,) =
+            on_pool!(self, pool => sqlx::query_as(&window).fetch_one(pool).await?);
+        counts.extend(ended);
+        counts.sort();
+        Ok((counts, counted))
     }
 
     /// A value as JSON text for the store.

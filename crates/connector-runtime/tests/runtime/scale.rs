@@ -9,8 +9,8 @@ use std::sync::Arc;
 use connector_core::secrecy::SecretString;
 use connector_runtime::flows::{Catalog, validate};
 use connector_runtime::{
-    CancellationToken, Flows, HistoryQuery, RunState, RuntimeConfig, SUBJECT_SCAN, Service,
-    Store, TempDb,
+    COUNTS_RECENT, CancellationToken, Flows, HistoryQuery, RunState, RuntimeConfig, SUBJECT_SCAN,
+    Service, Store, TempDb,
 };
 use serde_json::json;
 
@@ -90,7 +90,10 @@ async fn retention_deletes_ended_runs_past_the_days_a_batch_at_a_time_and_nothin
         .unwrap();
     let steps_before = count(&pool, "SELECT COUNT(*) FROM steps").await;
     let per_run = steps_before / 28;
-    assert!(per_run >= 1 && steps_before % 28 == 0, "{steps_before} steps");
+    assert!(
+        per_run >= 1 && steps_before % 28 == 0,
+        "{steps_before} steps"
+    );
 
     // One batch: the 10 that ended first, with their steps and signals; the rest stays.
     assert_eq!(store.prune_runs(50_000_000, 10).await.unwrap(), 10);
@@ -100,7 +103,10 @@ async fn retention_deletes_ended_runs_past_the_days_a_batch_at_a_time_and_nothin
     for id in &old[10..] {
         assert!(store.run(id).await.unwrap().is_some(), "{id} kept");
     }
-    assert_eq!(count(&pool, "SELECT COUNT(*) FROM steps").await, per_run * 18);
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM steps").await,
+        per_run * 18
+    );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM signals").await, 20);
 
     // A round: the rest in batches of 10 (10 and 5), then the events no run holds.
@@ -110,7 +116,11 @@ async fn retention_deletes_ended_runs_past_the_days_a_batch_at_a_time_and_nothin
         .unwrap();
     assert_eq!(pruned.runs, 15);
     assert_eq!(pruned.events, 26, "25 runs' events and the lonely one");
-    assert_eq!(pruned.batches, 2 + 3, "10 + 5 runs, then 10 + 10 + 6 events");
+    assert_eq!(
+        pruned.batches,
+        2 + 3,
+        "10 + 5 runs, then 10 + 10 + 6 events"
+    );
     for id in old.iter() {
         assert!(store.run(id).await.unwrap().is_none(), "{id} pruned");
     }
@@ -124,17 +134,23 @@ async fn retention_deletes_ended_runs_past_the_days_a_batch_at_a_time_and_nothin
         .await
         .unwrap();
     assert_eq!(queued.runs.len(), 2, "queued runs stay however old");
-    assert_eq!(count(&pool, "SELECT COUNT(*) FROM steps").await, per_run * 3);
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM steps").await,
+        per_run * 3
+    );
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM signals").await, 5);
-    let mut events: Vec<(String,)> = sqlx::query_as("SELECT event_key FROM events ORDER BY event_key")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let mut events: Vec<(String,)> =
+        sqlx::query_as("SELECT event_key FROM events ORDER BY event_key")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     events.sort();
     let events: Vec<String> = events.into_iter().map(|(k,)| k).collect();
     assert_eq!(
         events,
-        ["new", "queued-0", "queued-1", "recent-0", "recent-1", "recent-2"]
+        [
+            "new", "queued-0", "queued-1", "recent-0", "recent-1", "recent-2"
+        ]
     );
     // Nothing left to do: a round deletes nothing and takes one batch of each.
     let again = store
@@ -156,10 +172,7 @@ async fn a_subject_filter_looks_at_a_bounded_number_of_runs_and_its_cursor_goes_
     let db = TempDb::new();
     let (store, _service, flow) = runtime(&db).await;
     let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
-    let first = store
-        .enqueue(&flow, "seed", &json!({}), 1)
-        .await
-        .unwrap();
+    let first = store.enqueue(&flow, "seed", &json!({}), 1).await.unwrap();
     // SUBJECT_SCAN + 30 runs, newest last: the subject "needle" is held by the 5 oldest
     // and by 3 within the newest SUBJECT_SCAN.
     let total = SUBJECT_SCAN + 30;
@@ -192,12 +205,23 @@ async fn a_subject_filter_looks_at_a_bounded_number_of_runs_and_its_cursor_goes_
     let t = total;
     assert_eq!(
         subjects,
-        [format!("the needle {}", t - 2), format!("the needle {}", t - 100), format!("the needle {}", t - 4000)],
+        [
+            format!("the needle {}", t - 2),
+            format!("the needle {}", t - 100),
+            format!("the needle {}", t - 4000)
+        ],
         "the matches among the newest SUBJECT_SCAN runs"
     );
     // The look stopped at its bound: the cursor goes on from the last run it looked at.
     let cursor = page.next_cursor.clone().expect("a cursor past the look");
-    assert_eq!(cursor, format!("{}:run_{:06}", 1000 + t - SUBJECT_SCAN + 1, t - SUBJECT_SCAN + 1));
+    assert_eq!(
+        cursor,
+        format!(
+            "{}:run_{:06}",
+            1000 + t - SUBJECT_SCAN + 1,
+            t - SUBJECT_SCAN + 1
+        )
+    );
     let next = store
         .history(&query.clone().with_cursor(cursor))
         .await
@@ -209,15 +233,23 @@ async fn a_subject_filter_looks_at_a_bounded_number_of_runs_and_its_cursor_goes_
         .collect();
     assert_eq!(
         older,
-        (1..=5).rev().map(|i| format!("the needle {i}")).collect::<Vec<_>>()
+        (1..=5)
+            .rev()
+            .map(|i| format!("the needle {i}"))
+            .collect::<Vec<_>>()
     );
-    assert_eq!(next.next_cursor, None, "fewer than SUBJECT_SCAN runs were left");
+    assert_eq!(
+        next.next_cursor, None,
+        "fewer than SUBJECT_SCAN runs were left"
+    );
     // A full page of matches pages as before: by the last run shown.
     let small = store
-        .history(&HistoryQuery::newest(2)
-            .with_subject("needle")
-            .with_flow("hello")
-            .with_outcome("greeted"))
+        .history(
+            &HistoryQuery::newest(2)
+                .with_subject("needle")
+                .with_flow("hello")
+                .with_outcome("greeted"),
+        )
         .await
         .unwrap();
     assert_eq!(small.runs.len(), 2);
@@ -239,6 +271,21 @@ async fn a_subject_filter_looks_at_a_bounded_number_of_runs_and_its_cursor_goes_
         .await
         .unwrap();
     assert_eq!(store.outcomes().await.unwrap(), ["greeted", "other"]);
+    // The page's counts: runs in flight, every one; ended runs among the newest
+    // COUNTS_RECENT (run_000007 is older than those).
+    store
+        .enqueue(&flow, "late", &json!({}), 9_000_000_000)
+        .await
+        .unwrap();
+    let (counts, window) = store.page_counts().await.unwrap();
+    assert_eq!(window, COUNTS_RECENT);
+    assert_eq!(
+        counts,
+        [
+            ("greeted".to_owned(), COUNTS_RECENT - 1),
+            ("queued".to_owned(), 1)
+        ]
+    );
 }
 
 #[tokio::test]
@@ -249,7 +296,9 @@ async fn the_claim_reads_no_finished_run() {
     let text = plan.join("\n");
     assert!(text.contains("runs_due"), "{text}");
     assert!(
-        !plan.iter().any(|line| line.trim_start().starts_with("SCAN runs")),
+        !plan
+            .iter()
+            .any(|line| line.trim_start().starts_with("SCAN runs")),
         "{text}"
     );
 }

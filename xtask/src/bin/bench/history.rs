@@ -45,7 +45,13 @@ const OUTCOMES: [&str; 3] = ["assigned", "alreadyAssigned", "skipped"];
 
 /// The statements that seed runs `lo..hi`, on `backend`, the first created at `first_ms`,
 /// one every `step_ms`.
-fn seed_statements(backend: &str, lo: usize, hi: usize, first_ms: i64, step_ms: i64) -> [String; 3] {
+fn seed_statements(
+    backend: &str,
+    lo: usize,
+    hi: usize,
+    first_ms: i64,
+    step_ms: i64,
+) -> [String; 3] {
     let (series, pad) = match backend {
         "sqlite" => (
             format!(
@@ -67,7 +73,10 @@ fn seed_statements(backend: &str, lo: usize, hi: usize, first_ms: i64, step_ms: 
         format!("CASE {of}{arms} END")
     };
     let flow = pick(&FLOWS, &format!("i % {}", FLOWS.len()));
-    let outcome = pick(&OUTCOMES, &format!("(i / {}) % {}", FLOWS.len(), OUTCOMES.len()));
+    let outcome = pick(
+        &OUTCOMES,
+        &format!("(i / {}) % {}", FLOWS.len(), OUTCOMES.len()),
+    );
     let created = format!("({first_ms} + i * {step_ms})");
     let runs = format!(
         "INSERT INTO runs (run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, created_ms, started_ms, finished_ms, output) \
@@ -99,14 +108,18 @@ async fn seed(backend: &str, url: &str, runs: usize, now_ms: i64) -> Result<(), 
             for lo in (0..runs).step_by(CHUNK) {
                 let hi = (lo + CHUNK).min(runs);
                 for sql in seed_statements(backend, lo, hi, first, step) {
-                    sqlx::query(&sql).execute(&pool).await.map_err(|e| format!("seeding: {e}\n{sql}"))?;
+                    sqlx::query(&sql)
+                        .execute(&pool)
+                        .await
+                        .map_err(|e| format!("seeding: {e}\n{sql}"))?;
                 }
             }
             pool.close().await;
         }};
     }
     if backend == "sqlite" {
-        let options: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(|e: sqlx::Error| e.to_string())?;
+        let options: sqlx::sqlite::SqliteConnectOptions =
+            url.parse().map_err(|e: sqlx::Error| e.to_string())?;
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
@@ -114,11 +127,18 @@ async fn seed(backend: &str, url: &str, runs: usize, now_ms: i64) -> Result<(), 
             .map_err(|e| e.to_string())?;
         each_chunk!(pool);
     } else {
-        let pool = sqlx::PgPool::connect(url).await.map_err(|e| e.to_string())?;
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
         each_chunk!(pool);
         // What autovacuum does after a bulk load, at once.
-        let pool = sqlx::PgPool::connect(url).await.map_err(|e| e.to_string())?;
-        sqlx::raw_sql("VACUUM ANALYZE").execute(&pool).await.map_err(|e| e.to_string())?;
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::raw_sql("VACUUM ANALYZE")
+            .execute(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
         pool.close().await;
     }
     Ok(())
@@ -127,12 +147,19 @@ async fn seed(backend: &str, url: &str, runs: usize, now_ms: i64) -> Result<(), 
 /// `GET url`, checked for a 200 whose body holds `expect`; its time.
 async fn get(client: &reqwest::Client, url: &str, expect: &str) -> Result<Duration, String> {
     let t = Instant::now();
-    let answer = client.get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let answer = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
     let status = answer.status();
     let body = answer.text().await.map_err(|e| format!("{url}: {e}"))?;
     let took = t.elapsed();
     if !status.is_success() || !body.contains(expect) {
-        return Err(format!("{url} answered {status} without {expect:?}: {}", body.chars().take(300).collect::<String>()));
+        return Err(format!(
+            "{url} answered {status} without {expect:?}: {}",
+            body.chars().take(300).collect::<String>()
+        ));
     }
     Ok(took)
 }
@@ -171,15 +198,27 @@ async fn pages(serve: &Serve, runs: usize, key: &str, summary: &mut Summary) -> 
         .iter()
         .zip(samples.iter_mut())
     {
-        summary.set(&format!("history_{key}_{name}_p50_ms"), (s.quantile_ms(0.5) * 10.0).round() / 10.0);
-        summary.set(&format!("history_{key}_{name}_p99_ms"), (s.quantile_ms(0.99) * 10.0).round() / 10.0);
+        summary.set(
+            &format!("history_{key}_{name}_p50_ms"),
+            (s.quantile_ms(0.5) * 10.0).round() / 10.0,
+        );
+        summary.set(
+            &format!("history_{key}_{name}_p99_ms"),
+            (s.quantile_ms(0.99) * 10.0).round() / 10.0,
+        );
     }
     Ok(())
 }
 
 /// Runs the seeded store keeps, by direct count.
 async fn count_runs(store: &Store) -> Result<i64, String> {
-    Ok(store.counts().await.map_err(|e| e.to_string())?.iter().map(|(_, n)| n).sum())
+    Ok(store
+        .counts()
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|(_, n)| n)
+        .sum())
 }
 
 /// Retention under way: events delivered one at a time, each run's time to `granted`,
@@ -195,7 +234,12 @@ async fn retention(
     let before = count_runs(store).await?;
     let people = users(sandbox, &format!("ret-{key}-"), 5_000)?;
     let started = Instant::now();
-    let serve = Serve::start(sandbox, url, flows, &["--workers", "8", "--history-days", "30"])?;
+    let serve = Serve::start(
+        sandbox,
+        url,
+        flows,
+        &["--workers", "8", "--history-days", "30"],
+    )?;
     let client = reqwest::Client::new();
     let mut times = Samples::default();
     let deadline = Instant::now() + Duration::from_secs(1200);
@@ -226,12 +270,19 @@ async fn retention(
         let wait_until = Instant::now() + Duration::from_secs(30);
         loop {
             let page = store.history(&query).await.map_err(|e| e.to_string())?;
-            if page.runs.first().is_some_and(|r| r.state == RunState::Finished) {
+            if page
+                .runs
+                .first()
+                .is_some_and(|r| r.state == RunState::Finished)
+            {
                 times.push(sent.elapsed());
                 break;
             }
             if Instant::now() > wait_until {
-                return Err(format!("{key}: a run did not finish within 30 s while retention ran:\n{}", serve.log()));
+                return Err(format!(
+                    "{key}: a run did not finish within 30 s while retention ran:\n{}",
+                    serve.log()
+                ));
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -239,14 +290,20 @@ async fn retention(
     }
     // Out of users (or time) before the round ended: wait for its end, delivering nothing.
     while done_line.is_none() && Instant::now() < deadline {
-        done_line = serve.log().lines().find(|l| l.contains("pruned runs past")).map(str::to_owned);
+        done_line = serve
+            .log()
+            .lines()
+            .find(|l| l.contains("pruned runs past"))
+            .map(str::to_owned);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
     let log = serve.log();
     serve.stop();
     let Some(line) = done_line else {
-        return Err(format!("{key}: retention did not end within 20 minutes:\n{log}"));
+        return Err(format!(
+            "{key}: retention did not end within 20 minutes:\n{log}"
+        ));
     };
     let after = count_runs(store).await?;
     let measured = times.len() as i64;
@@ -261,9 +318,18 @@ async fn retention(
         &format!("history_{key}_retention_s"),
         (field("seconds").unwrap_or(seconds) * 10.0).round() / 10.0,
     );
-    summary.set(&format!("history_{key}_retention_runs_measured"), measured as f64);
-    summary.set(&format!("history_{key}_retention_run_p50_ms"), times.quantile_ms(0.5).round());
-    summary.set(&format!("history_{key}_retention_run_max_ms"), times.quantile_ms(1.0).round());
+    summary.set(
+        &format!("history_{key}_retention_runs_measured"),
+        measured as f64,
+    );
+    summary.set(
+        &format!("history_{key}_retention_run_p50_ms"),
+        times.quantile_ms(0.5).round(),
+    );
+    summary.set(
+        &format!("history_{key}_retention_run_max_ms"),
+        times.quantile_ms(1.0).round(),
+    );
     eprintln!(
         "history: {key}: retention deleted {deleted} runs in {:.1} s; {measured} runs meanwhile, slowest {:.0} ms ({line})",
         field("seconds").unwrap_or(seconds),
@@ -286,7 +352,11 @@ async fn one_backend(
     // Each store lives in a temporary folder removed at the end (a million runs are about
     // 2 GB on either backend).
     let sqlite = TempDb::new();
-    let postgres = if backend == "postgres" { Some(Postgres::start()?) } else { None };
+    let postgres = if backend == "postgres" {
+        Some(Postgres::start()?)
+    } else {
+        None
+    };
     let url = match &postgres {
         Some(pg) => pg.create("history").await?,
         None => sqlite.url(),
@@ -296,11 +366,22 @@ async fn one_backend(
     seed(backend, &url, runs, connector_runtime::now_ms()).await?;
     let seed_s = t.elapsed().as_secs_f64();
     eprintln!("history: {backend}: {runs} runs seeded in {seed_s:.1} s");
-    summary.set(&format!("history_{backend}_seed_s"), (seed_s * 10.0).round() / 10.0);
-    summary.set(&format!("history_{backend}_runs"), count_runs(&store).await? as f64);
+    summary.set(
+        &format!("history_{backend}_seed_s"),
+        (seed_s * 10.0).round() / 10.0,
+    );
+    summary.set(
+        &format!("history_{backend}_runs"),
+        count_runs(&store).await? as f64,
+    );
     check_claim_plan(&store, &format!("{backend}, {runs} finished runs"), plans).await?;
 
-    let serve = Serve::start(sandbox, &url, flows, &["--workers", "8", "--history-days", "3650"])?;
+    let serve = Serve::start(
+        sandbox,
+        &url,
+        flows,
+        &["--workers", "8", "--history-days", "3650"],
+    )?;
     let measured = pages(&serve, runs, backend, summary).await;
     serve.stop();
     measured?;
@@ -317,7 +398,8 @@ pub(crate) async fn run(runs: usize, summary: &mut Summary) -> Result<(), String
         .prefix("connector-bench-flows")
         .tempdir()
         .map_err(|e| e.to_string())?;
-    std::fs::write(flows.path().join("three-cards.yaml"), THREE_CARDS).map_err(|e| e.to_string())?;
+    std::fs::write(flows.path().join("three-cards.yaml"), THREE_CARDS)
+        .map_err(|e| e.to_string())?;
     let mut plans = String::new();
     for backend in ["sqlite", "postgres"] {
         one_backend(backend, runs, &sandbox, flows.path(), &mut plans, summary).await?;

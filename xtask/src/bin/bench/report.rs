@@ -315,6 +315,21 @@ pub(crate) fn measured_section(
         summary.get("pagination_page_size").unwrap_or(0.0),
         summary.get("cli_runs").unwrap_or(0.0),
     );
+    if let Some(events) = summary.get("runtime_events") {
+        let _ = writeln!(
+            out,
+            "\nruntime: {} events per variant and round (2 rounds, A B C C B A), `connector serve` processes with 8 workers each, Postgres with `synchronous_commit = off` (SQLite: WAL, `synchronous = NORMAL`).",
+            number(events, 0)
+        );
+    }
+    if let Some(runs) = summary.get("history_seeded_runs") {
+        let _ = writeln!(
+            out,
+            "\nhistory: {} finished runs seeded per store (5 steps each), {} requests per page, retention with `--history-days 30` over runs spread across 60 days.",
+            number(runs, 0),
+            100
+        );
+    }
     let _ = writeln!(out, "{END}");
     out
 }

@@ -136,7 +136,8 @@ async fn variant(
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..SENDERS {
-        let (client, hooks, next, users) = (client.clone(), hooks.clone(), next.clone(), users.clone());
+        let (client, hooks, next, users) =
+            (client.clone(), hooks.clone(), next.clone(), users.clone());
         let tag = tag.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut samples = Samples::default();
@@ -148,7 +149,13 @@ async fn variant(
                 let hook = &hooks[i % hooks.len()];
                 let body = delivery(&format!("{tag}-{i}"), user, login);
                 let sent = Instant::now();
-                match client.post(hook).header("authorization", HOOK_SECRET).json(&body).send().await {
+                match client
+                    .post(hook)
+                    .header("authorization", HOOK_SECRET)
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     Ok(a) if a.status().is_success() => samples.push(sent.elapsed()),
                     Ok(a) => return Err(format!("delivery answered {}", a.status())),
                     Err(e) => return Err(format!("delivery failed: {e}")),
@@ -165,7 +172,11 @@ async fn variant(
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let counts = store.counts().await.map_err(|e| e.to_string())?;
-        let granted: i64 = counts.iter().filter(|(o, _)| o == "granted").map(|(_, n)| n).sum();
+        let granted: i64 = counts
+            .iter()
+            .filter(|(o, _)| o == "granted")
+            .map(|(_, n)| n)
+            .sum();
         if granted as usize >= events {
             break;
         }
@@ -210,8 +221,13 @@ async fn variant(
     }
     if store.backend() == "postgres" {
         // What autovacuum would have done by now on a store in service.
-        let pool = sqlx::PgPool::connect(url).await.map_err(|e| e.to_string())?;
-        sqlx::raw_sql("ANALYZE").execute(&pool).await.map_err(|e| e.to_string())?;
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::raw_sql("ANALYZE")
+            .execute(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
         pool.close().await;
     }
     check_claim_plan(&store, title, plans).await?;
@@ -233,11 +249,14 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
         .prefix("connector-bench-flows")
         .tempdir()
         .map_err(|e| e.to_string())?;
-    std::fs::write(flows.path().join("three-cards.yaml"), THREE_CARDS).map_err(|e| e.to_string())?;
+    std::fs::write(flows.path().join("three-cards.yaml"), THREE_CARDS)
+        .map_err(|e| e.to_string())?;
     let mut plans = String::new();
     let mut figures: Vec<(usize, Figures)> = Vec::new();
     // A B C, then C B A.
-    let order: Vec<usize> = (0..VARIANTS.len()).chain((0..VARIANTS.len()).rev()).collect();
+    let order: Vec<usize> = (0..VARIANTS.len())
+        .chain((0..VARIANTS.len()).rev())
+        .collect();
     for (round, &v) in order.iter().enumerate() {
         let (key, backend, processes) = VARIANTS[v];
         let tag = format!("rt{round}");
@@ -249,7 +268,17 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
         };
         let title = format!("{key}, round {}", round / VARIANTS.len() + 1);
         eprintln!("runtime: {title}...");
-        let f = variant(&sandbox, flows.path(), &url, processes, &users, &tag, &mut plans, &title).await?;
+        let f = variant(
+            &sandbox,
+            flows.path(),
+            &url,
+            processes,
+            &users,
+            &tag,
+            &mut plans,
+            &title,
+        )
+        .await?;
         eprintln!(
             "runtime: {title}: {:.0} accepted/s, {:.0} runs/s, step p50 {:.2} ms p99 {:.2} ms",
             f.accepted_per_s, f.runs_per_s, f.step_p50_ms, f.step_p99_ms
@@ -258,20 +287,47 @@ pub(crate) async fn run(events: usize, summary: &mut Summary) -> Result<(), Stri
     }
     sandbox.shutdown().await;
     for (v, (key, _, _)) in VARIANTS.iter().enumerate() {
-        let mine: Vec<&Figures> = figures.iter().filter(|(i, _)| *i == v).map(|(_, f)| f).collect();
-        let mean = |get: fn(&Figures) -> f64| mine.iter().map(|f| get(f)).sum::<f64>() / mine.len().max(1) as f64;
+        let mine: Vec<&Figures> = figures
+            .iter()
+            .filter(|(i, _)| *i == v)
+            .map(|(_, f)| f)
+            .collect();
+        let mean = |get: fn(&Figures) -> f64| {
+            mine.iter().map(|f| get(f)).sum::<f64>() / mine.len().max(1) as f64
+        };
         let r2 = |x: f64| (x * 100.0).round() / 100.0;
-        summary.set(&format!("runtime_{key}_accepted_per_s"), mean(|f| f.accepted_per_s).round());
-        summary.set(&format!("runtime_{key}_ack_p50_ms"), r2(mean(|f| f.ack_p50_ms)));
-        summary.set(&format!("runtime_{key}_ack_p99_ms"), r2(mean(|f| f.ack_p99_ms)));
-        summary.set(&format!("runtime_{key}_runs_per_s"), mean(|f| f.runs_per_s).round());
-        summary.set(&format!("runtime_{key}_step_p50_ms"), r2(mean(|f| f.step_p50_ms)));
-        summary.set(&format!("runtime_{key}_step_p99_ms"), r2(mean(|f| f.step_p99_ms)));
+        summary.set(
+            &format!("runtime_{key}_accepted_per_s"),
+            mean(|f| f.accepted_per_s).round(),
+        );
+        summary.set(
+            &format!("runtime_{key}_ack_p50_ms"),
+            r2(mean(|f| f.ack_p50_ms)),
+        );
+        summary.set(
+            &format!("runtime_{key}_ack_p99_ms"),
+            r2(mean(|f| f.ack_p99_ms)),
+        );
+        summary.set(
+            &format!("runtime_{key}_runs_per_s"),
+            mean(|f| f.runs_per_s).round(),
+        );
+        summary.set(
+            &format!("runtime_{key}_step_p50_ms"),
+            r2(mean(|f| f.step_p50_ms)),
+        );
+        summary.set(
+            &format!("runtime_{key}_step_p99_ms"),
+            r2(mean(|f| f.step_p99_ms)),
+        );
     }
     let one = summary.get("runtime_postgres_runs_per_s").unwrap_or(0.0);
     let two = summary.get("runtime_postgres_2_runs_per_s").unwrap_or(0.0);
     if one > 0.0 {
-        summary.set("runtime_postgres_2_over_1", (two / one * 100.0).round() / 100.0);
+        summary.set(
+            "runtime_postgres_2_over_1",
+            (two / one * 100.0).round() / 100.0,
+        );
     }
     summary.set("runtime_events", events as f64);
     summary.set("runtime_claim_full_scans", 0.0);
