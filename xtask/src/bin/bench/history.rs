@@ -338,6 +338,7 @@ async fn retention(
     if measured == 0 {
         return Err(format!("{key}: no run was measured while retention ran"));
     }
+    summary.set(&format!("history_{key}_retention_failed"), 0.0);
     Ok(())
 }
 
@@ -385,7 +386,11 @@ async fn one_backend(
     let measured = pages(&serve, runs, backend, summary).await;
     serve.stop();
     measured?;
-    retention(sandbox, &url, flows, &store, backend, summary).await?;
+    // A failed retention is a figure too: recorded, and the other backend still measured.
+    if let Err(e) = retention(sandbox, &url, flows, &store, backend, summary).await {
+        eprintln!("history: {backend}: retention: {e}");
+        summary.set(&format!("history_{backend}_retention_failed"), 1.0);
+    }
     store.close().await;
     drop(postgres);
     drop(sqlite);

@@ -160,7 +160,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     let mut summary = Summary::default();
     let started = Instant::now();
-    runtime.block_on(async {
+    let ran = runtime.block_on(async {
         for name in SCENARIOS.into_iter().filter(|n| selected(n)) {
             let t = Instant::now();
             eprintln!("{name}...");
@@ -170,7 +170,15 @@ fn bench(args: &[String]) -> Result<(), String> {
             eprintln!("{name} done in {:.1} s", t.elapsed().as_secs_f64());
         }
         Ok::<_, String>(())
-    })?;
+    });
+    if let Err(e) = ran {
+        // What was measured before the failure is kept, for the failure's diagnosis.
+        let partial = target_dir().join("bench").join("summary-failed.json");
+        let _ = std::fs::create_dir_all(target_dir().join("bench"));
+        let _ = std::fs::write(&partial, summary.to_json());
+        eprintln!("figures so far: {}", partial.display());
+        return Err(e);
+    }
     summary.set("quick", if quick { 1.0 } else { 0.0 });
     summary.set("cores", machine.cores as f64);
     summary.set("bench_seconds", started.elapsed().as_secs_f64().round());

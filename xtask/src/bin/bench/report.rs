@@ -182,6 +182,8 @@ fn rows() -> Vec<Row> {
         row("history", "retention's round, s (Postgres)", "history_postgres_retention_s", Option::None, None, 1),
         row("history", "a run meanwhile, slowest ms (SQLite)", "history_sqlite_retention_run_max_ms", Option::None, Below(1000.0), 0),
         row("history", "a run meanwhile, slowest ms (Postgres)", "history_postgres_retention_run_max_ms", Option::None, Below(1000.0), 0),
+        row("history", "retention rounds that failed a delivery or a run (SQLite)", "history_sqlite_retention_failed", Option::None, Zero, 0),
+        row("history", "retention rounds that failed a delivery or a run (Postgres)", "history_postgres_retention_failed", Option::None, Zero, 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]
 }
