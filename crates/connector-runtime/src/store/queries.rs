@@ -62,6 +62,9 @@ const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs
 pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
      created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id, waiting_for";
 
+/// Runs by state or outcome.
+type Counts = Vec<(String, i64)>;
+
 /// Ended runs Flow History's page counts by outcome, the newest.
 pub const COUNTS_RECENT: i64 = 10_000;
 
@@ -367,7 +370,7 @@ impl Store {
              FROM (SELECT state, outcome FROM runs ORDER BY created_ms DESC, run_id DESC LIMIT {COUNTS_RECENT}) AS recent \
              WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}', '{CANCELLED}') GROUP BY o"
         );
-        let (mut counts, ended): (Vec<(String, i64)>, Vec<(String, i64)>) = on_pool!(self, pool => (
+        let (mut counts, ended): (Counts, Counts) = on_pool!(self, pool => (
             sqlx::query_as(&in_flight).fetch_all(pool).await?,
             sqlx::query_as(&ended).fetch_all(pool).await?,
         ));
