@@ -78,9 +78,9 @@ pub use secret::{MAX_SECRET_FILE_BYTES, read_secret_file};
 pub use serve::{EXIT_ON_SECOND_SIGNAL, Started, StopReport, shutdown_on_signals, start};
 pub use service::{CredentialCheck, Service};
 pub use store::{
-    Accepted, Applied, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery, ImportError,
-    NewRun, NewSpawn, Page, Rerun, Resume, Signalled, Spawned, Store, StoreError, TablesError,
-    TempDb, redact_url, signal_answer,
+    Accepted, Applied, COUNTS_RECENT, Cancel, DEFAULT_STORE, Delivered, Enqueued, HistoryQuery,
+    ImportError, NewRun, NewSpawn, PRUNE_BATCH, Page, Pruned, Rerun, Resume, SUBJECT_SCAN,
+    Signalled, Spawned, Store, StoreError, TablesError, TempDb, redact_url, signal_answer,
 };
 pub use time::now_ms;
 /// The shutdown signal [`Started::serve`] waits for (tokio-util's).

@@ -147,11 +147,10 @@ impl Signals {
     }
 }
 
-/// The chores of the runtime itself: the credential check and pruning the history.
+/// The chores of the runtime itself: the credential check.
 async fn upkeep(service: Service, stop: CancellationToken) {
     let config = service.config().clone();
     let mut credential = tokio::time::interval(config.credential_check);
-    let mut prune = tokio::time::interval(Duration::from_secs(3600));
     credential.tick().await;
     loop {
         tokio::select! {
@@ -161,14 +160,37 @@ async fn upkeep(service: Service, stop: CancellationToken) {
                     tracing::error!(error = %e, "the service refused the credential; not ready");
                 }
             }
-            _ = prune.tick() => {
-                let before = now_ms() - i64::try_from(config.history.as_millis()).unwrap_or(i64::MAX);
-                match service.store().prune(before).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(runs = n, "pruned runs past the history's retention"),
-                    Err(e) => tracing::warn!(error = %e, "cannot prune the history"),
-                }
-            }
+        }
+    }
+}
+
+/// Retention (`--history-days`): at start and every hour, the runs that ended before the
+/// history's days and the events they held are deleted, [`crate::PRUNE_BATCH`] runs a
+/// transaction, while the workers go on.
+async fn retention(service: Service, stop: CancellationToken) {
+    let history = i64::try_from(service.config().history.as_millis()).unwrap_or(i64::MAX);
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let before = now_ms().saturating_sub(history);
+        let started = std::time::Instant::now();
+        match service
+            .store()
+            .prune(before, crate::PRUNE_BATCH, &stop)
+            .await
+        {
+            Ok(pruned) if pruned.runs == 0 && pruned.events == 0 => {}
+            Ok(pruned) => tracing::info!(
+                runs = pruned.runs,
+                events = pruned.events,
+                batches = pruned.batches,
+                seconds = started.elapsed().as_secs_f64(),
+                "pruned runs past the history's retention"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot prune the history"),
         }
     }
 }
@@ -233,6 +255,11 @@ impl Started {
             .map(tokio::spawn)
             .collect();
         chores.push(tokio::spawn(upkeep(service.clone(), closing.child_token())));
+        // Retention ends with the first stage: a deletion under way stops between batches.
+        chores.push(tokio::spawn(retention(
+            service.clone(),
+            stopping.child_token(),
+        )));
 
         tokio::select! {
             () = stop.cancelled() => {}

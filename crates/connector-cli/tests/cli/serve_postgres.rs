@@ -109,7 +109,7 @@ async fn two_replicas_on_one_postgres_one_killed_halfway_run_every_event_exactly
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_sqlite_and_postgres_migrations_make_the_same_tables_and_columns() {
+async fn the_sqlite_and_postgres_migrations_make_the_same_tables_columns_and_indexes() {
     let Some(bin) = postgres_bin() else {
         eprintln!(
             "SKIPPED: no initdb/pg_ctl (install the Debian package postgresql, or set PG_BIN)"
@@ -130,4 +130,10 @@ async fn the_sqlite_and_postgres_migrations_make_the_same_tables_and_columns() {
         "{lite:?}"
     );
     assert_eq!(pg, lite);
+    let (pg, lite) = (
+        on_postgres.indexes().await.unwrap(),
+        on_sqlite.indexes().await.unwrap(),
+    );
+    assert!(lite.contains(&"runs.runs_ended".to_owned()), "{lite:?}");
+    assert_eq!(pg, lite, "the same indexes on both backends");
 }

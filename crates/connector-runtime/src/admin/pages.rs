@@ -147,7 +147,7 @@ pub(super) async fn index(
                 .into_response();
         }
     };
-    let counts = service.store().counts().await.unwrap_or_default();
+    let (counts, counted) = service.store().page_counts().await.unwrap_or_default();
     // The filters offered are the outcomes the store's runs ended with, and the states.
     let outcomes = service.store().outcomes().await.unwrap_or_default();
     let markup = page(
@@ -168,6 +168,7 @@ pub(super) async fn index(
             }
             p class="counts" {
                 @for (o, n) in &counts { span { (o) ": " (n) } " · " }
+                @if counted >= crate::COUNTS_RECENT { " (ended runs: among the newest " (counted) ")" }
             }
             table id="runs" {
                 thead { tr { th { "run" } th { "outcome" } th { "flow" } th { "subject" } th { "event" } th { "tries" } th { "started" } th { "finished" } th {} } }

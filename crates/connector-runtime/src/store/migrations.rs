@@ -35,6 +35,7 @@ migrations![
     "0005_spawned_runs.sql",
     "0006_waits_signals_switches.sql",
     "0007_tables.sql",
+    "0008_history_at_scale.sql",
 ];
 
 /// A list of embedded migration files, as sqlx reads a migrations folder.
@@ -106,6 +107,41 @@ mod tests {
             let listed: Vec<&str> = listed.iter().map(|(name, _)| *name).collect();
             assert_eq!(listed, on_disk(backend), "migrations/{backend}");
         }
+    }
+
+    /// The indexes the files of one backend leave, by name (created, less dropped).
+    fn indexes(files: &[File]) -> Vec<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for (_, sql) in files {
+            let words: Vec<&str> = sql.split_whitespace().collect();
+            for (i, w) in words.iter().enumerate() {
+                let next = |k: usize| words.get(i + k).copied().unwrap_or_default();
+                if w.eq_ignore_ascii_case("CREATE") {
+                    let at = if next(1).eq_ignore_ascii_case("UNIQUE") {
+                        2
+                    } else {
+                        1
+                    };
+                    if next(at).eq_ignore_ascii_case("INDEX") {
+                        names.insert(next(at + 1).to_owned());
+                    }
+                } else if w.eq_ignore_ascii_case("DROP") && next(1).eq_ignore_ascii_case("INDEX") {
+                    names.remove(next(2));
+                }
+            }
+        }
+        names.into_iter().collect()
+    }
+
+    #[test]
+    fn both_backends_create_the_same_indexes() {
+        let sqlite = indexes(SQLITE);
+        assert!(sqlite.contains(&"runs_ended".to_owned()), "{sqlite:?}");
+        assert!(
+            sqlite.contains(&"runs_flow_outcome".to_owned()),
+            "{sqlite:?}"
+        );
+        assert_eq!(sqlite, indexes(POSTGRES));
     }
 
     #[test]

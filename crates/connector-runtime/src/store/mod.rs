@@ -11,6 +11,7 @@ mod model;
 mod operate;
 mod queries;
 mod rerun;
+mod retention;
 mod spawn;
 mod tables;
 mod temp;
@@ -24,12 +25,14 @@ use sqlx::sqlite::{
 };
 
 pub use enqueue::{Accepted, Delivered, Enqueued, NewRun};
+pub use history::SUBJECT_SCAN;
 pub(crate) use model::Claimed;
 pub use model::{HistoryQuery, Page};
 pub use operate::{Cancel, Signalled, signal_answer};
 pub(crate) use queries::Completion;
 pub(crate) use queries::fresh_key;
-pub use queries::{Rerun, Resume};
+pub use queries::{COUNTS_RECENT, Rerun, Resume};
+pub use retention::{PRUNE_BATCH, Pruned};
 pub use spawn::{NewSpawn, Spawned};
 pub(crate) use tables::StepWrite;
 pub use tables::{Applied, ImportError, TablesError};
@@ -208,6 +211,34 @@ impl Store {
                 (t, c)
             })
             .collect())
+    }
+
+    /// Every index on the store's tables as `table.index`, sorted (primary keys and the
+    /// tables' row tables excluded): both backends must give the same answer, which a test
+    /// holds.
+    pub async fn indexes(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' \
+                     AND name NOT LIKE 'sqlite%' AND tbl_name NOT LIKE '\\_%' ESCAPE '\\'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT tablename::text, indexname::text FROM pg_indexes \
+                     WHERE schemaname = current_schema() AND indexname NOT LIKE '%\\_pkey' \
+                     AND tablename NOT LIKE '\\_%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut names: Vec<String> = rows.into_iter().map(|(t, i)| format!("{t}.{i}")).collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Closes the pool.

@@ -63,6 +63,18 @@ impl HistoryQuery {
         self
     }
 
+    /// Only runs of this flow.
+    pub fn with_flow(mut self, flow: impl Into<String>) -> HistoryQuery {
+        self.flow = Some(flow.into());
+        self
+    }
+
+    /// Only runs whose subject holds this text.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> HistoryQuery {
+        self.subject = Some(subject.into());
+        self
+    }
+
     /// Only runs with this outcome.
     pub fn with_outcome(mut self, outcome: impl Into<String>) -> HistoryQuery {
         self.outcome = Some(outcome.into());

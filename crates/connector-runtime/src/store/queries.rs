@@ -12,8 +12,8 @@ pub(crate) const QUEUED: &str = RunState::Queued.as_str();
 pub(super) const RUNNING: &str = RunState::Running.as_str();
 const RETRYING: &str = RunState::Retrying.as_str();
 pub(super) const WAITING: &str = RunState::Waiting.as_str();
-const FINISHED: &str = RunState::Finished.as_str();
-const DEAD_LETTERED: &str = RunState::DeadLettered.as_str();
+pub(super) const FINISHED: &str = RunState::Finished.as_str();
+pub(super) const DEAD_LETTERED: &str = RunState::DeadLettered.as_str();
 pub(super) const CANCELLED: &str = RunState::Cancelled.as_str();
 
 /// How a try ended, as the worker commits it.
@@ -62,6 +62,15 @@ const STEPS_SO_FAR: &str = "SELECT COUNT(*) FROM steps WHERE steps.run_id = runs
 pub(super) const RUN_COLUMNS: &str = "run_id, event_key, flow, subject, event, state, outcome, tries, due_ms, \
      created_ms, started_ms, finished_ms, rerun_of, output, error, parent_run_id, waiting_for";
 
+/// Runs by state or outcome.
+type Counts = Vec<(String, i64)>;
+
+/// Ended runs Flow History's page counts by outcome, the newest.
+pub const COUNTS_RECENT: i64 = 10_000;
+
+/// Outcomes listed for Flow History's filters at most (the flows' own: a handful).
+const OUTCOMES_LISTED: usize = 1_000;
+
 /// What a claim clears: a parked run's wait is over once it is claimed.
 const UNPARK: &str = "waiting_for = NULL, wait_signal = NULL, wait_step = NULL";
 
@@ -102,6 +111,39 @@ pub(super) fn run_id() -> String {
     format!("run_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// The claim of the run due first (or one whose lease expired): `$1` the owner, `$2` the
+/// lease's end, `$3` now. Finished runs are never read: each state's due runs come through
+/// the index on (state, due_ms) (a parked run's wake time also through runs_wake).
+fn claim_sql(pool: &Pool) -> String {
+    let candidate = match pool {
+        // The first of each state, then the first of those: a claim reads a handful of
+        // index entries however many runs are due.
+        Pool::Sqlite(_) => format!(
+            "SELECT run_id FROM ( \
+               SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{QUEUED}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+               UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RETRYING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+               UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{WAITING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
+               UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RUNNING}' AND lease_until_ms < $3 LIMIT 1) \
+             ) ORDER BY due_ms LIMIT 1"
+        ),
+        // Rows other replicas hold are skipped.
+        Pool::Postgres(_) => format!(
+            "SELECT run_id FROM runs \
+             WHERE (state IN ('{QUEUED}', '{RETRYING}', '{WAITING}') AND due_ms <= $3) \
+               OR (state = '{RUNNING}' AND lease_until_ms < $3) \
+             ORDER BY due_ms LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ),
+    };
+    format!(
+        "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
+         tries = tries + 1, started_ms = $3, {UNPARK}, \
+         deaths = CASE WHEN state = '{RUNNING}' AND ({STEPS_SO_FAR}) <= claim_steps THEN deaths + 1 ELSE 0 END, \
+         claim_steps = ({STEPS_SO_FAR}) \
+         WHERE run_id IN ({candidate}) \
+         RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
+    )
+}
+
 impl Store {
     /// Claims the run due first (or one whose lease expired) for `owner` until `lease_until_ms`.
     pub(crate) async fn claim(
@@ -110,37 +152,45 @@ impl Store {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Option<Claimed>, StoreError> {
-        let candidate = match self.pool {
-            // Each state's due runs through the index on (state, due_ms) (a parked run's
-            // wake time also through runs_wake), the first of each, then the first of
-            // those: a claim reads a handful of index entries however many runs are due.
-            Pool::Sqlite(_) => format!(
-                "SELECT run_id FROM ( \
-                   SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{QUEUED}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
-                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RETRYING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
-                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{WAITING}' AND due_ms <= $3 ORDER BY due_ms LIMIT 1) \
-                   UNION ALL SELECT * FROM (SELECT run_id, due_ms FROM runs WHERE state = '{RUNNING}' AND lease_until_ms < $3 LIMIT 1) \
-                 ) ORDER BY due_ms LIMIT 1"
-            ),
-            Pool::Postgres(_) => format!(
-                "SELECT run_id FROM runs \
-                 WHERE (state IN ('{QUEUED}', '{RETRYING}', '{WAITING}') AND due_ms <= $3) \
-                   OR (state = '{RUNNING}' AND lease_until_ms < $3) \
-                 ORDER BY due_ms LIMIT 1 FOR UPDATE SKIP LOCKED"
-            ),
-        };
-        let sql = format!(
-            "UPDATE runs SET state = '{RUNNING}', lease_owner = $1, lease_until_ms = $2, \
-             tries = tries + 1, started_ms = $3, {UNPARK}, \
-             deaths = CASE WHEN state = '{RUNNING}' AND ({STEPS_SO_FAR}) <= claim_steps THEN deaths + 1 ELSE 0 END, \
-             claim_steps = ({STEPS_SO_FAR}) \
-             WHERE run_id IN ({candidate}) \
-             RETURNING run_id, flow, event_key, event, tries, schedule_from, definition_hash, deaths"
-        );
+        let sql = claim_sql(&self.pool);
         let row: Option<ClaimRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(owner).bind(lease_until_ms).bind(now_ms).fetch_optional(pool).await?
         });
         Ok(row.map(ClaimRow::into_claimed))
+    }
+
+    /// The plan the database chooses for the claim at `now_ms`, one line per node
+    /// (SQLite's `EXPLAIN QUERY PLAN`, nested lines indented; Postgres's `EXPLAIN`): the
+    /// benchmark records it and refuses a plan that reads every run.
+    pub async fn explain_claim(&self, now_ms: i64) -> Result<Vec<String>, StoreError> {
+        // EXPLAIN runs nothing; the values are written in (numbers and a fixed word).
+        let sql = claim_sql(&self.pool)
+            .replace("$1", "'explain'")
+            .replace("$2", "0")
+            .replace("$3", &now_ms.to_string());
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .fetch_all(pool)
+                        .await?;
+                let mut depth: std::collections::HashMap<i64, usize> = Default::default();
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, parent, _, detail)| {
+                        let d = depth.get(&parent).map_or(0, |d| d + 1);
+                        depth.insert(id, d);
+                        format!("{}{detail}", "  ".repeat(d))
+                    })
+                    .collect())
+            }
+            Pool::Postgres(pool) => {
+                let rows: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN {sql}"))
+                    .fetch_all(pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(line,)| line).collect())
+            }
+        }
     }
 
     /// Claims one run by id for `owner`: a queued one, or a parked or retrying one whose
@@ -282,9 +332,17 @@ impl Store {
 
     /// The outcomes the store's runs ended with, sorted: the flows' own, for filters.
     pub async fn outcomes(&self) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT DISTINCT outcome FROM runs WHERE outcome IS NOT NULL ORDER BY outcome";
+        // Each outcome from the one before through runs_outcome (a skip scan): as many
+        // index reads as outcomes, however many runs there are.
+        let sql = format!(
+            "WITH RECURSIVE seen(outcome, n) AS ( \
+               SELECT MIN(outcome), 1 FROM runs WHERE outcome IS NOT NULL \
+               UNION ALL SELECT (SELECT MIN(outcome) FROM runs WHERE outcome > seen.outcome), n + 1 \
+               FROM seen WHERE seen.outcome IS NOT NULL AND n < {OUTCOMES_LISTED}) \
+             SELECT outcome FROM seen WHERE outcome IS NOT NULL ORDER BY outcome"
+        );
         let rows: Vec<(String,)> =
-            on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+            on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(o,)| o).collect())
     }
 
@@ -297,25 +355,33 @@ impl Store {
         Ok(rows)
     }
 
-    /// Deletes finished runs and events older than `before_ms`; returns the runs deleted.
-    pub async fn prune(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let runs = format!(
-            "DELETE FROM runs WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}', '{CANCELLED}') AND COALESCE(finished_ms, created_ms) < $1"
+    /// Flow History's counts: runs in flight by state (every one, through runs_due), and
+    /// those of the newest [`COUNTS_RECENT`] runs that ended, by outcome (finished) or
+    /// state (dead-lettered, cancelled); sorted by name. Counting every run of a long
+    /// history would read all of them at each view of the page (seconds at a million
+    /// runs). The second figure is how many runs the window held (less than
+    /// [`COUNTS_RECENT`]: every run).
+    pub async fn page_counts(&self) -> Result<(Vec<(String, i64)>, i64), StoreError> {
+        let in_flight = format!(
+            "SELECT state, COUNT(*) FROM runs WHERE state IN ('{QUEUED}', '{RUNNING}', '{RETRYING}', '{WAITING}') GROUP BY state"
         );
-        let events = "DELETE FROM events WHERE received_ms < $1 \
-                      AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.event_key = events.event_key)";
-        let deleted = on_pool!(self, pool => {
-            let deleted = sqlx::query(&runs).bind(before_ms).execute(pool).await?.rows_affected();
-            sqlx::query(events).bind(before_ms).execute(pool).await?;
-            sqlx::query("DELETE FROM steps WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = steps.run_id)")
-                .execute(pool)
-                .await?;
-            sqlx::query("DELETE FROM signals WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.run_id = signals.run_id)")
-                .execute(pool)
-                .await?;
-            deleted
-        });
-        Ok(deleted)
+        let ended = format!(
+            "SELECT CASE WHEN state = '{FINISHED}' THEN COALESCE(outcome, state) ELSE state END AS o, COUNT(*) \
+             FROM (SELECT state, outcome FROM runs ORDER BY created_ms DESC, run_id DESC LIMIT {COUNTS_RECENT}) AS recent \
+             WHERE state IN ('{FINISHED}', '{DEAD_LETTERED}', '{CANCELLED}') GROUP BY o"
+        );
+        let (mut counts, ended): (Counts, Counts) = on_pool!(self, pool => (
+            sqlx::query_as(&in_flight).fetch_all(pool).await?,
+            sqlx::query_as(&ended).fetch_all(pool).await?,
+        ));
+        let window = format!(
+            "SELECT COUNT(*) FROM (SELECT run_id FROM runs ORDER BY created_ms DESC, run_id DESC LIMIT {COUNTS_RECENT}) AS recent"
+        );
+        let (counted,): (i64,) =
+            on_pool!(self, pool => sqlx::query_as(&window).fetch_one(pool).await?);
+        counts.extend(ended);
+        counts.sort();
+        Ok((counts, counted))
     }
 
     /// A value as JSON text for the store.

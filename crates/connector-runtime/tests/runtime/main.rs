@@ -6,6 +6,7 @@ mod engine;
 mod flows;
 mod pages_nested;
 mod program;
+mod scale;
 mod schedule;
 mod spawn;
 mod store;

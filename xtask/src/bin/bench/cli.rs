@@ -9,7 +9,7 @@ use crate::measure::median;
 use crate::report::Summary;
 
 /// The `connector` binary built next to this one (`cargo xtask bench` builds both).
-fn connector_binary() -> Result<PathBuf, String> {
+pub(crate) fn connector_binary() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let path = exe.with_file_name(format!("connector{}", std::env::consts::EXE_SUFFIX));
     if path.exists() {

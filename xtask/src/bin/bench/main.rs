@@ -13,6 +13,10 @@
 //! 7. **serve**: the flow runtime's intake and events-to-assignments (see `serve.rs`).
 //! 8. **flows**: the engine's time per step, runs/s of a three-card flow.
 //! 9. **tables**: a key lookup and a `where` on 100,000 rows, `create-row` steps/s.
+//! 10. **runtime**: `connector serve` processes on SQLite, on Postgres, and two on one
+//!     Postgres: intake/s, three-card runs/s, step p50/p99, the claim's plan.
+//! 11. **history**: a million finished runs on SQLite and on Postgres: Flow History's
+//!     pages through the admin routes, and runs finishing while retention deletes half.
 //!
 //! Each scenario runs this project and its baselines alternately. The table goes to stdout,
 //! every figure to `target/bench/summary.json`; a full run (not `--quick`, not `--only`)
@@ -27,13 +31,17 @@ mod cli;
 mod fair;
 mod flows;
 mod goodput;
+mod history;
 mod measure;
 mod okta;
 mod overhead;
 mod pagination;
+mod postgres;
 mod redis;
 mod report;
+mod runtime;
 mod serve;
+mod serve_proc;
 mod tables;
 mod waits;
 
@@ -47,7 +55,7 @@ use report::Summary;
 /// Every scenario, in the order a run takes them. A scenario is a module with
 /// `run(&Plan, &mut Summary)`, a line here, an arm in [`scenario`], and its rows in
 /// `report::rows`.
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 12] = [
     "overhead",
     "okta",
     "boards",
@@ -58,6 +66,8 @@ const SCENARIOS: [&str; 10] = [
     "flows",
     "waits",
     "tables",
+    "runtime",
+    "history",
 ];
 
 fn usage() -> String {
@@ -77,6 +87,8 @@ pub(crate) struct Plan {
     pub(crate) serve_events: usize,
     pub(crate) flow_runs: usize,
     pub(crate) table_steps: usize,
+    pub(crate) runtime_events: usize,
+    pub(crate) history_runs: usize,
 }
 
 impl Plan {
@@ -88,6 +100,8 @@ impl Plan {
             serve_events: if quick { 500 } else { 2_000 },
             flow_runs: if quick { 300 } else { 1_000 },
             table_steps: if quick { 1_000 } else { 5_000 },
+            runtime_events: if quick { 500 } else { 2_000 },
+            history_runs: if quick { 100_000 } else { 1_000_000 },
             goodput_duration: Duration::from_secs(if quick { 3 } else { 10 }),
             goodput_rounds: if quick { 1 } else { 2 },
             pagination_rounds: if quick { 1 } else { 2 },
@@ -146,7 +160,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     let mut summary = Summary::default();
     let started = Instant::now();
-    runtime.block_on(async {
+    let ran = runtime.block_on(async {
         for name in SCENARIOS.into_iter().filter(|n| selected(n)) {
             let t = Instant::now();
             eprintln!("{name}...");
@@ -156,7 +170,15 @@ fn bench(args: &[String]) -> Result<(), String> {
             eprintln!("{name} done in {:.1} s", t.elapsed().as_secs_f64());
         }
         Ok::<_, String>(())
-    })?;
+    });
+    if let Err(e) = ran {
+        // What was measured before the failure is kept, for the failure's diagnosis.
+        let partial = target_dir().join("bench").join("summary-failed.json");
+        let _ = std::fs::create_dir_all(target_dir().join("bench"));
+        let _ = std::fs::write(&partial, summary.to_json());
+        eprintln!("figures so far: {}", partial.display());
+        return Err(e);
+    }
     summary.set("quick", if quick { 1.0 } else { 0.0 });
     summary.set("cores", machine.cores as f64);
     summary.set("bench_seconds", started.elapsed().as_secs_f64().round());
@@ -203,12 +225,14 @@ async fn scenario(name: &str, plan: &Plan, summary: &mut Summary) -> Result<(), 
         "flows" => flows::run(plan.flow_runs, summary).await,
         "waits" => waits::run(summary).await,
         "tables" => tables::run(plan.table_steps, summary).await,
+        "runtime" => runtime::run(plan.runtime_events, summary).await,
+        "history" => history::run(plan.history_runs, summary).await,
         other => Err(format!("no scenario {other}")),
     }
 }
 
 /// The target folder this binary was built in (`…/target/dist/bench` → `…/target`).
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))

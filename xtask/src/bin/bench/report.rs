@@ -151,6 +151,39 @@ fn rows() -> Vec<Row> {
         row("tables", "key lookup on 100,000 rows, p50 ms (Postgres)", "tables_postgres_key_lookup_p50_ms", Option::None, None, 3),
         row("tables", "1-column where on 100,000 rows, p50 ms (Postgres)", "tables_postgres_where_p50_ms", Option::None, None, 3),
         row("tables", "create-row steps/s (Postgres)", "tables_postgres_create_row_steps_per_s", Option::None, None, 0),
+        row("runtime", "deliveries accepted/s (SQLite, 1 process)", "runtime_sqlite_accepted_per_s", Option::None, None, 0),
+        row("runtime", "deliveries accepted/s (Postgres, 1 process)", "runtime_postgres_accepted_per_s", Option::None, None, 0),
+        row("runtime", "deliveries accepted/s (Postgres, 2 processes)", "runtime_postgres_2_accepted_per_s", Option::None, None, 0),
+        row("runtime", "hook answer p99, ms (SQLite, 1 process)", "runtime_sqlite_ack_p99_ms", Option::None, None, 1),
+        row("runtime", "hook answer p99, ms (Postgres, 1 process)", "runtime_postgres_ack_p99_ms", Option::None, None, 1),
+        row("runtime", "hook answer p99, ms (Postgres, 2 processes)", "runtime_postgres_2_ack_p99_ms", Option::None, None, 1),
+        row("runtime", "3-card runs/s (SQLite, 1 process)", "runtime_sqlite_runs_per_s", Option::None, AtLeast(300.0), 0),
+        row("runtime", "3-card runs/s (Postgres, 1 process)", "runtime_postgres_runs_per_s", Option::None, AtLeast(300.0), 0),
+        row("runtime", "3-card runs/s (Postgres, 2 processes)", "runtime_postgres_2_runs_per_s", Option::None, None, 0),
+        row("runtime", "2 processes over 1 on Postgres (runs/s)", "runtime_postgres_2_over_1", Option::None, AtLeast(1.0), 2),
+        row("runtime", "card step p50 / p99, ms (SQLite)", "runtime_sqlite_step_p50_ms", Some("runtime_sqlite_step_p99_ms"), None, 2),
+        row("runtime", "card step p50 / p99, ms (Postgres, 1 process)", "runtime_postgres_step_p50_ms", Some("runtime_postgres_step_p99_ms"), None, 2),
+        row("runtime", "card step p50 / p99, ms (Postgres, 2 processes)", "runtime_postgres_2_step_p50_ms", Some("runtime_postgres_2_step_p99_ms"), None, 2),
+        row("runtime", "claim plans that read every run", "runtime_claim_full_scans", Option::None, Zero, 0),
+        row("history", "runs seeded (each store)", "history_seeded_runs", Option::None, None, 0),
+        row("history", "seeding, s (SQLite)", "history_sqlite_seed_s", Option::None, None, 1),
+        row("history", "seeding, s (Postgres)", "history_postgres_seed_s", Option::None, None, 1),
+        row("history", "first page `GET /` p99, ms (SQLite)", "history_sqlite_first_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "first page `GET /` p99, ms (Postgres)", "history_postgres_first_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "first page `GET /history` p99, ms (SQLite)", "history_sqlite_first_page_json_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "first page `GET /history` p99, ms (Postgres)", "history_postgres_first_page_json_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "flow + outcome + subject page p99, ms (SQLite)", "history_sqlite_filtered_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "flow + outcome + subject page p99, ms (Postgres)", "history_postgres_filtered_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "run page `GET /runs/{id}` p99, ms (SQLite)", "history_sqlite_run_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "run page `GET /runs/{id}` p99, ms (Postgres)", "history_postgres_run_page_p99_ms", Option::None, AtMost(200.0), 1),
+        row("history", "runs deleted by retention (SQLite)", "history_sqlite_retention_deleted", Option::None, None, 0),
+        row("history", "runs deleted by retention (Postgres)", "history_postgres_retention_deleted", Option::None, None, 0),
+        row("history", "retention's round, s (SQLite)", "history_sqlite_retention_s", Option::None, None, 1),
+        row("history", "retention's round, s (Postgres)", "history_postgres_retention_s", Option::None, None, 1),
+        row("history", "a run meanwhile, slowest ms (SQLite)", "history_sqlite_retention_run_max_ms", Option::None, Below(1000.0), 0),
+        row("history", "a run meanwhile, slowest ms (Postgres)", "history_postgres_retention_run_max_ms", Option::None, Below(1000.0), 0),
+        row("history", "retention rounds that failed a delivery or a run (SQLite)", "history_sqlite_retention_failed", Option::None, Zero, 0),
+        row("history", "retention rounds that failed a delivery or a run (Postgres)", "history_postgres_retention_failed", Option::None, Zero, 0),
         row("cli", "`connector list`, median ms", "cli_start_ms", Option::None, Below(20.0), 1),
     ]
 }
@@ -284,6 +317,21 @@ pub(crate) fn measured_section(
         summary.get("pagination_page_size").unwrap_or(0.0),
         summary.get("cli_runs").unwrap_or(0.0),
     );
+    if let Some(events) = summary.get("runtime_events") {
+        let _ = writeln!(
+            out,
+            "\nruntime: {} events per variant and round (2 rounds, A B C C B A), `connector serve` processes with 8 workers each, Postgres with `synchronous_commit = off` (SQLite: WAL, `synchronous = NORMAL`).",
+            number(events, 0)
+        );
+    }
+    if let Some(runs) = summary.get("history_seeded_runs") {
+        let _ = writeln!(
+            out,
+            "\nhistory: {} finished runs seeded per store (5 steps each), {} requests per page, retention with `--history-days 30` over runs spread across 60 days.",
+            number(runs, 0),
+            100
+        );
+    }
     let _ = writeln!(out, "{END}");
     out
 }
