@@ -67,6 +67,8 @@ pub(crate) struct FlowCtx<'a, 's> {
     step_ids: HashMap<String, String>,
     /// A Join card's outputs, as expressions.
     pub(crate) joined: HashMap<String, String>,
+    /// A Branch card -> the steps calling each case's helper, in order.
+    pub(crate) branched: HashMap<String, Vec<String>>,
     /// An If Error card -> the step calling its error handler (when it has one).
     pub(crate) caught: HashMap<String, Option<String>>,
     /// Cards left untranslated.
@@ -124,6 +126,7 @@ impl<'a, 's> FlowCtx<'a, 's> {
             step_ids: HashMap::new(),
             joined: HashMap::new(),
             caught: HashMap::new(),
+            branched: HashMap::new(),
             untranslated: Vec::new(),
             calls: BTreeSet::new(),
             shared,
@@ -280,6 +283,13 @@ impl<'a, 's> FlowCtx<'a, 's> {
                     ));
                 };
                 let base = format!("steps.{id}.output");
+                if kind == "control.branch" {
+                    let calls = self.branched.get(&card.uuid).cloned().unwrap_or_default();
+                    return Ok(calls.iter().rev().fold(String::from("none"), |acc, call| {
+                        let value = field(&format!("steps.{call}.output"), &port.key);
+                        format!("({value} if steps.{call}.status == 'succeeded' else {acc})")
+                    }));
+                }
                 if kind == "control.tryCatch" {
                     let tried = field(&base, &port.key);
                     return Ok(match self.caught.get(&card.uuid).cloned().flatten() {

@@ -141,6 +141,25 @@ pub fn import<C: Catalog>(
     Import { report, files }
 }
 
+/// The flow files an export translates into (name, text), before validation: what
+/// [`import`] would validate and write, with the cards each left untranslated.
+pub fn translate(export: &model::Export, file: &str) -> Vec<(String, String, Vec<Untranslated>)> {
+    let mut flow_names = slug::Names::default();
+    let mut table_names = slug::Names::default();
+    flow_names.reserve("tables");
+    translate::translate_export(export, file, &mut flow_names, &mut table_names)
+        .flows
+        .into_iter()
+        .map(|t| {
+            (
+                format!("{}.yaml", t.name),
+                emit::flow_text(&t.flow),
+                t.untranslated,
+            )
+        })
+        .collect()
+}
+
 /// One export's figures in a coverage run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExportCoverage {

@@ -47,13 +47,20 @@ impl Order {
                 || (!c.is_function()
                     && cards::events::event_type(kind.split('.').nth(1).unwrap_or("")).is_some())
         };
+        // A branch's first card has no card before it either: it is not the flow's.
+        let branch_starts: std::collections::HashSet<&str> = cards
+            .iter()
+            .flat_map(|c| c.branches.keys().map(String::as_str))
+            .collect();
         cards
             .iter()
             .find(starts)
             .or_else(|| {
-                cards
-                    .iter()
-                    .find(|c| self.next.contains_key(&c.uuid) && !self.has_prev.contains(&c.uuid))
+                cards.iter().find(|c| {
+                    !self.has_prev.contains(&c.uuid)
+                        && !branch_starts.contains(c.uuid.as_str())
+                        && (self.next.contains_key(&c.uuid) || c.kind() == "control.noop")
+                })
             })
             .copied()
     }
@@ -140,7 +147,7 @@ fn chain(
             "control.comment" => comments.extend(card.comment_lines()),
             "control.noop" | "object.expand" => {}
             "control.join" => return Some(current),
-            "control.if" | "control.branch" => {
+            "control.if" => {
                 let after = block(ctx, order, card, steps, comments, visits);
                 match after {
                     Some(join) => {
@@ -158,6 +165,9 @@ fn chain(
             _ => {
                 let mut notes = std::mem::take(comments);
                 notes.extend(card.comment_lines());
+                // Its id first: a card reading this one refers to it even when this one
+                // is left untranslated (the report names the cause once).
+                ctx.step_id(card);
                 match cards::lower(ctx, card) {
                     Ok(mut made) => {
                         if let Some(first) = made.first_mut() {

@@ -40,7 +40,13 @@ pub(crate) fn settle<C: Catalog>(
         Some(Err(_)) => (Tables::default(), false),
         None => (Tables::default(), true),
     };
-    let catalog = make_catalog(parsed);
+    let catalog = WithConnections {
+        inner: make_catalog(parsed),
+        names: connections
+            .iter()
+            .map(|c| (c.name.clone(), c.connector))
+            .collect(),
+    };
     let path_of = |name: &str| dir.join(format!("{name}.yaml")).display().to_string();
     let mut texts: HashMap<String, String> = HashMap::new();
     let mut why: HashMap<String, Vec<Untranslated>> = HashMap::new();
@@ -249,4 +255,43 @@ pub(crate) fn write_files(dir: &Path, files: &[(String, String)]) -> std::io::Re
         std::fs::rename(&temp, dir.join(name))?;
     }
     Ok(())
+}
+
+/// The cards, with the connections the import lists in `connector.toml.example`: a step
+/// naming one of them validates as it will once the file is copied into place.
+struct WithConnections<C> {
+    inner: C,
+    names: Vec<(String, &'static str)>,
+}
+
+#[async_trait::async_trait]
+impl<C: Catalog> Catalog for WithConnections<C> {
+    fn input_schema(&self, card: &str) -> Option<serde_json::Value> {
+        self.inner.input_schema(card)
+    }
+
+    fn known_cards_hint(&self, card: &str) -> String {
+        self.inner.known_cards_hint(card)
+    }
+
+    fn title(&self, card: &str) -> String {
+        self.inner.title(card)
+    }
+
+    fn connection_error(&self, name: &str, card: &str) -> Option<String> {
+        let connector = card.split('.').next().unwrap_or("");
+        if self.names.iter().any(|(n, c)| n == name && *c == connector) {
+            return None;
+        }
+        self.inner.connection_error(name, card)
+    }
+
+    async fn run(
+        &self,
+        card: &str,
+        connection: Option<&str>,
+        input: serde_json::Value,
+    ) -> connector_core::Result<serde_json::Value> {
+        self.inner.run(card, connection, input).await
+    }
 }

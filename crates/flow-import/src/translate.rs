@@ -217,7 +217,10 @@ fn trigger_of(start: &crate::model::Card, data: &FloData, inline: bool) -> Resul
         "control.callable" if data.display.is_callable == Some(true) => {
             Y::Map(vec![("callable".into(), empty())])
         }
-        "control.callable" | "http.delegated" => Y::Map(vec![("manual".into(), empty())]),
+        // A flow without an event card (its first card a Noop) runs when someone runs it.
+        "control.callable" | "http.delegated" | "control.noop" => {
+            Y::Map(vec![("manual".into(), empty())])
+        }
         "http.accept" => Y::Map(vec![("http".into(), empty())]),
         _ if !start.is_function() => match crate::cards::events::event_type(key) {
             Some(t) => Y::Map(vec![(

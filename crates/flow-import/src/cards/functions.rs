@@ -115,6 +115,38 @@ pub(crate) fn outputs(
                 .collect()
         }
         ("object", "get") => one("output", path_of(&v("object")?, &literal_text("path")?)),
+        ("object", "merge") => {
+            let mut merged: Option<String> = None;
+            for port in data_inputs(card) {
+                let value = ctx.input_val(card, port)?;
+                if value.is_blank() {
+                    continue;
+                }
+                let part = format!("({} or {{}})", value.group());
+                merged = Some(match merged {
+                    None => format!("dict{part}"),
+                    Some(m) => format!("dict({m}, **{part})"),
+                });
+            }
+            one("output", merged.unwrap_or_else(|| "{}".into()))
+        }
+        ("object", "set") => {
+            let path = literal_text("path")?;
+            if path.contains('.') {
+                return Err(format!(
+                    "sets the nested path {path:?}, which the importer does not"
+                ));
+            }
+            one(
+                "output",
+                format!(
+                    "dict({} or {{}}, **{{{}: {}}})",
+                    v("object")?,
+                    string_literal(&path),
+                    ctx.input(card, "value")?.expr()
+                ),
+            )
+        }
         ("object", "keys") => one("output", format!("{} | list", v("object")?)),
         ("list", "construct") => {
             let parts: Result<Vec<String>, String> = data_inputs(card)
@@ -192,6 +224,7 @@ pub(crate) fn outputs(
         ("math", "subtract") => one("output", format!("{} - {}", v("a")?, v("b")?)),
         ("math", "multiply") => one("output", format!("{} * {}", v("a")?, v("b")?)),
         ("math", "divide") => one("output", format!("{} / {}", v("a")?, v("b")?)),
+        ("math", "expression") => one("output", formula(ctx, card)?),
         ("math", "round") => one("output", format!("{} | round | int", v("a")?)),
         ("math", "ceil") => {
             let a = v("a")?;
@@ -280,6 +313,43 @@ fn compose(ctx: &FlowCtx<'_, '_>, card: &Card) -> Result<String, String> {
     }
     parts.push(string_literal(rest));
     Ok(join_text(parts))
+}
+
+/// Formula: arithmetic with `{{{name}}}` placeholders, checked to hold nothing else.
+fn formula(ctx: &FlowCtx<'_, '_>, card: &Card) -> Result<String, String> {
+    let template = match ctx.input(card, "_text_")? {
+        Val::Lit(Value::String(s)) => s,
+        _ => return Err("its formula is wired, not written in the card".into()),
+    };
+    let mut out = String::new();
+    let mut rest = template.as_str();
+    // Bounded by the text's length: each turn consumes at least one character.
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("{{{") {
+            let end = after
+                .find("}}}")
+                .ok_or("an unclosed placeholder in its formula")?;
+            let port = card
+                .input_named(&after[..end])
+                .ok_or("a placeholder naming no input")?;
+            out.push_str(&format!("({} | float)", ctx.input_val(card, port)?.group()));
+            rest = &after[end + 3..];
+            continue;
+        }
+        if c == '^' {
+            out.push_str(" ** ");
+            rest = &rest[1..];
+            continue;
+        }
+        if !(c.is_ascii_digit() || " +-*/%().".contains(c)) {
+            return Err(format!(
+                "its formula uses {c:?}, beyond the arithmetic the importer translates"
+            ));
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(out)
 }
 
 /// The test a list card's operator names.

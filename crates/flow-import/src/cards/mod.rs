@@ -49,12 +49,18 @@ pub(crate) fn start_output(kind: &str, card: &Card, port: &Port) -> Result<Optio
         ("http", "accept" | "delegated") => match (port.group.as_deref(), port.key.as_str()) {
             (_, "body") => "event".into(),
             (_, "execution_id") => "run.id".into(),
-            (Some("body"), k) => crate::val::field("event", k),
-            (_, other) => {
+            (Some("raw" | "context"), other) => {
                 return Err(format!(
                     "reads the request's {other:?}: the http trigger gives its flow the JSON body only"
                 ));
             }
+            (_, k) if k.eq_ignore_ascii_case("authorization") || k.starts_with("x-") => {
+                return Err(format!(
+                    "reads the request header {k:?}: the http trigger gives its flow the JSON body only"
+                ));
+            }
+            // A field the endpoint's caller sends: a field of the JSON body.
+            (_, k) => crate::val::field("event", k),
         },
         ("okta", k) if events::event_type(k).is_some() => events::output(port)?,
         _ => {

@@ -321,6 +321,51 @@ fn group_field(key: &str) -> Option<&'static str> {
     })
 }
 
+/// A System Log event's field as Okta Workflows names it.
+fn log_field(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "UUID" => "uuid",
+        "Client" => "client",
+        "Event Type" => "eventType",
+        "Display Message" => "displayMessage",
+        "Published" => "published",
+        "Actor" => "actor",
+        "Target" => "target",
+        "Outcome" => "outcome",
+        "Severity" => "severity",
+        "Debug Context" => "debugContext",
+        "Authentication Context" => "authenticationContext",
+        "Security Context" => "securityContext",
+        "Transaction" => "transaction",
+        "Request" => "request",
+        _ => return None,
+    })
+}
+
+/// The Okta Workflows fields of a group, built from Okta's group object `base`.
+pub(crate) fn shaped_group(base: &str) -> String {
+    let mut parts: Vec<String> = [
+        "ID",
+        "Name",
+        "Description",
+        "Type",
+        "Created",
+        "Last Updated",
+    ]
+    .iter()
+    .map(|k| {
+        let path = group_field(k).unwrap_or("id");
+        format!(
+            "{}: {}",
+            crate::val::string_literal(k),
+            crate::ctx::path_of(base, path)
+        )
+    })
+    .collect();
+    parts.push(format!("'Raw Output': {base}"));
+    format!("{{{}}}", parts.join(", "))
+}
+
 /// The Okta Workflows fields of a user, built from Okta's user object `base`.
 pub(crate) fn shaped_user(base: &str) -> String {
     let keys = [
@@ -383,7 +428,10 @@ pub(crate) fn output(spec: &OktaCard, port: &Port, base: &str) -> Result<String,
             k if spec.shape == Shape::Users => user_field(k)
                 .map(|p| crate::ctx::path_of(&format!("({base} | first)"), p))
                 .ok_or_else(bad),
-            "UUID" => Ok(format!("({base} | first).uuid")),
+            "Records Streamed" => Ok(format!("{base} | length")),
+            k if spec.shape == Shape::Logs => log_field(k)
+                .map(|p| crate::ctx::path_of(&format!("({base} | first)"), p))
+                .ok_or_else(bad),
             _ => Err(bad()),
         },
         Shape::Response => match key {
@@ -402,14 +450,26 @@ pub(crate) fn lower(
     card: &Card,
     spec: &OktaCard,
 ) -> Result<Vec<StepOut>, String> {
+    let mut stream: Option<String> = None;
     let mut search: Vec<String> = Vec::new();
     let mut filter: Vec<String> = Vec::new();
     let mut templated: Vec<(String, Val)> = Vec::new();
     for port in card.inputs() {
         if port.is_context() || matches!(port.group.as_deref(), Some("Streaming")) {
-            if ctx.is_wired(card, port) || !Val::Lit(port.value.data.clone()).is_blank() {
-                if port.key == "Flow" {
-                    return Err("streams its records to a helper flow, which the importer does not translate".into());
+            if port.key == "Flow" {
+                match &port.value.data {
+                    Value::String(id) if !id.is_empty() => {
+                        let name = ctx
+                            .shared
+                            .flow_names
+                            .get(id)
+                            .cloned()
+                            .ok_or("streams its records to a helper flow that is not in the export")?;
+                        stream = Some(name);
+                    }
+                    Value::Null => {}
+                    Value::String(_) => {}
+                    _ => return Err("streams its records to an inline helper flow, which the importer does not translate".into()),
                 }
             }
             continue;
@@ -490,7 +550,30 @@ pub(crate) fn lower(
     {
         step = step.with("connection", Y::Str(name));
     }
-    Ok(vec![step])
+    let Some(helper) = stream else {
+        return Ok(vec![step]);
+    };
+    // Streaming: the helper flow runs once per record, given it as `Record`.
+    ctx.calls.insert(helper.clone());
+    let record = match spec.shape {
+        Shape::Users => shaped_user("record"),
+        Shape::Groups => shaped_group("record"),
+        _ => "record".into(),
+    };
+    let each = ctx.fresh_id(&format!("{id} each record"));
+    let streamed = StepOut::new(&each)
+        .with(
+            "description",
+            Y::Str(format!("{}: each record to the helper flow", card.title())),
+        )
+        .with("for_each", Y::Str(format!("steps.{id}.output")))
+        .with("as", Y::Str("record".into()))
+        .with("call", Y::Str(helper))
+        .with(
+            "input",
+            Y::Map(vec![("Record".into(), Val::Code(record).template())]),
+        );
+    Ok(vec![step, streamed])
 }
 
 /// `attr eq "value"` of an Okta search or filter, as an expression.
