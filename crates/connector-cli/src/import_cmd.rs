@@ -37,7 +37,9 @@ pub(crate) fn run(
     if as_json {
         outln!("{}", json!(import.report));
     } else {
-        err!("{}", connector_runtime::printable(&import.report.as_text()));
+        for line in import.report.as_text().lines() {
+            errln!("{}", connector_runtime::printable(line));
+        }
     }
     if import.report.all_written() {
         ExitCode::SUCCESS

@@ -234,7 +234,7 @@ mod tests {
         let text = flow_text(&flow);
         assert_eq!(
             text,
-            "# From: test\nname: \"f\"\nsteps:\n  # a note with: a newline\n  - id: \"x\"\n    input:\n      \"a b\": \"c: d # e\"\n      e: {}\n      n:\n        - 1\n        - k: \"v\"\n"
+            "# From: test\nname: \"f\"\nsteps:\n  # a note with: a newline\n  - id: \"x\"\n    input:\n      \"a b\": \"c: d # e\"\n      e: {}\n      \"n\":\n        - 1\n        - k: \"v\"\n"
         );
     }
 }

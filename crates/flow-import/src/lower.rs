@@ -300,7 +300,7 @@ fn join_values(
             .map(|s| crate::val::Val::Code(s).group())
             .collect();
         let expr = sources.iter().rev().fold(String::from("none"), |acc, s| {
-            format!("({s} if {s} is not none else {acc})")
+            format!("({s} if {s} is defined and {s} is not none else {acc})")
         });
         let name = crate::slug::id_slug(&port.key);
         entries.push((name.clone(), Y::Str(expr)));

@@ -255,6 +255,28 @@ pub(crate) const OKTA_CARDS: &[OktaCard] = &[
         shape: Shape::Users,
     },
     OktaCard {
+        key: "listUsersAssignedToApplication",
+        action: "list-application-users",
+        inputs: &[
+            ("application", "appId"),
+            ("applicationID", "appId"),
+            ("Limit", "-"),
+        ],
+        profile: None,
+        shape: Shape::Users,
+    },
+    OktaCard {
+        key: "listGroupsAssignedToApplication",
+        action: "list-application-groups",
+        inputs: &[
+            ("application", "appId"),
+            ("applicationID", "appId"),
+            ("Limit", "-"),
+        ],
+        profile: None,
+        shape: Shape::Groups,
+    },
+    OktaCard {
         key: "searchSystemLogs",
         action: "search-system-log",
         inputs: &[

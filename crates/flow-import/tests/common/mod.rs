@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses a different part of it.
 
+pub(crate) mod build;
+
 use std::path::{Path, PathBuf};
 
 use connector_core::{Env, Registry};
@@ -10,7 +12,7 @@ use connector_runtime::cards::Cards;
 use connector_runtime::tables::Tables;
 
 /// The cards of the Okta connector and the tables, on an empty environment.
-pub fn cards(tables: Tables) -> Cards {
+pub(crate) fn cards(tables: Tables) -> Cards {
     let registry = Registry::new()
         .with(connector_okta::connector())
         .with(connector_runtime::tables::connector());
@@ -18,15 +20,16 @@ pub fn cards(tables: Tables) -> Cards {
 }
 
 /// The seed's export, written for these tests from the reference's description.
-pub fn seed() -> PathBuf {
+pub(crate) fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/exports/intro-custom-api-actions.flopack")
 }
 
 /// A temporary folder, removed when dropped.
-pub struct Temp(pub PathBuf);
+pub(crate) struct Temp(pub(crate) PathBuf);
 
 impl Temp {
-    pub fn new(kind: &str) -> Temp {
+    /// A new empty folder; `kind` is part of its name.
+    pub(crate) fn new(kind: &str) -> Temp {
         let dir = std::env::temp_dir().join(format!(
             "flow-import-{kind}-{}-{}",
             std::process::id(),
@@ -37,7 +40,8 @@ impl Temp {
         Temp(dir)
     }
 
-    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+    /// Writes a file in it; its path.
+    pub(crate) fn file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path
