@@ -273,7 +273,7 @@ impl<'a, 's> FlowCtx<'a, 's> {
                 .cloned()
                 .ok_or_else(|| "reads a Join card's value before the branches".into()),
             _ => {
-                if let Some(expr) = cards::start_output(&kind, card, port)? {
+                if let Some(expr) = cards::start_output(&kind, port)? {
                     return Ok(expr);
                 }
                 let Some(id) = self.step_ids.get(&card.uuid) else {

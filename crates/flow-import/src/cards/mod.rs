@@ -11,12 +11,14 @@
 //!
 //! Blocks (If/Else, Branch, If Error) are the lowering's (`lower`), as they hold cards.
 
+pub(crate) mod blocks;
 pub(crate) mod control;
 pub(crate) mod dates;
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod http;
 pub(crate) mod okta;
+pub(crate) mod okta_cards;
 pub(crate) mod tables;
 
 use crate::ctx::FlowCtx;
@@ -25,7 +27,7 @@ use crate::model::{Card, Port};
 
 /// The expression of an output of a flow's first card (its trigger), or `None` for a
 /// card that is a step.
-pub(crate) fn start_output(kind: &str, card: &Card, port: &Port) -> Result<Option<String>, String> {
+pub(crate) fn start_output(kind: &str, port: &Port) -> Result<Option<String>, String> {
     let (module, key) = kind.split_once('.').unwrap_or(("", kind));
     Ok(Some(match (module, key) {
         ("control", "callable") => {
@@ -63,10 +65,7 @@ pub(crate) fn start_output(kind: &str, card: &Card, port: &Port) -> Result<Optio
             (_, k) => crate::val::field("event", k),
         },
         ("okta", k) if events::event_type(k).is_some() => events::output(port)?,
-        _ => {
-            let _ = card;
-            return Ok(None);
-        }
+        _ => return Ok(None),
     }))
 }
 
