@@ -25,12 +25,15 @@ pub(crate) struct Shared {
     /// Connections: id -> the name a step gives (`None`: the connector's default).
     pub(crate) connections: HashMap<String, Option<String>>,
     /// Tables: id -> name, and each column's name in the export and here.
-    pub(crate) tables: HashMap<String, (String, Vec<(String, String)>)>,
+    pub(crate) tables: HashMap<String, TableNames>,
     /// How deep inline helper flows nest while they are extracted.
     pub(crate) depth: usize,
     /// Helper flows extracted from inline cards, with their cards left untranslated.
     pub(crate) helpers: Vec<Translated>,
 }
+
+/// A table's name here, and each column's name in the export and here.
+pub(crate) type TableNames = (String, Vec<(String, String)>);
 
 /// A flow translated: its file (or none, when a card was left untranslated).
 #[derive(Debug)]

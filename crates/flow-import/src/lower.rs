@@ -139,9 +139,7 @@ fn chain(
         if *visits > MAX_VISITS || !seen.insert(current.clone()) {
             return None;
         }
-        let Some(card) = ctx.cards.get(current.as_str()).copied() else {
-            return None;
-        };
+        let card = ctx.cards.get(current.as_str()).copied()?;
         let kind = card.kind();
         match kind.as_str() {
             "control.comment" => comments.extend(card.comment_lines()),

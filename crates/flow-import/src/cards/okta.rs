@@ -283,8 +283,6 @@ pub(crate) fn lower(
                 other => other.clone(),
             };
             templated.push((flag.to_owned(), yes));
-        } else if spec.key == "hTTPRequest" && target == "method" {
-            templated.push((target, value));
         } else {
             templated.push((target, value));
         }

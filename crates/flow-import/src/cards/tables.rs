@@ -9,10 +9,7 @@ use crate::model::{Card, Port};
 use crate::val::{Val, field};
 
 /// The table a card names: its name and columns (export name -> name here).
-fn table<'c>(
-    ctx: &'c FlowCtx<'_, '_>,
-    card: &Card,
-) -> Result<&'c (String, Vec<(String, String)>), String> {
+fn table<'c>(ctx: &'c FlowCtx<'_, '_>, card: &Card) -> Result<&'c crate::ctx::TableNames, String> {
     let id = card
         .inputs()
         .into_iter()
