@@ -67,8 +67,7 @@ Examples:
   $ connector flow validate crates/connector-cli/flows/examples
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --store sqlite://connector.db
   $ connector flow disable grant-help-desk-to-support --store sqlite://connector.db
-  $ connector flow enable grant-help-desk-to-support --store sqlite://connector.db
-  $ connector flow import crates/flow-import/tests/exports/intro-custom-api-actions.flopack --out imported-flows";
+  $ connector flow enable grant-help-desk-to-support --store sqlite://connector.db";
 
 /// `connector table`.
 pub const TABLE: &str = "\
