@@ -25,6 +25,12 @@ pub(crate) async fn run(command: FlowCommand) -> ExitCode {
             dry_run,
             store,
         } => run_file(&file, &helpers, event.as_deref(), dry_run, store.as_deref()).await,
+        FlowCommand::Import {
+            files,
+            out,
+            coverage,
+            json,
+        } => crate::import_cmd::run(&files, out.as_deref(), coverage.as_deref(), json),
         FlowCommand::Disable { name, store } => {
             crate::operate_cmd::switch(&name, &store, false).await
         }
@@ -40,7 +46,7 @@ pub(crate) fn cards_on(env: Env) -> Result<Cards, Error> {
     Ok(Cards::new(connector_cli::registry(), env).with_connections(connections))
 }
 
-fn cards() -> Result<Cards, Error> {
+pub(crate) fn cards() -> Result<Cards, Error> {
     cards_on(crate::process_env())
 }
 

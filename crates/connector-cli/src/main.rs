@@ -66,6 +66,7 @@ mod demo_runner;
 mod describe_cmd;
 mod flow_cmd;
 mod flow_wait;
+mod import_cmd;
 mod limits;
 mod operate_cmd;
 mod present;

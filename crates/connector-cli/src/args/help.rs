@@ -96,3 +96,11 @@ Examples:
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-support.yaml --store sqlite://connector.db
   $ connector flow run crates/connector-cli/flows/add-user-to-admin-role.yaml --event '{\"target\":[{\"id\":\"ada@example.com\",\"alternateId\":\"ada@example.com\"}]}'
   $ connector flow run crates/connector-cli/flows/examples/grant-help-desk-to-logins.yaml crates/connector-cli/flows/examples/grant-help-desk-to-one.yaml --event '{\"logins\":[\"ada@example.com\",\"nobody@example.com\"]}'";
+
+/// `connector flow import`.
+pub const FLOW_IMPORT: &str = "\
+Examples:
+  $ connector flow import crates/flow-import/tests/exports/intro-custom-api-actions.flopack --out imported-flows
+  $ connector flow validate imported-flows
+  $ connector flow import crates/flow-import/tests/exports/intro-custom-api-actions.flopack --out imported-flows --json
+  $ connector flow import --coverage crates/flow-import/tests/exports";

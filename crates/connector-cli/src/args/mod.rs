@@ -382,6 +382,32 @@ pub enum FlowCommand {
         #[arg(long, env = "CONNECTOR_STORE")]
         store: Option<String>,
     },
+    /// Turn Okta Workflows exports (.flopack, .folder, .flow) into flow files: one
+    /// DIR/<flow>.yaml per flow (helper flows as callable flows), DIR/tables.yaml and
+    /// DIR/connector.toml.example. A flow with a card that cannot be translated, that
+    /// does not validate, or that calls a flow not written is not written. The report goes
+    /// to stderr (JSON on stdout with --json); exit 2 when any flow was not written or a
+    /// file was not a readable export. With --coverage DIR: each export of DIR imported
+    /// on its own, nothing written, the cards missing most often; exit 0.
+    #[command(after_help = help::FLOW_IMPORT)]
+    Import {
+        /// The exports.
+        #[arg(required_unless_present = "coverage", conflicts_with = "coverage")]
+        files: Vec<PathBuf>,
+        /// The folder the flow files are written to (created when missing).
+        #[arg(
+            long,
+            required_unless_present = "coverage",
+            conflicts_with = "coverage"
+        )]
+        out: Option<PathBuf>,
+        /// A folder of exports to measure instead: what would import, what is missing.
+        #[arg(long, value_name = "DIR")]
+        coverage: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Switch a flow's triggers off: they start no run, on every process sharing the
     /// store, until `flow enable` (runs already started go on). Unknown flow: exit 4.
     Disable {

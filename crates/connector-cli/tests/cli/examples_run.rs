@@ -18,7 +18,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The help pages, in the order their examples run (later ones read what earlier ones
 /// made: users, runs in `connector.db`).
-const PAGES: [&[&str]; 13] = [
+const PAGES: [&[&str]; 14] = [
     &["run"],
     &["describe"],
     &["list"],
@@ -26,6 +26,7 @@ const PAGES: [&[&str]; 13] = [
     &["flow", "validate"],
     &["flow", "list"],
     &["flow", "run"],
+    &["flow", "import"],
     &["history"],
     &["table"],
     &["completion"],

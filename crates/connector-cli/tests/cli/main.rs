@@ -24,6 +24,7 @@ mod e2e_okta_events;
 mod e2e_okta_groups;
 mod e2e_template;
 mod examples_run;
+mod flow_import;
 mod flows_cli;
 mod flows_helpers;
 mod flows_okta_examples;

@@ -103,6 +103,9 @@ pub struct FlowRetry {
 pub struct Step {
     /// `[a-z0-9_]+`, unique in the flow; later steps read `steps.<id>`.
     pub id: String,
+    /// What the step does, for people (an imported card keeps its title here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// An expression: the step runs only when it is true (else it is `skipped`); with
     /// `then`, it chooses the branch of a block.
     #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
