@@ -32,7 +32,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("`cargo {}` failed ({status})", build.join(" ")));
     }
     let mut run = vec![
-        "run", "--profile", "dist", "-p", "xtask", "--bin", "bench", "--",
+        "run",
+        "--profile",
+        "dist",
+        "-p",
+        "xtask",
+        "--bin",
+        "bench",
+        "--",
     ];
     run.extend(args.iter().map(String::as_str));
     println!("$ cargo {}", run.join(" "));

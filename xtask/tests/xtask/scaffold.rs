@@ -173,11 +173,28 @@ fn a_scaffolded_connector_builds_passes_its_tests_and_is_documented() {
     let manifest = std::fs::read_to_string(root.join("docs/connectors.json")).unwrap();
     assert!(manifest.contains("\"acme-crm\""));
     // The generated connector is fresh, documented, and listed by the command line.
-    run(&["run", "-q", "--release", "-p", "xtask", "--", "codegen", "--check"]);
+    run(&[
+        "run",
+        "-q",
+        "--release",
+        "-p",
+        "xtask",
+        "--",
+        "codegen",
+        "--check",
+    ]);
     let page = std::fs::read_to_string(root.join("docs/connectors/petstore.md")).unwrap();
     assert!(page.contains("<a id=\"show-pet-by-id\"></a>"), "{page}");
     let list = Command::new(&cargo)
-        .args(["run", "-q", "--release", "-p", "connector-cli", "--", "list"])
+        .args([
+            "run",
+            "-q",
+            "--release",
+            "-p",
+            "connector-cli",
+            "--",
+            "list",
+        ])
         .current_dir(&root)
         .env("CARGO_TARGET_DIR", &target)
         .output()

@@ -125,7 +125,10 @@ async fn a_for_each_of_200_create_rows_killed_three_times_leaves_exactly_200_row
     // (3) Killed wherever it is once the new start has gone on by 20 rows (reads never
     // block it).
     while count(&mut conn).await < second + 20 {
-        assert!(Instant::now() < deadline, "the run did not go on after its second start");
+        assert!(
+            Instant::now() < deadline,
+            "the run did not go on after its second start"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     serve.kill();

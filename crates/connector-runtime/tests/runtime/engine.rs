@@ -266,7 +266,11 @@ steps:
     let (ending, records) = run(text, &cards, json!({"bad": true, "who": "mallory"}), &[], 1).await;
     match ending {
         Ending::Failed(e) => {
-            assert_eq!(e.kind(), ErrorKind::Failed, "permanent: dead-lettered at once");
+            assert_eq!(
+                e.kind(),
+                ErrorKind::Failed,
+                "permanent: dead-lettered at once"
+            );
             assert_eq!(e.message(), "refusing mallory");
             assert_eq!(e.code(), Some("REFUSED_MALLORY"));
         }

@@ -1,9 +1,7 @@
 //! The seed template's export ("Intro to Custom API Actions"), card by card as the
 //! reference describes it; the export under `tests/exports/` is written for these tests.
 
-mod common;
-
-use common::{Temp, cards, seed};
+use crate::common::{Temp, cards, seed};
 
 fn imported() -> std::collections::BTreeMap<String, String> {
     let out = Temp::new("seed");

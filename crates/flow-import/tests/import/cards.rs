@@ -2,10 +2,8 @@
 //! flow it becomes validates, and the function cards' expressions give, when run, what
 //! the Okta card gives.
 
-mod common;
-
-use common::build::*;
-use common::{Temp, cards};
+use crate::common::build::*;
+use crate::common::{Temp, cards};
 use connector_runtime::flows::{Flow, link, run_once, validate};
 use serde_json::{Value, json};
 

@@ -1,8 +1,6 @@
 //! What the import tests share: the cards a flow may use (Okta's and the tables'), as
 //! the command line registers them, and exports written into a temporary folder.
 
-#![allow(dead_code)] // Each test file uses a different part of it.
-
 pub(crate) mod build;
 
 use std::path::{Path, PathBuf};
