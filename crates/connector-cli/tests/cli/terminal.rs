@@ -352,7 +352,7 @@ fn fields_pick_the_same_fields_in_json_and_yaml() {
     let yaml = off_terminal(&["list", "-o", "yaml", "--fields", "id,name"], &[], None);
     assert_eq!(
         String::from_utf8(yaml.stdout).unwrap(),
-        "connectors:\n- id: okta\n  name: Okta\n- id: boards\n  name: Boards (monday.com)\n- id: table\n  name: Tables\n"
+        "connectors:\n- id: okta\n  name: Okta\n- id: boards\n  name: Boards (monday.com)\n- id: http\n  name: HTTP\n- id: table\n  name: Tables\n"
     );
     let bad = off_terminal(&["list", "--fields", "id,,name"], &[], None);
     assert_eq!(bad.status.code(), Some(2));
