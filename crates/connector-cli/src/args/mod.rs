@@ -383,7 +383,7 @@ pub enum FlowCommand {
         store: Option<String>,
     },
     /// Turn Okta Workflows exports (.flopack, .folder, .flow) into flow files: one
-    /// DIR/<flow>.yaml per flow (helper flows as callable flows), DIR/tables.yaml and
+    /// DIR/FLOW.yaml per flow (helper flows as callable flows), DIR/tables.yaml and
     /// DIR/connector.toml.example. A flow with a card that cannot be translated, that
     /// does not validate, or that calls a flow not written is not written. The report goes
     /// to stderr (JSON on stdout with --json); exit 2 when any flow was not written or a

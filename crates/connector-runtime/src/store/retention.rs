@@ -127,7 +127,7 @@ impl Store {
     /// One round of retention: every ended run that ended before `before_ms` (and its steps
     /// and signals), then every event received before it that no run holds, `batch` at a
     /// time with a pause between batches, until none is left, `stop` is cancelled, or
-    /// [`PRUNE_BATCHES`] batches were taken (the next round goes on).
+    /// the bound on batches per round (50,000) was reached (the next round goes on).
     pub async fn prune(
         &self,
         before_ms: i64,
