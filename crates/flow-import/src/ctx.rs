@@ -22,6 +22,12 @@ pub(crate) struct Shared {
     pub(crate) names: Names,
     /// An export's flows: id -> name.
     pub(crate) flow_names: HashMap<String, String>,
+    /// An export's flows: id -> the field its Return card gives first (a Filter
+    /// Custom's helper returns its verdict there).
+    pub(crate) returns: HashMap<String, Option<String>>,
+    /// The flows (by name) whose first card's "Caller" (`parent`) output something reads:
+    /// each call of one passes it `parent`.
+    pub(crate) reads_parent: HashSet<String>,
     /// Connections: id -> the name a step gives (`None`: the connector's default).
     pub(crate) connections: HashMap<String, Option<String>>,
     /// Tables: id -> name, and each column's name in the export and here.

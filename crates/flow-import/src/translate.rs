@@ -108,8 +108,13 @@ pub(crate) fn translate_export(
     for (id, flo) in &export.data.flos {
         let name = shared.names.unique(&flow_slug(&flo.name), '-');
         shared.flow_names.insert(id.clone(), name.clone());
+        shared.returns.insert(id.clone(), return_key(&flo.data));
+        if reads_caller(&flo.data) {
+            shared.reads_parent.insert(name.clone());
+        }
         if let Some(uuid) = &flo.data.uuid {
             shared.flow_names.insert(uuid.clone(), name.clone());
+            shared.returns.insert(uuid.clone(), return_key(&flo.data));
         }
     }
     for (id, flo) in &export.data.flos {
@@ -128,6 +133,41 @@ pub(crate) fn translate_export(
     out.flows.append(&mut shared.helpers);
     *flow_names = shared.names;
     out
+}
+
+/// The field a flow's Return card gives first, if it has one that gives any.
+pub(crate) fn return_key(data: &FloData) -> Option<String> {
+    data.methods
+        .iter()
+        .filter(|c| c.kind() == "control.return")
+        .find_map(|c| {
+            crate::cards::functions::data_inputs(c)
+                .first()
+                .map(|p| p.key.clone())
+        })
+}
+
+/// Whether a helper flow reads its "Caller" (the first card's `parent` or `caller`
+/// output), through a wire or a picker.
+pub(crate) fn reads_caller(data: &FloData) -> bool {
+    let Some(first) = data.methods.iter().find(|c| c.kind() == "control.callable") else {
+        return false;
+    };
+    let ids: Vec<&str> = first
+        .outputs()
+        .into_iter()
+        .filter(|p| matches!(p.key.as_str(), "parent" | "caller"))
+        .map(|p| p.id.as_str())
+        .collect();
+    data.methods.iter().any(|card| {
+        card.pins.keys().any(|out| ids.contains(&out.as_str()))
+            || card.inputs().iter().any(|p| {
+                p.metadata
+                    .get("srcOutputId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|src| ids.contains(&src))
+            })
+    })
 }
 
 /// Extracts an inline helper flow as a callable flow named `name`.

@@ -221,7 +221,7 @@ fn untranslated_cards_are_named_with_flow_title_and_address_and_callers_are_not_
     let caller = json!({"type": "flopack", "data": {"flos": {
         "a": {"name": "Caller", "data": {"display": {"isCallable": false}, "orderings": {"o": ["s", "c"]}, "methods": [
             {"address": "root:kernel:control:0.0.1:callable", "uuid": "s", "node": {"data": {"name": "Start"}}},
-            {"address": "root:kernel:control:0.0.1:run", "uuid": "c", "node": {"data": {"name": "Call Flow"}, "model": {"inputs": {"data": {
+            {"address": "root:kernel:control:0.0.1:spawn", "uuid": "c", "node": {"data": {"name": "Call Flow"}, "model": {"inputs": {"data": {
                 "f": {"id": "f", "key": "flo", "value": {"type": "flo", "data": "b"}}}}}}}]}},
         "b": {"name": "Broken helper", "data": {"display": {"isCallable": true}, "orderings": {"o": ["s", "x"]}, "methods": [
             {"address": "root:kernel:control:0.0.1:callable", "uuid": "s", "node": {"data": {"name": "Helper Flow"}}},

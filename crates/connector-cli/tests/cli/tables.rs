@@ -193,6 +193,33 @@ async fn every_action(store: &Store) {
         .map(|r| r["user_id"].as_str().unwrap())
         .collect();
     assert_eq!(users, ["user10"]);
+    // `not_in`: as `ne` against each value listed.
+    let odd = act(
+        store,
+        "search-rows",
+        json!({"table": m, "where": {"group_id": "odd"}}),
+    )
+    .await
+    .unwrap();
+    let not_in = act(
+        store,
+        "search-rows",
+        json!({"table": m, "where": {
+        "group_id": "odd", "user_id": {"not_in": ["user01", "user03", "nobody"]}}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        not_in["count"].as_u64().unwrap(),
+        odd["count"].as_u64().unwrap() - 2
+    );
+    assert!(
+        not_in["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["user_id"] != "user01" && r["user_id"] != "user03")
+    );
     let nulls = act(
         store,
         "search-rows",

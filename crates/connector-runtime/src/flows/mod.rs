@@ -52,8 +52,8 @@ use serde_json::Value;
 
 pub use engine::{COMPLETED, run_try, subject};
 pub use expr::{
-    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_FORMAT_BYTES, MAX_RENDERED_BYTES, MAX_VALUE_BYTES,
-    NODE_COST, WORK_BUDGET,
+    ExprError, Expressions, FUEL, MAX_DEPTH, MAX_FORMAT_BYTES, MAX_PATTERN_BYTES,
+    MAX_RENDERED_BYTES, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET, compile_pattern,
 };
 pub use folder::{MAX_FLOW_FILES, load_flows, read_flow_file};
 pub use journal::{Journal, MemoryJournal, StepError, StepRecord, StepStatus};

@@ -90,7 +90,7 @@ struct Checker<'a> {
 }
 
 /// Names MiniJinja provides itself, which an expression may call.
-const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop", "now"];
+const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop", "now", "random_int"];
 
 fn is_name(text: &str, extra: char) -> bool {
     !text.is_empty()

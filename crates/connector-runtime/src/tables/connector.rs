@@ -132,7 +132,7 @@ pub fn connector() -> ConnectorDef<TableClient> {
     .action(ActionDef::new(
         "search-rows",
         "Search Rows",
-        "Finds the rows for which every condition of where holds ({col: value} or {col: {eq, ne, lt, le, gt, ge, contains, in}}), in orderBy order (col or -col), a page of limit rows (default 100, at most 10,000) from cursor. Returns {rows, count, nextCursor}; count is every match.",
+        "Finds the rows for which every condition of where holds ({col: value} or {col: {eq, ne, lt, le, gt, ge, contains, in, not_in}}), in orderBy order (col or -col), a page of limit rows (default 100, at most 10,000) from cursor. Returns {rows, count, nextCursor}; count is every match.",
         |c: TableClient, input: SearchRowsInput| async move { c.run::<Found>(TableOp::Search(input)).await },
     ))
     .action(ActionDef::new(

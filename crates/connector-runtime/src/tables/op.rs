@@ -53,7 +53,7 @@ pub struct SearchRowsInput {
     /// The table's name.
     pub table: String,
     /// Conditions that must all hold: `{column: value}` or `{column: {eq, ne, lt, le,
-    /// gt, ge, contains, in}}`; `_id`, `_createdAt` and `_updatedAt` may be filtered too.
+    /// gt, ge, contains, in, not_in}}`; `_id`, `_createdAt` and `_updatedAt` may be filtered too.
     #[serde(default, rename = "where")]
     pub filter: Option<Map<String, Value>>,
     /// `column` (ascending) or `-column` (descending); default: the order rows were created.

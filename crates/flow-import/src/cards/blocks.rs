@@ -76,6 +76,74 @@ pub(crate) fn try_catch(
     Ok(vec![tried, block])
 }
 
+/// A connector card whose error policy runs a flow (`policy.error.type` "flo"): its
+/// step continues on error, and when it failed, a block calls that flow with
+/// `{parent, error}` (Okta Workflows' "Caller" and the error) and then fails the run
+/// with the card's error, as the Okta flow stops there.
+pub(crate) fn error_flow(
+    ctx: &mut FlowCtx<'_, '_>,
+    card: &Card,
+    mut steps: Vec<StepOut>,
+) -> Result<Vec<StepOut>, String> {
+    let Some(policy) = card.node.model.policy.as_ref().and_then(|p| p.get("error")) else {
+        return Ok(steps);
+    };
+    if policy.get("type").and_then(Value::as_str) != Some("flo") {
+        return Ok(steps);
+    }
+    let name = policy
+        .get("flo")
+        .and_then(Value::as_str)
+        .and_then(|id| ctx.shared.flow_names.get(id).cloned())
+        .ok_or("its error policy runs a flow that is not in the export")?;
+    let id = ctx.step_id(card);
+    let step = steps
+        .iter_mut()
+        .find(|s| {
+            s.fields
+                .first()
+                .is_some_and(|(_, v)| *v == Y::Str(id.clone()))
+        })
+        .ok_or("its error policy applies to no step")?;
+    if step.fields.iter().any(|(k, _)| k == "on_error") {
+        return Err("has an error policy and a handler of its own".into());
+    }
+    step.fields
+        .push(("on_error".into(), Y::Str("continue".into())));
+    ctx.calls.insert(name.clone());
+    let own = crate::val::string_literal(&ctx.name);
+    let call = StepOut::new(&ctx.fresh_id(&format!("{id} error flow")))
+        .with(
+            "description",
+            Y::Str(format!("{}: its error policy's flow", card.title())),
+        )
+        .with("call", Y::Str(name))
+        .with(
+            "input",
+            Y::Map(vec![
+                (
+                    "parent".into(),
+                    Y::Str(format!(
+                        "{{{{ {{'id': {own}, 'name': {own}, 'method': 'run', 'execution_id': run.id}} }}}}"
+                    )),
+                ),
+                ("error".into(), Y::Str(format!("{{{{ steps.{id}.error }}}}"))),
+            ]),
+        );
+    let stop = StepOut::new(&ctx.fresh_id(&format!("{id} stop"))).with(
+        "fail",
+        Y::Map(vec![(
+            "message".into(),
+            Y::Str(format!("{{{{ steps.{id}.error.message }}}}")),
+        )]),
+    );
+    let block = StepOut::new(&ctx.fresh_id(&format!("{id} failed")))
+        .with("if", Y::Str(format!("steps.{id}.status == 'continued'")))
+        .with("then", Y::Steps(vec![call, stop]));
+    steps.push(block);
+    Ok(steps)
+}
+
 /// Branch (If/ElseIf): each case's cards run as a helper flow; the cases become nested
 /// blocks, the first whose condition holds calls its helper, `else` the last. Its
 /// outputs are the helper's that ran.

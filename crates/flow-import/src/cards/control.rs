@@ -90,8 +90,10 @@ pub(crate) fn lower(
         ),
         ("control", "run" | "spawn") => {
             let (name, inline) = helper(ctx, card)?;
-            let input = helper_input(ctx, card, inline, None)?;
-            let verb = if key == "run" { "call" } else { "spawn" };
+            let input = with_parent(ctx, &name, helper_input(ctx, card, inline, None)?);
+            // Okta Workflows' keys read backwards: `spawn` is Call Flow (it waits, and
+            // its outputs are the helper's Return), `run` is Call Flow Async.
+            let verb = if key == "spawn" { "call" } else { "spawn" };
             step.with(verb, Y::Str(name)).with("input", input)
         }
         ("control", "tryCatch") => return super::blocks::try_catch(ctx, card, step),
@@ -100,7 +102,7 @@ pub(crate) fn lower(
             let (name, inline) = helper(ctx, card)?;
             let list = ctx.input(card, "list")?;
             let item = item_expr(ctx, card);
-            let input = helper_input(ctx, card, inline, Some(&item))?;
+            let input = with_parent(ctx, &name, helper_input(ctx, card, inline, Some(&item))?);
             let mut s = step
                 .with("for_each", Y::Str(list.expr()))
                 .with("as", Y::Str("item".into()));
@@ -116,6 +118,7 @@ pub(crate) fn lower(
             }
             s
         }
+        ("list", "filter") => return filter(ctx, card, step),
         ("list", other) => {
             return Err(format!(
                 "runs a helper flow per item as list.{other}, which has no counterpart (for_each runs a call per item)"
@@ -138,13 +141,53 @@ pub(crate) const RETURNED: &str = "returned";
 /// The expression of an output of a step that ran a helper.
 pub(crate) fn output(key: &str, card: &Card, port: &Port, base: &str) -> Result<String, String> {
     match key {
-        "run" => Ok(field(base, &port.key)),
+        "spawn" => Ok(field(base, &port.key)),
         "map" => Ok(base.to_owned()),
+        "filter" => Ok(field(base, "list")),
         _ => Err(format!(
             "reads an output of {:?}, which gives none here",
             card.title()
         )),
     }
+}
+
+/// Filter Custom: the helper runs per item (a `for_each` + `call` step), and the items
+/// whose run returned true are kept (an `assign` step, the card's own id, giving `list`).
+fn filter(ctx: &mut FlowCtx<'_, '_>, card: &Card, step: StepOut) -> Result<Vec<StepOut>, String> {
+    let (name, inline) = helper(ctx, card)?;
+    let returned = match &inline {
+        Some(data) => crate::translate::return_key(data),
+        None => card
+            .input_named("flo")
+            .and_then(|p| p.value.data.as_str())
+            .and_then(|id| ctx.shared.returns.get(id).cloned().flatten()),
+    };
+    let Some(returned) = returned else {
+        return Err(format!(
+            "filters by the helper flow {name:?}, whose Return card gives no value"
+        ));
+    };
+    let list = ctx.input(card, "list")?;
+    let item = item_expr(ctx, card);
+    let input = with_parent(ctx, &name, helper_input(ctx, card, inline, Some(&item))?);
+    let id = ctx.step_id(card);
+    let each = ctx.fresh_id(&format!("{id}_each"));
+    let mut run = StepOut::new(&each)
+        .with("for_each", Y::Str(list.expr()))
+        .with("as", Y::Str("item".into()));
+    if let Ok(Val::Lit(Value::Number(n))) = ctx.input(card, "concurrency")
+        && let Some(n) = n.as_u64().filter(|n| *n > 1)
+    {
+        run = run.with("concurrency", Y::Json(Value::from(n.min(100))));
+    }
+    run = run.with("call", Y::Str(name)).with("input", input);
+    let kept = format!(
+        "{} | compress(steps.{each}.output | map(attribute={}) | list)",
+        list.group(),
+        crate::val::string_literal(&returned)
+    );
+    let keep = step.with("assign", Y::Map(vec![("list".into(), Y::Str(kept))]));
+    Ok(vec![run, keep])
 }
 
 /// Wait For (`delay` in `unit`s): `{for: <seconds>s}`.
@@ -226,6 +269,27 @@ pub(crate) fn helper(
             Ok((name, Some(data)))
         }
         _ => Err("names no helper flow".into()),
+    }
+}
+
+/// A helper's input, with `parent` added when the helper reads its caller: Okta
+/// Workflows' "Caller" (`id`, `name`, `method`, `execution_id`) as this flow is and its run.
+pub(crate) fn with_parent(ctx: &FlowCtx<'_, '_>, helper: &str, input: Y) -> Y {
+    if !ctx.shared.reads_parent.contains(helper) {
+        return input;
+    }
+    let name = crate::val::string_literal(&ctx.name);
+    let parent = Y::Str(format!(
+        "{{{{ {{'id': {name}, 'name': {name}, 'method': 'run', 'execution_id': run.id}} }}}}"
+    ));
+    match input {
+        Y::Map(mut fields) => {
+            fields.retain(|(k, _)| k != "parent");
+            fields.push(("parent".into(), parent));
+            Y::Map(fields)
+        }
+        // An item passed whole: the caller cannot be added to it.
+        other => other,
     }
 }
 

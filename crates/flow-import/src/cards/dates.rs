@@ -70,6 +70,24 @@ pub(crate) fn outputs(ctx: &FlowCtx<'_, '_>, card: &Card, key: &str) -> Result<O
                 Val::Lit(Value::String(s)) => s,
                 _ => return Err("its unit is wired, not chosen in the card".into()),
             };
+            let scale = v("scale")?;
+            let months = match unit.as_str() {
+                "months" => Some(1),
+                "years" => Some(12),
+                _ => None,
+            };
+            if let Some(factor) = months {
+                // Calendar months: a day the month lacks becomes its last, as Okta counts.
+                let n = match (factor, sign) {
+                    (1, "") => format!("{scale} | int"),
+                    (f, "") => format!("({scale} | int) * {f}"),
+                    (f, _) => format!("({scale} | int) * -{f}"),
+                };
+                return Ok(vec![(
+                    "output".into(),
+                    Ok(format!("{} | datetime_add_months({n})", v("start")?)),
+                )]);
+            }
             let (factor, letter) = match unit.as_str() {
                 "seconds" => (1, "s"),
                 "minutes" => (1, "m"),
@@ -78,11 +96,10 @@ pub(crate) fn outputs(ctx: &FlowCtx<'_, '_>, card: &Card, key: &str) -> Result<O
                 "weeks" => (7, "d"),
                 other => {
                     return Err(format!(
-                        "adds {other}, which datetime_add does not (seconds to weeks)"
+                        "adds {other}, which datetime_add does not (seconds to years)"
                     ));
                 }
             };
-            let scale = v("scale")?;
             let amount = if factor == 1 {
                 format!("({scale} | int)")
             } else {

@@ -11,7 +11,7 @@ use crate::val::{Val, string_literal};
 /// Each output's expression (by the output's field name), or why it has none.
 pub(crate) type Outputs = Vec<(String, Result<String, String>)>;
 
-fn one(key: &str, expr: String) -> Outputs {
+pub(crate) fn one(key: &str, expr: String) -> Outputs {
     vec![(key.to_owned(), Ok(expr))]
 }
 
@@ -22,77 +22,12 @@ pub(crate) fn outputs(
     module: &str,
     key: &str,
 ) -> Result<Outputs, String> {
-    let v = |name: &str| -> Result<String, String> { Ok(ctx.input(card, name)?.group()) };
-    let text = |name: &str| -> Result<String, String> {
-        let value = ctx.input(card, name)?;
-        Ok(match value {
-            Val::Lit(Value::String(_)) => value.expr(),
-            Val::Lit(Value::Null) => "''".into(),
-            other => format!("{} | string", other.group()),
-        })
-    };
-    let literal_text = |name: &str| -> Result<String, String> {
-        match ctx.input(card, name)? {
-            Val::Lit(Value::String(s)) => Ok(s),
-            Val::Lit(Value::Null) => Ok(String::new()),
-            Val::Lit(other) => Ok(other.to_string()),
-            Val::Code(_) => Err(format!(
-                "its {name:?} is wired, and the importer needs it written in the card"
-            )),
-        }
-    };
+    let v = |name: &str| value(ctx, card, name);
+    let text = |name: &str| text(ctx, card, name);
+    let literal_text = |name: &str| written(ctx, card, name);
     let unsupported = |why: &str| Err(why.to_owned());
     Ok(match (module, key) {
-        ("string", "compose") => one("output", compose(ctx, card)?),
-        ("string", "concat") => {
-            let parts: Result<Vec<String>, String> = data_inputs(card)
-                .iter()
-                .map(|p| ctx.input_val(card, p).map(|v| as_text(&v)))
-                .collect();
-            one("output", join_text(parts?))
-        }
-        ("string", "toLowerCase") => one("output", format!("{} | lower", v("string")?)),
-        ("string", "toUpperCase") => one("output", format!("{} | upper", v("string")?)),
-        ("string", "trim") => one("output", format!("{} | trim", v("string")?)),
-        ("string", "length") => one("output", format!("{} | length", v("string")?)),
-        ("string", "split") => one(
-            "output",
-            format!("{} | split({}) | list", v("string")?, text("delimiter")?),
-        ),
-        ("string", "replace") => one(
-            "output",
-            format!(
-                "{} | replace({}, {})",
-                v("string")?,
-                text("src")?,
-                text("dest")?
-            ),
-        ),
-        ("string", "substr") => {
-            let end = match ctx.input(card, "end")? {
-                Val::Lit(Value::Null) => String::new(),
-                Val::Lit(Value::String(s)) if s.is_empty() => String::new(),
-                other => other.group(),
-            };
-            one("output", format!("{}[{}:{end}]", v("string")?, v("start")?))
-        }
-        ("string", "contains") => one("output", format!("{} in {}", v("target")?, v("string")?)),
-        ("string", "startsWith") => one(
-            "output",
-            format!(
-                "({} | string) is startingwith({})",
-                v("string")?,
-                v("target")?
-            ),
-        ),
-        ("string", "endsWith") => one(
-            "output",
-            format!(
-                "({} | string) is endingwith({})",
-                v("string")?,
-                v("target")?
-            ),
-        ),
+        ("string", key) => super::text::outputs(ctx, card, key)?,
         ("json", "parse") => one("output", format!("{} | from_json", v("string")?)),
         ("json", "stringify") => one("output", format!("{} | tojson", v("object")?)),
         ("object", "construct") => {
@@ -131,21 +66,26 @@ pub(crate) fn outputs(
             one("output", merged.unwrap_or_else(|| "{}".into()))
         }
         ("object", "set") => {
-            let path = literal_text("path")?;
-            if path.contains('.') {
-                return Err(format!(
-                    "sets the nested path {path:?}, which the importer does not"
-                ));
-            }
-            one(
-                "output",
-                format!(
-                    "dict({} or {{}}, **{{{}: {}}})",
-                    v("object")?,
-                    string_literal(&path),
-                    ctx.input(card, "value")?.expr()
+            let object = v("object")?;
+            let value = ctx.input(card, "value")?.expr();
+            match ctx.input(card, "path")? {
+                Val::Lit(Value::String(path)) if !path.is_empty() && !path.contains('.') => one(
+                    "output",
+                    format!(
+                        "dict({object} or {{}}, **{{{}: {value}}})",
+                        string_literal(&path)
+                    ),
                 ),
-            )
+                Val::Lit(Value::String(path)) if !path.is_empty() => one(
+                    "output",
+                    format!("{object} | set_path({}, {value})", string_literal(&path)),
+                ),
+                Val::Lit(_) => return Err("sets no path".into()),
+                wired => one(
+                    "output",
+                    format!("{object} | set_path({} | string, {value})", wired.group()),
+                ),
+            }
         }
         ("object", "keys") => one("output", format!("{} | list", v("object")?)),
         ("list", "construct") => {
@@ -155,6 +95,7 @@ pub(crate) fn outputs(
                 .collect();
             one("list", format!("[{}]", parts?.join(", ")))
         }
+        ("list", "flatten") => one("list", format!("{} | flatten", v("lists")?)),
         ("list", "at") => one("item", format!("{}[{}]", v("list")?, v("index")?)),
         ("list", "length") => one("length", format!("{} | length", v("list")?)),
         ("list", "pluck") => one(
@@ -220,6 +161,10 @@ pub(crate) fn outputs(
                 ctx.input(card, "comparison")?.expr()
             ),
         ),
+        ("math", "random") => one(
+            "output",
+            format!("random_int({} | int, {} | int)", v("a")?, v("b")?),
+        ),
         ("math", "add") => one("output", format!("{} + {}", v("a")?, v("b")?)),
         ("math", "subtract") => one("output", format!("{} - {}", v("a")?, v("b")?)),
         ("math", "multiply") => one("output", format!("{} * {}", v("a")?, v("b")?)),
@@ -253,66 +198,39 @@ pub(crate) fn outputs(
     })
 }
 
+/// An input as an expression, grouped to take a filter.
+pub(crate) fn value(ctx: &FlowCtx<'_, '_>, card: &Card, name: &str) -> Result<String, String> {
+    Ok(ctx.input(card, name)?.group())
+}
+
+/// An input as an expression giving text.
+pub(crate) fn text(ctx: &FlowCtx<'_, '_>, card: &Card, name: &str) -> Result<String, String> {
+    let value = ctx.input(card, name)?;
+    Ok(match value {
+        Val::Lit(Value::String(_)) => value.expr(),
+        Val::Lit(Value::Null) => "''".into(),
+        other => format!("{} | string", other.group()),
+    })
+}
+
+/// An input the importer needs written in the card (not wired), as text.
+pub(crate) fn written(ctx: &FlowCtx<'_, '_>, card: &Card, name: &str) -> Result<String, String> {
+    match ctx.input(card, name)? {
+        Val::Lit(Value::String(s)) => Ok(s),
+        Val::Lit(Value::Null) => Ok(String::new()),
+        Val::Lit(other) => Ok(other.to_string()),
+        Val::Code(_) => Err(format!(
+            "its {name:?} is wired, and the importer needs it written in the card"
+        )),
+    }
+}
+
 /// The inputs that are data (not the run's context, not a card's settings).
 pub(crate) fn data_inputs(card: &Card) -> Vec<&crate::model::Port> {
     card.inputs()
         .into_iter()
         .filter(|p| !p.is_context() && p.key != "_text_")
         .collect()
-}
-
-/// A value as text in a concatenation.
-fn as_text(value: &Val) -> String {
-    match value {
-        Val::Lit(Value::String(s)) => string_literal(s),
-        Val::Lit(Value::Null) => "''".into(),
-        Val::Lit(other) => string_literal(&other.to_string()),
-        Val::Code(_) => format!("{} | string", value.group()),
-    }
-}
-
-fn join_text(parts: Vec<String>) -> String {
-    let kept: Vec<String> = parts.into_iter().filter(|p| p != "''").collect();
-    if kept.is_empty() {
-        "''".into()
-    } else {
-        kept.iter()
-            .map(|p| {
-                if p.contains(" | ") {
-                    format!("({p})")
-                } else {
-                    p.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ~ ")
-    }
-}
-
-/// Text Compose: the text with each `{{{name}}}` replaced by the input of that name.
-fn compose(ctx: &FlowCtx<'_, '_>, card: &Card) -> Result<String, String> {
-    let template = match ctx.input(card, "_text_")? {
-        Val::Lit(Value::String(s)) => s,
-        Val::Lit(Value::Null) => String::new(),
-        _ => return Err("its text is wired, not written in the card".into()),
-    };
-    let mut parts = Vec::new();
-    let mut rest = template.as_str();
-    // Bounded by the text's length: each turn consumes at least the `{{{`.
-    while let Some(start) = rest.find("{{{") {
-        let Some(len) = rest[start + 3..].find("}}}") else {
-            break;
-        };
-        let name = &rest[start + 3..start + 3 + len];
-        parts.push(string_literal(&rest[..start]));
-        match card.input_named(name) {
-            Some(port) => parts.push(as_text(&ctx.input_val(card, port)?)),
-            None => parts.push(string_literal(&rest[start..start + len + 6])),
-        }
-        rest = &rest[start + len + 6..];
-    }
-    parts.push(string_literal(rest));
-    Ok(join_text(parts))
 }
 
 /// Formula: arithmetic with `{{{name}}}` placeholders, checked to hold nothing else.

@@ -58,6 +58,17 @@ pub(crate) fn lower(
             ("method", Val::Lit(Value::String(m))) => {
                 Val::Lit(Value::String(m.to_ascii_uppercase()))
             }
+            // A query written as text (`?a=1&b=2`, or `?` alone): its pairs.
+            ("query", Val::Lit(Value::String(q))) => {
+                let pairs: serde_json::Map<String, Value> =
+                    url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes())
+                        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                        .collect();
+                if pairs.is_empty() {
+                    continue;
+                }
+                Val::Lit(Value::Object(pairs))
+            }
             (_, v) => v,
         };
         input.retain(|(k, _)| k != target);

@@ -20,6 +20,7 @@ pub(crate) mod http;
 pub(crate) mod okta;
 pub(crate) mod okta_cards;
 pub(crate) mod tables;
+pub(crate) mod text;
 
 use crate::ctx::FlowCtx;
 use crate::emit::{StepOut, Y};
@@ -35,7 +36,9 @@ pub(crate) fn start_output(kind: &str, port: &Port) -> Result<Option<String>, St
                 match port.key.as_str() {
                     "execution_id" => "run.id".into(),
                     "execution_time" => "event.scheduledAt".into(),
-                    other @ ("index" | "parent" | "caller") => {
+                    // What each call passes a helper that reads its caller.
+                    "parent" | "caller" => "event.parent".into(),
+                    other @ "index" => {
                         return Err(format!(
                             "reads the run's {other:?}, which a called flow is not given"
                         ));
@@ -106,7 +109,7 @@ pub(crate) fn lower(ctx: &mut FlowCtx<'_, '_>, card: &Card) -> Result<Vec<StepOu
         let outputs = functions::outputs(ctx, card, module, key)?;
         return Ok(vec![assign_step(ctx, card, outputs)?]);
     }
-    match module {
+    let steps = match module {
         "okta" => match okta::okta_card(key) {
             Some(spec) => okta::lower(ctx, card, spec),
             None if events::event_type(key).is_some() => {
@@ -121,7 +124,8 @@ pub(crate) fn lower(ctx: &mut FlowCtx<'_, '_>, card: &Card) -> Result<Vec<StepOu
         other => Err(format!(
             "cards of the {other:?} connector have no counterpart here"
         )),
-    }
+    }?;
+    blocks::error_flow(ctx, card, steps)
 }
 
 /// An `assign` step giving the function card's outputs that something reads (its

@@ -199,6 +199,12 @@ pub(crate) fn output(spec: &OktaCard, port: &Port, base: &str) -> Result<String,
             "Body" => Ok(path("body")),
             _ => Err(bad()),
         },
+        // Okta answers a card that gives nothing (Add User to Group, ...) with 204 No
+        // Content; its "Status" output is that code once the step succeeded.
+        Shape::Nothing if key == "status" => {
+            let step = base.strip_suffix(".output").unwrap_or(base);
+            Ok(format!("(204 if {step}.status == 'succeeded' else none)"))
+        }
         Shape::Nothing => Err(bad()),
     }
 }

@@ -124,7 +124,8 @@ pub(crate) fn lower(
 }
 
 /// A Search Rows card's `Where Expression` as a `where`: conditions joined by AND (a
-/// column equal to one of several values, joined by OR, is `in`).
+/// column equal to one of several values, joined by OR, is `in`; a column different from
+/// several, joined by AND, is `not_in`).
 fn where_of(
     ctx: &FlowCtx<'_, '_>,
     card: &Card,
@@ -143,6 +144,7 @@ fn where_of(
             .any(|e| e.get("join").and_then(Value::as_str) == Some("OR"));
     let mut any_of: Vec<Y> = Vec::new();
     let mut any_col: Option<String> = None;
+    let mut differs: Vec<(String, Vec<Y>)> = Vec::new();
     for e in exprs {
         let lhs = e
             .get("lhs")
@@ -187,6 +189,15 @@ fn where_of(
             any_of.push(value);
             continue;
         }
+        if op == "ne" {
+            match differs.iter_mut().find(|(c, _)| *c == col) {
+                Some((_, values)) => {
+                    values.push(value);
+                    continue;
+                }
+                None => differs.push((col.clone(), vec![value.clone()])),
+            }
+        }
         if out.iter().any(|(c, _)| *c == col) {
             match out.iter_mut().find(|(c, _)| *c == col) {
                 Some((_, Y::Map(ops))) if !ops.iter().any(|(o, _)| o == op) => {
@@ -204,6 +215,13 @@ fn where_of(
     }
     if let Some(col) = any_col {
         out.push((col, Y::Map(vec![("in".into(), in_list(any_of))])));
+    }
+    for (col, values) in differs.into_iter().filter(|(_, v)| v.len() > 1) {
+        if let Some((_, Y::Map(ops))) = out.iter_mut().find(|(c, _)| *c == col)
+            && let Some(slot) = ops.iter_mut().find(|(o, _)| o == "ne")
+        {
+            *slot = ("not_in".into(), in_list(values));
+        }
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use connector_runtime::flows::{Flow, link, run_once, validate};
 use serde_json::{Value, json};
 
 /// Imports `text` (one export): the report and each flow file by name.
-fn import(
+pub(crate) fn import(
     text: &str,
 ) -> (
     flow_import::Report,
@@ -23,7 +23,7 @@ fn import(
 }
 
 /// Validates and links the flows, and runs `name` with `event` (no card is called).
-async fn run(
+pub(crate) async fn run(
     files: &std::collections::BTreeMap<String, String>,
     name: &str,
     event: Value,
@@ -49,7 +49,7 @@ async fn run(
     )
 }
 
-fn ret(inputs: &[(&str, &str, &str)]) -> Value {
+pub(crate) fn ret(inputs: &[(&str, &str, &str)]) -> Value {
     // A Return card whose fields are wired from `(output, field)`.
     let ports = inputs
         .iter()
@@ -311,7 +311,7 @@ fn helper_flows_become_call_spawn_and_for_each_and_inline_ones_are_extracted() {
             start(&["users"]),
             function(
                 "call",
-                "control.run",
+                "control.spawn",
                 "Call Flow",
                 vec![flo("c-f", json!("h")), port("c-u", "User", json!("ada"))],
                 vec![],
@@ -319,7 +319,7 @@ fn helper_flows_become_call_spawn_and_for_each_and_inline_ones_are_extracted() {
             ),
             function(
                 "spawn",
-                "control.spawn",
+                "control.run",
                 "Call Flow Async",
                 vec![flo("s-f", json!("h")), port("s-u", "User", json!("bob"))],
                 vec![],
@@ -500,7 +500,7 @@ fn okta_and_tables_cards_become_okta_and_table_cards_and_the_tables_file() {
                 "searchRows2",
                 "Search Rows",
                 vec![
-                    json!({"id": "f-w", "key": "Where Expression", "group": "Filter", "value": {"type": "object", "data": {"expr": [{"lhs": "Active", "op": "=", "rhs": true, "join": "AND"}, {"lhs": "Minutes", "op": ">", "rhs": 10, "join": "AND"}]}}}),
+                    json!({"id": "f-w", "key": "Where Expression", "group": "Filter", "value": {"type": "object", "data": {"expr": [{"lhs": "Active", "op": "=", "rhs": true, "join": "AND"}, {"lhs": "Minutes", "op": ">", "rhs": 10, "join": "AND"}, {"lhs": "User ID", "op": "!=", "rhs": "a", "join": "AND"}, {"lhs": "User ID", "op": "!=", "rhs": "b", "join": "AND"}]}}}),
                     grouped("f-r", "resultSet", "parameters", json!("all")),
                 ],
                 vec![],
@@ -521,6 +521,7 @@ fn okta_and_tables_cards_become_okta_and_table_cards_and_the_tables_file() {
         "user_id: \"{{ steps.read_user.output.id }}\"",
         "card: \"table.search-rows\"",
         "gt: 10",
+        "not_in:\n            - \"a\"\n            - \"b\"",
         "card: \"table.clear-table\"",
     ] {
         assert!(text.contains(line), "{line}\n{text}");

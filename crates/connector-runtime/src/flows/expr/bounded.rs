@@ -174,6 +174,7 @@ pub(crate) fn builtin_filters() -> Vec<(&'static str, Mj)> {
         ("e", Mj::from_function(filters::escape)),
     ];
     all.extend(super::dates::filters());
+    all.extend(super::more::filters());
     all
 }
 
@@ -226,7 +227,7 @@ pub(crate) fn builtin_tests() -> Vec<(&'static str, Mj)> {
 }
 
 /// The functions an expression may call.
-pub(crate) const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "now"];
+pub(crate) const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "now", "random_int"];
 
 /// A filter's parameter: positional at `pos`, else by `name` among its keyword arguments.
 fn param(args: &[Mj], pos: usize, name: &str) -> Option<Mj> {
@@ -337,6 +338,7 @@ pub(crate) fn install(env: &mut Environment<'static>, rendered_limit: u64) {
     env.add_function("__bounded_slice", slice);
     env.add_function(BUILT, built);
     env.add_function("now", super::dates::now);
+    env.add_function("random_int", super::more::random_int);
     for (name, inner) in builtin_filters() {
         env.add_filter(name, wrap_filter(name, inner));
     }

@@ -1,5 +1,5 @@
-//! Time in expressions: `now()`, and the filters `datetime_add`, `datetime_diff`,
-//! `datetime_format`, `datetime_parse` and `from_json`. Datetimes are RFC 3339 text in
+//! Time in expressions: `now()`, and the filters `datetime_add`, `datetime_add_months`,
+//! `datetime_diff`, `datetime_format`, `datetime_parse` and `from_json`. Datetimes are RFC 3339 text in
 //! UTC (`2026-12-01T09:00:00Z`); chrono reads and writes them, chrono-tz knows the zones.
 //!
 //! `now()` is the instant the step started: the engine puts it in the scope as
@@ -8,7 +8,7 @@
 //! step. Outside a step (a subject, a trigger's filter) it is the time of evaluation.
 
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::value::Kwargs;
 use minijinja::{Error, ErrorKind, State, Value as Mj};
 
@@ -75,6 +75,30 @@ fn datetime_add(value: Mj, amount: String) -> Result<Mj, Error> {
     let at = instant(&value, "datetime_add's value")?;
     let by = amount_ms(&amount).map_err(refused)?;
     Ok(Mj::from(utc_text(at + by)))
+}
+
+/// The most months `datetime_add_months` adds or subtracts: 100 years.
+const MAX_ADD_MONTHS: i64 = 1_200;
+
+/// `x | datetime_add_months(n)`: the same day and time `n` calendar months later (earlier
+/// when `n` is negative); a day the month does not have becomes its last (January 31 plus
+/// one month is February's last day), as calendars and Okta Workflows count.
+fn datetime_add_months(value: Mj, months: i64) -> Result<Mj, Error> {
+    let at = instant(&value, "datetime_add_months's value")?;
+    if months.abs() > MAX_ADD_MONTHS {
+        return Err(refused(format!(
+            "datetime_add_months takes at most {MAX_ADD_MONTHS} months either way"
+        )));
+    }
+    let start = DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default();
+    let by = Months::new(months.unsigned_abs() as u32);
+    let moved = if months >= 0 {
+        start.checked_add_months(by)
+    } else {
+        start.checked_sub_months(by)
+    };
+    let moved = moved.ok_or_else(|| refused("datetime_add_months: out of range".into()))?;
+    Ok(Mj::from(utc_text(moved.timestamp_millis())))
 }
 
 /// `a | datetime_diff(b)`: a minus b, in seconds (a whole number when it is one).
@@ -177,6 +201,10 @@ fn from_json(text: String) -> Result<Mj, Error> {
 pub(crate) fn filters() -> Vec<(&'static str, Mj)> {
     vec![
         ("datetime_add", Mj::from_function(datetime_add)),
+        (
+            "datetime_add_months",
+            Mj::from_function(datetime_add_months),
+        ),
         ("datetime_diff", Mj::from_function(datetime_diff)),
         ("datetime_format", Mj::from_function(datetime_format)),
         ("datetime_parse", Mj::from_function(datetime_parse)),
@@ -198,5 +226,36 @@ mod tests {
             assert!(amount_ms(bad).is_err(), "{bad:?}");
         }
         assert!(amount_ms("40000d").unwrap_err().contains("100 years"));
+    }
+
+    #[test]
+    fn months_are_calendar_months() {
+        let add = |at: &str, n: i64| {
+            datetime_add_months(Mj::from(at), n)
+                .map(|v| v.to_string())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            add("2026-01-31T09:00:00Z", 1).unwrap(),
+            "2026-02-28T09:00:00Z"
+        );
+        assert_eq!(
+            add("2028-01-31T09:00:00Z", 1).unwrap(),
+            "2028-02-29T09:00:00Z"
+        );
+        assert_eq!(
+            add("2026-03-15T00:00:00Z", -3).unwrap(),
+            "2025-12-15T00:00:00Z"
+        );
+        assert_eq!(
+            add("2026-03-15T00:00:00Z", 24).unwrap(),
+            "2028-03-15T00:00:00Z"
+        );
+        assert!(
+            add("2026-03-15T00:00:00Z", 1_201)
+                .unwrap_err()
+                .contains("at most")
+        );
+        assert!(add("yesterday", 1).is_err());
     }
 }

@@ -23,6 +23,7 @@ mod bounded;
 mod bounds;
 mod consts;
 mod dates;
+mod more;
 mod names;
 mod program;
 mod walk;
@@ -36,6 +37,7 @@ use bounds::{Evaluation, weigh};
 pub use bounds::{MAX_DEPTH, MAX_VALUE_BYTES, NODE_COST, WORK_BUDGET};
 pub use dates::MAX_FORMAT_BYTES;
 pub(crate) use dates::NOW_NAME;
+pub use more::{MAX_PATTERN_BYTES, compile as compile_pattern};
 
 /// Instructions one expression or template may execute.
 pub const FUEL: u64 = 100_000;

@@ -1,6 +1,6 @@
 //! `where` and `orderBy` of `search-rows` and `delete-rows`, compiled to SQL on the typed
 //! (and indexed) columns, every value bound: `{col: value}` or `{col: {eq, ne, lt, le, gt,
-//! ge, contains, in}}`, all of which must hold; `_id`, `_createdAt` and `_updatedAt` may
+//! ge, contains, in, not_in}}`, all of which must hold; `_id`, `_createdAt` and `_updatedAt` may
 //! be filtered and sorted on too.
 
 use connector_core::Error;
@@ -12,7 +12,9 @@ use crate::tables::op::MAX_IN_VALUES;
 use crate::tables::{ColumnType, TableDef, normalize_datetime};
 
 /// The operators a condition may use.
-pub(crate) const OPERATORS: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge", "contains", "in"];
+pub(crate) const OPERATORS: &[&str] = &[
+    "eq", "ne", "lt", "le", "gt", "ge", "contains", "in", "not_in",
+];
 
 /// What a name in `where` or `orderBy` stands for.
 enum Target {
@@ -166,10 +168,10 @@ pub(crate) fn compile(
                         "where {name}: contains takes text, on a text column"
                     )));
                 }
-                ("in", Value::Array(values)) => {
+                ("in" | "not_in", Value::Array(values)) => {
                     if values.len() > MAX_IN_VALUES {
                         return Err(refuse(format!(
-                            "where {name}: in lists at most {MAX_IN_VALUES} values"
+                            "where {name}: {op} lists at most {MAX_IN_VALUES} values"
                         )));
                     }
                     let mut places = Vec::new();
@@ -181,19 +183,27 @@ pub(crate) fn compile(
                             places.push(next(v, args)?);
                         }
                     }
-                    let listed = if places.is_empty() {
-                        "1 = 0".to_owned()
-                    } else {
-                        format!("{column} IN ({})", places.join(", "))
-                    };
-                    if null {
-                        format!("({listed} OR {column} IS NULL)")
-                    } else {
-                        listed
+                    let listed = places.join(", ");
+                    match (op, places.is_empty(), null) {
+                        ("in", true, false) => "1 = 0".to_owned(),
+                        ("in", true, true) => format!("{column} IS NULL"),
+                        ("in", false, false) => format!("{column} IN ({listed})"),
+                        ("in", false, true) => {
+                            format!("({column} IN ({listed}) OR {column} IS NULL)")
+                        }
+                        // As `ne`: a row without a value differs from every value listed.
+                        (_, true, false) => "1 = 1".to_owned(),
+                        (_, true, true) => format!("{column} IS NOT NULL"),
+                        (_, false, false) => {
+                            format!("({column} IS NULL OR {column} NOT IN ({listed}))")
+                        }
+                        (_, false, true) => {
+                            format!("({column} IS NOT NULL AND {column} NOT IN ({listed}))")
+                        }
                     }
                 }
-                ("in", _) => {
-                    return Err(refuse(format!("where {name}: in takes a list of values")));
+                ("in" | "not_in", _) => {
+                    return Err(refuse(format!("where {name}: {op} takes a list of values")));
                 }
                 _ => return Err(refuse(format!("where {name}: unknown operator {op}"))),
             };

@@ -1,5 +1,6 @@
-//! What the import tests share: the cards a flow may use (Okta's and the tables'), as
-//! the command line registers them, and exports written into a temporary folder.
+//! What the import tests share: the cards a flow may use (Okta's, the HTTP card and the
+//! tables'), as the command line registers them, and exports written into a temporary
+//! folder.
 
 pub(crate) mod build;
 
@@ -9,10 +10,11 @@ use connector_core::{Env, Registry};
 use connector_runtime::cards::Cards;
 use connector_runtime::tables::Tables;
 
-/// The cards of the Okta connector and the tables, on an empty environment.
+/// The cards of the Okta and HTTP connectors and the tables, on an empty environment.
 pub(crate) fn cards(tables: Tables) -> Cards {
     let registry = Registry::new()
         .with(connector_okta::connector())
+        .with(connector_http::connector())
         .with(connector_runtime::tables::connector());
     Cards::new(registry, Env::from_pairs([("HOME", "/nonexistent")])).with_tables(tables)
 }
