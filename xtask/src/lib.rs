@@ -6,8 +6,10 @@
 //! - `cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
 //!   [--openapi FILE --operations OP1,OP2,...]`
 //! - `cargo xtask bench [--quick] [--only SCENARIO,...]`: the benchmarks (`src/bin/bench`).
-//! - `cargo xtask ci`: what `.ci/run` runs (format, clippy, tests, codegen check, API docs,
-//!   `cargo package`, the scaffold round trip).
+//! - `cargo xtask features`: the README's test command (and `cargo xtask` itself) reuse
+//!   every crate the demo's build compiled: no feature turned on later forces a rebuild.
+//! - `cargo xtask ci`: what `.ci/run` runs (format, the features check, clippy, tests,
+//!   codegen check, API docs, `cargo package`, the scaffold round trip).
 
 pub mod codegen;
 pub mod openapi;

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: see the library docs for the commands.
 
 mod bench;
+mod features;
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -12,6 +13,7 @@ const USAGE: &str = "usage:
   cargo xtask new-connector <id> [--base-url URL] [--auth header|bearer|basic|oauth-client-credentials]
                             [--openapi FILE --operations OP1,OP2,...]
   cargo xtask bench [--quick] [--only SCENARIO,...]   (overhead, okta, boards, ...: see docs/performance.md)
+  cargo xtask features   (the test build reuses every crate the demo's build compiled)
   cargo xtask ci";
 
 fn main() -> ExitCode {
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen_cmd(&args[1..]),
         Some("new-connector") => scaffold_cmd(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("features") => features::check(),
         Some("ci") => ci(),
         _ => Err(USAGE.to_owned()),
     };
@@ -215,7 +218,7 @@ fn package() -> Result<(), String> {
     cargo(&args)
 }
 
-/// What `.ci/run` runs: format, lints, tests, generated files, API docs, packaging, the
+/// What `.ci/run` runs: format, one build for the README's commands, lints, tests, generated files, API docs, packaging, the
 /// scaffold round trip. Each step says how long it took.
 fn ci() -> Result<(), String> {
     let started = Instant::now();
@@ -228,6 +231,7 @@ fn ci() -> Result<(), String> {
         result
     };
     step("format", &|| cargo(&["fmt", "--all", "--", "--check"]))?;
+    step("features", &features::check)?;
     step("clippy", &|| {
         cargo(&[
             "clippy",
