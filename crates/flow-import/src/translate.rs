@@ -183,6 +183,9 @@ pub(crate) fn inline_helper(
         ));
     }
     shared.depth += 1;
+    if reads_caller(data) {
+        shared.reads_parent.insert(name.to_owned());
+    }
     let header = vec![format!("The helper flow of the card {card_title:?}")];
     let translated = translate_flow(shared, name, card_title, header, data, true);
     shared.depth -= 1;

@@ -228,6 +228,27 @@ async fn every_action(store: &Store) {
     .await
     .unwrap();
     assert_eq!(nulls["count"], 1);
+    // `not_in` and rows without a value: they differ from every value listed, match a
+    // listed `null` only by not being kept, and an empty list keeps every row.
+    let count = |where_: Value| async move {
+        act(store, "search-rows", json!({"table": g, "where": where_}))
+            .await
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    let all = count(json!({})).await;
+    let active = count(json!({"active": true})).await;
+    assert_eq!(
+        count(json!({"active": {"not_in": [true]}})).await,
+        all - active
+    );
+    assert_eq!(count(json!({"active": {"not_in": [null]}})).await, all - 1);
+    assert_eq!(
+        count(json!({"active": {"not_in": [true, null]}})).await,
+        all - active - 1
+    );
+    assert_eq!(count(json!({"active": {"not_in": []}})).await, all);
     let json_where = act(
         store,
         "search-rows",

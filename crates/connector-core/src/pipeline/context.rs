@@ -34,7 +34,8 @@ pub fn standard_retry_after(response: &Response, now: SystemTime) -> Option<Dura
 
 /// Parses an answer's body, counting the parse for [`body_parses_on_this_thread`].
 pub(crate) fn parse_counted(body: &[u8]) -> Option<Value> {
-    // The counter is a test aid: a production build does not keep it.
+    // The counter is a test aid, kept only with `test-util` (which the `connector` binary
+    // turns on so that the README's two commands share one build: one thread-local add).
     #[cfg(any(test, feature = "test-util"))]
     BODY_PARSES.with(|n| n.set(n.get() + 1));
     serde_json::from_slice(body).ok()

@@ -12,13 +12,32 @@ use super::queries::{CANCELLED, DEAD_LETTERED, FINISHED};
 use super::{Pool, Store, StoreError};
 
 /// Runs deleted per transaction: a delivery or a worker's commit waits for one batch at
-/// most, well within the intake's 1 s wait for the store. (At 1,000 a batch, on SQLite
+/// most (and, on SQLite, one pause of its busy handler), well within the intake's 1 s wait
+/// for the store. (At 1,000 a batch, on SQLite
 /// with a million runs on a loaded machine, a delivery waited over 1 s and was answered
 /// 503.)
 pub const PRUNE_BATCH: u32 = 200;
 
-/// The pause after each batch, in which the workers' writes go first.
+/// The pause after each batch, in which the workers' writes go first (Postgres: they wait
+/// on row locks, not on the batch's transaction).
 const PRUNE_PAUSE: Duration = Duration::from_millis(20);
+
+/// SQLite's busy handler, which a writer waiting for the lock runs, sleeps up to 100 ms
+/// between two tries. A pause shorter than that lets a waiting writer miss it again and
+/// again: with 20 ms pauses between batches of a million-run store, a delivery waited over
+/// the intake's second and was answered 503 (idle, 2 cores). A pause of at least this long
+/// holds one of the waiter's tries, so it gets the lock within one batch.
+const SQLITE_PAUSE: Duration = Duration::from_millis(110);
+
+/// The pause after a batch that took `took`: on SQLite at least one of a waiting writer's
+/// tries, and as long as the batch took (retention keeps at most half of the writer's
+/// time); on Postgres [`PRUNE_PAUSE`].
+fn pause_after(pool: &Pool, took: Duration) -> Duration {
+    match pool {
+        Pool::Sqlite(_) => SQLITE_PAUSE.max(took),
+        Pool::Postgres(_) => PRUNE_PAUSE,
+    }
+}
 
 /// Batches in one round at most (ten million runs at the default batch): a round that
 /// stops there goes on at the next.
@@ -141,11 +160,13 @@ impl Store {
                 if stop.is_cancelled() {
                     return Ok(pruned);
                 }
+                let started = tokio::time::Instant::now();
                 let n = if events {
                     self.prune_events(before_ms, batch).await?
                 } else {
                     self.prune_runs(before_ms, batch).await?
                 };
+                let pause = pause_after(&self.pool, started.elapsed());
                 pruned.batches += 1;
                 if events {
                     pruned.events += n;
@@ -157,10 +178,33 @@ impl Store {
                 }
                 tokio::select! {
                     () = stop.cancelled() => return Ok(pruned),
-                    () = tokio::time::sleep(PRUNE_PAUSE) => {}
+                    () = tokio::time::sleep(pause) => {}
                 }
             }
         }
         Ok(pruned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn on_sqlite_a_pause_holds_a_try_of_a_waiting_writer_and_lasts_as_long_as_the_batch() {
+        let sqlite = Pool::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
+        // SQLite's busy handler sleeps at most 100 ms between two tries.
+        assert!(pause_after(&sqlite, Duration::ZERO) > Duration::from_millis(100));
+        assert_eq!(
+            pause_after(&sqlite, Duration::from_millis(400)),
+            Duration::from_millis(400)
+        );
+        let postgres = Pool::Postgres(
+            sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
+        );
+        assert_eq!(
+            pause_after(&postgres, Duration::from_millis(400)),
+            PRUNE_PAUSE
+        );
     }
 }

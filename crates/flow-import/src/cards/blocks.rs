@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::control::{helper, helper_input};
+use super::control::{helper, helper_input, with_parent};
 use crate::ctx::FlowCtx;
 use crate::emit::{StepOut, Y};
 use crate::model::{Card, FloData};
@@ -20,7 +20,7 @@ pub(crate) fn try_catch(
 ) -> Result<Vec<StepOut>, String> {
     let id = ctx.step_id(card);
     let (name, inline) = helper(ctx, card)?;
-    let Y::Map(passed) = helper_input(ctx, card, inline, None)? else {
+    let Y::Map(passed) = with_parent(ctx, &name, helper_input(ctx, card, inline, None)?) else {
         return Err("passes its flow a value that is not an object".into());
     };
     let tried = step
@@ -56,7 +56,9 @@ pub(crate) fn try_catch(
     )?;
     ctx.calls.insert(handler_name.clone());
     let caught = ctx.fresh_id(&format!("{id} error"));
-    let mut input = passed;
+    let Y::Map(mut input) = with_parent(ctx, &handler_name, Y::Map(passed)) else {
+        return Err("passes its error handler a value that is not an object".into());
+    };
     input.push((
         "error".into(),
         Y::Str(format!("{{{{ steps.{id}.error }}}}")),
@@ -228,11 +230,12 @@ pub(crate) fn branch(
         };
         let call_id = ctx.fresh_id(&format!("{id} {}", n + 1));
         calls.push(call_id.clone());
+        let input = with_parent(ctx, &name, Y::Map(input));
         built.push((
             condition,
             StepOut::new(&call_id)
                 .with("call", Y::Str(name))
-                .with("input", Y::Map(input)),
+                .with("input", input),
         ));
     }
     // Nested from the last case: `if c1 then [case 1] else [if c2 then [case 2] else ...]`.

@@ -242,11 +242,13 @@ fn in_list(values: Vec<Y>) -> Y {
             values
                 .iter()
                 .map(|v| match v {
-                    Y::Str(s) => s
+                    Y::Str(s) if s.contains("{{") => s
                         .trim_start_matches("{{")
                         .trim_end_matches("}}")
                         .trim()
                         .to_owned(),
+                    // A value written in the card, beside wired ones: a string literal.
+                    Y::Str(s) => crate::val::string_literal(s),
                     Y::Json(j) => crate::val::literal(j),
                     _ => "none".into(),
                 })

@@ -82,6 +82,43 @@ pub(crate) fn outputs(ctx: &FlowCtx<'_, '_>, card: &Card, key: &str) -> Result<O
     })
 }
 
+/// A replacement as JavaScript writes it (`$1`, `$&`, `$$`), in the `regex` crate's
+/// syntax (`${1}`, `${0}`, `$$`), where `$1a` would name a group `1a`.
+fn js_replacement(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    // Bounded by the text: each turn consumes at least one character.
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('$') => {
+                chars.next();
+                out.push_str("$$");
+            }
+            Some('&') => {
+                chars.next();
+                out.push_str("${0}");
+            }
+            Some(d) if d.is_ascii_digit() => {
+                let mut group = String::new();
+                while let Some(d) = chars.peek().copied().filter(|d| d.is_ascii_digit()) {
+                    if group.len() == 2 {
+                        break;
+                    }
+                    group.push(d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{group}}}"));
+            }
+            _ => out.push_str("$$"),
+        }
+    }
+    out
+}
+
 /// A pattern input: written ones are checked now, wired ones at run time.
 fn pattern(ctx: &FlowCtx<'_, '_>, card: &Card, name: &str) -> Result<String, String> {
     match ctx.input(card, name)? {
@@ -139,8 +176,9 @@ fn replace_patterns(ctx: &FlowCtx<'_, '_>, card: &Card) -> Result<String, String
     let case_sensitive = flag("case sensitive", true)?;
     let replacement = ctx.input(card, "replacement").map(|r| match r {
         Val::Lit(Value::Null) => "''".into(),
-        Val::Lit(Value::String(s)) => string_literal(&s),
-        other => format!("{} | string", other.group()),
+        Val::Lit(Value::String(s)) => string_literal(&js_replacement(&s)),
+        // A wired replacement is taken as text: its `$` are not references.
+        other => format!("({} | string | replace('$', '$$'))", other.group()),
     })?;
     let mut args = vec![string_literal(&joined), replacement];
     if !all {
@@ -208,4 +246,14 @@ fn compose(ctx: &FlowCtx<'_, '_>, card: &Card) -> Result<String, String> {
     }
     parts.push(string_literal(rest));
     Ok(join_text(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn javascript_replacement_references_become_the_regex_crate_s() {
+        assert_eq!(super::js_replacement("$1a-$&-$$-$"), "${1}a-${0}-$$-$$");
+        assert_eq!(super::js_replacement("x$12y"), "x${12}y");
+        assert_eq!(super::js_replacement("plain"), "plain");
+    }
 }

@@ -85,7 +85,7 @@ const MAX_ADD_MONTHS: i64 = 1_200;
 /// one month is February's last day), as calendars and Okta Workflows count.
 fn datetime_add_months(value: Mj, months: i64) -> Result<Mj, Error> {
     let at = instant(&value, "datetime_add_months's value")?;
-    if months.abs() > MAX_ADD_MONTHS {
+    if months.unsigned_abs() > MAX_ADD_MONTHS.unsigned_abs() {
         return Err(refused(format!(
             "datetime_add_months takes at most {MAX_ADD_MONTHS} months either way"
         )));
@@ -257,5 +257,10 @@ mod tests {
                 .contains("at most")
         );
         assert!(add("yesterday", 1).is_err());
+        assert!(
+            add("2026-03-15T00:00:00Z", i64::MIN)
+                .unwrap_err()
+                .contains("at most")
+        );
     }
 }

@@ -1,12 +1,19 @@
 //! The filters and functions flows gain beyond Jinja's own: patterns (`regex_replace`,
 //! `regex_search`), lists (`flatten`, `compress`), objects (`set_path`) and
-//! `random_int(a, b)`. Patterns are the `regex` crate's syntax, which runs in time linear
-//! in its input: no pattern can hang a worker. Every value they take and give is weighed
-//! by the wrapper every filter has ([`super::bounded`]).
+//! `random_int(a, b)`. Patterns are the `regex` crate's syntax, without backtracking: a
+//! match costs at most the text's length times the pattern's size, and that is charged to
+//! the evaluation's work budget before it runs, as a compile is; a replacement is refused
+//! as it grows past the largest value. Every value they take and give is weighed by the
+//! wrapper every filter has ([`super::bounded`]).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, ErrorKind, Value as Mj};
 use rand::Rng;
+
+use super::bounds::{MAX_DEPTH, MAX_VALUE_BYTES, charge};
 
 /// The longest pattern a filter takes.
 pub const MAX_PATTERN_BYTES: usize = 1024;
@@ -21,10 +28,37 @@ fn refused(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
-/// A pattern, compiled with the `ignorecase` keyword, or why it is not one.
+/// Patterns compiled on this thread, kept so that a loop does not compile one again.
+const CACHED_PATTERNS: usize = 64;
+
+thread_local! {
+    static PATTERNS: RefCell<HashMap<(String, bool), regex::Regex>> = RefCell::new(HashMap::new());
+}
+
+/// A pattern, compiled with the `ignorecase` keyword (a compile is charged to the work
+/// budget), or why it is not one.
 fn pattern(text: &str, kwargs: &Kwargs) -> Result<regex::Regex, Error> {
-    let ignore_case: Option<bool> = kwargs.get("ignorecase")?;
-    compile(text, ignore_case.unwrap_or(false)).map_err(refused)
+    let ignore_case = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
+    let key = (text.to_owned(), ignore_case);
+    if let Some(re) = PATTERNS.with(|p| p.borrow().get(&key).cloned()) {
+        return Ok(re);
+    }
+    charge(text.len() as u64 * 1024)?;
+    let re = compile(text, ignore_case).map_err(refused)?;
+    PATTERNS.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() >= CACHED_PATTERNS {
+            p.clear();
+        }
+        p.insert(key, re.clone());
+    });
+    Ok(re)
+}
+
+/// Charges a match over `text`: its length times the pattern's size (the bound of a
+/// search without backtracking).
+fn charge_match(text: &str, pattern: &str) -> Result<(), Error> {
+    charge((text.len() as u64 + 1).saturating_mul(1 + pattern.len() as u64 / 8))
 }
 
 /// Compiles a pattern within the bounds; the error names the pattern, cut short.
@@ -53,10 +87,23 @@ fn regex_replace(value: String, pat: String, with: String, kwargs: Kwargs) -> Re
     let re = pattern(&pat, &kwargs)?;
     let count: Option<usize> = kwargs.get("count")?;
     kwargs.assert_all_used()?;
-    Ok(Mj::from(
-        re.replacen(&value, count.unwrap_or(0), with.as_str())
-            .into_owned(),
-    ))
+    charge_match(&value, &pat)?;
+    let limit = count.filter(|c| *c > 0).unwrap_or(usize::MAX);
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(&value).take(limit) {
+        let Some(whole) = caps.get(0) else { continue };
+        out.push_str(&value[last..whole.start()]);
+        caps.expand(&with, &mut out);
+        last = whole.end();
+        if out.len() as u64 > MAX_VALUE_BYTES {
+            return Err(refused(format!(
+                "regex_replace: the result is over {MAX_VALUE_BYTES} bytes"
+            )));
+        }
+    }
+    out.push_str(&value[last..]);
+    Ok(Mj::from(out))
 }
 
 /// `s | regex_search(pattern, ignorecase=false)`: the position (in characters) of the
@@ -64,6 +111,7 @@ fn regex_replace(value: String, pat: String, with: String, kwargs: Kwargs) -> Re
 fn regex_search(value: String, pat: String, kwargs: Kwargs) -> Result<Mj, Error> {
     let re = pattern(&pat, &kwargs)?;
     kwargs.assert_all_used()?;
+    charge_match(&value, &pat)?;
     Ok(Mj::from(match re.find(&value) {
         Some(m) => value[..m.start()].chars().count() as i64,
         None => -1,
@@ -126,6 +174,11 @@ fn set_path(value: Mj, path: String, new: Mj) -> Result<Mj, Error> {
     let new = serde_json::to_value(&new).map_err(|e| refused(format!("set_path: {e}")))?;
     if path.is_empty() {
         return Err(refused("set_path needs a path such as `a` or `a.b`".into()));
+    }
+    if path.split('.').count() > MAX_DEPTH {
+        return Err(refused(format!(
+            "set_path: a path has at most {MAX_DEPTH} parts"
+        )));
     }
     let mut at = &mut object;
     for part in path.split('.') {
@@ -224,6 +277,8 @@ mod tests {
             serde_json::json!({"k": [1]})
         );
         assert!(eval("{} | set_path('', 1)").is_err());
+        let deep = format!("{{}} | set_path('{}', 1)", "a.".repeat(200_000));
+        assert!(eval(&deep).unwrap_err().contains("at most"));
     }
 
     #[test]
