@@ -132,14 +132,7 @@ async fn seed(backend: &str, url: &str, runs: usize, now_ms: i64) -> Result<(), 
             .map_err(|e| e.to_string())?;
         each_chunk!(pool);
         // What autovacuum does after a bulk load, at once.
-        let pool = sqlx::PgPool::connect(url)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::raw_sql("VACUUM ANALYZE")
-            .execute(&pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        pool.close().await;
+        crate::postgres::execute(url, "VACUUM ANALYZE").await?;
     }
     Ok(())
 }

@@ -161,16 +161,22 @@ impl Postgres {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!("not a database name: {name}"));
         }
-        let pool = sqlx::PgPool::connect(&self.url("postgres"))
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        pool.close().await;
+        execute(&self.url("postgres"), &format!("CREATE DATABASE {name}")).await?;
         Ok(self.url(name))
     }
+}
+
+/// Runs `sql` (one or more statements) on the database at `url`, on a connection of its own.
+pub(crate) async fn execute(url: &str, sql: &str) -> Result<(), String> {
+    let pool = sqlx::PgPool::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::raw_sql(sql)
+        .execute(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    pool.close().await;
+    Ok(())
 }
 
 impl Drop for Postgres {

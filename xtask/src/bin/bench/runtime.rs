@@ -221,14 +221,7 @@ async fn variant(
     }
     if store.backend() == "postgres" {
         // What autovacuum would have done by now on a store in service.
-        let pool = sqlx::PgPool::connect(url)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::raw_sql("ANALYZE")
-            .execute(&pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        pool.close().await;
+        crate::postgres::execute(url, "ANALYZE").await?;
     }
     check_claim_plan(&store, title, plans).await?;
     store.close().await;
